@@ -1,0 +1,5 @@
+import sys
+
+from mercato.cli import main
+
+sys.exit(main())

@@ -1,0 +1,168 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import action
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from mercato.accounts import services
+from mercato.accounts.models import ApiKey, App, AuthSession, User
+from mercato.audit.admin import AuditedModelAdmin, admin_actor
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, AuditedModelAdmin):
+    pass
+
+
+class StaffCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+
+
+class StaffChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
+    change_password_form = AdminPasswordChangeForm
+    ordering = ("-date_joined",)
+    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "first_name", "last_name", "phone")
+    readonly_fields = ("public_id", "date_joined", "last_login", "email_verified_at", "erased_at")
+    fieldsets = (
+        (None, {"fields": ("public_id", "email", "password")}),
+        ("Personal", {"fields": ("first_name", "last_name", "phone", "marketing_opt_in")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("date_joined", "last_login", "email_verified_at", "erased_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    filter_horizontal = ("groups", "user_permissions")
+
+
+class ApiKeyInline(TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ("name", "prefix", "created_at", "last_used_at", "last_used_ip", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(App)
+class AppAdmin(AuditedModelAdmin):
+    list_display = ("name", "is_active", "created_at", "created_by")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    filter_horizontal = ("permissions",)
+    readonly_fields = ("public_id", "created_by", "created_at")
+    fields = ("public_id", "name", "is_active", "permissions", "created_by", "created_at")
+    inlines = [ApiKeyInline]
+
+    def save_model(self, request: HttpRequest, obj: App, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ApiKeyCreationForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("app", "name")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ModelAdmin):
+    """Keys are made and revoked here through the same services as the admin API; the secret
+    is shown once, in the message after saving."""
+
+    list_display = ("app", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("app", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("app__name", "name", "prefix")
+    readonly_fields = (
+        "app",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    )
+    actions = ["revoke_keys"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        if obj is None:
+            kwargs["form"] = ApiKeyCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+        return self.readonly_fields if obj else ()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None):
+        return self.readonly_fields if obj else ("app", "name")
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            return
+        api_key, secret = services.create_api_key(
+            app=obj.app, name=obj.name, actor=admin_actor(request)
+        )
+        obj.pk = api_key.pk
+        messages.warning(
+            request, f"API key for {obj.app}: {secret}  (shown this once; copy it now)"
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @action(description="Revoke the selected keys", permissions=["revoke"])
+    def revoke_keys(self, request: HttpRequest, queryset: Any) -> None:
+        for api_key in queryset:
+            services.revoke_api_key(api_key=api_key, actor=admin_actor(request))
+        messages.success(request, f"{queryset.count()} key(s) revoked.")
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.change_apikey")
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(ModelAdmin):
+    list_display = ("user", "audience", "created_at", "last_used_at", "ip_address", "revoked_at")
+    list_filter = ("audience", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "ip_address")
+    readonly_fields = [field.name for field in AuthSession._meta.fields]
+    actions = ["revoke_sessions"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @action(description="Sign out the selected sessions", permissions=["change"])
+    def revoke_sessions(self, request: HttpRequest, queryset: Any) -> None:
+        for session in queryset:
+            services.revoke_session(session=session, reason="staff")
+        messages.success(request, "Sessions signed out.")

@@ -1,0 +1,297 @@
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.responses import Status
+
+from mercato.accounts import selectors, services
+from mercato.accounts.authentication import AdminAuth, Principal, customer_auth
+from mercato.accounts.models import ApiKey, App, AuthSession
+from mercato.accounts.schemas import (
+    ApiKeyCreatedOut,
+    ApiKeyIn,
+    ApiKeyOut,
+    AppIn,
+    AppOut,
+    AppPatch,
+    ChangePasswordIn,
+    LoginIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    PrincipalOut,
+    RefreshIn,
+    RegisterIn,
+    TokenOut,
+    VerifyEmailIn,
+)
+from mercato.core.clientip import get_client_ip
+from mercato.core.schemas import Message, problems
+
+store_router = Router(tags=["store: account"])
+admin_router = Router(tags=["admin: access"])
+
+REGISTERED = (
+    "If this email can be registered, the account is ready: sign in. "
+    "A confirmation email is on its way."
+)
+RESET_SENT = "If an account uses this email, a password reset link is on its way."
+
+
+def _tokens(pair: services.TokenPair) -> TokenOut:
+    return TokenOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+def _user_agent(request: HttpRequest) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")
+
+
+# --- store: customers -----------------------------------------------------------------------
+
+
+@store_router.post("/auth/register", response={202: Message, **problems(400, 422, 429)}, auth=None)
+def register(request: HttpRequest, payload: RegisterIn):
+    """Open a customer account. The answer is the same whether or not the email is taken
+    (the owner of a taken address is told by email), so it cannot be used to probe emails."""
+    services.register_customer(**payload.dict(), ip=get_client_ip(request))
+    return Status(202, Message(detail=REGISTERED))
+
+
+@store_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
+def login(request: HttpRequest, payload: LoginIn):
+    """Sign in: a short-lived access token and a refresh token."""
+    pair = services.log_in(
+        email=payload.email,
+        password=payload.password,
+        audience=AuthSession.Audience.STORE,
+        ip=get_client_ip(request),
+        user_agent=_user_agent(request),
+    )
+    return _tokens(pair)
+
+
+@store_router.post("/auth/refresh", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
+def refresh(request: HttpRequest, payload: RefreshIn):
+    """Swap a refresh token for a new pair. Each refresh token works once; presenting a used
+    one ends the session (it was copied)."""
+    pair = services.refresh_session(
+        refresh_token=payload.refresh_token,
+        audience=AuthSession.Audience.STORE,
+        ip=get_client_ip(request),
+    )
+    return _tokens(pair)
+
+
+@store_router.post("/auth/logout", response={204: None, **problems(401)}, auth=customer_auth)
+def logout(request: HttpRequest):
+    """End this session: its access and refresh tokens stop working."""
+    services.log_out(session=request.auth.session)
+    return Status(204, None)
+
+
+@store_router.post(
+    "/auth/password/change", response={204: None, **problems(401, 422)}, auth=customer_auth
+)
+def change_password(request: HttpRequest, payload: ChangePasswordIn):
+    """Change the password; every other session is signed out."""
+    principal: Principal = request.auth
+    services.change_password(
+        user=principal.user,
+        session=principal.session,
+        current_password=payload.current_password,
+        new_password=payload.new_password,
+    )
+    return Status(204, None)
+
+
+@store_router.post("/auth/password/reset", response={202: Message, **problems(422, 429)}, auth=None)
+def request_password_reset(request: HttpRequest, payload: PasswordResetIn):
+    """Email a password reset link. Same answer whether or not the email has an account."""
+    services.request_password_reset(email=payload.email, ip=get_client_ip(request))
+    return Status(202, Message(detail=RESET_SENT))
+
+
+@store_router.post(
+    "/auth/password/reset/confirm", response={204: None, **problems(400, 422, 429)}, auth=None
+)
+def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn):
+    """Set a new password with the emailed token (single use); all sessions are signed out."""
+    services.reset_password(
+        token=payload.token, new_password=payload.new_password, ip=get_client_ip(request)
+    )
+    return Status(204, None)
+
+
+@store_router.post(
+    "/auth/email/verification",
+    response={202: Message, **problems(401, 422, 429)},
+    auth=customer_auth,
+)
+def request_email_verification(request: HttpRequest):
+    """Send the email verification link again."""
+    services.request_email_verification(user=request.auth.user, ip=get_client_ip(request))
+    return Status(202, Message(detail="A confirmation email is on its way."))
+
+
+@store_router.post("/auth/email/verify", response={200: Message, **problems(400, 422)}, auth=None)
+def verify_email(request: HttpRequest, payload: VerifyEmailIn):
+    """Confirm an email address with the emailed token (single use)."""
+    services.verify_email(token=payload.token)
+    return Message(detail="Your email address is confirmed.")
+
+
+# --- admin: staff sign-in -------------------------------------------------------------------
+
+
+@admin_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
+def staff_login(request: HttpRequest, payload: LoginIn):
+    """Staff sign in to the admin API. Customers get `invalid_credentials` here."""
+    pair = services.log_in(
+        email=payload.email,
+        password=payload.password,
+        audience=AuthSession.Audience.ADMIN,
+        ip=get_client_ip(request),
+        user_agent=_user_agent(request),
+    )
+    return _tokens(pair)
+
+
+@admin_router.post("/auth/refresh", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
+def staff_refresh(request: HttpRequest, payload: RefreshIn):
+    pair = services.refresh_session(
+        refresh_token=payload.refresh_token,
+        audience=AuthSession.Audience.ADMIN,
+        ip=get_client_ip(request),
+    )
+    return _tokens(pair)
+
+
+@admin_router.post("/auth/logout", response={204: None, **problems(401, 403)}, auth=AdminAuth())
+def staff_logout(request: HttpRequest):
+    """End this staff session (API keys are revoked under /apps instead)."""
+    if request.auth.session is not None:
+        services.log_out(session=request.auth.session)
+    return Status(204, None)
+
+
+@admin_router.get("/me", response={200: PrincipalOut, **problems(401)}, auth=AdminAuth())
+def who_am_i(request: HttpRequest):
+    """The caller: a staff member or an app, with the permissions it holds."""
+    principal: Principal = request.auth
+    permissions = sorted(principal.permissions())
+    if principal.app is not None:
+        return PrincipalOut(
+            kind="app",
+            app_id=principal.app.public_id,
+            app_name=principal.app.name,
+            permissions=permissions,
+        )
+    user = principal.user
+    return PrincipalOut(
+        kind="staff",
+        staff={
+            "public_id": user.public_id,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "is_superuser": user.is_superuser,
+            "permissions": permissions,
+        },
+        permissions=permissions,
+    )
+
+
+# --- admin: apps and API keys ---------------------------------------------------------------
+
+
+def _app_out(app: App) -> AppOut:
+    return AppOut(
+        public_id=app.public_id,
+        name=app.name,
+        is_active=app.is_active,
+        created_at=app.created_at,
+        permissions=sorted(
+            f"{p.content_type.app_label}.{p.codename}" for p in app.permissions.all()
+        ),
+        keys=[ApiKeyOut.model_validate(key, from_attributes=True) for key in app.keys.all()],
+    )
+
+
+def _actor(request: HttpRequest):
+    return services.actor_for(request.auth, ip=get_client_ip(request))
+
+
+@admin_router.get(
+    "/apps", response={200: list[AppOut], **problems(401, 403)}, auth=AdminAuth("accounts.view_app")
+)
+def list_apps(request: HttpRequest):
+    """Apps with their permissions and keys (never the secrets)."""
+    return [_app_out(app) for app in selectors.list_apps().prefetch_related("keys")]
+
+
+@admin_router.post(
+    "/apps", response={201: AppOut, **problems(401, 403, 422)}, auth=AdminAuth("accounts.add_app")
+)
+def create_app(request: HttpRequest, payload: AppIn):
+    """Register an app. It can be given only permissions the caller holds."""
+    app = services.create_app(
+        name=payload.name,
+        permissions=payload.permissions,
+        actor=_actor(request),
+        creator=request.auth,
+    )
+    return Status(201, _app_out(selectors.get_app(public_id=app.public_id)))
+
+
+@admin_router.get(
+    "/apps/{app_id}",
+    response={200: AppOut, **problems(401, 403, 404)},
+    auth=AdminAuth("accounts.view_app"),
+)
+def get_app(request: HttpRequest, app_id: UUID):
+    return _app_out(selectors.get_app(public_id=app_id))
+
+
+@admin_router.patch(
+    "/apps/{app_id}",
+    response={200: AppOut, **problems(401, 403, 404, 422)},
+    auth=AdminAuth("accounts.change_app"),
+)
+def update_app(request: HttpRequest, app_id: UUID, payload: AppPatch):
+    """Rename, deactivate (its keys stop working) or change the permissions of an app."""
+    app = services.update_app(
+        app=selectors.get_app(public_id=app_id),
+        actor=_actor(request),
+        creator=request.auth,
+        **payload.dict(exclude_unset=True),
+    )
+    return _app_out(selectors.get_app(public_id=app.public_id))
+
+
+@admin_router.post(
+    "/apps/{app_id}/keys",
+    response={201: ApiKeyCreatedOut, **problems(401, 403, 404, 422)},
+    auth=AdminAuth("accounts.add_apikey"),
+)
+def create_api_key(request: HttpRequest, app_id: UUID, payload: ApiKeyIn):
+    """A new API key. The `key` is in this response only: store it now."""
+    api_key, secret = services.create_api_key(
+        app=selectors.get_app(public_id=app_id), name=payload.name, actor=_actor(request)
+    )
+    out = ApiKeyOut.model_validate(api_key, from_attributes=True)
+    return Status(201, ApiKeyCreatedOut(**out.dict(by_alias=True), key=secret))
+
+
+@admin_router.post(
+    "/apps/{app_id}/keys/{key_id}/revoke",
+    response={200: ApiKeyOut, **problems(401, 403, 404)},
+    auth=AdminAuth("accounts.change_apikey"),
+)
+def revoke_api_key(request: HttpRequest, app_id: UUID, key_id: UUID):
+    """Revoke a key at once. Revoking twice is harmless."""
+    app = selectors.get_app(public_id=app_id)
+    api_key: ApiKey = services.revoke_api_key(
+        api_key=selectors.get_api_key(app=app, public_id=key_id), actor=_actor(request)
+    )
+    return ApiKeyOut.model_validate(api_key, from_attributes=True)

@@ -1,0 +1,241 @@
+"""Who is calling: access tokens for customers and staff, API keys for apps, and the one
+permission check every admin endpoint uses.
+
+An access token is a signed, short-lived reference to an AuthSession, so it is checked with
+one query and dies the moment its session is revoked. An API key is `mk_<prefix>_<secret>`;
+only the prefix and a SHA-256 of the whole key are stored.
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from mercato.accounts.models import ApiKey, App, AuthSession, RefreshToken, User
+from mercato.core.clientip import get_client_ip
+from mercato.core.errors import NotAuthenticated, PermissionDenied
+
+ACCESS_SALT = "mercato.accounts.access"
+API_KEY_PREFIX = "mk_"
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass
+class Principal:
+    """The authenticated caller: a user through a session, or an app through an API key."""
+
+    user: User | None = None
+    session: AuthSession | None = None
+    app: App | None = None
+    api_key: ApiKey | None = None
+    _perms: set[str] | None = field(default=None, repr=False)
+
+    @property
+    def identity(self) -> str:
+        return f"user:{self.user.pk}" if self.user else f"app:{self.app.pk}"
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.app or (self.user and self.user.is_staff))
+
+    def permissions(self) -> set[str]:
+        if self._perms is None:
+            if self.app is not None:
+                self._perms = {
+                    f"{app_label}.{codename}"
+                    for app_label, codename in self.app.permissions.values_list(
+                        "content_type__app_label", "codename"
+                    )
+                }
+            elif self.user is not None and self.user.is_superuser:
+                self._perms = {"*"}
+            elif self.user is not None:
+                self._perms = set(self.user.get_all_permissions())
+            else:
+                self._perms = set()
+        return self._perms
+
+    def has_perms(self, *perms: str) -> bool:
+        granted = self.permissions()
+        return "*" in granted or all(perm in granted for perm in perms)
+
+
+# --- access tokens --------------------------------------------------------------------------
+
+
+def issue_access_token(session: AuthSession) -> str:
+    return signing.dumps({"s": str(session.public_id), "a": session.audience}, salt=ACCESS_SALT)
+
+
+def issue_refresh_token(session: AuthSession) -> str:
+    token = secrets.token_urlsafe(32)
+    RefreshToken.objects.create(session=session, token_hash=RefreshToken.hash(token))
+    return token
+
+
+def access_token_ttl(audience: str) -> int:
+    return (
+        settings.STAFF_TOKEN_TTL
+        if audience == AuthSession.Audience.ADMIN
+        else settings.ACCESS_TOKEN_TTL
+    )
+
+
+def authenticate_access_token(token: str, *, audience: str) -> Principal:
+    try:
+        claims = signing.loads(token, salt=ACCESS_SALT, max_age=access_token_ttl(audience))
+    except signing.SignatureExpired as exc:
+        raise NotAuthenticated(
+            "The access token has expired; refresh it.", code="token_expired"
+        ) from exc
+    except signing.BadSignature as exc:
+        raise NotAuthenticated("The access token is not valid.", code="invalid_token") from exc
+    if not isinstance(claims, dict) or claims.get("a") != audience:
+        raise NotAuthenticated("This token is not for this API.", code="invalid_token")
+    session = (
+        AuthSession.objects.select_related("user")
+        .filter(public_id=claims.get("s"), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if session is None or not session.user.is_active:
+        raise NotAuthenticated("The session has ended; sign in again.", code="session_revoked")
+    if audience == AuthSession.Audience.ADMIN and not session.user.is_staff:
+        raise NotAuthenticated("Staff access has been withdrawn.", code="session_revoked")
+    return Principal(user=session.user, session=session)
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+
+def generate_api_key() -> tuple[str, str, str]:
+    """A new key: (the whole key to show once, its prefix, its hash)."""
+    prefix = secrets.token_hex(6)
+    key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, RefreshToken.hash(key)
+
+
+def authenticate_api_key(key: str, *, ip: str | None) -> Principal:
+    try:
+        prefix = key[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    except (IndexError, AttributeError):
+        prefix = ""
+    api_key = (
+        ApiKey.objects.select_related("app").filter(prefix=prefix, revoked_at__isnull=True).first()
+        if prefix
+        else None
+    )
+    if (
+        api_key is None
+        or not hmac.compare_digest(api_key.key_hash, RefreshToken.hash(key))
+        or not api_key.app.is_active
+    ):
+        raise NotAuthenticated("The API key is not valid or was revoked.", code="invalid_api_key")
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_ip=ip)
+    return Principal(app=api_key.app, api_key=api_key)
+
+
+# --- request plumbing -----------------------------------------------------------------------
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def resolve_principal(request: HttpRequest, *, audience: str) -> Principal:
+    """The caller of an API request (cached on the request), or NotAuthenticated."""
+    cached = getattr(request, "_mercato_principal", None)
+    if cached is not None and cached[0] == audience:
+        return cached[1]
+    token = bearer_token(request)
+    if token is None:
+        raise NotAuthenticated("A valid access token is required (Authorization: Bearer …).")
+    if token.startswith(API_KEY_PREFIX):
+        if audience != AuthSession.Audience.ADMIN:
+            raise NotAuthenticated("API keys are for the admin API.", code="invalid_token")
+        principal = authenticate_api_key(token, ip=get_client_ip(request))
+    else:
+        principal = authenticate_access_token(token, audience=audience)
+    request._mercato_principal = (audience, principal)
+    return principal
+
+
+def idempotency_caller(request: HttpRequest) -> str:
+    """The idempotency scope of a request: its principal, or "anonymous"."""
+    audience = (
+        AuthSession.Audience.ADMIN
+        if request.path.startswith("/api/admin/")
+        else AuthSession.Audience.STORE
+    )
+    if bearer_token(request) is None:
+        return "anonymous"
+    try:
+        return resolve_principal(request, audience=audience).identity
+    except NotAuthenticated:
+        return "anonymous"
+
+
+class CustomerAuth(HttpBearer):
+    """A customer's access token (from /api/store/auth/login)."""
+
+    openapi_description = "A customer access token from `POST /api/store/auth/login`."
+
+    def __call__(self, request: HttpRequest) -> Any:
+        principal = resolve_principal(request, audience=AuthSession.Audience.STORE)
+        request.principal = principal
+        return principal
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover
+        raise NotImplementedError  # __call__ does the work
+
+
+class OptionalCustomerAuth(CustomerAuth):
+    """A customer token if one is sent; anonymous shoppers pass too (request.principal None)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if bearer_token(request) is None:
+            request.principal = None
+            return True
+        return super().__call__(request)
+
+
+class AdminAuth(HttpBearer):
+    """A staff access token (from /api/admin/auth/login) or an app API key (`mk_…`) holding
+    every permission named: `auth=AdminAuth("accounts.view_user")`. This is the one permission
+    check of the admin API; every admin endpoint declares its permissions through it."""
+
+    openapi_description = (
+        "A staff access token from `POST /api/admin/auth/login`, or an app API key (`mk_…`)."
+    )
+
+    def __init__(self, *permissions: str) -> None:
+        super().__init__()
+        self.permissions = permissions
+
+    def __call__(self, request: HttpRequest) -> Any:
+        principal = resolve_principal(request, audience=AuthSession.Audience.ADMIN)
+        if not principal.has_perms(*self.permissions):
+            raise PermissionDenied(
+                "You do not have the permission this needs.", required=list(self.permissions)
+            )
+        request.principal = principal
+        return principal
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+
+customer_auth = CustomerAuth()
+optional_customer_auth = OptionalCustomerAuth()

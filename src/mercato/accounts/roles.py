@@ -1,0 +1,62 @@
+"""Staff roles: the permission groups every shop starts with, and what each may do.
+
+Patterns are `app_label.codename` with shell wildcards. After every `migrate`, each group gets
+the permissions its patterns match, so an app added later (orders, catalog …) extends the
+roles without a migration of its own. Permissions granted by hand are kept.
+"""
+
+from fnmatch import fnmatchcase
+
+ROLES: dict[str, list[str]] = {
+    "Owner": ["*"],
+    "Catalog manager": [
+        "catalog.*",
+        "inventory.*",
+        "pricing.view_*",
+    ],
+    "Order manager": [
+        "orders.*",
+        "payments.*",
+        "shipping.*",
+        "checkout.*",
+        "inventory.view_*",
+        "accounts.view_user",
+        "customers.view_*",
+    ],
+    "Customer support": [
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_authsession",
+        "accounts.change_authsession",
+        "customers.*",
+        "orders.view_*",
+        "checkout.view_*",
+    ],
+    "Analyst": [
+        "analytics.*",
+        "catalog.view_*",
+        "inventory.view_*",
+        "orders.view_*",
+        "accounts.view_user",
+        "customers.view_*",
+    ],
+}
+
+
+def matches(role: str, permission: str) -> bool:
+    return any(fnmatchcase(permission, pattern) for pattern in ROLES[role])
+
+
+def sync_role_permissions(*, group_model, permission_model) -> None:
+    """Create the role groups if missing and grant each the permissions it matches."""
+    permissions = list(
+        permission_model.objects.select_related("content_type").only(
+            "id", "codename", "content_type__app_label"
+        )
+    )
+    for role in ROLES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = [
+            p.pk for p in permissions if matches(role, f"{p.content_type.app_label}.{p.codename}")
+        ]
+        group.permissions.add(*wanted)

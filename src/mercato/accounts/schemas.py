@@ -1,0 +1,105 @@
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+from mercato.core.schemas import InputSchema
+
+Password = Field(min_length=1, max_length=128)
+
+
+class RegisterIn(InputSchema):
+    email: EmailStr = Field(max_length=254)
+    password: str = Password
+    first_name: str = Field("", max_length=150)
+    last_name: str = Field("", max_length=150)
+    marketing_opt_in: bool = False
+
+
+class LoginIn(InputSchema):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Password
+
+
+class RefreshIn(InputSchema):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class ChangePasswordIn(InputSchema):
+    current_password: str = Password
+    new_password: str = Password
+
+
+class PasswordResetIn(InputSchema):
+    email: EmailStr = Field(max_length=254)
+
+
+class PasswordResetConfirmIn(InputSchema):
+    token: str = Field(min_length=1, max_length=200)
+    new_password: str = Password
+
+
+class VerifyEmailIn(InputSchema):
+    token: str = Field(min_length=1, max_length=500)
+
+
+class StaffOut(Schema):
+    id: UUID = Field(alias="public_id")
+    email: str
+    first_name: str
+    last_name: str
+    is_superuser: bool
+    permissions: list[str]
+
+
+class PrincipalOut(Schema):
+    kind: str = Field(description="staff or app")
+    staff: StaffOut | None = None
+    app_id: UUID | None = None
+    app_name: str | None = None
+    permissions: list[str]
+
+
+class AppIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    permissions: list[str] = Field(default_factory=list, max_length=500)
+
+
+class AppPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    is_active: bool | None = None
+    permissions: list[str] | None = Field(None, max_length=500)
+
+
+class ApiKeyOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="The secret. Shown this once; store it now.")
+
+
+class ApiKeyIn(InputSchema):
+    name: str = Field("", max_length=100)
+
+
+class AppOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    is_active: bool
+    created_at: datetime
+    permissions: list[str]
+    keys: list[ApiKeyOut]

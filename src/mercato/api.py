@@ -1,0 +1,150 @@
+"""The HTTP API: one NinjaAPI, the store and admin surfaces mounted on it, and every error
+mapped to an RFC 9457 problem response here, once."""
+
+import json
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from mercato.accounts.api import admin_router as accounts_admin_router
+from mercato.accounts.api import store_router as accounts_store_router
+from mercato.audit.api import admin_router as audit_admin_router
+from mercato.core.errors import DomainError
+from mercato.core.problems import problem_response
+from mercato.customers.api import admin_router as customers_admin_router
+from mercato.customers.api import store_router as customers_store_router
+
+logger = logging.getLogger("mercato.api")
+
+
+class MalformedBody(DomainError):
+    code, status, title = "malformed_json", 400, "The request body is not valid JSON"
+
+
+class PayloadTooLarge(DomainError):
+    code, status, title = "payload_too_large", 413, "The request body is too large"
+
+
+class StrictJSONParser(Parser):
+    """JSON bodies only; a body that is not a JSON object is refused with a clear code."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            body = request.body
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge() from exc
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedBody(f"The request body is not valid JSON: {exc}.") from exc
+        if not isinstance(data, dict):
+            raise MalformedBody("The request body must be a JSON object.")
+        return data
+
+
+api = NinjaAPI(
+    title="Mercato API",
+    version="1.0.0",
+    description=(
+        "Headless commerce. The **store** API serves shoppers (anonymous or with a customer "
+        "access token); the **admin** API serves staff tokens and app API keys. Errors are "
+        "RFC 9457 problem documents with a stable `code`. Every POST takes an optional "
+        "`Idempotency-Key` header."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    parser=StrictJSONParser(),
+)
+
+
+def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in {"body", "query", "path", "header", "cookie", "form"}:
+            source, path = location[0], location[1:]
+        else:
+            source, path = "body", location
+        # Ninja nests a body parameter under its argument name: body.payload.email -> email
+        if source == "body" and len(path) > 1:
+            path = path[1:]
+        errors.append(
+            {
+                "field": ".".join(path) or source,
+                "in": source,
+                "message": error.get("msg", "Invalid value"),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return errors
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem_response(
+        422, "validation_error", "Some fields are not valid.", errors=_validation_errors(exc)
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    headers = {}
+    if retry_after := getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(retry_after)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="mercato"'
+    return problem_response(exc.status, exc.code, str(exc), headers=headers, **exc.extra)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        401,
+        "not_authenticated",
+        "A valid access token is required (Authorization: Bearer …).",
+        headers={"WWW-Authenticate": 'Bearer realm="mercato"'},
+    )
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return problem_response(403, "permission_denied", "You may not do this.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # Ninja wraps what the body parser raises
+        return on_domain_error(request, exc.__cause__)
+    return problem_response(exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(404, "not_found", "No such resource.")
+
+
+@api.exception_handler(Exception)
+def on_unhandled_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return problem_response(
+        500, "server_error", "Something went wrong on our side; it has been logged."
+    )
+
+
+store = Router(tags=["store"])
+store.add_router("", accounts_store_router)
+store.add_router("", customers_store_router)
+
+admin = Router(tags=["admin"])
+admin.add_router("", accounts_admin_router)
+admin.add_router("", customers_admin_router)
+admin.add_router("", audit_admin_router)
+
+api.add_router("/store", store)
+api.add_router("/admin", admin)

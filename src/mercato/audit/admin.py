@@ -1,0 +1,82 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from unfold.admin import ModelAdmin
+
+from mercato.audit.models import AuditLogEntry
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.core.clientip import get_client_ip
+
+
+def admin_actor(request: HttpRequest) -> Actor:
+    user = request.user
+    return Actor(
+        user_id=user.pk, label=user.get_username(), ip=get_client_ip(request), source="admin_site"
+    )
+
+
+class AuditedModelAdmin(ModelAdmin):
+    """A back-office page whose saves and deletions land in the audit log, with the fields
+    before and after."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        previous = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
+        request._audit_before = snapshot(previous) if previous is not None else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_audit_before", None)
+        record_change(
+            actor=admin_actor(request),
+            action="update" if change else "create",
+            obj=form.instance,
+            before=before,
+            after=snapshot(form.instance),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        before, object_id = snapshot(obj), str(getattr(obj, "public_id", None) or obj.pk)
+        super().delete_model(request, obj)
+        record_change(
+            actor=admin_actor(request), action="delete", obj=obj, before=before, object_id=object_id
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            record_change(
+                actor=admin_actor(request),
+                action="delete",
+                obj=obj,
+                before=snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(ModelAdmin):
+    """Read-only: nobody edits or deletes the audit log, not even a superuser."""
+
+    list_display = (
+        "created_at",
+        "actor_label",
+        "source",
+        "verb",
+        "object_type",
+        "object_repr",
+        "ip_address",
+    )
+    list_filter = ("action", "source", "object_type")
+    search_fields = ("actor_label", "object_id", "object_repr", "verb")
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

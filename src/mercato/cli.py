@@ -1,0 +1,105 @@
+"""The `mercato` command.
+
+mercato run          migrate, load demo data on an empty database, and serve (gunicorn),
+                     with a background worker beside it unless --no-worker
+mercato worker       run background tasks (emails, events) and housekeeping
+mercato createstaff  make a staff account
+mercato <command>    any Django management command (migrate, shell, check-stock …)
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+import django
+from django.conf import settings
+from django.core.management import execute_from_command_line
+
+
+def _django(*args: str) -> None:
+    execute_from_command_line(["mercato", *args])
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mercato.settings")
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mercato run", description="Migrate and serve Mercato.")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "2")),
+        help="gunicorn worker processes (WEB_CONCURRENCY, default 2)",
+    )
+    parser.add_argument("--no-worker", action="store_true", help="Do not start a task worker.")
+    parser.add_argument("--no-demo", action="store_true", help="Do not create demo data.")
+    parser.add_argument("--reload", action="store_true", help="Restart on code changes.")
+    options = parser.parse_args(argv)
+
+    django.setup()
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _django("migrate", "--noinput", "-v", "0")
+    _django("collectstatic", "--noinput", "-v", "0")
+    if not options.no_demo:
+        _django("ensure_demo_staff")
+
+    bind = f"{options.host}:{options.port}"
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "mercato.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(options.workers),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+    if options.reload:
+        gunicorn.append("--reload")
+    children = [subprocess.Popen(gunicorn)]  # noqa: S603
+    if not options.no_worker:
+        worker = [sys.executable, "-m", "mercato", "worker", "--no-startup-delay", "-v", "1"]
+        children.append(subprocess.Popen(worker))  # noqa: S603
+    print(
+        f"Mercato serves on http://{bind}/ — API docs http://{bind}/api/docs, "
+        f"back office http://{bind}/admin/",
+        flush=True,
+    )
+
+    def stop(signum, frame):
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = children[0].wait()
+    stop(None, None)
+    for child in children[1:]:
+        child.wait()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup()
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    if argv[0] == "run":
+        return run(argv[1:])
+    _django(*argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The domain error hierarchy. Services raise these; `mercato.api` turns them into RFC 9457
+problem responses in one place. Each error has a stable machine `code`."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 400
+    title = "The request could not be processed"
+
+    def __init__(self, message: str = "", *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message or self.title)
+        if code:
+            self.code = code
+        self.extra = extra
+
+
+class InvalidInput(DomainError):
+    """Input that passed the schema but breaks a rule; `field` names the culprit."""
+
+    code, status, title = "invalid", 422, "The input is not valid"
+
+    def __init__(self, message: str = "", *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        if field:
+            self.extra.setdefault("errors", [{"field": field, "message": str(self)}])
+
+
+class NotFound(DomainError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class Conflict(DomainError):
+    code, status, title = "conflict", 409, "Conflict with the current state"
+
+
+class NotAuthenticated(DomainError):
+    code, status, title = "not_authenticated", 401, "Authentication required"
+
+
+class PermissionDenied(DomainError):
+    code, status, title = "permission_denied", 403, "Permission denied"
+
+
+class RateLimited(DomainError):
+    code, status, title = "rate_limited", 429, "Too many requests"
+
+    def __init__(self, message: str = "", *, retry_after: int, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.retry_after = max(1, int(retry_after))

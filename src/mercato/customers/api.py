@@ -1,0 +1,121 @@
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.responses import Status
+from pydantic import Field
+
+from mercato.accounts import services as account_services
+from mercato.accounts.authentication import AdminAuth, customer_auth
+from mercato.core.clientip import get_client_ip
+from mercato.core.pagination import PageParams, paginate
+from mercato.core.schemas import problems
+from mercato.customers import selectors, services
+from mercato.customers.schemas import (
+    AddressIn,
+    AddressOut,
+    AddressPage,
+    AddressPatch,
+    CustomerDetailOut,
+    CustomerPage,
+    EraseIn,
+    PersonalDataOut,
+    ProfileOut,
+    ProfilePatch,
+)
+
+store_router = Router(tags=["store: me"], auth=customer_auth)
+admin_router = Router(tags=["admin: customers"])
+
+
+@store_router.get("/me", response={200: ProfileOut, **problems(401)})
+def get_profile(request: HttpRequest):
+    """The signed-in customer's profile."""
+    return request.auth.user
+
+
+@store_router.patch("/me", response={200: ProfileOut, **problems(401, 409, 422)})
+def update_profile(request: HttpRequest, payload: ProfilePatch):
+    """Change profile fields. A new email needs `current_password` and is verified anew."""
+    changes = payload.dict(exclude_unset=True)
+    current_password = changes.pop("current_password", None)
+    return account_services.update_profile(
+        user=request.auth.user,
+        changes=changes,
+        current_password=current_password,
+        ip=get_client_ip(request),
+    )
+
+
+@store_router.delete("/me", response={204: None, **problems(401, 422)})
+def erase_account(request: HttpRequest, payload: EraseIn):
+    """Erase the account (GDPR art. 17). Needs the password. Personal data is deleted or
+    anonymised at once and every session ends; orders keep their accounting records."""
+    services.erase_customer(user=request.auth.user, password=payload.password)
+    return Status(204, None)
+
+
+@store_router.get("/me/export", response={200: PersonalDataOut, **problems(401)})
+def export_personal_data(request: HttpRequest):
+    """Everything held about the customer (GDPR art. 15 and 20), as JSON."""
+    return services.export_customer_data(user=request.auth.user)
+
+
+@store_router.get("/me/addresses", response={200: AddressPage, **problems(401, 422)})
+def list_addresses(request: HttpRequest, page: Query[PageParams]):
+    return paginate(selectors.list_addresses(user=request.auth.user), params=page)
+
+
+@store_router.post("/me/addresses", response={201: AddressOut, **problems(401, 422)})
+def create_address(request: HttpRequest, payload: AddressIn):
+    """Add an address; the first one becomes the default shipping and billing address."""
+    return Status(201, services.create_address(user=request.auth.user, data=payload.dict()))
+
+
+@store_router.get("/me/addresses/{address_id}", response={200: AddressOut, **problems(401, 404)})
+def get_address(request: HttpRequest, address_id: UUID):
+    return selectors.get_address(user=request.auth.user, public_id=address_id)
+
+
+@store_router.patch(
+    "/me/addresses/{address_id}", response={200: AddressOut, **problems(401, 404, 422)}
+)
+def update_address(request: HttpRequest, address_id: UUID, payload: AddressPatch):
+    """Change fields of an address; `is_default_*: true` moves the default here."""
+    address = selectors.get_address(user=request.auth.user, public_id=address_id)
+    return services.update_address(address=address, data=payload.dict(exclude_unset=True))
+
+
+@store_router.delete("/me/addresses/{address_id}", response={204: None, **problems(401, 404)})
+def delete_address(request: HttpRequest, address_id: UUID):
+    services.delete_address(
+        address=selectors.get_address(user=request.auth.user, public_id=address_id)
+    )
+    return Status(204, None)
+
+
+class CustomerFilters(PageParams):
+    search: str = Field("", max_length=100, description="Part of an email, name or phone.")
+
+
+@admin_router.get(
+    "/customers",
+    response={200: CustomerPage, **problems(401, 403, 422)},
+    auth=AdminAuth("accounts.view_user"),
+)
+def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
+    """Customers, newest first, with a search over email, name and phone."""
+    return paginate(
+        selectors.list_customers(search=filters.search),
+        params=filters,
+        ordering=("-date_joined", "-id"),
+    )
+
+
+@admin_router.get(
+    "/customers/{customer_id}",
+    response={200: CustomerDetailOut, **problems(401, 403, 404)},
+    auth=AdminAuth("accounts.view_user"),
+)
+def get_customer(request: HttpRequest, customer_id: UUID):
+    return selectors.get_customer(public_id=customer_id)

@@ -1,0 +1,125 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import EmailStr, Field
+
+from mercato.core.schemas import InputSchema
+
+Name = Field(min_length=1, max_length=150)
+PHONE_PATTERN = r"^[0-9+()./ -]*$"
+
+
+class ProfileOut(Schema):
+    id: UUID = Field(alias="public_id")
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    email_verified: bool = Field(alias="is_email_verified")
+    marketing_opt_in: bool
+    date_joined: datetime
+
+
+class ProfilePatch(InputSchema):
+    first_name: str | None = Field(None, max_length=150)
+    last_name: str | None = Field(None, max_length=150)
+    phone: str | None = Field(None, max_length=32, pattern=PHONE_PATTERN)
+    marketing_opt_in: bool | None = None
+    email: EmailStr | None = Field(None, max_length=254)
+    current_password: str | None = Field(
+        None, max_length=128, description="Needed to change the email."
+    )
+
+
+class EraseIn(InputSchema):
+    password: str = Field(min_length=1, max_length=128)
+
+
+class AddressIn(InputSchema):
+    first_name: str = Name
+    last_name: str = Name
+    company: str = Field("", max_length=150)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field("", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str = Field("", max_length=100)
+    postal_code: str = Field("", max_length=20)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. DE.")
+    phone: str = Field("", max_length=32, pattern=PHONE_PATTERN)
+    is_default_shipping: bool = False
+    is_default_billing: bool = False
+
+
+class AddressPatch(InputSchema):
+    first_name: str | None = Field(None, min_length=1, max_length=150)
+    last_name: str | None = Field(None, min_length=1, max_length=150)
+    company: str | None = Field(None, max_length=150)
+    line1: str | None = Field(None, min_length=1, max_length=200)
+    line2: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, min_length=1, max_length=100)
+    region: str | None = Field(None, max_length=100)
+    postal_code: str | None = Field(None, max_length=20)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    phone: str | None = Field(None, max_length=32, pattern=PHONE_PATTERN)
+    is_default_shipping: bool | None = None
+    is_default_billing: bool | None = None
+
+
+class AddressOut(Schema):
+    id: UUID = Field(alias="public_id")
+    first_name: str
+    last_name: str
+    company: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+    is_default_shipping: bool
+    is_default_billing: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AddressPage(Schema):
+    items: list[AddressOut]
+    next: str | None
+
+
+class PersonalDataOut(Schema):
+    exported_at: datetime
+    account: dict[str, Any]
+    addresses: list[dict[str, Any]]
+    emails_sent: list[dict[str, Any]]
+
+    model_config = {"extra": "allow"}
+
+
+class CustomerOut(Schema):
+    id: UUID = Field(alias="public_id")
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    email_verified: bool = Field(alias="is_email_verified")
+    is_active: bool
+    date_joined: datetime
+    last_login: datetime | None
+
+
+class CustomerListItem(CustomerOut):
+    address_count: int
+
+
+class CustomerPage(Schema):
+    items: list[CustomerListItem]
+    next: str | None
+
+
+class CustomerDetailOut(CustomerOut):
+    marketing_opt_in: bool
+    addresses: list[AddressOut]

@@ -1,0 +1,106 @@
+"""Customers: the address book and the account's personal data (export and erasure)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mercato.accounts.models import User
+from mercato.core.errors import InvalidInput
+from mercato.core.events import record_event
+from mercato.core.gdpr import erase_personal_data, export_personal_data
+from mercato.customers.countries import COUNTRY_CODES
+from mercato.customers.models import Address
+
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+MAX_ADDRESSES = 50
+
+
+def _clean_address(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - {*ADDRESS_FIELDS, "is_default_shipping", "is_default_billing"}
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    if "country" in data:
+        data["country"] = (data["country"] or "").upper()
+        if data["country"] not in COUNTRY_CODES:
+            raise InvalidInput(
+                "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="country"
+            )
+    if "postal_code" in data:
+        data["postal_code"] = " ".join((data["postal_code"] or "").upper().split())
+    return data
+
+
+def _take_defaults(address: Address, data: dict[str, Any]) -> None:
+    """Clear the other default flags of the customer before this address takes them."""
+    others = Address.objects.filter(user_id=address.user_id).exclude(pk=address.pk)
+    if data.get("is_default_shipping"):
+        others.filter(is_default_shipping=True).update(is_default_shipping=False)
+    if data.get("is_default_billing"):
+        others.filter(is_default_billing=True).update(is_default_billing=False)
+
+
+def create_address(*, user: User, data: dict[str, Any]) -> Address:
+    """Add an address. The customer's first address becomes both defaults."""
+    data = _clean_address(dict(data))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # serialise per customer
+        count = Address.objects.filter(user=user).count()
+        if count >= MAX_ADDRESSES:
+            raise InvalidInput(
+                f"An address book holds at most {MAX_ADDRESSES} addresses.",
+                code="address_book_full",
+            )
+        if count == 0:
+            data.setdefault("is_default_shipping", True)
+            data.setdefault("is_default_billing", True)
+        address = Address(user=user, **data)
+        address.full_clean(exclude=["user"])
+        _take_defaults(address, data)
+        address.save()
+    return address
+
+
+def update_address(*, address: Address, data: dict[str, Any]) -> Address:
+    data = _clean_address(dict(data))
+    with transaction.atomic():
+        address = Address.objects.select_for_update().get(pk=address.pk)
+        for name, value in data.items():
+            setattr(address, name, value)
+        address.full_clean(exclude=["user"])
+        _take_defaults(address, data)
+        address.save()
+    return address
+
+
+def delete_address(*, address: Address) -> None:
+    Address.objects.filter(pk=address.pk).delete()
+
+
+def export_customer_data(*, user: User) -> dict[str, Any]:
+    """Everything Mercato holds about the customer, app by app."""
+    return {"exported_at": timezone.now().isoformat(), **export_personal_data(user)}
+
+
+def erase_customer(*, user: User, password: str) -> None:
+    """Erase the account: personal data is deleted or anonymised by every app, sessions end,
+    and the email is free again. Records the law requires (orders) keep their accounting."""
+    if not user.check_password(password):
+        raise InvalidInput(
+            "The password is not correct.", code="invalid_current_password", field="password"
+        )
+    with transaction.atomic():
+        user_id = user.pk
+        erase_personal_data(user)
+        record_event("customer.erased", user_id=user_id)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+from django.views import defaults
+from django.views.generic import RedirectView
+
+from mercato.api import api
+from mercato.core import health
+from mercato.core.middleware import is_api_request
+from mercato.core.problems import problem_response
+
+admin.site.site_header = "Mercato back office"
+admin.site.site_title = "Mercato"
+admin.site.index_title = "Shop administration"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs", permanent=False)),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A 500 outside the API's own handlers: a problem document, never a traceback."""
+    if is_api_request(request):
+        return problem_response(500, "server_error", "Something went wrong on our side.")
+    return defaults.server_error(request)
+
+
+handler500 = server_error
