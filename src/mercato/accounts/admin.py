@@ -4,17 +4,28 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from mercato.accounts import services
+from mercato.accounts.authentication import Principal
 from mercato.accounts.models import ApiKey, App, AuthSession, User
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
 
 admin.site.unregister(Group)
+
+ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
+def held_permissions(user: User) -> QuerySet[Permission]:
+    """The permissions a staff member holds, directly or through a group."""
+    if user.is_superuser:
+        return Permission.objects.all()
+    return Permission.objects.filter(Q(user=user) | Q(group__user=user)).distinct()
 
 
 @admin.register(Group)
@@ -56,6 +67,22 @@ class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ("groups", "user_permissions")
 
+    # Only a superuser grants access: whoever may edit customers (Customer support) must not
+    # be able to make anyone staff or superuser, or take over a staff account.
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else (*fields, *ACCESS_FIELDS)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 class ApiKeyInline(TabularInline):
     model = ApiKey
@@ -77,6 +104,11 @@ class AppAdmin(AuditedModelAdmin):
     readonly_fields = ("public_id", "created_by", "created_at")
     fields = ("public_id", "name", "is_active", "permissions", "created_by", "created_at")
     inlines = [ApiKeyInline]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "permissions":  # no more than the editor holds, as in the API
+            kwargs["queryset"] = held_permissions(request.user).select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: App, form: Any, change: bool) -> None:
         if not change:
@@ -114,6 +146,13 @@ class ApiKeyAdmin(ModelAdmin):
             kwargs["form"] = ApiKeyCreationForm
         return super().get_form(request, obj, **kwargs)
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "app" and not request.user.is_superuser:
+            # only apps whose permissions the editor holds: a key acts with all of them
+            not_held = Permission.objects.exclude(pk__in=held_permissions(request.user))
+            kwargs["queryset"] = App.objects.exclude(permissions__in=not_held)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
         return self.readonly_fields if obj else ()
 
@@ -124,7 +163,10 @@ class ApiKeyAdmin(ModelAdmin):
         if change:
             return
         api_key, secret = services.create_api_key(
-            app=obj.app, name=obj.name, actor=admin_actor(request)
+            app=obj.app,
+            name=obj.name,
+            actor=admin_actor(request),
+            creator=Principal(user=request.user),
         )
         obj.pk = api_key.pk
         messages.warning(

@@ -1,12 +1,12 @@
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
 from mercato.accounts import selectors, services
 from mercato.accounts.authentication import AdminAuth, Principal, customer_auth
-from mercato.accounts.models import ApiKey, App, AuthSession
+from mercato.accounts.models import ApiKey, AuthSession
 from mercato.accounts.schemas import (
     ApiKeyCreatedOut,
     ApiKeyIn,
@@ -59,8 +59,9 @@ def register(request: HttpRequest, payload: RegisterIn):
 
 
 @store_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
-def login(request: HttpRequest, payload: LoginIn):
+def login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
     """Sign in: a short-lived access token and a refresh token."""
+    response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.log_in(
         email=payload.email,
         password=payload.password,
@@ -72,9 +73,10 @@ def login(request: HttpRequest, payload: LoginIn):
 
 
 @store_router.post("/auth/refresh", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
-def refresh(request: HttpRequest, payload: RefreshIn):
+def refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
     """Swap a refresh token for a new pair. Each refresh token works once; presenting a used
     one ends the session (it was copied)."""
+    response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.refresh_session(
         refresh_token=payload.refresh_token,
         audience=AuthSession.Audience.STORE,
@@ -145,8 +147,9 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn):
 
 
 @admin_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
-def staff_login(request: HttpRequest, payload: LoginIn):
+def staff_login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
     """Staff sign in to the admin API. Customers get `invalid_credentials` here."""
+    response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.log_in(
         email=payload.email,
         password=payload.password,
@@ -158,7 +161,8 @@ def staff_login(request: HttpRequest, payload: LoginIn):
 
 
 @admin_router.post("/auth/refresh", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
-def staff_refresh(request: HttpRequest, payload: RefreshIn):
+def staff_refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
+    response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.refresh_session(
         refresh_token=payload.refresh_token,
         audience=AuthSession.Audience.ADMIN,
@@ -205,19 +209,6 @@ def who_am_i(request: HttpRequest):
 # --- admin: apps and API keys ---------------------------------------------------------------
 
 
-def _app_out(app: App) -> AppOut:
-    return AppOut(
-        public_id=app.public_id,
-        name=app.name,
-        is_active=app.is_active,
-        created_at=app.created_at,
-        permissions=sorted(
-            f"{p.content_type.app_label}.{p.codename}" for p in app.permissions.all()
-        ),
-        keys=[ApiKeyOut.model_validate(key, from_attributes=True) for key in app.keys.all()],
-    )
-
-
 def _actor(request: HttpRequest):
     return services.actor_for(request.auth, ip=get_client_ip(request))
 
@@ -227,7 +218,7 @@ def _actor(request: HttpRequest):
 )
 def list_apps(request: HttpRequest):
     """Apps with their permissions and keys (never the secrets)."""
-    return [_app_out(app) for app in selectors.list_apps().prefetch_related("keys")]
+    return list(selectors.list_apps())
 
 
 @admin_router.post(
@@ -241,7 +232,7 @@ def create_app(request: HttpRequest, payload: AppIn):
         actor=_actor(request),
         creator=request.auth,
     )
-    return Status(201, _app_out(selectors.get_app(public_id=app.public_id)))
+    return Status(201, selectors.get_app(public_id=app.public_id))
 
 
 @admin_router.get(
@@ -250,7 +241,7 @@ def create_app(request: HttpRequest, payload: AppIn):
     auth=AdminAuth("accounts.view_app"),
 )
 def get_app(request: HttpRequest, app_id: UUID):
-    return _app_out(selectors.get_app(public_id=app_id))
+    return selectors.get_app(public_id=app_id)
 
 
 @admin_router.patch(
@@ -266,7 +257,7 @@ def update_app(request: HttpRequest, app_id: UUID, payload: AppPatch):
         creator=request.auth,
         **payload.dict(exclude_unset=True),
     )
-    return _app_out(selectors.get_app(public_id=app.public_id))
+    return selectors.get_app(public_id=app.public_id)
 
 
 @admin_router.post(
@@ -274,10 +265,14 @@ def update_app(request: HttpRequest, app_id: UUID, payload: AppPatch):
     response={201: ApiKeyCreatedOut, **problems(401, 403, 404, 422)},
     auth=AdminAuth("accounts.add_apikey"),
 )
-def create_api_key(request: HttpRequest, app_id: UUID, payload: ApiKeyIn):
+def create_api_key(request: HttpRequest, response: HttpResponse, app_id: UUID, payload: ApiKeyIn):
     """A new API key. The `key` is in this response only: store it now."""
+    response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     api_key, secret = services.create_api_key(
-        app=selectors.get_app(public_id=app_id), name=payload.name, actor=_actor(request)
+        app=selectors.get_app(public_id=app_id),
+        name=payload.name,
+        actor=_actor(request),
+        creator=request.auth,
     )
     out = ApiKeyOut.model_validate(api_key, from_attributes=True)
     return Status(201, ApiKeyCreatedOut(**out.dict(by_alias=True), key=secret))

@@ -1,17 +1,20 @@
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, StringConstraints
 
 from mercato.core.schemas import InputSchema
 
-Password = Field(min_length=1, max_length=128)
+# Kept exactly as typed (InputSchema trims other strings), as Django's own password forms do:
+# a password set in the back office must work at the API's login too.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128)]
 
 
 class RegisterIn(InputSchema):
     email: EmailStr = Field(max_length=254)
-    password: str = Password
+    password: Password
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     marketing_opt_in: bool = False
@@ -19,7 +22,7 @@ class RegisterIn(InputSchema):
 
 class LoginIn(InputSchema):
     email: str = Field(min_length=1, max_length=254)
-    password: str = Password
+    password: Password
 
 
 class RefreshIn(InputSchema):
@@ -34,8 +37,8 @@ class TokenOut(Schema):
 
 
 class ChangePasswordIn(InputSchema):
-    current_password: str = Password
-    new_password: str = Password
+    current_password: Password
+    new_password: Password
 
 
 class PasswordResetIn(InputSchema):
@@ -44,7 +47,7 @@ class PasswordResetIn(InputSchema):
 
 class PasswordResetConfirmIn(InputSchema):
     token: str = Field(min_length=1, max_length=200)
-    new_password: str = Password
+    new_password: Password
 
 
 class VerifyEmailIn(InputSchema):
@@ -103,3 +106,7 @@ class AppOut(Schema):
     created_at: datetime
     permissions: list[str]
     keys: list[ApiKeyOut]
+
+    @staticmethod
+    def resolve_permissions(app) -> list[str]:
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in app.permissions.all())

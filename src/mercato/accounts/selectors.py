@@ -7,7 +7,7 @@ from mercato.core.errors import NotFound
 
 
 def list_apps() -> QuerySet[App]:
-    return App.objects.prefetch_related("permissions__content_type")
+    return App.objects.prefetch_related("permissions__content_type", "keys")
 
 
 def list_active_sessions(*, user: User) -> QuerySet[AuthSession]:

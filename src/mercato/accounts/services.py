@@ -38,10 +38,11 @@ from mercato.core.events import record_event
 
 # attempts per window (seconds), per IP and per account
 LOGIN_LIMITS = {"ip": (30, 60), "account": (10, 60)}
-REGISTER_LIMITS = {"ip": (10, 3600)}
+REGISTER_LIMITS = {"ip": (10, 3600), "account": (5, 3600)}
 RESET_LIMITS = {"ip": (10, 3600), "account": (3, 3600)}
 REFRESH_LIMITS = {"ip": (60, 60)}
 VERIFY_LIMITS = {"ip": (20, 3600), "account": (3, 3600)}
+CHANGE_PASSWORD_LIMITS = {"account": (10, 3600)}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,16 @@ def _check_password_strength(password: str, user: User) -> None:
         ) from exc
 
 
+def verify_current_password(*, user: User, password: str | None, field: str) -> None:
+    """Check a signed-in user's password before a sensitive change. Attempts share one budget
+    per account, so a stolen access token cannot be used to guess the password."""
+    _limit("change_password", CHANGE_PASSWORD_LIMITS, ip="", account=str(user.public_id))
+    if not password or not user.check_password(password):
+        raise InvalidInput(
+            "The current password is not correct.", code="invalid_current_password", field=field
+        )
+
+
 def actor_for(principal: Principal, *, ip: str | None, source: str = "admin_api") -> Actor:
     if principal.app is not None:
         return Actor(
@@ -96,8 +107,8 @@ def register_customer(
 
     If the email already has an account, nothing is created and its owner is told by email
     instead; the caller cannot tell the two cases apart (None is returned then)."""
-    _limit("register", REGISTER_LIMITS, ip=ip)
     email = User.objects.normalize_email(email)
+    _limit("register", REGISTER_LIMITS, ip=ip, account=email)
     candidate = User(email=email, first_name=first_name, last_name=last_name)
     _check_password_strength(password, candidate)
     candidate.set_password(password)  # hashed either way, so both paths take as long
@@ -213,12 +224,7 @@ def change_password(
     *, user: User, session: AuthSession, current_password: str, new_password: str
 ) -> None:
     """Change the password; every other session of the account is signed out."""
-    if not user.check_password(current_password):
-        raise InvalidInput(
-            "The current password is not correct.",
-            code="invalid_current_password",
-            field="current_password",
-        )
+    verify_current_password(user=user, password=current_password, field="current_password")
     _check_password_strength(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)
@@ -312,12 +318,9 @@ def update_profile(
         if new_email is not None:
             new_email = User.objects.normalize_email(new_email)
             if new_email != user.email:
-                if not current_password or not user.check_password(current_password):
-                    raise InvalidInput(
-                        "Changing the email needs the current password.",
-                        code="invalid_current_password",
-                        field="current_password",
-                    )
+                verify_current_password(
+                    user=user, password=current_password, field="current_password"
+                )
                 if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
                     raise EmailTaken()
                 old_email = user.email
@@ -387,15 +390,26 @@ def _permissions_by_name(names: list[str]) -> list[Permission]:
     return found
 
 
+def _check_no_escalation(creator: Principal | None, permissions: list[str], message: str) -> None:
+    if creator is not None and not creator.has_perms(*permissions):
+        raise InvalidInput(message, code="permission_escalation", field="permissions")
+
+
+def _app_permission_names(app: App) -> list[str]:
+    return [
+        f"{app_label}.{codename}"
+        for app_label, codename in app.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    ]
+
+
 def create_app(*, name: str, permissions: list[str], actor: Actor, creator: Principal) -> App:
     """An app may be given only permissions its creator holds."""
     found = _permissions_by_name(permissions)
-    if not creator.has_perms(*permissions):
-        raise InvalidInput(
-            "You can only give an app permissions you hold yourself.",
-            code="permission_escalation",
-            field="permissions",
-        )
+    _check_no_escalation(
+        creator, permissions, "You can only give an app permissions you hold yourself."
+    )
     with transaction.atomic():
         app = App.objects.create(name=name, created_by=creator.user)
         app.permissions.set(found)
@@ -412,6 +426,12 @@ def update_app(
     is_active: bool | None = None,
     permissions: list[str] | None = None,
 ) -> App:
+    """Rename, (de)activate or re-scope an app; new permissions must be held by `creator`."""
+    if permissions is not None:
+        found = _permissions_by_name(permissions)
+        _check_no_escalation(
+            creator, permissions, "You can only give an app permissions you hold yourself."
+        )
     with transaction.atomic():
         app = App.objects.select_for_update().get(pk=app.pk)
         before = snapshot(app)
@@ -421,13 +441,7 @@ def update_app(
             app.is_active = is_active
         app.save()
         if permissions is not None:
-            if not creator.has_perms(*permissions):
-                raise InvalidInput(
-                    "You can only give an app permissions you hold yourself.",
-                    code="permission_escalation",
-                    field="permissions",
-                )
-            app.permissions.set(_permissions_by_name(permissions))
+            app.permissions.set(found)
         record_change(
             actor=actor,
             action="update",
@@ -439,8 +453,17 @@ def update_app(
     return app
 
 
-def create_api_key(*, app: App, name: str = "", actor: Actor) -> tuple[ApiKey, str]:
-    """A new key for the app; the secret is returned here and never again."""
+def create_api_key(
+    *, app: App, name: str = "", actor: Actor, creator: Principal | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for the app; the secret is returned here and never again. A key acts with
+    every permission of its app, so `creator` (the caller, when a person or an app asks) must
+    hold them all; None is for trusted callers (commands, the system)."""
+    _check_no_escalation(
+        creator,
+        _app_permission_names(app),
+        "You can only make keys for an app whose permissions you hold yourself.",
+    )
     secret, prefix, key_hash = generate_api_key()
     with transaction.atomic():
         api_key = ApiKey.objects.create(app=app, name=name, prefix=prefix, key_hash=key_hash)

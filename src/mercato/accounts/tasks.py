@@ -1,7 +1,12 @@
 """Account emails, sent by the worker. Tokens are made here, when the email is sent, so no
 secret waits in the task queue."""
 
+import logging
+import smtplib
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from mercato.accounts.models import User
@@ -16,10 +21,16 @@ ACCOUNT_EMAILS = {
     "password_changed",
     "email_changed",
 }
+MAX_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 30
+
+logger = logging.getLogger(__name__)
 
 
 @task()
-def send_account_email(user_id: int, kind: str, to: str = "") -> None:
+def send_account_email(user_id: int, kind: str, to: str = "", attempt: int = 1) -> None:
+    """Send one account email. If the mail relay fails, try again later (30 s, 1 min, 2 min …,
+    six attempts in all); the last failure marks the task failed."""
     if kind not in ACCOUNT_EMAILS:
         raise ValueError(f"Unknown account email {kind!r}")
     user = User.objects.filter(pk=user_id, is_active=True).first()
@@ -39,4 +50,15 @@ def send_account_email(user_id: int, kind: str, to: str = "") -> None:
     elif kind in {"password_reset", "account_exists"}:
         context["link"] = settings.PASSWORD_RESET_URL.format(token=make_password_reset_token(user))
         context["valid_minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
-    send_templated_email(template=template, to=to or user.email, context=context, user_id=user.pk)
+    try:
+        send_templated_email(
+            template=template, to=to or user.email, context=context, user_id=user.pk
+        )
+    except (smtplib.SMTPException, OSError):
+        if attempt >= MAX_ATTEMPTS:
+            raise
+        delay = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+        logger.warning("Email %s to user %s failed; retrying in %s", kind, user_id, delay)
+        send_account_email.using(run_after=timezone.now() + delay).enqueue(
+            user_id=user_id, kind=kind, to=to, attempt=attempt + 1
+        )
