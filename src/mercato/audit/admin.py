@@ -16,6 +16,10 @@ def admin_actor(request: HttpRequest) -> Actor:
     )
 
 
+def _object_id(obj: Any) -> str:
+    return str(getattr(obj, "public_id", None) or obj.pk)
+
+
 class AuditedModelAdmin(ModelAdmin):
     """A back-office page whose saves and deletions land in the audit log, with the fields
     before and after."""
@@ -36,8 +40,35 @@ class AuditedModelAdmin(ModelAdmin):
             after=snapshot(form.instance),
         )
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Rows changed through an inline (a customer's addresses) are audited one by one."""
+        existing = [f.instance for f in formset.initial_forms if f.instance.pk is not None]
+        stored = formset.model._default_manager.in_bulk([obj.pk for obj in existing])
+        before = {id(obj): snapshot(stored[obj.pk]) for obj in existing if obj.pk in stored}
+        object_ids = {id(obj): _object_id(obj) for obj in existing}
+        super().save_formset(request, form, formset, change)
+        actor = admin_actor(request)
+        for obj in formset.new_objects:
+            record_change(actor=actor, action="create", obj=obj, after=snapshot(obj))
+        for obj, _changed in formset.changed_objects:
+            record_change(
+                actor=actor,
+                action="update",
+                obj=obj,
+                before=before.get(id(obj)),
+                after=snapshot(obj),
+            )
+        for obj in formset.deleted_objects:
+            record_change(
+                actor=actor,
+                action="delete",
+                obj=obj,
+                before=before.get(id(obj)),
+                object_id=object_ids[id(obj)],
+            )
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        before, object_id = snapshot(obj), str(getattr(obj, "public_id", None) or obj.pk)
+        before, object_id = snapshot(obj), _object_id(obj)
         super().delete_model(request, obj)
         record_change(
             actor=admin_actor(request), action="delete", obj=obj, before=before, object_id=object_id

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from mercato.audit.models import AuditLogEntry
 
@@ -36,6 +37,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, list | tuple | set):
         return sorted(_plain(item) for item in value)
     return value
@@ -83,7 +86,7 @@ def record_change(
         actor_label=actor.label[:254],
         action=action,
         verb=verb or f"{opts.model_name}.{action}",
-        object_type=opts.label_lower,
+        object_type=opts.concrete_model._meta.label_lower,  # a proxy (Customer) is its row
         object_id=object_id or str(getattr(obj, "public_id", None) or obj.pk),
         object_repr=str(obj)[:200],
         changes=changes,

@@ -1,29 +1,85 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from unfold.admin import TabularInline
 
 from mercato.audit.admin import AuditedModelAdmin
+from mercato.customers import services
+from mercato.customers.countries import COUNTRY_CODES
 from mercato.customers.models import Address, Customer
+
+DEFAULT_FLAGS = {"is_default_shipping": "shipping", "is_default_billing": "billing"}
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "line1",
+    "city",
+    "postal_code",
+    "country",
+    *DEFAULT_FLAGS,
+)
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = ADDRESS_FIELDS
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").upper()
+        if country not in COUNTRY_CODES:
+            raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+        return country
+
+
+class AddressFormSet(BaseInlineFormSet):
+    """At most one default of each kind; moving a default clears the old one first, as the
+    address services do, so the database constraint never sees two at once."""
+
+    def _kept_forms(self) -> list[forms.ModelForm]:
+        return [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        for flag, kind in DEFAULT_FLAGS.items():
+            if sum(bool(form.cleaned_data.get(flag)) for form in self._kept_forms()) > 1:
+                raise ValidationError(f"Only one address can be the default {kind} address.")
+
+    def save(self, commit: bool = True) -> Any:
+        if commit:
+            for form in self._kept_forms():
+                if form.has_changed():
+                    flags = {flag: form.cleaned_data.get(flag) for flag in DEFAULT_FLAGS}
+                    services.take_defaults(address=form.instance, data=flags)
+        return super().save(commit)
 
 
 class AddressInline(TabularInline):
     model = Address
+    form = AddressForm
+    formset = AddressFormSet
     extra = 0
-    fields = (
-        "first_name",
-        "last_name",
-        "line1",
-        "city",
-        "postal_code",
-        "country",
-        "is_default_shipping",
-        "is_default_billing",
-    )
+    fields = ADDRESS_FIELDS
     show_change_link = False
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ("first_name", "last_name", "phone", "marketing_opt_in", "is_active")
 
 
 @admin.register(Customer)
 class CustomerAdmin(AuditedModelAdmin):
+    form = CustomerForm
     list_display = (
         "email",
         "first_name",
@@ -53,7 +109,16 @@ class CustomerAdmin(AuditedModelAdmin):
         "last_login",
         "erased_at",
     )
-    readonly_fields = ("public_id", "email_verified_at", "date_joined", "last_login", "erased_at")
+    # The email is the customer's login: they change it themselves (PATCH /api/store/me), which
+    # verifies the new address and tells the old one. Staff cannot change it behind their back.
+    readonly_fields = (
+        "public_id",
+        "email",
+        "email_verified_at",
+        "date_joined",
+        "last_login",
+        "erased_at",
+    )
     inlines = [AddressInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

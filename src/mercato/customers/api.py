@@ -69,7 +69,8 @@ def list_addresses(request: HttpRequest, page: Query[PageParams]):
 @store_router.post("/me/addresses", response={201: AddressOut, **problems(401, 422)})
 def create_address(request: HttpRequest, payload: AddressIn):
     """Add an address; the first one becomes the default shipping and billing address."""
-    return Status(201, services.create_address(user=request.auth.user, data=payload.dict()))
+    data = payload.dict(exclude_unset=True)  # an unsent default flag lets the service decide
+    return Status(201, services.create_address(user=request.auth.user, data=data))
 
 
 @store_router.get("/me/addresses/{address_id}", response={200: AddressOut, **problems(401, 404)})

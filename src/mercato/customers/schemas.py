@@ -3,12 +3,25 @@ from typing import Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
+from mercato.accounts.schemas import Password
 from mercato.core.schemas import InputSchema
 
 Name = Field(min_length=1, max_length=150)
 PHONE_PATTERN = r"^[0-9+()./ -]*$"
+
+
+class PatchSchema(InputSchema):
+    """A partial update: a field may be left out, but not sent as null (every column it
+    changes is NOT NULL). Defaults are not validated, so a field left out stays unset."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("May be left out, but not null.")
+        return value
 
 
 class ProfileOut(Schema):
@@ -22,19 +35,17 @@ class ProfileOut(Schema):
     date_joined: datetime
 
 
-class ProfilePatch(InputSchema):
+class ProfilePatch(PatchSchema):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=32, pattern=PHONE_PATTERN)
     marketing_opt_in: bool | None = None
     email: EmailStr | None = Field(None, max_length=254)
-    current_password: str | None = Field(
-        None, max_length=128, description="Needed to change the email."
-    )
+    current_password: Password | None = Field(None, description="Needed to change the email.")
 
 
 class EraseIn(InputSchema):
-    password: str = Field(min_length=1, max_length=128)
+    password: Password
 
 
 class AddressIn(InputSchema):
@@ -52,7 +63,7 @@ class AddressIn(InputSchema):
     is_default_billing: bool = False
 
 
-class AddressPatch(InputSchema):
+class AddressPatch(PatchSchema):
     first_name: str | None = Field(None, min_length=1, max_length=150)
     last_name: str | None = Field(None, min_length=1, max_length=150)
     company: str | None = Field(None, max_length=150)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mercato.accounts.models import User
+from mercato.accounts.services import verify_current_password
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.core.gdpr import erase_personal_data, export_personal_data
@@ -42,8 +43,9 @@ def _clean_address(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _take_defaults(address: Address, data: dict[str, Any]) -> None:
-    """Clear the other default flags of the customer before this address takes them."""
+def take_defaults(*, address: Address, data: dict[str, Any]) -> None:
+    """Clear the other default flags of the customer before this address takes them (the
+    back office calls it too, for its address inline)."""
     others = Address.objects.filter(user_id=address.user_id).exclude(pk=address.pk)
     if data.get("is_default_shipping"):
         others.filter(is_default_shipping=True).update(is_default_shipping=False)
@@ -67,7 +69,7 @@ def create_address(*, user: User, data: dict[str, Any]) -> Address:
             data.setdefault("is_default_billing", True)
         address = Address(user=user, **data)
         address.full_clean(exclude=["user"])
-        _take_defaults(address, data)
+        take_defaults(address=address, data=data)
         address.save()
     return address
 
@@ -79,7 +81,7 @@ def update_address(*, address: Address, data: dict[str, Any]) -> Address:
         for name, value in data.items():
             setattr(address, name, value)
         address.full_clean(exclude=["user"])
-        _take_defaults(address, data)
+        take_defaults(address=address, data=data)
         address.save()
     return address
 
@@ -96,10 +98,7 @@ def export_customer_data(*, user: User) -> dict[str, Any]:
 def erase_customer(*, user: User, password: str) -> None:
     """Erase the account: personal data is deleted or anonymised by every app, sessions end,
     and the email is free again. Records the law requires (orders) keep their accounting."""
-    if not user.check_password(password):
-        raise InvalidInput(
-            "The password is not correct.", code="invalid_current_password", field="password"
-        )
+    verify_current_password(user=user, password=password, field="password")
     with transaction.atomic():
         user_id = user.pk
         erase_personal_data(user)
