@@ -9,12 +9,16 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from mercato.accounts.api import admin_router as accounts_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
 from mercato.audit.api import admin_router as audit_admin_router
+from mercato.catalog.api import admin_router as catalog_admin_router
+from mercato.catalog.api import store_router as catalog_store_router
 from mercato.core.errors import DomainError
+from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
 from mercato.customers.api import admin_router as customers_admin_router
 from mercato.customers.api import store_router as customers_store_router
@@ -30,8 +34,13 @@ class PayloadTooLarge(DomainError):
     code, status, title = "payload_too_large", 413, "The request body is too large"
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class StrictJSONParser(Parser):
-    """JSON bodies only; a body that is not a JSON object is refused with a clear code."""
+    """JSON bodies only; a body that is not a JSON object (or that uses NaN or Infinity,
+    which JSON does not have) is refused with a clear code."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
@@ -39,7 +48,7 @@ class StrictJSONParser(Parser):
         except RequestDataTooBig as exc:
             raise PayloadTooLarge() from exc
         try:
-            data = json.loads(body)
+            data = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedBody(f"The request body is not valid JSON: {exc}.") from exc
         if not isinstance(data, dict):
@@ -47,7 +56,36 @@ class StrictJSONParser(Parser):
         return data
 
 
-api = NinjaAPI(
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Makes the POST safe to retry: a replay with the same key and body returns the first "
+        "response (marked `Idempotent-Replayed: true`) without doing anything again; the same "
+        "key with another body is refused (422 `idempotency_key_reused`). Kept for 24 hours."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+
+
+class MercatoAPI(NinjaAPI):
+    """NinjaAPI whose schema documents what the middleware adds: the Idempotency-Key header
+    that every POST honours."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            if post := operations.get("post"):
+                parameters = post.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+        return schema
+
+
+api = MercatoAPI(
     title="Mercato API",
     version="1.0.0",
     description=(
@@ -102,6 +140,11 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return problem_response(exc.status, exc.code, str(exc), headers=headers, **exc.extra)
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_request_data_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return on_domain_error(request, PayloadTooLarge())
+
+
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
@@ -140,11 +183,13 @@ def on_unhandled_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 store = Router(tags=["store"])
 store.add_router("", accounts_store_router)
 store.add_router("", customers_store_router)
+store.add_router("", catalog_store_router)
 
 admin = Router(tags=["admin"])
 admin.add_router("", accounts_admin_router)
 admin.add_router("", customers_admin_router)
 admin.add_router("", audit_admin_router)
+admin.add_router("", catalog_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)

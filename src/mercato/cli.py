@@ -47,6 +47,7 @@ def run(argv: list[str]) -> int:
     _django("collectstatic", "--noinput", "-v", "0")
     if not options.no_demo:
         _django("ensure_demo_staff")
+        _django("load_demo_catalog")
 
     bind = f"{options.host}:{options.port}"
     gunicorn = [
@@ -62,6 +63,8 @@ def run(argv: list[str]) -> int:
         "-",
         "--forwarded-allow-ips",
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "--control-socket",
+        str(settings.VAR_DIR / "gunicorn.ctl"),
     ]
     if options.reload:
         gunicorn.append("--reload")

@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "corsheaders",
+    "treebeard",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -76,21 +78,24 @@ INSTALLED_APPS = [
     "mercato.accounts",
     "mercato.customers",
     "mercato.audit",
+    "mercato.catalog",
 ]
 
+# The header-setting middleware sits above the ones that answer by themselves (body size,
+# problem documents), so that every response, a 404 or a 413 too, carries the headers.
 MIDDLEWARE = [
-    "mercato.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mercato.core.middleware.ContentSecurityPolicyMiddleware",
+    "mercato.core.middleware.BodySizeLimitMiddleware",
     "mercato.core.middleware.ProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "mercato.core.middleware.ContentSecurityPolicyMiddleware",
     "mercato.core.idempotency.IdempotencyMiddleware",
 ]
 
@@ -156,6 +161,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- auth -----------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
+LOGIN_REDIRECT_URL = "/admin/"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -201,6 +208,9 @@ SHOP_NAME = env("SHOP_NAME", "Mercato Demo Shop")
 
 # Bodies above this are refused with 413 before they are read.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+# File uploads (multipart: product images, CSV imports) may be larger; files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file, never held in memory.
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 IDEMPOTENCY_TTL = env_int("IDEMPOTENCY_TTL", 24 * 60 * 60)
 IDEMPOTENCY_LOCK_TIMEOUT = env_int("IDEMPOTENCY_LOCK_TIMEOUT", 5 * 60)
@@ -238,6 +248,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- commerce -------------------------------------------------------------------------------
+
+STORE_CURRENCY = env("STORE_CURRENCY", "EUR")
+# PostgreSQL text search configuration for product search ("simple": no stemming, any language).
+SEARCH_CONFIG = env("SEARCH_CONFIG", "simple")
+
 # --- back office ----------------------------------------------------------------------------
 
 UNFOLD = {
@@ -270,5 +286,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django adds its own console handler in DEBUG; one handler is enough.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        # Scanners send any Host header; a refused one is not worth a traceback.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }

@@ -52,7 +52,8 @@ def record_event(name: str, **payload: Any) -> Event:
 def dispatch_event(event_id: str) -> None:
     """Hand one event to its subscribers, once. Subscribers run in the same transaction that
     marks the event dispatched, so the tasks they enqueue commit with it. A failure is recorded
-    and re-raised: the task shows as failed and `mercato dispatch-events` retries it."""
+    and re-raised: the task shows as failed, and the worker's housekeeping dispatches it
+    again later (see redispatch_pending_events)."""
     try:
         with transaction.atomic():
             event = Event.objects.select_for_update().filter(pk=event_id).first()
@@ -71,14 +72,21 @@ def dispatch_event(event_id: str) -> None:
         raise
 
 
+MAX_DISPATCH_ATTEMPTS = 10
+
+
 def redispatch_pending_events(*, older_than_seconds: int = 60) -> int:
     """Enqueue dispatch again for events left undispatched (a failed subscriber, a lost
-    worker). Returns how many were enqueued."""
+    worker), up to MAX_DISPATCH_ATTEMPTS tries; after that an event stays in the back office
+    (System → Events) with its last error for staff to look at. Returns how many were
+    enqueued."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
-        Event.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+        Event.objects.filter(
+            dispatched_at__isnull=True,
+            created_at__lt=cutoff,
+            attempts__lt=MAX_DISPATCH_ATTEMPTS,
+        ).values_list("pk", flat=True)
     )
     for event_id in ids:
         dispatch_event.enqueue(event_id=str(event_id))

@@ -4,15 +4,24 @@ The first response to (caller, key) is stored for IDEMPOTENCY_TTL seconds. A rep
 same method, path and body gets that response again, marked `Idempotent-Replayed: true`, and
 runs nothing. The same key with another request is a 422 problem. While the first request
 runs, the key is held by a row that a unique constraint guards, so a concurrent duplicate gets
-a 409 problem instead of running too. Server errors (5xx) are not stored: the key is freed so
-the client can retry.
+a 409 problem instead of running too. Server errors (5xx) and rate limits (429) are not
+stored: the key is freed so the client can retry.
+
+Stored bodies are encrypted (Fernet) with a key derived from SECRET_KEY, the caller and the
+Idempotency-Key itself, so tokens or API keys in a stored response are unreadable from the
+database alone: only a replay by the same caller with the same key opens them. Replays carry
+`Cache-Control: no-store`.
 """
 
+import base64
 import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -41,11 +50,30 @@ def _fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+def _keep(response: HttpResponse) -> bool:
+    """Whether a response may be stored for replays."""
+    return not (response.status_code >= 500 or response.status_code == 429 or response.streaming)
+
+
+def _cipher(caller: str, key: str) -> Fernet:
+    secret = hmac.new(
+        settings.SECRET_KEY.encode(), f"idempotency\0{caller}\0{key}".encode(), hashlib.sha256
+    ).digest()
+    return Fernet(base64.urlsafe_b64encode(secret))
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(
-        bytes(record.body or b""), status=record.status_code, content_type=record.content_type
-    )
+    try:
+        body = _cipher(record.caller, record.key).decrypt(bytes(record.body or b""))
+    except InvalidToken:  # SECRET_KEY rotated since: the stored answer cannot be read
+        return problem_response(
+            409,
+            "idempotency_record_unreadable",
+            "The stored response for this Idempotency-Key can no longer be read; use a new key.",
+        )
+    response = HttpResponse(body, status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -65,7 +93,10 @@ class IdempotencyMiddleware:
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
             )
         caller = _caller(request)
-        fingerprint = _fingerprint(request)
+        try:
+            fingerprint = _fingerprint(request)
+        except RequestDataTooBig:
+            return problem_response(413, "payload_too_large", "The request body is too large.")
         claimed = self._claim(caller, key, fingerprint)
         if isinstance(claimed, HttpResponse):
             return claimed
@@ -74,14 +105,14 @@ class IdempotencyMiddleware:
         except BaseException:
             IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
             raise
-        if response.status_code >= 500 or response.streaming:
+        if not _keep(response):
             IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
             return response
         IdempotencyRecord.objects.filter(pk=claimed.pk).update(
             state=IdempotencyRecord.State.COMPLETED,
             status_code=response.status_code,
             content_type=response.get("Content-Type", ""),
-            body=bytes(response.content),
+            body=_cipher(caller, key).encrypt(bytes(response.content)),
         )
         return response
 

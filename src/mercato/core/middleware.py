@@ -17,7 +17,8 @@ def is_api_request(request: HttpRequest) -> bool:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse a body larger than MAX_REQUEST_BODY_BYTES before anything reads it."""
+    """Refuse a body larger than MAX_REQUEST_BODY_BYTES (MAX_UPLOAD_BYTES for multipart file
+    uploads) before anything reads it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -27,7 +28,8 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return problem_response(400, "bad_content_length", "Content-Length is not a number.")
-        limit = settings.MAX_REQUEST_BODY_BYTES
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = settings.MAX_UPLOAD_BYTES if multipart else settings.MAX_REQUEST_BODY_BYTES
         if length > limit:
             return problem_response(
                 413, "payload_too_large", f"The request body is larger than {limit} bytes."
@@ -35,9 +37,20 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+def _json_object(response: HttpResponse) -> dict | None:
+    if response.streaming or not response.get("Content-Type", "").startswith("application/json"):
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 class ProblemMiddleware:
     """Give API clients a problem document for the errors Django answers itself: an unknown
-    URL (404), a method the path does not take (405), a refused host or CSRF failure."""
+    URL (404), a method the path does not take (405), a refused host or CSRF failure. A JSON
+    answer a view wrote on purpose (the readiness probe's 503) is left as it is."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -49,11 +62,14 @@ class ProblemMiddleware:
             and is_api_request(request)
             and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
         ):
-            return self._as_problem(response)
+            body = _json_object(response)
+            if body is not None and set(body) - {"detail"}:
+                return response
+            return self._as_problem(response, body)
         return response
 
     @staticmethod
-    def _as_problem(response: HttpResponse) -> HttpResponse:
+    def _as_problem(response: HttpResponse, body: dict | None) -> HttpResponse:
         status = response.status_code
         if status == 404:
             return problem_response(404, "not_found", "No such resource.")
@@ -68,12 +84,7 @@ class ProblemMiddleware:
             if allowed:
                 problem["Allow"] = allowed
             return problem
-        detail = ""
-        if response.get("Content-Type", "").startswith("application/json"):
-            try:
-                detail = str(json.loads(response.content).get("detail", ""))
-            except (ValueError, AttributeError):
-                detail = ""
+        detail = str(body.get("detail", "")) if body else ""
         code = {400: "bad_request", 401: "not_authenticated", 403: "forbidden"}.get(
             status, "server_error" if status >= 500 else "error"
         )

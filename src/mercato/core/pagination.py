@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from ninja import Schema
 from pydantic import Field
@@ -49,20 +50,26 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _invalid_cursor() -> InvalidInput:
+    return InvalidInput("The cursor is not valid.", code="invalid_cursor", field="cursor")
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive datetime")
+    return parsed
+
+
 def _decode(cursor: str, size: int) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != size:
             raise ValueError
-        return [
-            datetime.fromisoformat(v["dt"]) if isinstance(v, dict) and "dt" in v else v
-            for v in values
-        ]
+        return [_aware(v["dt"]) if isinstance(v, dict) and "dt" in v else v for v in values]
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            "The cursor is not valid.", code="invalid_cursor", field="cursor"
-        ) from exc
+        raise _invalid_cursor() from exc
 
 
 def paginate(
@@ -87,7 +94,10 @@ def paginate(
             for j in range(i):
                 step &= Q(**{fields[j]: values[j]})
             condition |= step
-        queryset = queryset.filter(condition)
+        try:  # a forged cursor may hold values of the wrong type for its fields
+            queryset = queryset.filter(condition)
+        except (ValueError, TypeError, ValidationError) as exc:
+            raise _invalid_cursor() from exc
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

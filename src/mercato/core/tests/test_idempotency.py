@@ -1,0 +1,296 @@
+"""Idempotency-Key on every POST: a replay returns the first answer and runs nothing again."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.test import RequestFactory
+
+from mercato.accounts.models import AuthSession
+from mercato.core.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
+from mercato.core.models import IdempotencyRecord
+from mercato.core.problems import problem_response
+from mercato.core.tests.helpers import assert_problem
+from mercato.customers import services as customer_services
+from mercato.customers.models import Address
+from mercato.testing import PASSWORD, ApiClient, UserFactory, sign_in
+
+ADDRESSES = "/api/store/me/addresses"
+HOME = {"first_name": "Ada", "last_name": "Lovelace", "line1": "1 Main St", "city": "Berlin",
+        "country": "DE"}  # fmt: skip
+OFFICE = {**HOME, "line1": "2 Work Rd"}
+
+
+def post_address(api, token, key, body=HOME):
+    return api.post_json(ADDRESSES, body, token=token, headers={"Idempotency-Key": key})
+
+
+@pytest.fixture
+def count_calls(monkeypatch):
+    """Count the runs of customers.services.create_address (optionally slowed down)."""
+    calls = []
+    original = customer_services.create_address
+
+    def install(delay: float = 0.0):
+        def counted(**kwargs):
+            calls.append(1)
+            time.sleep(delay)
+            return original(**kwargs)
+
+        monkeypatch.setattr(customer_services, "create_address", counted)
+        return calls
+
+    return install
+
+
+def test_a_replay_returns_the_first_response_and_runs_nothing(api, customer, customer_token,
+                                                              count_calls):  # fmt: skip
+    calls = count_calls()
+
+    first = post_address(api, customer_token, "k1")
+    replay = post_address(api, customer_token, "k1")
+
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first
+    assert replay.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert len(calls) == 1
+    assert Address.objects.filter(user=customer).count() == 1
+
+
+def test_a_replayed_error_is_the_same_error(api, customer, customer_token):
+    first = post_address(api, customer_token, "k1", {**HOME, "country": "ZZZ"})
+    replay = post_address(api, customer_token, "k1", {**HOME, "country": "ZZZ"})
+
+    assert_problem(first, 422, "validation_error")
+    assert_problem(replay, 422, "validation_error")
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.content == first.content
+
+
+def test_without_a_key_every_post_runs(api, customer, customer_token):
+    api.post_json(ADDRESSES, HOME, token=customer_token)
+    api.post_json(ADDRESSES, HOME, token=customer_token)
+
+    assert Address.objects.filter(user=customer).count() == 2
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_same_key_with_another_body_is_refused(api, customer, customer_token):
+    post_address(api, customer_token, "k1", HOME)
+
+    response = post_address(api, customer_token, "k1", OFFICE)
+
+    assert_problem(response, 422, "idempotency_key_reused")
+    assert list(Address.objects.filter(user=customer).values_list("line1", flat=True)) == [
+        "1 Main St"
+    ]
+
+
+def test_the_same_key_on_another_path_is_refused(api, customer, customer_token):
+    post_address(api, customer_token, "k1")
+
+    response = api.post_json(
+        "/api/store/auth/logout", token=customer_token, headers={"Idempotency-Key": "k1"}
+    )
+
+    assert_problem(response, 422, "idempotency_key_reused")
+    assert api.get_json("/api/store/me", token=customer_token).status_code == 200
+
+
+def test_keys_are_scoped_per_caller(api, customer, customer_token, other_customer):
+    other_token = sign_in(other_customer).access_token
+
+    mine = post_address(api, customer_token, "shared-key")
+    theirs = post_address(api, other_token, "shared-key")
+
+    assert mine.status_code == theirs.status_code == 201
+    assert "Idempotent-Replayed" not in theirs
+    assert mine.json()["id"] != theirs.json()["id"]
+    assert Address.objects.filter(user=customer).count() == 1
+    assert Address.objects.filter(user=other_customer).count() == 1
+
+
+def test_a_server_error_is_not_stored_and_the_key_can_be_retried(
+    api, customer, customer_token, monkeypatch
+):
+    original = customer_services.create_address
+
+    def fail_once(**kwargs):
+        monkeypatch.setattr(customer_services, "create_address", original)
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(customer_services, "create_address", fail_once)
+    api.raise_request_exception = False
+
+    failed = post_address(api, customer_token, "k1")
+    assert not IdempotencyRecord.objects.exists()
+    retried = post_address(api, customer_token, "k1")
+
+    assert_problem(failed, 500, "server_error")
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried
+    assert Address.objects.filter(user=customer).count() == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: problem_response(429, "rate_limited", "Slow down.", headers={"Retry-After": "9"}),
+        lambda: problem_response(503, "unavailable", "Later."),
+    ],
+    ids=["429", "503"],
+)
+def test_responses_that_must_not_be_replayed_free_the_key(db, answer):
+    runs = []
+
+    def view(request):
+        runs.append(1)
+        return answer()
+
+    middleware = IdempotencyMiddleware(view)
+    for _ in range(2):
+        request = RequestFactory().post(
+            "/api/store/auth/login", "{}", content_type="application/json",
+            headers={"Idempotency-Key": "k1"},
+        )  # fmt: skip
+        response = middleware(request)
+        assert "Idempotent-Replayed" not in response
+
+    assert len(runs) == 2
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["k" * (MAX_KEY_LENGTH + 1), "   ", "tab\there"])
+def test_an_invalid_key_is_refused_and_nothing_runs(api, customer, customer_token, key):
+    response = post_address(api, customer_token, key)
+
+    assert_problem(response, 400, "invalid_idempotency_key")
+    assert not Address.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_key_of_the_maximum_length_works(api, customer, customer_token):
+    key = "k" * MAX_KEY_LENGTH
+
+    post_address(api, customer_token, key)
+    replay = post_address(api, customer_token, key)
+
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Address.objects.filter(user=customer).count() == 1
+
+
+def test_an_expired_record_is_not_replayed(api, customer, customer_token, settings):
+    post_address(api, customer_token, "k1")
+    IdempotencyRecord.objects.update(
+        created_at=IdempotencyRecord.objects.get().created_at
+        - timedelta(seconds=settings.IDEMPOTENCY_TTL + 1)
+    )
+
+    again = post_address(api, customer_token, "k1")
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Address.objects.filter(user=customer).count() == 2
+
+
+def test_a_record_inside_its_ttl_is_replayed(api, customer, customer_token, settings):
+    post_address(api, customer_token, "k1")
+    IdempotencyRecord.objects.update(
+        created_at=IdempotencyRecord.objects.get().created_at
+        - timedelta(seconds=settings.IDEMPOTENCY_TTL - 60)
+    )
+
+    again = post_address(api, customer_token, "k1")
+
+    assert again["Idempotent-Replayed"] == "true"
+    assert Address.objects.filter(user=customer).count() == 1
+
+
+def test_other_methods_ignore_the_key(api, customer, customer_token):
+    api.get_json(ADDRESSES, token=customer_token, headers={"Idempotency-Key": "k1"})
+
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_never_both_run(count_calls):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "the in-memory SQLite test database (shared cache) locks whole tables and fails a "
+            "concurrent writer at once ('database table is locked') instead of waiting; "
+            "set SQLITE_TEST_NAME to a file to run this on SQLite"
+        )
+    customer = UserFactory()
+    token = sign_in(customer).access_token
+    calls = count_calls(delay=0.5)
+    requests = 4
+    barrier = threading.Barrier(requests)
+    responses = []
+
+    def fire():
+        try:
+            barrier.wait()
+            client = ApiClient()
+            client.raise_request_exception = False
+            responses.append(post_address(client, token, "race"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=fire) for _ in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(responses) == requests
+    assert len(calls) == 1
+    assert Address.objects.filter(user=customer).count() == 1
+    created = [r for r in responses if r.status_code == 201 and "Idempotent-Replayed" not in r]
+    assert len(created) == 1
+    for response in responses:
+        if response is created[0]:
+            continue
+        if response.status_code == 409:
+            assert_problem(response, 409, "idempotency_request_in_progress")
+            assert response["Retry-After"]
+        else:
+            assert response["Idempotent-Replayed"] == "true"
+            assert response.json() == created[0].json()
+
+
+def test_a_stored_response_with_tokens_is_encrypted_and_replays_the_same_tokens(api, customer):
+    def login():
+        return api.post_json(
+            "/api/store/auth/login",
+            {"email": customer.email, "password": PASSWORD},
+            headers={"Idempotency-Key": "login-1"},
+        )
+
+    first = login()
+    stored = bytes(IdempotencyRecord.objects.get().body)
+    replay = login()
+
+    assert first.status_code == 200
+    tokens = first.json()
+    assert tokens["refresh_token"].encode() not in stored
+    assert tokens["access_token"].encode() not in stored
+    assert b"refresh_token" not in stored
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay["Cache-Control"] == "no-store"
+    assert replay.json() == tokens
+    assert AuthSession.objects.filter(user=customer).count() == 1
+
+
+def test_a_record_unreadable_after_a_secret_key_rotation_is_refused(api, customer, settings):
+    body = {"email": customer.email, "password": PASSWORD}
+    api.post_json("/api/store/auth/login", body, headers={"Idempotency-Key": "k"})
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+
+    replay = api.post_json("/api/store/auth/login", body, headers={"Idempotency-Key": "k"})
+
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "idempotency_record_unreadable"
