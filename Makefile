@@ -41,5 +41,9 @@ lock: $(STAMP)
 smoke:
 	scripts/smoke.sh
 
+# Catalog speed on PostgreSQL (100,000 products by default; see bench/README.md).
+bench: $(STAMP)
+	bench/run_catalog.sh
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
-from django.views import defaults
+from django.urls import path, re_path
+from django.views import defaults, static
 from django.views.generic import RedirectView
 
 from mercato.api import api
@@ -20,6 +21,18 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SERVE_MEDIA:
+    # Public product images from local storage. Only this folder: private files (imports)
+    # live in another storage and are never served.
+    urlpatterns.append(
+        re_path(
+            r"^media/(?P<path>products/.+)$",
+            static.serve,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

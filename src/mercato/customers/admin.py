@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 
 from mercato.audit.admin import AuditedModelAdmin
+from mercato.core.countries import COUNTRY_CODES
 from mercato.customers import services
-from mercato.customers.countries import COUNTRY_CODES
 from mercato.customers.models import Address, Customer
 
 DEFAULT_FLAGS = {"is_default_shipping": "shipping", "is_default_billing": "billing"}

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from mercato.accounts.models import User
 from mercato.accounts.services import verify_current_password
+from mercato.core.countries import COUNTRY_CODES
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.core.gdpr import erase_personal_data, export_personal_data
-from mercato.customers.countries import COUNTRY_CODES
 from mercato.customers.models import Address
 
 ADDRESS_FIELDS = (

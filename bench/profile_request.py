@@ -1,0 +1,77 @@
+"""Profile store API requests in-process: queries (count, time, slowest SQL) and a pyinstrument
+tree, through django.test.Client (the whole middleware stack), against the bench database.
+
+    DATABASE_URL=postgres://…/mercato_bench .venv/bin/python bench/profile_request.py \
+        '/api/store/products?limit=24&category=women' [--repeat 20] [--explain]
+
+Runs with DEBUG off (as the benchmark's server does). With several paths, each is profiled.
+--explain prints EXPLAIN (ANALYZE, BUFFERS) of the slowest query of each path.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mercato.settings")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+
+
+def profile(client: Client, path: str, repeat: int, explain: bool) -> None:
+    response = client.get(path)  # warm: connection, caches, imports
+    print(f"\n===== GET {path} -> {response.status_code}, {len(response.content)} bytes")
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        client.get(path)
+        total = time.perf_counter() - started
+    sql_time = sum(float(q["time"]) for q in queries.captured_queries)
+    print(f"one request: {total * 1000:.1f} ms, {len(queries)} queries, ", end="")
+    print(f"{sql_time * 1000:.1f} ms in SQL")
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+    for query in slowest[:5]:
+        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+    timings = []
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(path)
+        timings.append(time.perf_counter() - started)
+    profiler.stop()
+    timings.sort()
+    print(
+        f"{repeat} requests under the profiler: median {timings[len(timings) // 2] * 1000:.1f} ms"
+    )
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if explain and slowest:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[0]["sql"])
+            print("EXPLAIN ANALYZE of the slowest query:")
+            print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Profile store API requests in-process.")
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--explain", action="store_true")
+    options = parser.parse_args()
+    client = Client()
+    for path in options.paths:
+        profile(client, path, options.repeat, options.explain)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
