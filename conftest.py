@@ -8,9 +8,12 @@ from mercato.testing import ApiClient, StaffFactory, UserFactory, sign_in
 
 @pytest.fixture(autouse=True)
 def _isolate(settings):
-    """Fast password hashing in tests (argon2 is tested on its own), and a clean cache so
-    rate-limit counters never leak from one test into the next."""
+    """Fast password hashing in tests (argon2 is tested on its own), no store response cache,
+    and a clean cache so rate-limit counters never leak from one test into the next."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests run inside a transaction that never commits, so the cache's version bump (on
+    # commit) would not happen: the store cache is tested on its own, with commits.
+    settings.STORE_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

@@ -22,6 +22,8 @@ from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
 from mercato.customers.api import admin_router as customers_admin_router
 from mercato.customers.api import store_router as customers_store_router
+from mercato.inventory.api import admin_router as inventory_admin_router
+from mercato.inventory.api import store_router as inventory_store_router
 
 logger = logging.getLogger("mercato.api")
 
@@ -184,12 +186,14 @@ store = Router(tags=["store"])
 store.add_router("", accounts_store_router)
 store.add_router("", customers_store_router)
 store.add_router("", catalog_store_router)
+store.add_router("", inventory_store_router)
 
 admin = Router(tags=["admin"])
 admin.add_router("", accounts_admin_router)
 admin.add_router("", customers_admin_router)
 admin.add_router("", audit_admin_router)
 admin.add_router("", catalog_admin_router)
+admin.add_router("", inventory_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)

@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[0] == "run":
         return run(argv[1:])
+    argv[0] = argv[0].replace("-", "_")  # mercato check-stock == mercato check_stock
     _django(*argv)
     return 0
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "mercato.customers",
     "mercato.audit",
     "mercato.catalog",
+    "mercato.inventory",
 ]
 
 # The header-setting middleware sits above the ones that answer by themselves (body size,
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "mercato.core.middleware.ContentSecurityPolicyMiddleware",
     "mercato.core.middleware.BodySizeLimitMiddleware",
     "mercato.core.middleware.ProblemMiddleware",
+    "mercato.catalog.cache.StoreCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -287,8 +289,18 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- commerce -------------------------------------------------------------------------------
 
 STORE_CURRENCY = env("STORE_CURRENCY", "EUR")
+# Anonymous catalog reads are cached this long (0: off). Every catalog change invalidates them
+# at once; the time only bounds how late a product scheduled for publication shows up.
+STORE_CACHE_SECONDS = env_int("STORE_CACHE_SECONDS", 60)
 # PostgreSQL text search configuration for product search ("simple": no stemming, any language).
 SEARCH_CONFIG = env("SEARCH_CONFIG", "simple")
+
+# Inventory: how long a cart holds its stock, whether an order line may draw on several
+# warehouses, the default low-stock threshold, and whether shoppers see exact counts.
+RESERVATION_TTL = env_int("RESERVATION_TTL", 15 * 60)
+ALLOCATION_SPLIT_LINES = env_bool("ALLOCATION_SPLIT_LINES", True)
+LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
+STOCK_SHOW_QUANTITY = env_bool("STOCK_SHOW_QUANTITY", False)
 
 # --- back office ----------------------------------------------------------------------------
 

@@ -341,3 +341,23 @@ class ProductImportAdmin(ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(ModelAdmin):
+    """Every SKU in one searchable list (and the SKU picker of other pages). Variants are
+    edited on their product's page."""
+
+    list_display = ("sku", "name", "product", "price", "track_inventory")
+    list_filter = ("track_inventory", "product__product_type")
+    search_fields = ("sku", "name", "product__name", "barcode")
+    list_select_related = ("product",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -88,7 +88,10 @@ class ProductListParams(Schema):
     in_stock: bool | None = None
     q: str = Field("", max_length=200, description="Search words (prefix matching).")
     sort: str = Field(
-        "", max_length=20, description="relevance, newest, oldest, price, -price, name, -name"
+        "",
+        max_length=20,
+        description="relevance (default when searching), collection (default with a collection "
+        "filter: the hand-picked order), newest (otherwise), oldest, price, -price, name, -name",
     )
     facets: bool = Field(True, description="Include facet counts for the current filter.")
     limit: int = Field(24, ge=1, le=100)

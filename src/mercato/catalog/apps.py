@@ -5,3 +5,8 @@ class CatalogConfig(AppConfig):
     name = "mercato.catalog"
     label = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        from mercato.catalog import signals
+
+        signals.connect()

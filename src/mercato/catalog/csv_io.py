@@ -64,6 +64,23 @@ class InvalidCsv(DomainError):
 # --- export ---------------------------------------------------------------------------------
 
 
+# A cell starting with one of these is a formula to a spreadsheet: the export quotes it with
+# a leading apostrophe (as spreadsheets do), and the import takes the apostrophe off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _uncell(value: str | None) -> str | None:
+    if value and value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -108,7 +125,8 @@ def export_rows() -> Iterator[str]:
         product_attributes = _attributes_text(product.own)
         for variant in product.variants.all():
             yield writer.writerow(
-                [
+                _cell(value)
+                for value in [
                     product.slug,
                     product.name,
                     product.product_type.slug,
@@ -134,7 +152,8 @@ def export_rows() -> Iterator[str]:
 
 def _text_rows(binary: Any) -> Iterator[dict[str, str]]:
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    yield from csv.DictReader(text)
+    for row in csv.DictReader(text):
+        yield {name: _uncell(value) for name, value in row.items()}
 
 
 def check_file(binary: Any) -> int:

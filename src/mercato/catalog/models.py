@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,6 +11,11 @@ from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
 MAX_PRICE = Decimal("9999999999.99")
+
+
+def private_storage():
+    """Files that must never be public (imports hold cost prices): STORAGES["private"]."""
+    return storages["private"]
 
 
 class Attribute(models.Model):
@@ -294,7 +300,36 @@ class AssignedAttribute(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.attribute_id}={self.value_id or self.text or self.number or self.boolean}"
+        value = self.value or self.text or self.number
+        return f"{self.attribute}: {value if value is not None else self.boolean}"
+
+
+class ProductFacet(models.Model):
+    """Which choice values a product has, on itself or on any of its variants: one row per
+    (product, value). Kept by the services; the storefront filters and counts facets here."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    attribute = models.ForeignKey(Attribute, on_delete=models.CASCADE, related_name="+")
+    value = models.ForeignKey(AttributeValue, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "value"], name="product_facet_uniq")
+        ]
+        indexes = [models.Index(fields=["value", "product"], name="product_facet_value_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.value_id}"
+
+
+class CatalogState(models.Model):
+    """One row: a version number bumped after every change a shopper could see, so cached
+    storefront responses are never served stale."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"catalog version {self.version}"
 
 
 class ProductMedia(models.Model):
@@ -336,7 +371,7 @@ class ProductImport(models.Model):
         FAILED = "failed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)

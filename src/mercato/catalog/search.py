@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
@@ -28,7 +28,6 @@ from mercato.catalog.models import AssignedAttribute, Product, ProductVariant
 FTS_TABLE = "catalog_product_fts"
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
-TRIGRAM_THRESHOLD = 0.45
 
 
 def is_postgres() -> bool:
@@ -65,23 +64,35 @@ def index_products(product_ids: Iterable[int]) -> None:
         return
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        docs = _documents(chunk)
         if is_postgres():
-            _index_postgres(docs)
+            _index_postgres("p.id = ANY(%(ids)s)", {"ids": chunk})
         else:
-            _index_sqlite(chunk, docs)
+            _index_sqlite(chunk, _documents(chunk))
 
 
-def _index_postgres(docs: dict[int, dict[str, str]]) -> None:
-    config = settings.SEARCH_CONFIG
-    for pk, doc in docs.items():
-        vector = (
-            SearchVector(Value(doc["name"]), weight="A", config=config)
-            + SearchVector(Value(doc["sku"]), weight="B", config=config)
-            + SearchVector(Value(doc["attributes"]), weight="C", config=config)
-            + SearchVector(Value(doc["description"]), weight="D", config=config)
+# One set-based statement: the weighted vector of each product from its own columns, its
+# variants' SKUs and names, and its attribute values.
+POSTGRES_INDEX_SQL = """
+UPDATE catalog_product p SET search_vector =
+    setweight(to_tsvector(%(config)s::regconfig, p.name), 'A')
+    || setweight(to_tsvector(%(config)s::regconfig, coalesce((
+        SELECT string_agg(v.sku || ' ' || v.name, ' ')
+        FROM catalog_productvariant v WHERE v.product_id = p.id), '')), 'B')
+    || setweight(to_tsvector(%(config)s::regconfig, coalesce((
+        SELECT string_agg(coalesce(av.name, aa.text), ' ')
+        FROM catalog_assignedattribute aa
+        LEFT JOIN catalog_attributevalue av ON av.id = aa.value_id
+        WHERE aa.product_id = p.id), '')), 'C')
+    || setweight(to_tsvector(%(config)s::regconfig, p.description), 'D')
+WHERE {where}
+"""
+
+
+def _index_postgres(where: str, params: dict) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            POSTGRES_INDEX_SQL.format(where=where), {"config": settings.SEARCH_CONFIG, **params}
         )
-        Product.objects.filter(pk=pk).update(search_vector=vector)
 
 
 def _index_sqlite(ids: list[int], docs: dict[int, dict[str, str]]) -> None:
@@ -98,8 +109,8 @@ def _index_sqlite(ids: list[int], docs: dict[int, dict[str, str]]) -> None:
         )
 
 
-def rebuild_index(batch_size: int = 2000) -> int:
-    """Re-index every product. Returns how many."""
+def rebuild_index(batch_size: int = 5000) -> int:
+    """Re-index every product, in batches of ids. Returns how many."""
     if not is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
@@ -113,7 +124,10 @@ def rebuild_index(batch_size: int = 2000) -> int:
         )
         if not ids:
             return count
-        index_products(ids)
+        if is_postgres():
+            _index_postgres("p.id BETWEEN %(low)s AND %(high)s", {"low": ids[0], "high": ids[-1]})
+        else:
+            _index_sqlite(ids, _documents(ids))
         count += len(ids)
         last = ids[-1]
 

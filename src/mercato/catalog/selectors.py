@@ -11,7 +11,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from mercato.catalog import search
 from mercato.catalog.errors import ProductNotFound
@@ -23,6 +24,7 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
+    ProductFacet,
     ProductMedia,
     ProductVariant,
 )
@@ -35,7 +37,13 @@ SORTS = {
     "-price": ("-price_min", "-id"),
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
+    "collection": ("collection_position", "id"),  # the collection's hand-picked order
 }
+POSITION_FIELD = models.IntegerField()
+
+
+def _sort_field(name: str) -> models.Field:
+    return POSITION_FIELD if name == "collection_position" else Product._meta.get_field(name)
 
 
 @dataclass
@@ -86,12 +94,21 @@ def _value_ids(filters: ProductFilters) -> dict[str, set[int]]:
     return found
 
 
+def _category(filters: ProductFilters) -> Category | None:
+    if not filters.category:
+        return None
+    return Category.objects.filter(slug_path=filters.category.strip("/")).first()
+
+
 def _filtered(
-    filters: ProductFilters, value_ids: dict[str, set[int]], *, skip: str = ""
+    filters: ProductFilters,
+    value_ids: dict[str, set[int]],
+    category: Category | None,
+    *,
+    skip: str = "",
 ) -> QuerySet:
     products = list_shoppable_products()
     if filters.category:
-        category = Category.objects.filter(slug_path=filters.category.strip("/")).first()
         if category is None:
             return products.none()
         products = products.filter(
@@ -111,7 +128,7 @@ def _filtered(
         if attribute == skip:
             continue
         products = products.filter(
-            Exists(AssignedAttribute.objects.filter(product=OuterRef("pk"), value_id__in=ids))
+            Exists(ProductFacet.objects.filter(product=OuterRef("pk"), value_id__in=ids))
         )
     if filters.price_min is not None:
         products = products.filter(price_max__gte=filters.price_min)
@@ -141,7 +158,10 @@ def _keyset_values(cursor: str, fields: list[str]) -> list[Any]:
     values = _cursor_values(cursor, len(fields))
     try:
         values = [
-            Product._meta.get_field(f).to_python(v) for f, v in zip(fields, values, strict=True)
+            (
+                POSITION_FIELD if f == "collection_position" else Product._meta.get_field(f)
+            ).to_python(v)
+            for f, v in zip(fields, values, strict=True)
         ]
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid_cursor() from exc
@@ -159,11 +179,24 @@ def list_products(filters: ProductFilters, *, limit: int, cursor: str | None) ->
     """One page of visible products with a cursor for the next. Sorted by relevance when
     searching (offset cursor), else by a keyset over (sort field, id)."""
     value_ids = _value_ids(filters)
-    products = _filtered(filters, value_ids)
-    sort = filters.sort or ("relevance" if filters.q else "newest")
+    products = _filtered(filters, value_ids, _category(filters))
+    default = "relevance" if filters.q else "collection" if filters.collection else "newest"
+    sort = filters.sort or default
     if sort not in SORTS and sort != "relevance":
         raise InvalidInput(
             f"sort is one of {', '.join([*SORTS, 'relevance'])}.", code="invalid_sort", field="sort"
+        )
+    if sort == "collection":
+        if not filters.collection:
+            raise InvalidInput(
+                "sort=collection needs a collection filter.", code="invalid_sort", field="sort"
+            )
+        products = products.annotate(
+            collection_position=Subquery(
+                CollectionProduct.objects.filter(
+                    product=OuterRef("pk"), collection__slug=filters.collection
+                ).values("sort_order")[:1]
+            )
         )
     if filters.q:
         products = search.search(products, filters.q)
@@ -208,35 +241,31 @@ def facets(filters: ProductFilters) -> dict[str, Any]:
     products have each value. An attribute's own selection is left out of its counts
     (choosing "M" still shows how many are "L"); every other filter applies."""
     value_ids = _value_ids(filters)
-    base_ids = _filtered(filters, value_ids)
+    category = _category(filters)
+    base_ids = _filtered(filters, value_ids, category)
     if filters.q:
         base_ids = search.search(base_ids, filters.q)
+    filterable = dict(Attribute.objects.filter(is_filterable=True).values_list("slug", "pk"))
     counts: dict[int, int] = {}
 
-    def count(products: QuerySet, attribute_slug: str | None) -> None:
-        rows = AssignedAttribute.objects.filter(
-            product__in=products.values("pk"),
-            value__isnull=False,
-            attribute__is_filterable=True,
-        )
-        rows = (
-            rows.filter(attribute__slug=attribute_slug)
-            if attribute_slug
-            else rows.exclude(attribute__slug__in=list(value_ids))
+    def count(products: QuerySet, attribute_slugs: list[str]) -> None:
+        attribute_ids = [filterable[slug] for slug in attribute_slugs if slug in filterable]
+        if not attribute_ids:
+            return
+        rows = ProductFacet.objects.filter(
+            product__in=products.values("pk"), attribute_id__in=attribute_ids
         )
         for value_id, number in (
-            rows.values("value_id")
-            .annotate(n=Count("product_id", distinct=True))
-            .values_list("value_id", "n")
+            rows.values("value_id").annotate(n=Count("id")).values_list("value_id", "n")
         ):
             counts[value_id] = number
 
-    count(base_ids, None)
+    count(base_ids, [slug for slug in filterable if slug not in value_ids])
     for attribute_slug in value_ids:
-        products = _filtered(filters, value_ids, skip=attribute_slug)
+        products = _filtered(filters, value_ids, category, skip=attribute_slug)
         if filters.q:
             products = search.search(products, filters.q)
-        count(products, attribute_slug)
+        count(products, [attribute_slug])
     values = AttributeValue.objects.filter(pk__in=list(counts)).select_related("attribute")
     grouped: dict[int, dict[str, Any]] = {}
     for value in sorted(
@@ -256,11 +285,11 @@ def facets(filters: ProductFilters) -> dict[str, Any]:
                 "selected": selected,
             }
         )
-    price = base_ids.aggregate(low=Min("price_min"), high=Max("price_max"))
+    summary = base_ids.aggregate(low=Min("price_min"), high=Max("price_max"), total=Count("pk"))
     return {
         "attributes": list(grouped.values()),
-        "price": {"min": _cents(price["low"]), "max": _cents(price["high"])},
-        "total": base_ids.count(),
+        "price": {"min": _cents(summary["low"]), "max": _cents(summary["high"])},
+        "total": summary["total"],
     }
 
 

@@ -14,6 +14,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog import search
+from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.errors import (
     InUse,
     InvalidAttributeValue,
@@ -31,6 +32,7 @@ from mercato.catalog.models import (
     Collection,
     CollectionProduct,
     Product,
+    ProductFacet,
     ProductMedia,
     ProductType,
     ProductTypeAttribute,
@@ -89,7 +91,8 @@ def _save_unique(obj: Any, *, slug_error: type = SlugTaken, **save_kwargs: Any) 
 
 
 def refresh_products(product_ids: Iterable[int]) -> None:
-    """Recompute the price range and the search entry of these products."""
+    """Recompute what is derived from a product's rows: its price range, its facet values and
+    its search entry; and let cached storefront answers go."""
     ids = sorted(set(product_ids))
     if not ids:
         return
@@ -102,7 +105,18 @@ def refresh_products(product_ids: Iterable[int]) -> None:
     for pk in ids:
         row = ranges.get(pk, {})
         Product.objects.filter(pk=pk).update(price_min=row.get("low"), price_max=row.get("high"))
+    ProductFacet.objects.filter(product_id__in=ids).delete()
+    ProductFacet.objects.bulk_create(
+        ProductFacet(product_id=product_id, attribute_id=attribute_id, value_id=value_id)
+        for product_id, attribute_id, value_id in AssignedAttribute.objects.filter(
+            product_id__in=ids, value__isnull=False
+        )
+        .values_list("product_id", "attribute_id", "value_id")
+        .distinct()
+        .order_by()
+    )
     search.index_products(ids)
+    bump_catalog_version()
 
 
 # --- attributes -----------------------------------------------------------------------------
@@ -313,6 +327,7 @@ def delete_product_type(*, actor: Actor, product_type: ProductType) -> None:
 
 def _refresh_slug_paths(category: Category) -> None:
     """Recompute slug_path for the category and its whole subtree."""
+    bump_catalog_version()
     nodes = [category, *Category.objects.get_tree(category)[1:]]
     by_path = {}
     for node in nodes:
@@ -496,6 +511,7 @@ def set_collection_products(
     *, actor: Actor, collection: Collection, product_ids: list[int]
 ) -> None:
     """Make the collection hold exactly these products, in this order."""
+    bump_catalog_version()
     with transaction.atomic():
         before = list(collection.entries.values_list("product_id", flat=True))
         collection.entries.all().delete()
@@ -958,5 +974,7 @@ def set_in_stock(flags: dict[int, bool]) -> None:
     """Record which products can be bought now (called by the inventory services)."""
     for value in (True, False):
         ids = [pk for pk, flag in flags.items() if flag is value]
-        if ids:
-            Product.objects.filter(pk__in=ids).exclude(in_stock=value).update(in_stock=value)
+        if ids and Product.objects.filter(pk__in=ids).exclude(in_stock=value).update(
+            in_stock=value
+        ):
+            bump_catalog_version()

@@ -11,3 +11,4 @@ class CoreConfig(AppConfig):
         # Each app's event subscribers and personal-data providers register on import.
         autodiscover_modules("subscribers")
         autodiscover_modules("personal_data")
+        autodiscover_modules("chores")

@@ -324,3 +324,19 @@ def test_export_streams_every_variant(api, owner_token, tshirt_type, django_asse
         lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == 1 + 50
     assert lines[0] == ",".join(COLUMNS)
+
+
+def test_formula_like_cells_are_quoted_in_the_export_and_restored_on_import(api, owner_token, shop):
+    alpha = Product.objects.get(slug="alpha-tee")
+    Product.objects.filter(pk=alpha.pk).update(name="=HYPERLINK(1)", description="@evil")
+
+    rows = export(api, owner_token)
+    row = next(r for r in rows if r["product_slug"] == "alpha-tee")
+    assert row["product_name"] == "'=HYPERLINK(1)"
+    assert row["description"] == "'@evil"
+
+    report = import_report(api, owner_token, to_csv(rows))
+
+    assert report["rows_failed"] == 0, report["errors"]
+    alpha.refresh_from_db()
+    assert (alpha.name, alpha.description) == ("=HYPERLINK(1)", "@evil")

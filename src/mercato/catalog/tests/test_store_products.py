@@ -5,6 +5,7 @@ import pytest
 
 from mercato.audit.services import SYSTEM
 from mercato.catalog import services
+from mercato.catalog.models import Product
 from mercato.catalog.tests.factories import (
     make_category,
     make_collection,
@@ -274,3 +275,21 @@ def test_query_count_does_not_grow_with_the_page(
                 items = response.json()["items"]
                 assert len(items) == limit
                 assert all(item["thumbnail"]["url"].startswith("https://") for item in items)
+
+
+def test_a_collection_lists_in_its_hand_picked_order_page_by_page(api, shop):
+    names = ["Charlie tee", "Alpha tee", "Bravo tee"]
+    make_collection("Picks", [Product.objects.get(name=name) for name in names])
+
+    first = api.get_json(PRODUCTS, {"collection": "picks", "limit": 2}).json()
+    second = api.get_json(
+        PRODUCTS, {"collection": "picks", "limit": 2, "cursor": first["next"]}
+    ).json()
+    by_price = api.get_json(PRODUCTS, {"collection": "picks", "sort": "price"}).json()
+    without = api.get_json(PRODUCTS, {"sort": "collection"})
+
+    assert [i["name"] for i in first["items"] + second["items"]] == names
+    assert second["next"] is None
+    assert [i["name"] for i in by_price["items"]] == ["Alpha tee", "Bravo tee", "Charlie tee"]
+    assert without.status_code == 422
+    assert without.json()["code"] == "invalid_sort"

@@ -1,0 +1,735 @@
+"""Inventory: reservations, allocation, fulfilment, adjustments and transfers, each with its
+ledger movement. Nothing here can sell a unit twice:
+
+- every function that checks and then takes stock first locks the stock rows of the variants
+  involved, always in primary-key order (one helper, `_lock_stocks`), so concurrent buyers
+  queue instead of both seeing the last unit, and never deadlock;
+- on SQLite the same code holds because every transaction takes the write lock at BEGIN
+  (`transaction_mode = IMMEDIATE`);
+- CHECK constraints keep on-hand and allocated quantities from going below zero.
+
+Available = on hand - allocated - active reservations, summed over the active warehouses.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from mercato.audit.services import SYSTEM, Actor, record_change, snapshot
+from mercato.catalog import services as catalog_services
+from mercato.catalog.models import ProductVariant
+from mercato.core.countries import COUNTRY_CODES
+from mercato.core.errors import Conflict, InvalidInput, NotFound
+from mercato.core.events import record_event
+from mercato.inventory.models import (
+    Allocation,
+    InventoryItem,
+    Reservation,
+    Stock,
+    StockMovement,
+    Warehouse,
+)
+
+MAX_QUANTITY = 1_000_000
+UNSET: Any = object()  # "leave as it is", where None is a value
+
+
+class InsufficientStock(Conflict):
+    code, title = "insufficient_stock", "Not enough stock"
+
+
+@dataclass(frozen=True)
+class Availability:
+    variant_id: int
+    tracked: bool
+    backorders: bool
+    on_hand: int
+    allocated: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.allocated - self.reserved, 0)
+
+    def can_sell(self, quantity: int) -> bool:
+        return not self.tracked or self.backorders or self.available >= quantity
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """What allocation needs of an order line."""
+
+    line_reference: str
+    variant_id: int
+    quantity: int
+
+
+def _quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("A quantity is a whole number.", code="invalid_quantity", field=field)
+    low = 0 if allow_zero else 1
+    if not low <= value <= MAX_QUANTITY:
+        raise InvalidInput(
+            f"A quantity is between {low} and {MAX_QUANTITY}.", code="invalid_quantity", field=field
+        )
+    return value
+
+
+def _lock_stocks(variant_ids: Iterable[int]) -> list[Stock]:
+    """Lock every stock row of these variants, in primary-key order (the only lock order)."""
+    return list(
+        Stock.objects.select_for_update()
+        .filter(variant_id__in=sorted(set(variant_ids)))
+        .order_by("pk")
+    )
+
+
+def _variants(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
+    ids = set(variant_ids)
+    found = {
+        v.pk: v for v in ProductVariant.objects.filter(pk__in=ids).select_related("inventory_item")
+    }
+    missing = ids - set(found)
+    if missing:
+        raise NotFound("No such variant.", code="variant_not_found")
+    return found
+
+
+def _item(variant: ProductVariant) -> InventoryItem:
+    try:
+        return variant.inventory_item
+    except InventoryItem.DoesNotExist:
+        return InventoryItem(variant=variant)
+
+
+def availability(
+    variant_ids: Iterable[int], *, exclude_reference: str | None = None
+) -> dict[int, Availability]:
+    """Availability of each variant now (three queries whatever the number of variants)."""
+    variants = _variants(variant_ids)
+    stock = defaultdict(lambda: [0, 0])
+    for variant_id, on_hand, allocated in (
+        Stock.objects.filter(variant_id__in=variants, warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(on_hand=Sum("quantity"), allocated=Sum("quantity_allocated"))
+        .values_list("variant_id", "on_hand", "allocated")
+    ):
+        stock[variant_id] = [on_hand or 0, allocated or 0]
+    reservations = Reservation.objects.filter(
+        variant_id__in=variants, expires_at__gt=timezone.now()
+    )
+    if exclude_reference:
+        reservations = reservations.exclude(reference=exclude_reference)
+    reserved = dict(
+        reservations.values("variant_id").annotate(n=Sum("quantity")).values_list("variant_id", "n")
+    )
+    return {
+        pk: Availability(
+            variant_id=pk,
+            tracked=variant.track_inventory,
+            backorders=_item(variant).allow_backorders,
+            on_hand=stock[pk][0],
+            allocated=stock[pk][1],
+            reserved=reserved.get(pk, 0),
+        )
+        for pk, variant in variants.items()
+    }
+
+
+def _ledger(
+    stock: Stock,
+    *,
+    kind: str,
+    quantity_delta: int = 0,
+    allocated_delta: int = 0,
+    reason: str = "",
+    actor: Actor = SYSTEM,
+    order_reference: str = "",
+) -> StockMovement:
+    """Apply a change to a locked stock row and write its movement."""
+    before_q, before_a = stock.quantity, stock.quantity_allocated
+    stock.quantity += quantity_delta
+    stock.quantity_allocated += allocated_delta
+    Stock.objects.filter(pk=stock.pk).update(
+        quantity=F("quantity") + quantity_delta,
+        quantity_allocated=F("quantity_allocated") + allocated_delta,
+        updated_at=timezone.now(),
+    )
+    return StockMovement.objects.create(
+        stock=stock,
+        kind=kind,
+        quantity_delta=quantity_delta,
+        quantity_before=before_q,
+        quantity_after=stock.quantity,
+        allocated_delta=allocated_delta,
+        allocated_before=before_a,
+        allocated_after=stock.quantity_allocated,
+        reason=reason[:250],
+        actor_label=actor.label[:254],
+        actor_user_id=actor.user_id,
+        order_reference=order_reference,
+    )
+
+
+def _after_change(variant_ids: Iterable[int]) -> None:
+    """Raise `stock.low` once when a variant's free stock falls to its threshold (and re-arm
+    when it recovers), and keep the catalog's in-stock flag right."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return
+    current = availability(ids)
+    variants = _variants(ids)
+    for pk in ids:
+        variant = variants[pk]
+        if not variant.track_inventory:
+            continue
+        item = _item(variant)
+        free = current[pk].on_hand - current[pk].allocated
+        low = free <= item.threshold
+        if low != item.is_low:
+            item.is_low = low
+            item.save()
+            if low:
+                record_event(
+                    "stock.low",
+                    variant_id=pk,
+                    sku=variant.sku,
+                    quantity=free,
+                    threshold=item.threshold,
+                )
+    in_stock: dict[int, bool] = defaultdict(bool)
+    sellable = availability(
+        ProductVariant.objects.filter(
+            product_id__in={v.product_id for v in variants.values()}
+        ).values_list("pk", flat=True)
+    )
+    for variant in ProductVariant.objects.filter(pk__in=sellable).only("pk", "product_id"):
+        in_stock[variant.product_id] |= sellable[variant.pk].can_sell(1)
+    catalog_services.set_in_stock(
+        {
+            product_id: in_stock[product_id]
+            for product_id in {v.product_id for v in variants.values()}
+        }
+    )
+
+
+# --- reservations ---------------------------------------------------------------------------
+
+
+def reserve_stock(
+    *, reference: str, lines: list[tuple[int, int]], ttl_seconds: int | None = None
+) -> list[Reservation]:
+    """Make `reference` (a cart) hold exactly these quantities of these variants, replacing
+    what it held of them. Quantity 0 releases. All lines or none: an `insufficient_stock`
+    problem names the first variant short."""
+    if not reference or len(reference) > 100:
+        raise InvalidInput("A reservation needs a reference.", field="reference")
+    wanted: dict[int, int] = {}
+    for variant_id, quantity in lines:
+        wanted[variant_id] = _quantity(quantity, allow_zero=True)
+    ttl = ttl_seconds if ttl_seconds is not None else settings.RESERVATION_TTL
+    expires = timezone.now() + timedelta(seconds=ttl)
+    with transaction.atomic():
+        _lock_stocks(wanted)
+        current = availability(wanted, exclude_reference=reference)
+        for variant_id, quantity in wanted.items():
+            if quantity and not current[variant_id].can_sell(quantity):
+                raise InsufficientStock(
+                    "Not enough stock for this quantity.",
+                    variant_id=str(ProductVariant.objects.get(pk=variant_id).public_id),
+                    available=current[variant_id].available,
+                )
+        Reservation.objects.filter(reference=reference, variant_id__in=list(wanted)).delete()
+        reservations = Reservation.objects.bulk_create(
+            Reservation(
+                reference=reference, variant_id=variant_id, quantity=quantity, expires_at=expires
+            )
+            for variant_id, quantity in wanted.items()
+            if quantity and current[variant_id].tracked
+        )
+    return reservations
+
+
+def renew_reservations(*, reference: str, ttl_seconds: int | None = None) -> int:
+    """Push the expiry of a cart's reservations forward (the shopper is active). Expired ones
+    are not revived: the cart must reserve again."""
+    ttl = ttl_seconds if ttl_seconds is not None else settings.RESERVATION_TTL
+    now = timezone.now()
+    return Reservation.objects.filter(reference=reference, expires_at__gt=now).update(
+        expires_at=now + timedelta(seconds=ttl)
+    )
+
+
+def release_reservations(*, reference: str, variant_ids: Iterable[int] | None = None) -> int:
+    reservations = Reservation.objects.filter(reference=reference)
+    if variant_ids is not None:
+        reservations = reservations.filter(variant_id__in=list(variant_ids))
+    return reservations.delete()[0]
+
+
+def delete_expired_reservations() -> int:
+    return Reservation.objects.filter(expires_at__lte=timezone.now()).delete()[0]
+
+
+# --- allocation, fulfilment, returns --------------------------------------------------------
+
+
+def allocate_order(
+    *,
+    order_reference: str,
+    lines: list[OrderLine],
+    country: str | None,
+    reservation_reference: str | None = None,
+    actor: Actor = SYSTEM,
+) -> list[Allocation]:
+    """Allocate every line of a placed order, or none. Warehouses that ship to `country` are
+    taken by priority; a line may be split over several when ALLOCATION_SPLIT_LINES is on.
+    The order's own reservations (its cart) are turned into the allocation. Variants that do
+    not track inventory need nothing; backorders may allocate beyond what is on hand."""
+    for line in lines:
+        _quantity(line.quantity)
+    variant_ids = {line.variant_id for line in lines}
+    allocations: list[Allocation] = []
+    with transaction.atomic():
+        stocks = _lock_stocks(variant_ids)
+        current = availability(variant_ids, exclude_reference=reservation_reference)
+        variants = _variants(variant_ids)
+        warehouses = {w.pk: w for w in Warehouse.objects.filter(is_active=True)}
+        by_variant: dict[int, list[Stock]] = defaultdict(list)
+        for stock in stocks:
+            warehouse = warehouses.get(stock.warehouse_id)
+            if warehouse and warehouse.ships_to(country):
+                stock.warehouse = warehouse
+                by_variant[stock.variant_id].append(stock)
+        needed: dict[int, int] = defaultdict(int)
+        for line in lines:
+            needed[line.variant_id] += line.quantity
+        for variant_id, quantity in needed.items():
+            if not current[variant_id].can_sell(quantity):
+                raise InsufficientStock(
+                    "Not enough stock for this order.",
+                    variant_id=str(variants[variant_id].public_id),
+                    available=current[variant_id].available,
+                )
+        # Other carts' reservations still count: each variant may use at most what is free
+        # of them across all warehouses.
+        budget = {pk: current[pk].available for pk in variant_ids}
+        for line in lines:
+            availability_ = current[line.variant_id]
+            if not availability_.tracked:
+                continue
+            plan = _plan(
+                by_variant[line.variant_id],
+                line.quantity,
+                budget=budget[line.variant_id],
+                backorders=availability_.backorders,
+            )
+            if plan is None:
+                raise InsufficientStock(
+                    "No warehouse that ships there has enough stock for this line.",
+                    variant_id=str(variants[line.variant_id].public_id),
+                    available=availability_.available,
+                )
+            for stock, quantity in plan:
+                budget[line.variant_id] -= quantity
+                _ledger(
+                    stock,
+                    kind=StockMovement.Kind.ALLOCATION,
+                    allocated_delta=quantity,
+                    reason=f"order {order_reference}",
+                    actor=actor,
+                    order_reference=order_reference,
+                )
+                allocations.append(
+                    Allocation.objects.create(
+                        line_reference=line.line_reference,
+                        order_reference=order_reference,
+                        stock=stock,
+                        quantity=quantity,
+                    )
+                )
+        if reservation_reference:
+            release_reservations(reference=reservation_reference, variant_ids=variant_ids)
+        _after_change(variant_ids)
+    return allocations
+
+
+def _plan(
+    stocks: list[Stock], quantity: int, *, budget: int, backorders: bool
+) -> list[tuple[Stock, int]] | None:
+    """Which warehouses give how much of a line: [(stock, quantity)], or None."""
+    ordered = sorted(stocks, key=lambda s: (s.warehouse.priority, s.warehouse.pk))
+    if not settings.ALLOCATION_SPLIT_LINES:
+        for stock in ordered:
+            if min(stock.quantity_free, budget) >= quantity:
+                return [(stock, quantity)]
+        if backorders and ordered:
+            return [(ordered[0], quantity)]
+        return None
+    plan, left = [], quantity
+    for stock in ordered:
+        take = min(stock.quantity_free, budget, left)
+        if take > 0:
+            plan.append((stock, take))
+            left -= take
+            budget -= take
+        if not left:
+            return plan
+    if backorders and ordered:
+        if plan and plan[0][0] is ordered[0]:
+            plan[0] = (ordered[0], plan[0][1] + left)
+        else:
+            plan.insert(0, (ordered[0], left))
+        return plan
+    return None
+
+
+def deallocate_lines(
+    *, line_references: Iterable[str], actor: Actor = SYSTEM, reason: str = "cancelled"
+) -> int:
+    """Give back everything these order lines hold (an order cancelled). Returns units freed."""
+    refs = list(line_references)
+    freed = 0
+    with transaction.atomic():
+        allocations = list(
+            Allocation.objects.filter(line_reference__in=refs).select_related("stock")
+        )
+        stocks = {s.pk: s for s in _lock_stocks({a.stock.variant_id for a in allocations})}
+        for allocation in allocations:
+            stock = stocks[allocation.stock_id]
+            _ledger(
+                stock,
+                kind=StockMovement.Kind.DEALLOCATION,
+                allocated_delta=-allocation.quantity,
+                reason=reason,
+                actor=actor,
+                order_reference=allocation.order_reference,
+            )
+            freed += allocation.quantity
+            allocation.delete()
+        _after_change({s.variant_id for s in stocks.values()})
+    return freed
+
+
+def fulfil_line(
+    *, line_reference: str, quantity: int, actor: Actor = SYSTEM, warehouse: Warehouse | None = None
+) -> list[tuple[Stock, int]]:
+    """Ship `quantity` of an order line: on-hand and allocated both go down. Taken from the
+    line's allocations (in `warehouse` only, if given). Returns [(stock, quantity)]."""
+    _quantity(quantity)
+    with transaction.atomic():
+        allocations = list(
+            Allocation.objects.filter(line_reference=line_reference)
+            .select_related("stock")
+            .order_by("pk")
+        )
+        if warehouse is not None:
+            allocations = [a for a in allocations if a.stock.warehouse_id == warehouse.pk]
+        stocks = {s.pk: s for s in _lock_stocks({a.stock.variant_id for a in allocations})}
+        if sum(a.quantity for a in allocations) < quantity:
+            raise InvalidInput(
+                "More than the line has allocated.",
+                code="fulfil_exceeds_allocation",
+                field="quantity",
+            )
+        taken, left = [], quantity
+        for allocation in allocations:
+            if not left:
+                break
+            take = min(allocation.quantity, left)
+            stock = stocks[allocation.stock_id]
+            if stock.quantity < take:
+                raise InsufficientStock("Not enough on hand to ship (backordered).")
+            _ledger(
+                stock,
+                kind=StockMovement.Kind.FULFILMENT,
+                quantity_delta=-take,
+                allocated_delta=-take,
+                reason="shipped",
+                actor=actor,
+                order_reference=allocation.order_reference,
+            )
+            if take == allocation.quantity:
+                allocation.delete()
+            else:
+                Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") - take)
+            taken.append((stock, take))
+            left -= take
+        _after_change({s.variant_id for s, _ in taken})
+    return taken
+
+
+def unfulfil_line(
+    *,
+    line_reference: str,
+    order_reference: str,
+    stock: Stock,
+    quantity: int,
+    actor: Actor = SYSTEM,
+) -> None:
+    """Undo a fulfilment that did not leave (a cancelled shipment): the units are on hand and
+    allocated to the line again."""
+    _quantity(quantity)
+    with transaction.atomic():
+        (locked,) = [s for s in _lock_stocks([stock.variant_id]) if s.pk == stock.pk]
+        _ledger(
+            locked,
+            kind=StockMovement.Kind.ALLOCATION,
+            quantity_delta=quantity,
+            allocated_delta=quantity,
+            reason="fulfilment cancelled",
+            actor=actor,
+            order_reference=order_reference,
+        )
+        allocation, created = Allocation.objects.get_or_create(
+            line_reference=line_reference,
+            stock=locked,
+            defaults={"quantity": quantity, "order_reference": order_reference},
+        )
+        if not created:
+            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
+        _after_change([locked.variant_id])
+
+
+def restock_return(
+    *,
+    variant: ProductVariant,
+    warehouse: Warehouse,
+    quantity: int,
+    order_reference: str = "",
+    actor: Actor = SYSTEM,
+    reason: str = "returned",
+) -> StockMovement:
+    """Put returned units back on hand."""
+    _quantity(quantity)
+    with transaction.atomic():
+        stock = _stock_for(variant, warehouse)
+        movement = _ledger(
+            stock,
+            kind=StockMovement.Kind.RETURN,
+            quantity_delta=quantity,
+            reason=reason,
+            actor=actor,
+            order_reference=order_reference,
+        )
+        _after_change([variant.pk])
+    return movement
+
+
+# --- staff: adjust, transfer ----------------------------------------------------------------
+
+
+def _stock_for(variant: ProductVariant, warehouse: Warehouse) -> Stock:
+    """The locked stock row of a variant in a warehouse, made if missing."""
+    Stock.objects.get_or_create(variant=variant, warehouse=warehouse)
+    return next(s for s in _lock_stocks([variant.pk]) if s.warehouse_id == warehouse.pk)
+
+
+def adjust_stock(
+    *,
+    variant: ProductVariant,
+    warehouse: Warehouse,
+    actor: Actor,
+    reason: str,
+    quantity: int | None = None,
+    delta: int | None = None,
+    kind: str = StockMovement.Kind.ADJUSTMENT,
+) -> Stock:
+    """Set the on-hand quantity (`quantity`) or change it (`delta`), with a reason. It may
+    not go below what orders have allocated."""
+    if (quantity is None) == (delta is None):
+        raise InvalidInput("Give either quantity or delta.", field="quantity")
+    if not reason.strip():
+        raise InvalidInput("A reason is required.", code="reason_required", field="reason")
+    if quantity is not None:
+        _quantity(quantity, allow_zero=True)
+    elif isinstance(delta, bool) or not isinstance(delta, int) or abs(delta) > MAX_QUANTITY:
+        raise InvalidInput("delta is a whole number.", code="invalid_quantity", field="delta")
+    with transaction.atomic():
+        stock = _stock_for(variant, warehouse)
+        change = quantity - stock.quantity if quantity is not None else delta
+        if stock.quantity + change < stock.quantity_allocated:
+            raise InvalidInput(
+                f"On hand cannot go below the {stock.quantity_allocated} allocated to orders.",
+                code="below_allocated",
+                field="quantity",
+            )
+        if stock.quantity + change > MAX_QUANTITY:
+            raise InvalidInput("That is more than a stock row can hold.", code="invalid_quantity")
+        if change:
+            before = {"quantity": stock.quantity}
+            _ledger(stock, kind=kind, quantity_delta=change, reason=reason, actor=actor)
+            record_change(
+                actor=actor,
+                action="update",
+                obj=stock,
+                verb=f"stock.{kind}",
+                before=before,
+                after={"quantity": stock.quantity},
+            )
+            _after_change([variant.pk])
+    return stock
+
+
+def transfer_stock(
+    *,
+    variant: ProductVariant,
+    source: Warehouse,
+    destination: Warehouse,
+    quantity: int,
+    actor: Actor,
+    reason: str = "transfer",
+) -> tuple[Stock, Stock]:
+    """Move units between warehouses; only what is not allocated can move."""
+    _quantity(quantity)
+    if source.pk == destination.pk:
+        raise InvalidInput(
+            "A transfer needs two different warehouses.", code="same_warehouse", field="destination"
+        )
+    with transaction.atomic():
+        Stock.objects.get_or_create(variant=variant, warehouse=destination)
+        locked = {s.warehouse_id: s for s in _lock_stocks([variant.pk])}
+        out, into = locked.get(source.pk), locked[destination.pk]
+        if out is None or out.quantity_free < quantity:
+            raise InsufficientStock(
+                "The source warehouse does not have that many free units.",
+                available=out.quantity_free if out else 0,
+            )
+        _ledger(
+            out,
+            kind=StockMovement.Kind.TRANSFER_OUT,
+            quantity_delta=-quantity,
+            reason=f"{reason} → {destination.slug}",
+            actor=actor,
+        )
+        _ledger(
+            into,
+            kind=StockMovement.Kind.TRANSFER_IN,
+            quantity_delta=quantity,
+            reason=f"{reason} ← {source.slug}",
+            actor=actor,
+        )
+        record_change(
+            actor=actor,
+            action="action",
+            obj=out,
+            verb="stock.transfer",
+            after={"to": destination.slug, "quantity": quantity},
+        )
+        _after_change([variant.pk])
+    return out, into
+
+
+def set_inventory_rules(
+    *,
+    variant: ProductVariant,
+    actor: Actor,
+    allow_backorders: bool | None = None,
+    low_stock_threshold: Any = UNSET,
+) -> InventoryItem:
+    with transaction.atomic():
+        item, _ = InventoryItem.objects.select_for_update().get_or_create(variant=variant)
+        before = snapshot(item)
+        if allow_backorders is not None:
+            item.allow_backorders = allow_backorders
+        if low_stock_threshold is not UNSET:
+            if low_stock_threshold is not None:
+                _quantity(low_stock_threshold, allow_zero=True, field="low_stock_threshold")
+            item.low_stock_threshold = low_stock_threshold
+        item.save()
+        record_change(actor=actor, action="update", obj=item, before=before, after=snapshot(item))
+        _after_change([variant.pk])
+    return item
+
+
+# --- warehouses -----------------------------------------------------------------------------
+
+WAREHOUSE_FIELDS = (
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "postal_code",
+    "country",
+    "countries",
+    "priority",
+    "is_active",
+)
+
+
+def save_warehouse(
+    *, actor: Actor, warehouse: Warehouse | None = None, changes: dict[str, Any]
+) -> Warehouse:
+
+    creating = warehouse is None
+    with transaction.atomic():
+        warehouse = (
+            Warehouse() if creating else Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        )
+        before = None if creating else snapshot(warehouse)
+        for name in WAREHOUSE_FIELDS:
+            if name in changes:
+                setattr(warehouse, name, changes[name])
+        codes = [str(c).upper() for c in warehouse.countries or []]
+        unknown = [c for c in codes if c not in COUNTRY_CODES]
+        if unknown or (warehouse.country and warehouse.country.upper() not in COUNTRY_CODES):
+            raise InvalidInput(
+                "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="countries"
+            )
+        warehouse.countries = sorted(set(codes))
+        warehouse.country = warehouse.country.upper()
+        if "slug" in changes or creating:
+            warehouse.slug = catalog_services.make_slug(changes.get("slug") or warehouse.name)
+        if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
+            raise Conflict("Another warehouse uses this slug.", code="slug_taken", field="slug")
+        warehouse.save()
+        record_change(
+            actor=actor,
+            action="create" if creating else "update",
+            obj=warehouse,
+            before=before,
+            after=snapshot(warehouse),
+        )
+    return warehouse
+
+
+# --- ledger check ---------------------------------------------------------------------------
+
+
+def verify_ledger() -> list[str]:
+    """Every disagreement between stock rows, their ledger and their allocations (empty when
+    all agree). Three queries."""
+    ledger = {
+        row["stock_id"]: row
+        for row in StockMovement.objects.values("stock_id").annotate(
+            quantity=Sum("quantity_delta"), allocated=Sum("allocated_delta")
+        )
+    }
+    held = dict(
+        Allocation.objects.values("stock_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("stock_id", "n")
+    )
+    problems = []
+    for stock in Stock.objects.select_related("variant", "warehouse").order_by("pk"):
+        row = ledger.get(stock.pk, {"quantity": 0, "allocated": 0})
+        label = f"{stock.variant.sku} @ {stock.warehouse.slug}"
+        if stock.quantity != row["quantity"]:
+            problems.append(f"{label}: on hand {stock.quantity}, ledger says {row['quantity']}")
+        if stock.quantity_allocated != row["allocated"]:
+            problems.append(
+                f"{label}: allocated {stock.quantity_allocated}, ledger says {row['allocated']}"
+            )
+        if stock.quantity_allocated != held.get(stock.pk, 0):
+            problems.append(
+                f"{label}: allocated {stock.quantity_allocated}, "
+                f"allocations hold {held.get(stock.pk, 0)}"
+            )
+    return problems
