@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from unfold.admin import TabularInline
 
 from mercato.audit.admin import AuditedModelAdmin
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.addresses import ADDRESS_FIELDS as CORE_ADDRESS_FIELDS
+from mercato.core.addresses import clean_address
+from mercato.core.errors import InvalidInput
 from mercato.customers import services
 from mercato.customers.models import Address, Customer
 
@@ -29,11 +31,19 @@ class AddressForm(forms.ModelForm):
         model = Address
         fields = ADDRESS_FIELDS
 
-    def clean_country(self) -> str:
-        country = (self.cleaned_data.get("country") or "").upper()
-        if country not in COUNTRY_CODES:
-            raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
-        return country
+    def clean(self) -> dict:
+        """The address rules of the API (mercato.core.addresses), field by field."""
+        data = super().clean()
+        fields = [name for name in ADDRESS_FIELDS if name not in DEFAULT_FLAGS]
+        kept = {name: getattr(self.instance, name) or "" for name in CORE_ADDRESS_FIELDS}
+        try:
+            data.update(clean_address({**kept, **{n: data.get(n) or "" for n in fields}}))
+        except InvalidInput as exc:
+            for error in exc.extra.get("errors", []):
+                self.add_error(
+                    error["field"] if error["field"] in fields else None, error["message"]
+                )
+        return data
 
 
 class AddressFormSet(BaseInlineFormSet):

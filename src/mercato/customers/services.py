@@ -7,40 +7,25 @@ from django.utils import timezone
 
 from mercato.accounts.models import User
 from mercato.accounts.services import verify_current_password
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.addresses import ADDRESS_FIELDS, clean_address
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.core.gdpr import erase_personal_data, export_personal_data
 from mercato.customers.models import Address
 
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-)
 MAX_ADDRESSES = 50
+DEFAULT_FLAGS = ("is_default_shipping", "is_default_billing")
 
 
-def _clean_address(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - {*ADDRESS_FIELDS, "is_default_shipping", "is_default_billing"}
+def _clean_address(data: dict[str, Any], current: Address | None = None) -> dict[str, Any]:
+    """Flags as given; the address fields checked as a whole (an update is checked together
+    with the fields it keeps) by the shared rules of mercato.core.addresses."""
+    flags = {name: data.pop(name) for name in DEFAULT_FLAGS if name in data}
+    unknown = set(data) - set(ADDRESS_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    if "country" in data:
-        data["country"] = (data["country"] or "").upper()
-        if data["country"] not in COUNTRY_CODES:
-            raise InvalidInput(
-                "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="country"
-            )
-    if "postal_code" in data:
-        data["postal_code"] = " ".join((data["postal_code"] or "").upper().split())
-    return data
+    kept = {name: getattr(current, name) for name in ADDRESS_FIELDS} if current else {}
+    return {**clean_address({**kept, **data}), **flags}
 
 
 def take_defaults(*, address: Address, data: dict[str, Any]) -> None:
@@ -75,9 +60,9 @@ def create_address(*, user: User, data: dict[str, Any]) -> Address:
 
 
 def update_address(*, address: Address, data: dict[str, Any]) -> Address:
-    data = _clean_address(dict(data))
     with transaction.atomic():
         address = Address.objects.select_for_update().get(pk=address.pk)
+        data = _clean_address(dict(data), current=address)
         for name, value in data.items():
             setattr(address, name, value)
         address.full_clean(exclude=["user"])

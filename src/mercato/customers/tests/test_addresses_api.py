@@ -83,13 +83,14 @@ def test_country_and_postal_code_are_normalised(api, customer, customer_token, a
 
 
 @pytest.mark.parametrize("country", ["XX", "zz", "D1"])
-def test_unknown_country_code_is_422_invalid_country(
+def test_unknown_country_code_is_422_invalid_address(
     api, customer, customer_token, address_data, country
 ):
     response = api.post_json(ADDRESSES, {**address_data, "country": country}, token=customer_token)
 
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_country"
+    assert response.json()["code"] == "invalid_address"
+    assert [e["field"] for e in response.json()["errors"]] == ["country"]
     assert _error_fields(response) == {"country"}
     assert not Address.objects.filter(user=customer).exists()
 
@@ -322,7 +323,7 @@ def test_patch_with_bad_input_is_422_and_changes_nothing(api, customer, customer
     response = api.patch_json(_url(address), body, token=customer_token)
 
     assert response.status_code == 422
-    assert response.json()["code"] in {"validation_error", "invalid_country"}
+    assert response.json()["code"] in {"validation_error", "invalid_address"}
     assert set(body) <= _error_fields(response)
     assert Address.objects.values().get(pk=address.pk) == before
 
