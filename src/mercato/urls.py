@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -22,12 +24,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.SERVE_MEDIA:
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     # Public product images from local storage. Only this folder: private files (imports)
     # live in another storage and are never served.
     urlpatterns.append(
         re_path(
-            r"^media/(?P<path>products/.+)$",
+            rf"^{re.escape(settings.MEDIA_URL.strip('/'))}/(?P<path>products/.+)$",
             static.serve,
             {"document_root": settings.MEDIA_ROOT},
             name="media",

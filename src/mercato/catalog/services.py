@@ -745,7 +745,14 @@ def delete_product(*, actor: Actor, product: Product) -> None:
     with transaction.atomic():
         before = snapshot(product)
         pk = product.pk
-        product.delete()
+        try:
+            with transaction.atomic():
+                product.delete()
+        except ProtectedError as exc:
+            raise InUse(
+                "This product has stock history or orders; archive it instead.",
+                code="product_in_use",
+            ) from exc
         search.index_products([pk])
         record_change(
             actor=actor,
@@ -816,7 +823,14 @@ def delete_variant(*, actor: Actor, variant: ProductVariant) -> None:
     with transaction.atomic():
         before = snapshot(variant)
         product_id = variant.product_id
-        variant.delete()
+        try:
+            with transaction.atomic():
+                variant.delete()
+        except ProtectedError as exc:
+            raise InUse(
+                "This variant has stock history or orders; keep it (or archive the product).",
+                code="variant_in_use",
+            ) from exc
         refresh_products([product_id])
         record_change(
             actor=actor,

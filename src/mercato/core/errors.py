@@ -5,26 +5,28 @@ from typing import Any
 
 
 class DomainError(Exception):
+    """A refusal with a stable `code`. `field` names the culprit; it reaches the problem
+    document as `errors: [{field, message}]`, the same shape as schema validation errors."""
+
     code = "domain_error"
     status = 400
     title = "The request could not be processed"
 
-    def __init__(self, message: str = "", *, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, message: str = "", *, code: str | None = None, field: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(message or self.title)
         if code:
             self.code = code
         self.extra = extra
+        if field:
+            self.extra.setdefault("errors", [{"field": field, "message": str(self)}])
 
 
 class InvalidInput(DomainError):
-    """Input that passed the schema but breaks a rule; `field` names the culprit."""
+    """Input that passed the schema but breaks a rule."""
 
     code, status, title = "invalid", 422, "The input is not valid"
-
-    def __init__(self, message: str = "", *, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message, **extra)
-        if field:
-            self.extra.setdefault("errors", [{"field": field, "message": str(self)}])
 
 
 class NotFound(DomainError):

@@ -41,12 +41,18 @@ def _caller(request: HttpRequest) -> str:
 
 
 def _fingerprint(request: HttpRequest) -> str:
+    """What makes two requests "the same": method, path and body. A file upload is not read
+    here (it may be far larger than a JSON body): its length and type stand for it."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0")
     digest.update(request.get_full_path().encode())
     digest.update(b"\0")
-    digest.update(request.body)
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("multipart/form-data"):
+        digest.update(f"{content_type}\0{request.META.get('CONTENT_LENGTH', '')}".encode())
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
 
 

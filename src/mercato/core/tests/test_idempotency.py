@@ -19,7 +19,7 @@ from mercato.testing import PASSWORD, ApiClient, UserFactory, sign_in
 
 ADDRESSES = "/api/store/me/addresses"
 HOME = {"first_name": "Ada", "last_name": "Lovelace", "line1": "1 Main St", "city": "Berlin",
-        "country": "DE"}  # fmt: skip
+        "country": "DE", "postal_code": "10115"}  # fmt: skip
 OFFICE = {**HOME, "line1": "2 Work Rd"}
 
 
