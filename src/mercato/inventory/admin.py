@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
@@ -14,7 +15,26 @@ from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMov
 from mercato.inventory.selectors import list_stocks
 
 
+def _form_error(exc: DomainError, fields: Any) -> ValidationError:
+    """A service's error as a form error, on its field when the form has that field."""
+    errors = exc.extra.get("errors") or []
+    field = errors[0]["field"] if errors else None
+    return ValidationError({field: str(exc)} if field in fields else str(exc))
+
+
 class WarehouseForm(forms.ModelForm):
+    slug = forms.SlugField(max_length=100, required=False, help_text="Made from the name if empty.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            data["country"], data["countries"] = services.clean_country_codes(
+                country=data.get("country") or "", countries=data.get("countries") or []
+            )
+        except DomainError as exc:
+            raise _form_error(exc, self.fields) from exc
+        return data
+
     class Meta:
         model = Warehouse
         fields = (
@@ -51,6 +71,13 @@ class WarehouseAdmin(ModelAdmin):
         except DomainError as exc:
             messages.error(request, str(exc))
 
+    def delete_model(self, request: HttpRequest, obj: Warehouse) -> None:
+        services.delete_warehouse(actor=admin_actor(request), warehouse=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for warehouse in queryset:
+            services.delete_warehouse(actor=admin_actor(request), warehouse=warehouse)
+
 
 class StockAdjustForm(forms.ModelForm):
     """On hand is changed with a reason, through adjust_stock (ledger + audit)."""
@@ -61,6 +88,13 @@ class StockAdjustForm(forms.ModelForm):
     class Meta:
         model = Stock
         fields = ("warehouse", "variant")
+
+    def clean_new_quantity(self) -> int:
+        quantity = self.cleaned_data["new_quantity"]
+        if self.instance.pk and quantity < self.instance.quantity_allocated:
+            allocated = self.instance.quantity_allocated
+            raise ValidationError(f"On hand cannot go below the {allocated} allocated to orders.")
+        return quantity
 
 
 class MovementInline(TabularInline):

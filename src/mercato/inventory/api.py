@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from mercato.accounts.authentication import AdminAuth
 from mercato.accounts.services import actor_for
@@ -25,9 +25,6 @@ from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 store_router = Router(tags=["store: inventory"])
 admin_router = Router(tags=["admin: inventory"])
-
-Quantity = Field(ge=0, le=services.MAX_QUANTITY)
-
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -50,7 +47,7 @@ class WarehouseIn(InputSchema):
     postal_code: str = Field("", max_length=20)
     country: str = Field("", max_length=2)
     countries: list[str] = Field(default_factory=list, max_length=250)
-    priority: int = Field(100, ge=0, le=100000)
+    priority: StrictInt = Field(100, ge=0, le=100000)
     is_active: bool = True
 
 
@@ -63,7 +60,7 @@ class WarehousePatch(InputSchema):
     postal_code: str | None = Field(None, max_length=20)
     country: str | None = Field(None, max_length=2)
     countries: list[str] | None = Field(None, max_length=250)
-    priority: int | None = Field(None, ge=0, le=100000)
+    priority: StrictInt | None = Field(None, ge=0, le=100000)
     is_active: bool | None = None
 
 
@@ -99,8 +96,10 @@ class StockPage(Schema):
 class AdjustIn(InputSchema):
     sku: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=100, description="warehouse slug")
-    quantity: int | None = Field(None, ge=0, le=services.MAX_QUANTITY, description="Set on hand")
-    delta: int | None = Field(None, ge=-services.MAX_QUANTITY, le=services.MAX_QUANTITY)
+    quantity: StrictInt | None = Field(
+        None, ge=0, le=services.MAX_QUANTITY, description="Set on hand"
+    )
+    delta: StrictInt | None = Field(None, ge=-services.MAX_QUANTITY, le=services.MAX_QUANTITY)
     reason: str = Field(min_length=1, max_length=250)
 
     @model_validator(mode="after")
@@ -114,13 +113,13 @@ class TransferIn(InputSchema):
     sku: str = Field(min_length=1, max_length=64)
     source: str = Field(min_length=1, max_length=100)
     destination: str = Field(min_length=1, max_length=100)
-    quantity: int = Field(ge=1, le=services.MAX_QUANTITY)
+    quantity: StrictInt = Field(ge=1, le=services.MAX_QUANTITY)
     reason: str = Field("transfer", max_length=250)
 
 
 class RulesIn(InputSchema):
     allow_backorders: bool | None = None
-    low_stock_threshold: int | None = Field(None, ge=0, le=services.MAX_QUANTITY)
+    low_stock_threshold: StrictInt | None = Field(None, ge=0, le=services.MAX_QUANTITY)
 
 
 class RulesOut(Schema):
@@ -249,6 +248,19 @@ def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: Warehous
         warehouse=selectors.get_warehouse(public_id=warehouse_id),
         changes=payload.dict(exclude_unset=True),
     )
+
+
+@admin_router.delete(
+    "/inventory/warehouses/{warehouse_id}",
+    response={204: None, **problems(401, 403, 404, 409)},
+    auth=AdminAuth("inventory.delete_warehouse"),
+)
+def delete_warehouse(request: HttpRequest, warehouse_id: UUID):
+    """Only a warehouse that never held stock can go (409 `warehouse_in_use`)."""
+    services.delete_warehouse(
+        actor=_actor(request), warehouse=selectors.get_warehouse(public_id=warehouse_id)
+    )
+    return Status(204, None)
 
 
 class StockFilters(PageParams):
@@ -421,7 +433,7 @@ def import_stock(request: HttpRequest, file: File[UploadedFile]):
                 if warehouse is None:
                     raise NotFound("No such warehouse.", code="warehouse_not_found")
                 raw = (row.get("quantity") or "").strip()
-                if not raw.isdigit():
+                if not (raw.isascii() and raw.isdigit()):
                     raise InvalidInput("quantity is a whole number.", code="invalid_quantity")
                 before = (
                     Stock.objects.filter(

@@ -13,13 +13,13 @@ Available = on hand - allocated - active reservations, summed over the active wa
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor, record_change, snapshot
@@ -195,7 +195,10 @@ def _after_change(variant_ids: Iterable[int]) -> None:
         low = free <= item.threshold
         if low != item.is_low:
             item.is_low = low
-            item.save()
+            if item.pk:  # only the flag: rules may have changed since this row was read
+                InventoryItem.objects.filter(pk=item.pk).update(is_low=low)
+            else:
+                item.save()
             if low:
                 record_event(
                     "stock.low",
@@ -204,20 +207,23 @@ def _after_change(variant_ids: Iterable[int]) -> None:
                     quantity=free,
                     threshold=item.threshold,
                 )
-    in_stock: dict[int, bool] = defaultdict(bool)
-    sellable = availability(
-        ProductVariant.objects.filter(
-            product_id__in={v.product_id for v in variants.values()}
-        ).values_list("pk", flat=True)
+    catalog_services.set_in_stock(products_in_stock({v.product_id for v in variants.values()}))
+
+
+def products_in_stock(product_ids: Iterable[int]) -> dict[int, bool]:
+    """Whether each product has a variant that can be bought now (the catalog's in-stock
+    flag; the catalog calls this through CATALOG_STOCK_RESOLVER when variants change).
+    Reservations do not count here: nothing recomputes the flag when one expires."""
+    ids = set(product_ids)
+    in_stock: dict[int, bool] = dict.fromkeys(ids, False)
+    variants = dict(
+        ProductVariant.objects.filter(product_id__in=ids).values_list("pk", "product_id")
     )
-    for variant in ProductVariant.objects.filter(pk__in=sellable).only("pk", "product_id"):
-        in_stock[variant.product_id] |= sellable[variant.pk].can_sell(1)
-    catalog_services.set_in_stock(
-        {
-            product_id: in_stock[product_id]
-            for product_id in {v.product_id for v in variants.values()}
-        }
-    )
+    if not variants:
+        return in_stock
+    for variant_id, state in availability(variants).items():
+        in_stock[variants[variant_id]] |= replace(state, reserved=0).can_sell(1)
+    return in_stock
 
 
 # --- reservations ---------------------------------------------------------------------------
@@ -298,10 +304,11 @@ def allocate_order(
     variant_ids = {line.variant_id for line in lines}
     allocations: list[Allocation] = []
     with transaction.atomic():
-        stocks = _lock_stocks(variant_ids)
-        current = availability(variant_ids, exclude_reference=reservation_reference)
         variants = _variants(variant_ids)
         warehouses = {w.pk: w for w in Warehouse.objects.filter(is_active=True)}
+        _make_backorder_stocks(variants.values(), warehouses.values(), country)
+        stocks = _lock_stocks(variant_ids)
+        current = availability(variant_ids, exclude_reference=reservation_reference)
         by_variant: dict[int, list[Stock]] = defaultdict(list)
         for stock in stocks:
             warehouse = warehouses.get(stock.warehouse_id)
@@ -361,6 +368,26 @@ def allocate_order(
     return allocations
 
 
+def _make_backorder_stocks(
+    variants: Iterable[ProductVariant], warehouses: Iterable[Warehouse], country: str | None
+) -> None:
+    """A variant sold on backorder needs a stock row to hold its allocation: one in the first
+    warehouse that ships to `country`, if it has none there yet."""
+    backordered = [v.pk for v in variants if v.track_inventory and _item(v).allow_backorders]
+    shipping = sorted(
+        (w for w in warehouses if w.ships_to(country)), key=lambda w: (w.priority, w.pk)
+    )
+    if not backordered or not shipping:
+        return
+    stocked = set(
+        Stock.objects.filter(variant_id__in=backordered, warehouse__in=shipping).values_list(
+            "variant_id", flat=True
+        )
+    )
+    for variant_id in sorted(set(backordered) - stocked):
+        Stock.objects.get_or_create(variant_id=variant_id, warehouse=shipping[0])
+
+
 def _plan(
     stocks: list[Stock], quantity: int, *, budget: int, backorders: bool
 ) -> list[tuple[Stock, int]] | None:
@@ -391,6 +418,17 @@ def _plan(
     return None
 
 
+def _lock_line_allocations(
+    allocations: QuerySet[Allocation],
+) -> tuple[dict[int, Stock], list[Allocation]]:
+    """Lock the stock rows these allocations draw on, then read the allocations: read before
+    the lock, they may already have been shipped or given back by a concurrent call."""
+    stocks = {
+        s.pk: s for s in _lock_stocks(allocations.values_list("stock__variant_id", flat=True))
+    }
+    return stocks, list(allocations.filter(stock_id__in=list(stocks)).order_by("pk"))
+
+
 def deallocate_lines(
     *, line_references: Iterable[str], actor: Actor = SYSTEM, reason: str = "cancelled"
 ) -> int:
@@ -398,10 +436,9 @@ def deallocate_lines(
     refs = list(line_references)
     freed = 0
     with transaction.atomic():
-        allocations = list(
-            Allocation.objects.filter(line_reference__in=refs).select_related("stock")
+        stocks, allocations = _lock_line_allocations(
+            Allocation.objects.filter(line_reference__in=refs)
         )
-        stocks = {s.pk: s for s in _lock_stocks({a.stock.variant_id for a in allocations})}
         for allocation in allocations:
             stock = stocks[allocation.stock_id]
             _ledger(
@@ -425,14 +462,13 @@ def fulfil_line(
     line's allocations (in `warehouse` only, if given). Returns [(stock, quantity)]."""
     _quantity(quantity)
     with transaction.atomic():
-        allocations = list(
+        stocks, allocations = _lock_line_allocations(
             Allocation.objects.filter(line_reference=line_reference)
-            .select_related("stock")
-            .order_by("pk")
         )
         if warehouse is not None:
-            allocations = [a for a in allocations if a.stock.warehouse_id == warehouse.pk]
-        stocks = {s.pk: s for s in _lock_stocks({a.stock.variant_id for a in allocations})}
+            allocations = [
+                a for a in allocations if stocks[a.stock_id].warehouse_id == warehouse.pk
+            ]
         if sum(a.quantity for a in allocations) < quantity:
             raise InvalidInput(
                 "More than the line has allocated.",
@@ -646,6 +682,7 @@ def set_inventory_rules(
         item.save()
         record_change(actor=actor, action="update", obj=item, before=before, after=snapshot(item))
         _after_change([variant.pk])
+        item.refresh_from_db(fields=["is_low"])
     return item
 
 
@@ -664,6 +701,24 @@ WAREHOUSE_FIELDS = (
 )
 
 
+def clean_country_codes(*, country: str, countries: Any) -> tuple[str, list[str]]:
+    """A warehouse's own country and the sorted, unique list it ships to, upper-cased; an
+    `invalid_country` error names the field that is not ISO 3166-1 alpha-2."""
+    if not isinstance(countries, list | tuple) or not all(isinstance(c, str) for c in countries):
+        raise InvalidInput("A list of country codes.", code="invalid_country", field="countries")
+    codes = sorted({c.strip().upper() for c in countries})
+    if any(c not in COUNTRY_CODES for c in codes):
+        raise InvalidInput(
+            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="countries"
+        )
+    country = (country or "").strip().upper()
+    if country and country not in COUNTRY_CODES:
+        raise InvalidInput(
+            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="country"
+        )
+    return country, codes
+
+
 def save_warehouse(
     *, actor: Actor, warehouse: Warehouse | None = None, changes: dict[str, Any]
 ) -> Warehouse:
@@ -677,14 +732,9 @@ def save_warehouse(
         for name in WAREHOUSE_FIELDS:
             if name in changes:
                 setattr(warehouse, name, changes[name])
-        codes = [str(c).upper() for c in warehouse.countries or []]
-        unknown = [c for c in codes if c not in COUNTRY_CODES]
-        if unknown or (warehouse.country and warehouse.country.upper() not in COUNTRY_CODES):
-            raise InvalidInput(
-                "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="countries"
-            )
-        warehouse.countries = sorted(set(codes))
-        warehouse.country = warehouse.country.upper()
+        warehouse.country, warehouse.countries = clean_country_codes(
+            country=warehouse.country, countries=warehouse.countries
+        )
         if "slug" in changes or creating:
             warehouse.slug = catalog_services.make_slug(changes.get("slug") or warehouse.name)
         if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
@@ -698,6 +748,26 @@ def save_warehouse(
             after=snapshot(warehouse),
         )
     return warehouse
+
+
+def delete_warehouse(*, actor: Actor, warehouse: Warehouse) -> None:
+    """Delete a warehouse that never held stock; one with stock rows is deactivated instead."""
+    with transaction.atomic():
+        warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        if Stock.objects.filter(warehouse=warehouse).exists():
+            raise Conflict(
+                "This warehouse has stock rows (and their ledger): deactivate it instead.",
+                code="warehouse_in_use",
+            )
+        before = snapshot(warehouse)
+        warehouse.delete()
+        record_change(
+            actor=actor,
+            action="delete",
+            obj=warehouse,
+            before=before,
+            object_id=str(before["public_id"]),
+        )
 
 
 # --- ledger check ---------------------------------------------------------------------------
