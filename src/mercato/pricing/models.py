@@ -1,0 +1,253 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class TaxClass(models.Model):
+    """What kind of goods a rate applies to ("standard", "reduced", "zero" …). Products of a
+    type without a class use "standard"."""
+
+    STANDARD = "standard"
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "tax classes"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxRate(models.Model):
+    """The rate of a tax class in one country (0.1900 is 19 %)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tax_class = models.ForeignKey(TaxClass, on_delete=models.CASCADE, related_name="rates")
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="0.1900 is 19 %.")
+
+    class Meta:
+        ordering = ["country", "tax_class__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["tax_class", "country"], name="tax_rate_class_country"),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0) & Q(rate__lt=1), name="tax_rate_between_0_and_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["country"], name="tax_rate_country_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.tax_class_id}: {self.rate * 100:.2f} %"
+
+
+class TaxSettings(models.Model):
+    """The shop's tax rules: one row (pk 1), edited in the back office."""
+
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Prices are entered with tax (gross), as EU shops show them."
+    )
+    tax_shipping = models.BooleanField(default=True)
+    shipping_tax_class = models.ForeignKey(
+        TaxClass,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: the standard class.",
+    )
+    origin_country = models.CharField(max_length=2, default="DE")
+    oss_threshold_exceeded = models.BooleanField(
+        default=False,
+        help_text="EU one-stop shop: above the EUR 10,000 threshold, B2C sales to other EU "
+        "countries are taxed at the destination country's rate (below it, at the origin's).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "tax settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="tax_settings_single_row")]
+
+    def __str__(self) -> str:
+        return "Tax settings"
+
+
+class ProductTypeTaxClass(models.Model):
+    """The tax class of a product type's products."""
+
+    product_type = models.OneToOneField(
+        "catalog.ProductType", on_delete=models.CASCADE, related_name="tax_class_link"
+    )
+    tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "product type tax class"
+
+    def __str__(self) -> str:
+        return f"{self.product_type}: {self.tax_class}"
+
+
+class DiscountQuerySet(models.QuerySet):
+    def running(self, now=None) -> "DiscountQuerySet":
+        """Active and inside the date window now."""
+        now = now or timezone.now()
+        return self.filter(is_active=True, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+
+
+class Promotion(models.Model):
+    """An automatic sale: a percentage or a fixed amount off the unit price of the products
+    it targets (products, categories with their subcategories, collections), in a date window.
+    A promotion without targets applies to nothing."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage"
+        FIXED = "fixed", "Fixed amount per unit"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.DecimalField(**MONEY, help_text="Percent (0-100) or an amount per unit.")
+    currency = models.CharField(
+        max_length=3, default=settings.STORE_CURRENCY, help_text="Of a fixed amount."
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField(
+        "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
+    )
+    collections = models.ManyToManyField("catalog.Collection", blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DiscountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_gte_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percentage") | Q(value__lte=100),
+                name="promotion_percentage_lte_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="promotion_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_active", "starts_at", "ends_at"], name="promotion_window_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Voucher(models.Model):
+    """A code a shopper enters: a percentage or fixed amount off the order (or off given
+    products and categories), or free shipping, under limits."""
+
+    class Kind(models.TextChoices):
+        PERCENTAGE = "percentage"
+        FIXED = "fixed", "Fixed amount"
+        FREE_SHIPPING = "free_shipping", "Free shipping"
+
+    class AppliesTo(models.TextChoices):
+        ORDER = "order", "The whole order"
+        SPECIFIC = "specific", "Given products and categories"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=50, unique=True, help_text="Stored in capitals.")
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Percent (0-100) or an amount."
+    )
+    currency = models.CharField(
+        max_length=3, default=settings.STORE_CURRENCY, help_text="Of amounts."
+    )
+    applies_to = models.CharField(max_length=10, choices=AppliesTo.choices, default=AppliesTo.ORDER)
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField(
+        "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
+    )
+    min_subtotal = models.DecimalField(**MONEY, default=Decimal("0"))
+    min_quantity = models.PositiveIntegerField(default=0)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
+    usage_limit_per_customer = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: no limit."
+    )
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    combine_with_promotions = models.BooleanField(
+        default=True,
+        help_text="When off, lines already discounted by a promotion are not discounted again.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DiscountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code=Upper("code")), name="voucher_code_upper"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="voucher_value_gte_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percentage") | Q(value__lte=100),
+                name="voucher_percentage_lte_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
+                name="voucher_used_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="voucher_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class VoucherRedemption(models.Model):
+    """One use of a voucher by an order."""
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField(blank=True, help_text="Lower case.")
+    order_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voucher", "order_reference"],
+                condition=~Q(order_reference=""),
+                name="redemption_voucher_order_uniq",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["voucher", "user"], name="redemption_voucher_user_idx"),
+            models.Index(fields=["voucher", "email"], name="redemption_voucher_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id} by {self.email or self.user_id} ({self.order_reference})"
