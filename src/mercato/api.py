@@ -24,6 +24,10 @@ from mercato.customers.api import admin_router as customers_admin_router
 from mercato.customers.api import store_router as customers_store_router
 from mercato.inventory.api import admin_router as inventory_admin_router
 from mercato.inventory.api import store_router as inventory_store_router
+from mercato.pricing.api import admin_router as pricing_admin_router
+from mercato.pricing.api import store_router as pricing_store_router
+from mercato.shipping.api import admin_router as shipping_admin_router
+from mercato.shipping.api import store_router as shipping_store_router
 
 logger = logging.getLogger("mercato.api")
 
@@ -187,6 +191,8 @@ store.add_router("", accounts_store_router)
 store.add_router("", customers_store_router)
 store.add_router("", catalog_store_router)
 store.add_router("", inventory_store_router)
+store.add_router("", pricing_store_router)
+store.add_router("", shipping_store_router)
 
 admin = Router(tags=["admin"])
 admin.add_router("", accounts_admin_router)
@@ -194,6 +200,8 @@ admin.add_router("", customers_admin_router)
 admin.add_router("", audit_admin_router)
 admin.add_router("", catalog_admin_router)
 admin.add_router("", inventory_admin_router)
+admin.add_router("", pricing_admin_router)
+admin.add_router("", shipping_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)

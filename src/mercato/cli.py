@@ -48,6 +48,8 @@ def run(argv: list[str]) -> int:
     if not options.no_demo:
         _django("ensure_demo_staff")
         _django("load_demo_catalog")
+        _django("load_demo_inventory")
+        _django("load_demo_shipping")
 
     bind = f"{options.host}:{options.port}"
     gunicorn = [

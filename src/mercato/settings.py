@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "mercato.audit",
     "mercato.catalog",
     "mercato.inventory",
+    "mercato.pricing",
+    "mercato.shipping",
 ]
 
 # The header-setting middleware sits above the ones that answer by themselves (body size,
@@ -126,6 +128,8 @@ DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASE_URL.startswith(f"sqlite:///{VAR_DIR}"):
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so
     # two transactions never deadlock upgrading a read lock; the timeout waits for it.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -298,6 +302,8 @@ SEARCH_CONFIG = env("SEARCH_CONFIG", "simple")
 # Inventory: how long a cart holds its stock, whether an order line may draw on several
 # warehouses, the default low-stock threshold, and whether shoppers see exact counts.
 RESERVATION_TTL = env_int("RESERVATION_TTL", 15 * 60)
+# Who says whether a product can be bought: the inventory (stock, backorders, tracking).
+CATALOG_STOCK_RESOLVER = "mercato.inventory.services.products_in_stock"
 ALLOCATION_SPLIT_LINES = env_bool("ALLOCATION_SPLIT_LINES", True)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 STOCK_SHOW_QUANTITY = env_bool("STOCK_SHOW_QUANTITY", False)

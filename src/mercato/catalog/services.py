@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, ProtectedError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from treebeard.exceptions import InvalidMoveToDescendant
 
@@ -116,7 +118,18 @@ def refresh_products(product_ids: Iterable[int]) -> None:
         .order_by()
     )
     search.index_products(ids)
+    set_in_stock(import_string(settings.CATALOG_STOCK_RESOLVER)(ids))
     bump_catalog_version()
+
+
+def every_product_in_stock(product_ids: Iterable[int]) -> dict[int, bool]:
+    """The stock resolver of a shop without inventory: whatever has a variant is in stock."""
+    with_variants = set(
+        ProductVariant.objects.filter(product_id__in=product_ids).values_list(
+            "product_id", flat=True
+        )
+    )
+    return {pk: pk in with_variants for pk in product_ids}
 
 
 # --- attributes -----------------------------------------------------------------------------

@@ -21,6 +21,13 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def no_inventory(settings):
+    """Catalog tests run as a shop without inventory: a product with a variant is in stock
+    (the inventory tests cover the real resolver)."""
+    settings.CATALOG_STOCK_RESOLVER = "mercato.catalog.services.every_product_in_stock"
+
+
 @pytest.fixture
 def tshirt_type(db):
     make_attribute("Size", values=["S", "M", "L"])
