@@ -17,6 +17,8 @@ from mercato.accounts.api import store_router as accounts_store_router
 from mercato.audit.api import admin_router as audit_admin_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
+from mercato.checkout.api import admin_router as checkout_admin_router
+from mercato.checkout.api import store_router as checkout_store_router
 from mercato.core.errors import DomainError
 from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
@@ -193,6 +195,7 @@ store.add_router("", catalog_store_router)
 store.add_router("", inventory_store_router)
 store.add_router("", pricing_store_router)
 store.add_router("", shipping_store_router)
+store.add_router("", checkout_store_router)
 
 admin = Router(tags=["admin"])
 admin.add_router("", accounts_admin_router)
@@ -202,6 +205,7 @@ admin.add_router("", catalog_admin_router)
 admin.add_router("", inventory_admin_router)
 admin.add_router("", pricing_admin_router)
 admin.add_router("", shipping_admin_router)
+admin.add_router("", checkout_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "mercato.inventory",
     "mercato.pricing",
     "mercato.shipping",
+    "mercato.orders",
+    "mercato.checkout",
 ]
 
 # The header-setting middleware sits above the ones that answer by themselves (body size,
@@ -307,6 +309,11 @@ CATALOG_STOCK_RESOLVER = "mercato.inventory.services.products_in_stock"
 ALLOCATION_SPLIT_LINES = env_bool("ALLOCATION_SPLIT_LINES", True)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 STOCK_SHOW_QUANTITY = env_bool("STOCK_SHOW_QUANTITY", False)
+
+# Carts: how long an idle cart lives, and the limits of a cart.
+CART_TTL_DAYS = env_int("CART_TTL_DAYS", 30)
+CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 100)
+CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 
 # --- back office ----------------------------------------------------------------------------
 

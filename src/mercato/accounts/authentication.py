@@ -173,18 +173,20 @@ def resolve_principal(request: HttpRequest, *, audience: str) -> Principal:
 
 
 def idempotency_caller(request: HttpRequest) -> str:
-    """The idempotency scope of a request: its principal, or "anonymous"."""
+    """The idempotency scope of a request: its principal ("user:12", "app:3"), or for a guest
+    the client's address ("anonymous:203.0.113.9"), so two guests' keys never meet."""
     audience = (
         AuthSession.Audience.ADMIN
         if request.path.startswith("/api/admin/")
         else AuthSession.Audience.STORE
     )
+    anonymous = f"anonymous:{get_client_ip(request)}"[:100]
     if bearer_token(request) is None:
-        return "anonymous"
+        return anonymous
     try:
         return resolve_principal(request, audience=audience).identity
     except NotAuthenticated:
-        return "anonymous"
+        return anonymous
 
 
 class CustomerAuth(HttpBearer):

@@ -36,7 +36,7 @@ MAX_KEY_LENGTH = 255
 
 
 def _caller(request: HttpRequest) -> str:
-    """The caller's identity ("user:12", "app:3", "anonymous"), by IDEMPOTENCY_CALLER."""
+    """The caller's identity ("user:12", "app:3", "anonymous:<ip>"), by IDEMPOTENCY_CALLER."""
     return import_string(settings.IDEMPOTENCY_CALLER)(request)
 
 

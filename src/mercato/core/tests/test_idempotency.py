@@ -294,3 +294,16 @@ def test_a_record_unreadable_after_a_secret_key_rotation_is_refused(api, custome
 
     assert replay.status_code == 409
     assert replay.json()["code"] == "idempotency_record_unreadable"
+
+
+def test_guests_on_different_addresses_never_share_a_key(db):
+    first, second = ApiClient(REMOTE_ADDR="203.0.113.1"), ApiClient(REMOTE_ADDR="203.0.113.2")
+
+    one = first.post_json("/api/store/carts", headers={"Idempotency-Key": "1"})
+    other = second.post_json("/api/store/carts", headers={"Idempotency-Key": "1"})
+    again = first.post_json("/api/store/carts", headers={"Idempotency-Key": "1"})
+
+    assert one.status_code == other.status_code == 201
+    assert one.json()["token"] != other.json()["token"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["token"] == one.json()["token"]

@@ -1,0 +1,381 @@
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, DecimalField, F, Sum
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import EmailStr, Field
+
+from mercato.accounts.authentication import AdminAuth, customer_auth, optional_customer_auth
+from mercato.checkout import services
+from mercato.checkout.models import Cart
+from mercato.core.money import Money, money
+from mercato.core.pagination import PageParams, paginate
+from mercato.core.schemas import InputSchema, problems
+
+store_router = Router(tags=["store: cart and checkout"])
+admin_router = Router(tags=["admin: carts"])
+
+Quantity = Field(ge=0, le=1000)
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class AddressIn(InputSchema):
+    first_name: str = Field(max_length=150)
+    last_name: str = Field(max_length=150)
+    company: str = Field("", max_length=150)
+    line1: str = Field(max_length=200)
+    line2: str = Field("", max_length=200)
+    city: str = Field(max_length=100)
+    region: str = Field("", max_length=100)
+    postal_code: str = Field("", max_length=20)
+    country: str = Field(max_length=2)
+    phone: str = Field("", max_length=32)
+
+
+class LineIn(InputSchema):
+    variant_id: UUID
+    quantity: int = Field(1, ge=1, le=1000)
+
+
+class LinePatch(InputSchema):
+    quantity: int = Quantity
+
+
+class CheckoutPatch(InputSchema):
+    email: EmailStr | None = Field(None, max_length=254)
+    shipping_address: AddressIn | None = None
+    billing_address: AddressIn | None = None
+    shipping_method_id: UUID | None = None
+    voucher_code: str | None = Field(None, max_length=100)
+    vat_number: str | None = Field(None, max_length=20)
+    note: str | None = Field(None, max_length=2000)
+
+
+class MergeIn(InputSchema):
+    guest_token: str = Field(min_length=1, max_length=64)
+
+
+class CartLineOut(Schema):
+    id: UUID
+    variant_id: UUID
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_price: Money
+    unit_price_discounted: Money
+    promotion_discount: Money
+    voucher_discount: Money
+    total: Money
+    tax_rate: Decimal
+
+
+class ProblemNote(Schema):
+    code: str
+    detail: str
+
+
+class ShippingOut(Schema):
+    id: UUID
+    name: str
+    description: str = ""
+    price: Money
+    min_delivery_days: int | None
+    max_delivery_days: int | None
+
+
+class TotalsOut(Schema):
+    subtotal: Money
+    discount: Money
+    shipping: Money
+    tax: Money
+    total: Money
+    prices_include_tax: bool
+    reverse_charge: bool
+    tax_note: str
+
+
+class CartOut(Schema):
+    token: str
+    status: str
+    email: str
+    shipping_address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    shipping_method: ShippingOut | None
+    voucher_code: str
+    voucher_problem: ProblemNote | None
+    shipping_problem: ProblemNote | None
+    vat_number: str
+    note: str
+    lines: list[CartLineOut]
+    totals: TotalsOut
+    expires_at: datetime
+    order_id: UUID | None
+
+
+class OrderPlacedOut(Schema):
+    id: UUID
+    number: int
+    guest_token: str = Field(description="Lets a guest open this order (keep it private).")
+    status: str
+    payment_status: str
+    total: Money
+
+
+# --- shaping ---------------------------------------------------------------------------------
+
+
+def _shipping_out(quote) -> dict[str, Any]:
+    return {
+        "id": quote.method_id,
+        "name": quote.name,
+        "description": quote.description,
+        "price": money(quote.price, quote.currency),
+        "min_delivery_days": quote.min_delivery_days,
+        "max_delivery_days": quote.max_delivery_days,
+    }
+
+
+def _cart_out(cart: Cart) -> dict[str, Any]:
+    cart.refresh_from_db()
+    priced = services.price_checkout(cart)
+    result, currency = priced.result, priced.result.currency
+    by_key = {line.key: line for line in result.lines}
+    lines = []
+    for line in cart.lines.select_related("variant__product").order_by("created_at", "id"):
+        priced_line = by_key[str(line.public_id)]
+        lines.append(
+            {
+                "id": line.public_id,
+                "variant_id": line.variant.public_id,
+                "sku": line.variant.sku,
+                "product_name": line.variant.product.name,
+                "variant_name": line.variant.name,
+                "quantity": line.quantity,
+                "unit_price": money(priced_line.unit_price, currency),
+                "unit_price_discounted": money(priced_line.unit_price_discounted, currency),
+                "promotion_discount": money(priced_line.promotion_discount, currency),
+                "voucher_discount": money(priced_line.voucher_discount, currency),
+                "total": money(priced_line.gross, currency),
+                "tax_rate": priced_line.tax_rate,
+            }
+        )
+    shown_subtotal = sum((line.subtotal for line in result.lines), Decimal("0"))
+    return {
+        "token": cart.token,
+        "status": cart.status,
+        "email": cart.email,
+        "shipping_address": cart.shipping_address,
+        "billing_address": cart.billing_address,
+        "shipping_method": _shipping_out(priced.shipping) if priced.shipping else None,
+        "voucher_code": cart.voucher_code,
+        "voucher_problem": priced.voucher_problem,
+        "shipping_problem": priced.shipping_problem,
+        "vat_number": cart.vat_number,
+        "note": cart.note,
+        "lines": lines,
+        "totals": {
+            "subtotal": money(shown_subtotal, currency),
+            "discount": money(result.voucher_discount + result.shipping.discount, currency),
+            "shipping": money(result.shipping.gross, currency),
+            "tax": money(result.tax, currency),
+            "total": money(result.total, currency),
+            "prices_include_tax": result.prices_include_tax,
+            "reverse_charge": result.reverse_charge,
+            "tax_note": result.legal_note,
+        },
+        "expires_at": cart.expires_at,
+        "order_id": cart.order.public_id if cart.order_id else None,
+    }
+
+
+def _user(request: HttpRequest):
+    principal = getattr(request, "principal", None)
+    return principal.user if principal else None
+
+
+def _cart(request: HttpRequest, token: str) -> Cart:
+    return services.get_cart(token=token, user=_user(request))
+
+
+# --- store ----------------------------------------------------------------------------------
+
+CART_ERRORS = problems(401, 404, 409, 422)
+
+
+@store_router.post("/carts", response={201: CartOut, **problems(401)}, auth=optional_customer_auth)
+def create_cart(request: HttpRequest):
+    """A new cart: a guest's (keep the `token`), or the signed-in customer's."""
+    return Status(201, _cart_out(services.create_cart(user=_user(request))))
+
+
+@store_router.get(
+    "/carts/{token}", response={200: CartOut, **CART_ERRORS}, auth=optional_customer_auth
+)
+def get_cart(request: HttpRequest, token: str):
+    """The cart priced now: promotions, voucher, shipping and tax, with what still blocks
+    checkout (`voucher_problem`, `shipping_problem`)."""
+    return _cart_out(_cart(request, token))
+
+
+@store_router.post(
+    "/carts/{token}/lines", response={200: CartOut, **CART_ERRORS}, auth=optional_customer_auth
+)
+def add_line(request: HttpRequest, token: str, payload: LineIn):
+    """Add a variant (quantities add up); stock is reserved or the call is refused with
+    `insufficient_stock`."""
+    cart = services.set_line(
+        cart=_cart(request, token),
+        variant_id=payload.variant_id,
+        quantity=payload.quantity,
+        add=True,
+    )
+    return _cart_out(cart)
+
+
+@store_router.patch(
+    "/carts/{token}/lines/{line_id}",
+    response={200: CartOut, **CART_ERRORS},
+    auth=optional_customer_auth,
+)
+def update_line(request: HttpRequest, token: str, line_id: UUID, payload: LinePatch):
+    """Set a line's quantity (0 removes it)."""
+    cart = services.set_line_quantity(
+        cart=_cart(request, token), line_id=line_id, quantity=payload.quantity
+    )
+    return _cart_out(cart)
+
+
+@store_router.delete(
+    "/carts/{token}/lines/{line_id}",
+    response={200: CartOut, **CART_ERRORS},
+    auth=optional_customer_auth,
+)
+def remove_line(request: HttpRequest, token: str, line_id: UUID):
+    return _cart_out(services.remove_line(cart=_cart(request, token), line_id=line_id))
+
+
+@store_router.patch(
+    "/carts/{token}", response={200: CartOut, **CART_ERRORS}, auth=optional_customer_auth
+)
+def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
+    """Email, addresses (checked per country), shipping method, voucher code, VAT number
+    (a business in another EU country gets reverse charge), note."""
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("shipping_method_id") is not None:
+        changes["shipping_method_id"] = str(changes["shipping_method_id"])
+    cart = services.update_checkout(cart=_cart(request, token), changes=changes)
+    return _cart_out(cart)
+
+
+@store_router.get(
+    "/carts/{token}/shipping-methods",
+    response={200: list[ShippingOut], **CART_ERRORS},
+    auth=optional_customer_auth,
+)
+def shipping_methods(request: HttpRequest, token: str):
+    """The methods that serve the cart's address, weight and value, priced."""
+    return [_shipping_out(q) for q in services.shipping_options(_cart(request, token))]
+
+
+@store_router.post(
+    "/carts/{token}/complete",
+    response={201: OrderPlacedOut, **CART_ERRORS},
+    auth=optional_customer_auth,
+)
+def complete(request: HttpRequest, token: str):
+    """Place the order. Send an `Idempotency-Key`: a retry returns the same order. Refused
+    with a stable code when anything changed: `price_changed` (the cart now shows the new
+    prices), `insufficient_stock`, `voucher_*`, `shipping_method_unavailable` …"""
+    order = services.complete_checkout(cart=_cart(request, token))
+    return Status(
+        201,
+        {
+            "id": order.public_id,
+            "number": order.number,
+            "guest_token": order.guest_token,
+            "status": order.status,
+            "payment_status": order.payment_status,
+            "total": money(order.total_gross, order.currency),
+        },
+    )
+
+
+@store_router.post("/me/cart/merge", response={200: CartOut, **CART_ERRORS}, auth=customer_auth)
+def merge_cart(request: HttpRequest, payload: MergeIn):
+    """After signing in: move a guest cart into the customer's cart."""
+    return _cart_out(
+        services.merge_guest_cart(guest_token=payload.guest_token, user=request.auth.user)
+    )
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+class AbandonedFilters(PageParams):
+    idle_hours: int = Field(24, ge=1, le=24 * 365, description="No activity for this long.")
+
+
+class AbandonedCartOut(Schema):
+    token: str
+    email: str
+    customer: str | None
+    lines: int
+    items: int
+    value: Money
+    updated_at: datetime
+    created_at: datetime
+
+
+class AbandonedPage(Schema):
+    items: list[AbandonedCartOut]
+    next: str | None
+
+
+@admin_router.get(
+    "/checkout/abandoned-carts",
+    response={200: AbandonedPage, **problems(401, 403, 422)},
+    auth=AdminAuth("checkout.view_cart"),
+)
+def abandoned_carts(request: HttpRequest, filters: Query[AbandonedFilters]):
+    """Open carts with lines and no activity for `idle_hours`, with their value at the
+    current list prices, newest activity first."""
+    carts = (
+        Cart.objects.filter(
+            status=Cart.Status.OPEN,
+            updated_at__lt=timezone.now() - timedelta(hours=filters.idle_hours),
+        )
+        .select_related("user")
+        .annotate(
+            line_count=Count("lines"),
+            item_count=Coalesce(Sum("lines__quantity"), 0),
+            value=Coalesce(
+                Sum(F("lines__quantity") * F("lines__variant__price")),
+                Decimal("0"),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+        )
+        .filter(line_count__gt=0)
+    )
+
+    def item(cart: Cart) -> dict[str, Any]:
+        return {
+            "token": cart.token,
+            "email": cart.email,
+            "customer": cart.user.email if cart.user else None,
+            "lines": cart.line_count,
+            "items": cart.item_count,
+            "value": money(Decimal(cart.value), cart.currency),
+            "updated_at": cart.updated_at,
+            "created_at": cart.created_at,
+        }
+
+    return paginate(carts, params=filters, ordering=("-updated_at", "-id"), transform=item)

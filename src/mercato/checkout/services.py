@@ -1,0 +1,514 @@
+"""Carts and checkout: lines that reserve stock, checkout details, prices from the pricing
+pipeline, and `complete_checkout`, which turns a cart into an order in one transaction.
+
+Payment is not part of completing: the order is placed unpaid ("not charged") and the
+payments app authorises or captures it, before or after, as the shop's flow wants.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mercato.accounts.models import User
+from mercato.catalog.models import Product, ProductVariant
+from mercato.checkout.models import Cart, CartLine
+from mercato.core.addresses import clean_address
+from mercato.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from mercato.inventory import services as inventory
+from mercato.orders import services as orders
+from mercato.orders.models import Order
+from mercato.pricing import services as pricing_services
+from mercato.pricing.pipeline import PricingResult, price_cart
+from mercato.pricing.selectors import CartLineSpec, build_pricing_input
+from mercato.pricing.vat import validate_vat_number
+from mercato.shipping.errors import ShippingMethodUnavailable
+from mercato.shipping.selectors import ShippingQuote, list_available_methods, quote_method
+
+CART_FIELDS = (
+    "email",
+    "shipping_address",
+    "billing_address",
+    "shipping_method_id",
+    "voucher_code",
+    "vat_number",
+    "note",
+)
+
+
+class CartNotFound(NotFound):
+    code, title = "cart_not_found", "No such cart"
+
+
+class CartClosed(Conflict):
+    code, title = "cart_closed", "This cart was already checked out"
+
+
+class VariantNotPurchasable(InvalidInput):
+    code, title = "variant_not_purchasable", "This variant cannot be bought"
+
+
+class PriceChanged(Conflict):
+    code, title = "price_changed", "Prices changed since the cart was filled"
+
+
+class CheckoutIncomplete(InvalidInput):
+    code, title = "checkout_incomplete", "The checkout is missing details"
+
+
+def reservation_reference(cart: Cart) -> str:
+    return f"cart:{cart.token}"
+
+
+def _expiry() -> Any:
+    return timezone.now() + timedelta(days=settings.CART_TTL_DAYS)
+
+
+def create_cart(*, user: User | None = None) -> Cart:
+    return Cart.objects.create(user=user, expires_at=_expiry(), email=user.email if user else "")
+
+
+def get_cart(*, token: str, user: User | None) -> Cart:
+    """A cart by its token. A customer's cart opens only for that customer; an unknown,
+    expired or someone else's cart is simply not found."""
+    cart = Cart.objects.filter(token=str(token)[:64]).first()
+    if (
+        cart is None
+        or (cart.user_id is not None and (user is None or cart.user_id != user.pk))
+        or (cart.status == Cart.Status.OPEN and cart.expires_at <= timezone.now())
+        or cart.status == Cart.Status.MERGED
+    ):
+        raise CartNotFound()
+    return cart
+
+
+def _open(cart: Cart) -> Cart:
+    """The cart locked for a change, which must still be open."""
+    locked = Cart.objects.select_for_update().get(pk=cart.pk)
+    if locked.status != Cart.Status.OPEN:
+        raise CartClosed()
+    return locked
+
+
+def _quantity(value: Any, field: str = "quantity", *, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= (settings.CART_MAX_LINE_QUANTITY)
+    ):
+        raise InvalidInput(
+            f"A quantity is a whole number from {low} to {settings.CART_MAX_LINE_QUANTITY}.",
+            code="invalid_quantity",
+            field=field,
+        )
+    return value
+
+
+def _purchasable(variant_public_id: UUID | str) -> ProductVariant:
+    try:
+        public_id = UUID(str(variant_public_id))
+    except ValueError:
+        public_id = None
+    variant = (
+        ProductVariant.objects.select_related("product")
+        .filter(public_id=public_id, product__in=Product.objects.visible())
+        .first()
+        if public_id
+        else None
+    )
+    if variant is None:
+        raise VariantNotPurchasable("No published product has this variant.", field="variant_id")
+    return variant
+
+
+def _touch(cart: Cart) -> None:
+    """The shopper is active: the cart and its reservations live on."""
+    Cart.objects.filter(pk=cart.pk).update(expires_at=_expiry(), updated_at=timezone.now())
+    inventory.renew_reservations(reference=reservation_reference(cart))
+
+
+def _reserve(cart: Cart, variant: ProductVariant, quantity: int) -> None:
+    inventory.reserve_stock(reference=reservation_reference(cart), lines=[(variant.pk, quantity)])
+
+
+def set_line(*, cart: Cart, variant_id: UUID | str, quantity: int, add: bool = False) -> Cart:
+    """Put `quantity` of a variant in the cart (or add that many with `add`). Quantity 0
+    removes the line. Stock is reserved for the new quantity, or the change is refused."""
+    _quantity(quantity, allow_zero=not add)
+    variant = _purchasable(variant_id)
+    with transaction.atomic():
+        cart = _open(cart)
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        total = (line.quantity if line and add else 0) + quantity
+        if total:
+            _quantity(total)
+        if line is None and total and cart.lines.count() >= settings.CART_MAX_LINES:
+            raise InvalidInput(
+                f"A cart holds at most {settings.CART_MAX_LINES} lines.", code="cart_full"
+            )
+        _reserve(cart, variant, total)
+        if not total:
+            if line:
+                line.delete()
+        elif line is None:
+            CartLine.objects.create(
+                cart=cart, variant=variant, quantity=total, unit_price=variant.price
+            )
+        else:
+            CartLine.objects.filter(pk=line.pk).update(quantity=total)
+        _touch(cart)
+    return cart
+
+
+def remove_line(*, cart: Cart, line_id: UUID | str) -> Cart:
+    with transaction.atomic():
+        cart = _open(cart)
+        line = _line(cart, line_id)
+        inventory.release_reservations(
+            reference=reservation_reference(cart), variant_ids=[line.variant_id]
+        )
+        line.delete()
+        _touch(cart)
+    return cart
+
+
+def set_line_quantity(*, cart: Cart, line_id: UUID | str, quantity: int) -> Cart:
+    line = _line(cart, line_id)
+    return set_line(cart=cart, variant_id=line.variant.public_id, quantity=quantity)
+
+
+def _line(cart: Cart, line_id: UUID | str) -> CartLine:
+    try:
+        public_id = UUID(str(line_id))
+    except ValueError:
+        public_id = None
+    line = (
+        CartLine.objects.select_related("variant").filter(cart=cart, public_id=public_id).first()
+        if public_id
+        else None
+    )
+    if line is None:
+        raise NotFound("No such line in this cart.", code="cart_line_not_found")
+    return line
+
+
+def merge_guest_cart(*, guest_token: str, user: User) -> Cart:
+    """At login: move a guest cart's lines into the customer's open cart (made if needed).
+    Quantities add up; a line that can no longer be reserved in full keeps what can be."""
+    with transaction.atomic():
+        guest = (
+            Cart.objects.select_for_update().filter(token=guest_token, user__isnull=True).first()
+        )
+        if guest is None or guest.status != Cart.Status.OPEN:
+            raise CartNotFound()
+        target = (
+            Cart.objects.select_for_update()
+            .filter(user=user, status=Cart.Status.OPEN, expires_at__gt=timezone.now())
+            .order_by("-updated_at")
+            .first()
+        ) or create_cart(user=user)
+        for line in guest.lines.select_related("variant"):
+            existing = CartLine.objects.filter(cart=target, variant=line.variant).first()
+            wanted = min(
+                (existing.quantity if existing else 0) + line.quantity,
+                settings.CART_MAX_LINE_QUANTITY,
+            )
+            inventory.release_reservations(
+                reference=reservation_reference(guest), variant_ids=[line.variant_id]
+            )
+            try:
+                with transaction.atomic():
+                    _reserve(target, line.variant, wanted)
+            except inventory.InsufficientStock as exc:
+                wanted = min(wanted, exc.extra.get("available", 0))
+                if wanted <= (existing.quantity if existing else 0):
+                    continue
+                _reserve(target, line.variant, wanted)
+            if existing:
+                CartLine.objects.filter(pk=existing.pk).update(quantity=wanted)
+            else:
+                CartLine.objects.create(
+                    cart=target, variant=line.variant, quantity=wanted, unit_price=line.unit_price
+                )
+        for name in CART_FIELDS:
+            if getattr(guest, name) and not getattr(target, name):
+                setattr(target, name, getattr(guest, name))
+        target.email = user.email
+        target.expires_at = _expiry()
+        target.save()
+        guest.status = Cart.Status.MERGED
+        guest.save(update_fields=["status", "updated_at"])
+    return target
+
+
+def update_checkout(*, cart: Cart, changes: dict[str, Any]) -> Cart:
+    """Set checkout details: email, addresses (checked per country), shipping method, voucher
+    code, VAT number, note. What can only be judged with prices (does the method serve this
+    address and weight, does the voucher apply) is checked when pricing and completing."""
+    unknown = set(changes) - set(CART_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        cart = _open(cart)
+        for name in ("shipping_address", "billing_address"):
+            if name in changes and changes[name] is not None:
+                try:
+                    changes[name] = clean_address(dict(changes[name]))
+                except InvalidInput as exc:
+                    for error in exc.extra.get("errors", []):
+                        error["field"] = f"{name}.{error['field']}"
+                    raise
+        if changes.get("vat_number"):
+            _country, normalized = validate_vat_number(changes["vat_number"])
+            changes["vat_number"] = normalized
+        if "voucher_code" in changes:
+            changes["voucher_code"] = (changes["voucher_code"] or "").strip()
+        for name, value in changes.items():
+            setattr(
+                cart,
+                name,
+                value
+                if value is not None
+                else ("" if name not in {"shipping_address", "billing_address"} else None),
+            )
+        try:
+            cart.save()
+        except IntegrityError as exc:  # pragma: no cover - columns are free-form
+            raise InvalidInput("The checkout details are not valid.") from exc
+        _touch(cart)
+    return cart
+
+
+# --- prices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricedCheckout:
+    """A cart's prices from the pricing pipeline, with what keeps it from completing."""
+
+    result: PricingResult
+    shipping: ShippingQuote | None
+    weight_grams: int
+    voucher_problem: dict[str, str] | None = None
+    shipping_problem: dict[str, str] | None = None
+
+
+def _lines(cart: Cart) -> list[CartLine]:
+    return list(cart.lines.select_related("variant__product").order_by("created_at", "id"))
+
+
+def price_checkout(cart: Cart, *, strict: bool = False) -> PricedCheckout:
+    """Price the cart now (current prices, running promotions, the voucher, shipping to the
+    address, tax). Without `strict`, a voucher or shipping method that no longer applies is
+    left out and reported; with it (completing), it is refused."""
+    lines = _lines(cart)
+    specs = [
+        CartLineSpec(key=str(line.public_id), variant_id=line.variant_id, quantity=line.quantity)
+        for line in lines
+    ]
+    country = (cart.shipping_address or {}).get("country") or None
+    common = {
+        "lines": specs,
+        "country": country,
+        "vat_number": cart.vat_number,
+        "user_id": cart.user_id,
+        "email": cart.email,
+        "currency": cart.currency,
+    }
+    voucher_problem = None
+    try:
+        inp = build_pricing_input(**common, voucher_code=cart.voucher_code)
+    except DomainError as exc:
+        if strict or not cart.voucher_code or not exc.code.startswith("voucher_"):
+            raise
+        inp = build_pricing_input(**common)
+        voucher_problem = {"code": exc.code, "detail": str(exc)}
+    result = price_cart(inp)
+    weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
+    quote, shipping_problem = None, None
+    if cart.shipping_method_id and country:
+        try:
+            quote = quote_method(
+                method_public_id=cart.shipping_method_id,
+                country=country,
+                weight_grams=weight,
+                subtotal=result.subtotal - result.voucher_discount,
+            )
+        except ShippingMethodUnavailable as exc:
+            if strict:
+                raise
+            shipping_problem = {"code": exc.code, "detail": str(exc)}
+        if quote is not None:
+            result = price_cart(replace(inp, shipping_price=quote.price))
+    return PricedCheckout(result, quote, weight, voucher_problem, shipping_problem)
+
+
+def shipping_options(cart: Cart) -> list[ShippingQuote]:
+    """The methods that serve the cart's address, weight and value."""
+    country = (cart.shipping_address or {}).get("country")
+    if not country:
+        raise CheckoutIncomplete("Set a shipping address first.", field="shipping_address")
+    priced = price_checkout(cart)
+    return list_available_methods(
+        country=country,
+        weight_grams=priced.weight_grams,
+        subtotal=priced.result.subtotal - priced.result.voucher_discount,
+    )
+
+
+# --- completing -----------------------------------------------------------------------------
+
+
+def _refresh_changed_prices(cart: Cart) -> None:
+    """If a price changed since a line was added, note the new prices on the cart (so the
+    shopper sees them) and refuse: the shopper completes again to accept."""
+    changed = [line for line in _lines(cart) if line.unit_price != line.variant.price]
+    if not changed:
+        return
+    for line in changed:
+        CartLine.objects.filter(pk=line.pk).update(unit_price=line.variant.price)
+    raise PriceChanged(
+        "Some prices changed since they were put in the cart; check the new total.",
+        lines=[
+            {
+                "line_id": str(line.public_id),
+                "sku": line.variant.sku,
+                "old_price": str(line.unit_price),
+                "new_price": str(line.variant.price),
+            }
+            for line in changed
+        ],
+    )
+
+
+def complete_checkout(*, cart: Cart) -> Order:
+    """Turn the cart into an order, in one transaction: everything is checked again, stock is
+    allocated (the cart's reservations become the allocation), the voucher use is counted, and
+    the order is written with snapshots of names, SKUs, prices, tax rates and addresses. It
+    succeeds whole or changes nothing. Completing a completed cart returns its order."""
+    if cart.status == Cart.Status.OPEN:
+        _refresh_changed_prices(cart)
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        if cart.status == Cart.Status.COMPLETED and cart.order_id:
+            return cart.order
+        if cart.status != Cart.Status.OPEN:
+            raise CartClosed()
+        lines = _lines(cart)
+        _check_complete(cart, lines)
+        priced = price_checkout(cart, strict=True)
+        if priced.shipping is None:
+            raise CheckoutIncomplete("Choose a shipping method.", field="shipping_method_id")
+        result = priced.result
+        by_key = {line.key: line for line in result.lines}
+        snapshots = [
+            orders.LineSnapshot(
+                variant_id=line.variant_id,
+                product_name=line.variant.product.name,
+                variant_name=line.variant.name,
+                sku=line.variant.sku,
+                quantity=line.quantity,
+                unit_price=by_key[str(line.public_id)].unit_price,
+                unit_price_discounted=by_key[str(line.public_id)].unit_price_discounted,
+                promotion_discount=by_key[str(line.public_id)].promotion_discount,
+                voucher_discount=by_key[str(line.public_id)].voucher_discount,
+                total_net=by_key[str(line.public_id)].net,
+                total_tax=by_key[str(line.public_id)].tax,
+                total_gross=by_key[str(line.public_id)].gross,
+                tax_rate=by_key[str(line.public_id)].tax_rate,
+                tax_class=by_key[str(line.public_id)].tax_class,
+            )
+            for line in lines
+        ]
+        shipping = result.shipping
+        order = orders.place_order(
+            user=cart.user,
+            email=cart.email,
+            currency=result.currency,
+            lines=snapshots,
+            shipping_address=cart.shipping_address,
+            billing_address=cart.billing_address or cart.shipping_address,
+            totals={
+                "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
+                "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
+                "discount_total": result.promotion_discount
+                + result.voucher_discount
+                + shipping.discount,
+                "tax_total": result.tax,
+                "total_net": result.net,
+                "total_gross": result.total,
+            },
+            shipping={
+                "shipping_method_id": str(priced.shipping.method_id),
+                "shipping_method_name": priced.shipping.name,
+                "shipping_net": shipping.net,
+                "shipping_tax": shipping.tax,
+                "shipping_gross": shipping.gross,
+                "shipping_tax_rate": shipping.tax_rate,
+            },
+            details={
+                "prices_include_tax": result.prices_include_tax,
+                "voucher_code": result.voucher_code if result.voucher_applied else "",
+                "vat_number": cart.vat_number,
+                "reverse_charge": result.reverse_charge,
+                "tax_note": result.legal_note,
+                "customer_note": cart.note,
+                "checkout_token": cart.token,
+            },
+        )
+        if result.voucher_applied and result.voucher_id:
+            pricing_services.redeem_voucher(
+                voucher_id=result.voucher_id,
+                user_id=cart.user_id,
+                email=cart.email,
+                order_reference=str(order.public_id),
+            )
+        inventory.allocate_order(
+            order_reference=str(order.number),
+            lines=[
+                inventory.OrderLine(str(line.public_id), line.variant_id, line.quantity)
+                for line in order.lines.all()
+            ],
+            country=cart.shipping_address["country"],
+            reservation_reference=reservation_reference(cart),
+        )
+        cart.status = Cart.Status.COMPLETED
+        cart.order = order
+        cart.save(update_fields=["status", "order", "updated_at"])
+    return order
+
+
+def _check_complete(cart: Cart, lines: list[CartLine]) -> None:
+    if not lines:
+        raise CheckoutIncomplete("The cart is empty.", code="cart_empty")
+    missing = [
+        name
+        for name, value in (
+            ("email", cart.email),
+            ("shipping_address", cart.shipping_address),
+            ("shipping_method_id", cart.shipping_method_id),
+        )
+        if not value
+    ]
+    if missing:
+        raise CheckoutIncomplete(
+            f"Missing: {', '.join(missing)}.",
+            errors=[{"field": name, "message": "This field is required."} for name in missing],
+        )
+    visible = set(
+        Product.objects.visible()
+        .filter(pk__in={line.variant.product_id for line in lines})
+        .values_list("pk", flat=True)
+    )
+    for line in lines:
+        if line.variant.product_id not in visible:
+            raise VariantNotPurchasable(
+                f"{line.variant.sku} can no longer be bought; remove it from the cart.",
+                field=f"lines.{line.public_id}",
+            )
