@@ -93,6 +93,11 @@ class ShippingOut(Schema):
 
 
 class TotalsOut(Schema):
+    """`subtotal` (the lines after promotions), `discount` (the voucher, on lines and
+    shipping) and `shipping` (before that discount) are amounts as prices are entered (with
+    tax when `prices_include_tax`), so total = subtotal - discount + shipping, plus `tax`
+    when prices are entered without it."""
+
     subtotal: Money
     discount: Money
     shipping: Money
@@ -150,7 +155,7 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
     result, currency = priced.result, priced.result.currency
     by_key = {line.key: line for line in result.lines}
     lines = []
-    for line in cart.lines.select_related("variant__product").order_by("created_at", "id"):
+    for line in priced.lines:
         priced_line = by_key[str(line.public_id)]
         lines.append(
             {
@@ -184,8 +189,8 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
         "lines": lines,
         "totals": {
             "subtotal": money(shown_subtotal, currency),
-            "discount": money(result.voucher_discount + result.shipping.discount, currency),
-            "shipping": money(result.shipping.gross, currency),
+            "discount": money(result.voucher_discount, currency),
+            "shipping": money(result.shipping.price, currency),
             "tax": money(result.tax, currency),
             "total": money(result.total, currency),
             "prices_include_tax": result.prices_include_tax,

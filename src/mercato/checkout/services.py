@@ -24,7 +24,8 @@ from mercato.inventory import services as inventory
 from mercato.orders import services as orders
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
-from mercato.pricing.pipeline import PricingResult, price_cart
+from mercato.pricing.errors import VoucherNotUsable
+from mercato.pricing.pipeline import LineResult, PricingResult, price_cart
 from mercato.pricing.selectors import CartLineSpec, build_pricing_input
 from mercato.pricing.vat import validate_vat_number
 from mercato.shipping.errors import ShippingMethodUnavailable
@@ -179,7 +180,10 @@ def remove_line(*, cart: Cart, line_id: UUID | str) -> Cart:
 
 
 def set_line_quantity(*, cart: Cart, line_id: UUID | str, quantity: int) -> Cart:
+    """Set a line's quantity; 0 removes it (also the line of a variant no longer sold)."""
     line = _line(cart, line_id)
+    if _quantity(quantity, allow_zero=True) == 0:
+        return remove_line(cart=cart, line_id=line_id)
     return set_line(cart=cart, variant_id=line.variant.public_id, quantity=quantity)
 
 
@@ -203,7 +207,9 @@ def merge_guest_cart(*, guest_token: str, user: User) -> Cart:
     Quantities add up; a line that can no longer be reserved in full keeps what can be."""
     with transaction.atomic():
         guest = (
-            Cart.objects.select_for_update().filter(token=guest_token, user__isnull=True).first()
+            Cart.objects.select_for_update()
+            .filter(token=guest_token, user__isnull=True, expires_at__gt=timezone.now())
+            .first()
         )
         if guest is None or guest.status != Cart.Status.OPEN:
             raise CartNotFound()
@@ -265,7 +271,10 @@ def update_checkout(*, cart: Cart, changes: dict[str, Any]) -> Cart:
                         error["field"] = f"{name}.{error['field']}"
                     raise
         if changes.get("vat_number"):
-            _country, normalized = validate_vat_number(changes["vat_number"])
+            try:
+                _country, normalized = validate_vat_number(changes["vat_number"])
+            except InvalidInput as exc:
+                raise InvalidInput(str(exc), code=exc.code, field="vat_number") from exc
             changes["vat_number"] = normalized
         if "voucher_code" in changes:
             changes["voucher_code"] = (changes["voucher_code"] or "").strip()
@@ -288,6 +297,14 @@ def update_checkout(*, cart: Cart, changes: dict[str, Any]) -> Cart:
 # --- prices ---------------------------------------------------------------------------------
 
 
+VOUCHER_PROBLEMS = {
+    "voucher_not_applicable": "The voucher does not apply to anything in the cart.",
+    "voucher_currency": "The voucher is for another currency.",
+    "voucher_min_subtotal": "The cart does not reach the voucher's minimum subtotal.",
+    "voucher_min_quantity": "The cart does not hold the voucher's minimum quantity.",
+}
+
+
 @dataclass(frozen=True)
 class PricedCheckout:
     """A cart's prices from the pricing pipeline, with what keeps it from completing."""
@@ -295,6 +312,7 @@ class PricedCheckout:
     result: PricingResult
     shipping: ShippingQuote | None
     weight_grams: int
+    lines: list[CartLine]
     voucher_problem: dict[str, str] | None = None
     shipping_problem: dict[str, str] | None = None
 
@@ -303,11 +321,14 @@ def _lines(cart: Cart) -> list[CartLine]:
     return list(cart.lines.select_related("variant__product").order_by("created_at", "id"))
 
 
-def price_checkout(cart: Cart, *, strict: bool = False) -> PricedCheckout:
+def price_checkout(
+    cart: Cart, *, strict: bool = False, lines: list[CartLine] | None = None
+) -> PricedCheckout:
     """Price the cart now (current prices, running promotions, the voucher, shipping to the
     address, tax). Without `strict`, a voucher or shipping method that no longer applies is
-    left out and reported; with it (completing), it is refused."""
-    lines = _lines(cart)
+    left out and reported; with it (completing), it is refused. `lines`: the cart's lines,
+    if the caller has them already."""
+    lines = _lines(cart) if lines is None else lines
     specs = [
         CartLineSpec(key=str(line.public_id), variant_id=line.variant_id, quantity=line.quantity)
         for line in lines
@@ -330,6 +351,15 @@ def price_checkout(cart: Cart, *, strict: bool = False) -> PricedCheckout:
         inp = build_pricing_input(**common)
         voucher_problem = {"code": exc.code, "detail": str(exc)}
     result = price_cart(inp)
+    if result.voucher_problem:
+        refusal = VoucherNotUsable(
+            VOUCHER_PROBLEMS.get(result.voucher_problem, "The voucher does not apply."),
+            code=result.voucher_problem,
+            field="voucher_code",
+        )
+        if strict:
+            raise refusal
+        voucher_problem = voucher_problem or {"code": refusal.code, "detail": str(refusal)}
     weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
     quote, shipping_problem = None, None
     if cart.shipping_method_id and country:
@@ -341,12 +371,12 @@ def price_checkout(cart: Cart, *, strict: bool = False) -> PricedCheckout:
                 subtotal=result.subtotal - result.voucher_discount,
             )
         except ShippingMethodUnavailable as exc:
-            if strict:
-                raise
+            if strict:  # named after the checkout's field
+                raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
             shipping_problem = {"code": exc.code, "detail": str(exc)}
         if quote is not None:
             result = price_cart(replace(inp, shipping_price=quote.price))
-    return PricedCheckout(result, quote, weight, voucher_problem, shipping_problem)
+    return PricedCheckout(result, quote, weight, lines, voucher_problem, shipping_problem)
 
 
 def shipping_options(cart: Cart) -> list[ShippingQuote]:
@@ -365,35 +395,31 @@ def shipping_options(cart: Cart) -> list[ShippingQuote]:
 # --- completing -----------------------------------------------------------------------------
 
 
-def _refresh_changed_prices(cart: Cart) -> None:
-    """If a price changed since a line was added, note the new prices on the cart (so the
-    shopper sees them) and refuse: the shopper completes again to accept."""
-    changed = [line for line in _lines(cart) if line.unit_price != line.variant.price]
-    if not changed:
-        return
+def _price_changes(lines: list[CartLine]) -> list[dict[str, str]]:
+    """Note the current price on every line whose price changed since it was added (so the
+    shopper sees it), and say what changed."""
+    changed = [line for line in lines if line.unit_price != line.variant.price]
     for line in changed:
         CartLine.objects.filter(pk=line.pk).update(unit_price=line.variant.price)
-    raise PriceChanged(
-        "Some prices changed since they were put in the cart; check the new total.",
-        lines=[
-            {
-                "line_id": str(line.public_id),
-                "sku": line.variant.sku,
-                "old_price": str(line.unit_price),
-                "new_price": str(line.variant.price),
-            }
-            for line in changed
-        ],
-    )
+    return [
+        {
+            "line_id": str(line.public_id),
+            "sku": line.variant.sku,
+            "old_price": str(line.unit_price),
+            "new_price": str(line.variant.price),
+        }
+        for line in changed
+    ]
 
 
 def complete_checkout(*, cart: Cart) -> Order:
     """Turn the cart into an order, in one transaction: everything is checked again, stock is
     allocated (the cart's reservations become the allocation), the voucher use is counted, and
     the order is written with snapshots of names, SKUs, prices, tax rates and addresses. It
-    succeeds whole or changes nothing. Completing a completed cart returns its order."""
-    if cart.status == Cart.Status.OPEN:
-        _refresh_changed_prices(cart)
+    succeeds whole or changes nothing. Completing a completed cart returns its order.
+
+    A price that changed since its line was added is refused with `price_changed`; the new
+    price is kept on the cart (that change is committed), so completing again accepts it."""
     with transaction.atomic():
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         if cart.status == Cart.Status.COMPLETED and cart.order_id:
@@ -401,87 +427,98 @@ def complete_checkout(*, cart: Cart) -> Order:
         if cart.status != Cart.Status.OPEN:
             raise CartClosed()
         lines = _lines(cart)
-        _check_complete(cart, lines)
-        priced = price_checkout(cart, strict=True)
-        if priced.shipping is None:
-            raise CheckoutIncomplete("Choose a shipping method.", field="shipping_method_id")
-        result = priced.result
-        by_key = {line.key: line for line in result.lines}
-        snapshots = [
-            orders.LineSnapshot(
-                variant_id=line.variant_id,
-                product_name=line.variant.product.name,
-                variant_name=line.variant.name,
-                sku=line.variant.sku,
-                quantity=line.quantity,
-                unit_price=by_key[str(line.public_id)].unit_price,
-                unit_price_discounted=by_key[str(line.public_id)].unit_price_discounted,
-                promotion_discount=by_key[str(line.public_id)].promotion_discount,
-                voucher_discount=by_key[str(line.public_id)].voucher_discount,
-                total_net=by_key[str(line.public_id)].net,
-                total_tax=by_key[str(line.public_id)].tax,
-                total_gross=by_key[str(line.public_id)].gross,
-                tax_rate=by_key[str(line.public_id)].tax_rate,
-                tax_class=by_key[str(line.public_id)].tax_class,
-            )
-            for line in lines
-        ]
-        shipping = result.shipping
-        order = orders.place_order(
-            user=cart.user,
+        changes = _price_changes(lines)
+        if not changes:
+            return _place_order(cart, lines)
+    raise PriceChanged(
+        "Some prices changed since they were put in the cart; check the new total.",
+        lines=changes,
+    )
+
+
+def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
+    """complete_checkout's work, inside its transaction, on the locked cart."""
+    _check_complete(cart, lines)
+    priced = price_checkout(cart, strict=True, lines=lines)
+    if priced.shipping is None:
+        raise CheckoutIncomplete("Choose a shipping method.", field="shipping_method_id")
+    result = priced.result
+    by_key = {line.key: line for line in result.lines}
+    snapshots = [_snapshot(line, by_key[str(line.public_id)]) for line in lines]
+    shipping = result.shipping
+    order = orders.place_order(
+        user=cart.user,
+        email=cart.email,
+        currency=result.currency,
+        lines=snapshots,
+        shipping_address=cart.shipping_address,
+        billing_address=cart.billing_address or cart.shipping_address,
+        totals={
+            "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
+            "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
+            # the voucher's discount includes what free shipping took off
+            "discount_total": result.promotion_discount + result.voucher_discount,
+            "tax_total": result.tax,
+            "total_net": result.net,
+            "total_gross": result.total,
+        },
+        shipping={
+            "shipping_method_id": str(priced.shipping.method_id),
+            "shipping_method_name": priced.shipping.name,
+            "shipping_net": shipping.net,
+            "shipping_tax": shipping.tax,
+            "shipping_gross": shipping.gross,
+            "shipping_tax_rate": shipping.tax_rate,
+        },
+        details={
+            "prices_include_tax": result.prices_include_tax,
+            "voucher_code": result.voucher_code if result.voucher_applied else "",
+            "vat_number": cart.vat_number,
+            "reverse_charge": result.reverse_charge,
+            "tax_note": result.legal_note,
+            "customer_note": cart.note,
+            "checkout_token": cart.token,
+        },
+    )
+    if result.voucher_applied and result.voucher_id:
+        pricing_services.redeem_voucher(
+            voucher_id=result.voucher_id,
+            user_id=cart.user_id,
             email=cart.email,
-            currency=result.currency,
-            lines=snapshots,
-            shipping_address=cart.shipping_address,
-            billing_address=cart.billing_address or cart.shipping_address,
-            totals={
-                "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
-                "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
-                "discount_total": result.promotion_discount
-                + result.voucher_discount
-                + shipping.discount,
-                "tax_total": result.tax,
-                "total_net": result.net,
-                "total_gross": result.total,
-            },
-            shipping={
-                "shipping_method_id": str(priced.shipping.method_id),
-                "shipping_method_name": priced.shipping.name,
-                "shipping_net": shipping.net,
-                "shipping_tax": shipping.tax,
-                "shipping_gross": shipping.gross,
-                "shipping_tax_rate": shipping.tax_rate,
-            },
-            details={
-                "prices_include_tax": result.prices_include_tax,
-                "voucher_code": result.voucher_code if result.voucher_applied else "",
-                "vat_number": cart.vat_number,
-                "reverse_charge": result.reverse_charge,
-                "tax_note": result.legal_note,
-                "customer_note": cart.note,
-                "checkout_token": cart.token,
-            },
+            order_reference=str(order.public_id),
         )
-        if result.voucher_applied and result.voucher_id:
-            pricing_services.redeem_voucher(
-                voucher_id=result.voucher_id,
-                user_id=cart.user_id,
-                email=cart.email,
-                order_reference=str(order.public_id),
-            )
-        inventory.allocate_order(
-            order_reference=str(order.number),
-            lines=[
-                inventory.OrderLine(str(line.public_id), line.variant_id, line.quantity)
-                for line in order.lines.all()
-            ],
-            country=cart.shipping_address["country"],
-            reservation_reference=reservation_reference(cart),
-        )
-        cart.status = Cart.Status.COMPLETED
-        cart.order = order
-        cart.save(update_fields=["status", "order", "updated_at"])
+    inventory.allocate_order(
+        order_reference=str(order.number),
+        lines=[
+            inventory.OrderLine(str(line.public_id), line.variant_id, line.quantity)
+            for line in order.lines.all()
+        ],
+        country=cart.shipping_address["country"],
+        reservation_reference=reservation_reference(cart),
+    )
+    cart.status = Cart.Status.COMPLETED
+    cart.order = order
+    cart.save(update_fields=["status", "order", "updated_at"])
     return order
+
+
+def _snapshot(line: CartLine, priced: LineResult) -> orders.LineSnapshot:
+    return orders.LineSnapshot(
+        variant_id=line.variant_id,
+        product_name=line.variant.product.name,
+        variant_name=line.variant.name,
+        sku=line.variant.sku,
+        quantity=line.quantity,
+        unit_price=priced.unit_price,
+        unit_price_discounted=priced.unit_price_discounted,
+        promotion_discount=priced.promotion_discount,
+        voucher_discount=priced.voucher_discount,
+        total_net=priced.net,
+        total_tax=priced.tax,
+        total_gross=priced.gross,
+        tax_rate=priced.tax_rate,
+        tax_class=priced.tax_class,
+    )
 
 
 def _check_complete(cart: Cart, lines: list[CartLine]) -> None:

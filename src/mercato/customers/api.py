@@ -1,3 +1,4 @@
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -19,7 +20,6 @@ from mercato.customers.schemas import (
     CustomerDetailOut,
     CustomerPage,
     EraseIn,
-    PersonalDataOut,
     ProfileOut,
     ProfilePatch,
 )
@@ -55,9 +55,10 @@ def erase_account(request: HttpRequest, payload: EraseIn):
     return Status(204, None)
 
 
-@store_router.get("/me/export", response={200: PersonalDataOut, **problems(401)})
+@store_router.get("/me/export", response={200: dict[str, Any], **problems(401)})
 def export_personal_data(request: HttpRequest):
-    """Everything held about the customer (GDPR art. 15 and 20), as JSON."""
+    """Everything held about the customer (GDPR art. 15 and 20), as JSON: one section per
+    app that keeps personal data (account, addresses, emails_sent, carts, …)."""
     return services.export_customer_data(user=request.auth.user)
 
 

@@ -101,15 +101,6 @@ class AddressPage(Schema):
     next: str | None
 
 
-class PersonalDataOut(Schema):
-    exported_at: datetime
-    account: dict[str, Any]
-    addresses: list[dict[str, Any]]
-    emails_sent: list[dict[str, Any]]
-
-    model_config = {"extra": "allow"}
-
-
 class CustomerOut(Schema):
     id: UUID = Field(alias="public_id")
     email: str

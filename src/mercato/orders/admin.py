@@ -44,7 +44,8 @@ class OrderAdmin(ModelAdmin):
     list_filter = ("status", "payment_status", "reverse_charge")
     search_fields = ("number", "email", "voucher_code")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Order._meta.fields if f.name != "id"]
+    # the guest token opens the order to whoever holds it: not shown
+    readonly_fields = [f.name for f in Order._meta.fields if f.name not in {"id", "guest_token"}]
     exclude = ("guest_token",)
     inlines = [OrderLineInline]
 
