@@ -158,7 +158,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process; the store response cache wants room for many pages (Redis shares one).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("LOCMEM_CACHE_ENTRIES", 20000)},
+        }
+    }
 
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 

@@ -71,6 +71,7 @@ class StoreCacheMiddleware:
             content_type, body = hit
             response = HttpResponse(body, content_type=content_type)
             response["X-Cache"] = "hit"
+            response["Content-Length"] = str(len(body))
             return response
         response = self.get_response(request)
         if response.status_code == 200 and not response.streaming:

@@ -74,3 +74,11 @@ def test_requests_with_credentials_and_errors_are_not_cached(api, cached, produc
     assert "X-Cache" not in second
     assert missing.status_code == 404
     assert "X-Cache" not in missing
+
+
+def test_a_cached_answer_has_its_length(api, cached, product):
+    api.get_json(LIST)
+    hit = api.get_json(LIST)
+
+    assert hit["X-Cache"] == "hit"
+    assert int(hit["Content-Length"]) == len(hit.content)
