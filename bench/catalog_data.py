@@ -5,9 +5,11 @@
 
 Categories, attributes, product types and collections go through the catalog services (few
 rows, and the category tree's paths must be right). Products, variants, attribute values,
-media and collection entries are bulk-inserted in batches, with the denormalised price range
-set here; the search index is then built with `search.rebuild_index()`, as
-`mercato rebuild_search_index` does. Deterministic for a given --seed.
+facet rows (ProductFacet), media and collection entries are bulk-inserted in batches, with the
+denormalised price range set here, as `services.refresh_products` would; the catalog version
+row (CatalogState) is made if missing and bumped; the search index is then built with
+`search.rebuild_index()`, as `mercato rebuild_search_index` does. Deterministic for a given
+--seed.
 """
 
 import argparse
@@ -24,6 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mercato.settings")
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
 
@@ -33,10 +36,12 @@ from mercato.catalog.models import (  # noqa: E402
     AssignedAttribute,
     Attribute,
     AttributeValue,
+    CatalogState,
     Category,
     Collection,
     CollectionProduct,
     Product,
+    ProductFacet,
     ProductMedia,
     ProductType,
     ProductVariant,
@@ -285,6 +290,20 @@ def price(rng: random.Random) -> Decimal:
     return min(Decimal(f"{max(whole, 5)}.{cents:02d}"), Decimal("500.00"))
 
 
+def facet_rows(assigned: list[AssignedAttribute]) -> list[ProductFacet]:
+    """What `services.refresh_products` keeps: one row per distinct (product, choice value)
+    over the product's own and its variants' attribute rows."""
+    seen = {
+        (row.product_id, row.attribute_id, row.value_id)
+        for row in assigned
+        if row.value_id is not None
+    }
+    return [
+        ProductFacet(product_id=product_id, attribute_id=attribute_id, value_id=value_id)
+        for product_id, attribute_id, value_id in sorted(seen)
+    ]
+
+
 def generate(products: int, variants: int, batch: int, seed: int) -> None:
     rng = random.Random(seed)
     now = timezone.now()
@@ -407,13 +426,21 @@ def generate(products: int, variants: int, batch: int, seed: int) -> None:
                             )
                         )
             AssignedAttribute.objects.bulk_create(assigned, batch_size=batch)
+            ProductFacet.objects.bulk_create(facet_rows(assigned), batch_size=batch)
             ProductMedia.objects.bulk_create(media, batch_size=batch)
             CollectionProduct.objects.bulk_create(entries, batch_size=batch)
         made += count
         elapsed = time.perf_counter() - started
         print(f"  {made:>8} products  {elapsed:7.1f} s  ({made / elapsed:,.0f}/s)", flush=True)
     created_field.auto_now_add = True
-    timings.append(("products, variants, attributes, media (bulk)", time.perf_counter() - started))
+    timings.append(
+        ("products, variants, attributes, facets, media (bulk)", time.perf_counter() - started)
+    )
+
+    # The storefront cache keys on this row's version (the migration makes it; bulk inserts
+    # send no signals, so nothing has bumped it for the products).
+    CatalogState.objects.get_or_create(pk=1)
+    CatalogState.objects.filter(pk=1).update(version=F("version") + 1)
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -429,6 +456,7 @@ def generate(products: int, variants: int, batch: int, seed: int) -> None:
                 "catalog_product",
                 "catalog_productvariant",
                 "catalog_assignedattribute",
+                "catalog_productfacet",
                 "catalog_productmedia",
                 "catalog_collectionproduct",
                 "catalog_category",
@@ -458,6 +486,7 @@ def generate(products: int, variants: int, batch: int, seed: int) -> None:
         Product,
         ProductVariant,
         AssignedAttribute,
+        ProductFacet,
         ProductMedia,
         CollectionProduct,
     ):

@@ -4,8 +4,15 @@ tree, through django.test.Client (the whole middleware stack), against the bench
     DATABASE_URL=postgres://…/mercato_bench .venv/bin/python bench/profile_request.py \
         '/api/store/products?limit=24&category=women' [--repeat 20] [--explain]
 
-Runs with DEBUG off (as the benchmark's server does). With several paths, each is profiled.
+Runs with DEBUG off (as the benchmark's server does) and the store cache off
+(STORE_CACHE_SECONDS=0 unless set), so the repeats measure the work, not the cache. With
+several paths, each is profiled.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of the slowest query of each path.
+
+    … bench/profile_request.py --survey bench/out/list.txt [--limit 200]
+
+times every path of a request list once (after one untimed request each) and prints the
+distribution (median, p90, max, time in SQL) and the slowest paths.
 """
 
 import argparse
@@ -17,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mercato.settings")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("STORE_CACHE_SECONDS", "0")
 
 import django
 
@@ -61,13 +69,46 @@ def profile(client: Client, path: str, repeat: int, explain: bool) -> None:
             print("\n".join(row[0] for row in cursor.fetchall()))
 
 
+def survey(client: Client, file: str, limit: int) -> None:
+    with open(file) as lines:
+        paths = [line.strip() for line in lines if line.strip()][:limit]
+    rows = []
+    for path in paths:
+        client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            status = client.get(path).status_code
+            total = time.perf_counter() - started
+        sql = sum(float(q["time"]) for q in queries.captured_queries)
+        rows.append((total, sql, len(queries), status, path))
+    rows.sort()
+    totals = [r[0] for r in rows]
+
+    def at(p: float) -> float:
+        return totals[min(len(totals) - 1, int(p * len(totals)))] * 1000
+
+    sql_share = sum(r[1] for r in rows) / sum(totals)
+    print(
+        f"{len(rows)} paths from {file}, one request each: median {at(0.5):.0f} ms, "
+        f"p90 {at(0.9):.0f} ms, max {totals[-1] * 1000:.0f} ms; {sql_share:.0%} of the time in SQL"
+    )
+    for total, sql, count, status, path in rows[::-1][:8]:
+        print(
+            f"  {total * 1000:6.0f} ms ({sql * 1000:4.0f} ms SQL, {count} queries) {status} {path}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Profile store API requests in-process.")
-    parser.add_argument("paths", nargs="+")
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--survey", metavar="FILE", help="time every path of a request list")
+    parser.add_argument("--limit", type=int, default=200, help="paths of --survey at most")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--explain", action="store_true")
     options = parser.parse_args()
     client = Client()
+    if options.survey:
+        survey(client, options.survey, options.limit)
     for path in options.paths:
         profile(client, path, options.repeat, options.explain)
     return 0
