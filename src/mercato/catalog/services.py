@@ -92,6 +92,19 @@ def _save_unique(obj: Any, *, slug_error: type = SlugTaken, **save_kwargs: Any) 
         raise
 
 
+def _delete_audited(obj: Any, *, actor: Actor, in_use: str = "", code: str = "in_use") -> None:
+    """Delete a row and log it; a row still referenced (PROTECT) is a 409 with `in_use`."""
+    before = snapshot(obj)
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        raise InUse(in_use or "It is still in use.", code=code) from exc
+    record_change(
+        actor=actor, action="delete", obj=obj, before=before, object_id=str(before.get("public_id"))
+    )
+
+
 def refresh_products(product_ids: Iterable[int]) -> None:
     """Recompute what is derived from a product's rows: its price range, its facet values and
     its search entry; and let cached storefront answers go."""
@@ -180,18 +193,8 @@ def update_attribute(*, actor: Actor, attribute: Attribute, changes: dict[str, A
 
 def delete_attribute(*, actor: Actor, attribute: Attribute) -> None:
     with transaction.atomic():
-        before = snapshot(attribute)
-        try:
-            with transaction.atomic():
-                attribute.delete()
-        except ProtectedError as exc:
-            raise InUse("The attribute is used by product types or products.") from exc
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=attribute,
-            before=before,
-            object_id=str(before.get("public_id")),
+        _delete_audited(
+            attribute, actor=actor, in_use="The attribute is used by product types or products."
         )
 
 
@@ -218,19 +221,7 @@ def add_attribute_value(
 
 def delete_attribute_value(*, actor: Actor, value: AttributeValue) -> None:
     with transaction.atomic():
-        before = snapshot(value)
-        try:
-            with transaction.atomic():
-                value.delete()
-        except ProtectedError as exc:
-            raise InUse("The value is used by products.") from exc
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=value,
-            before=before,
-            object_id=str(before.get("public_id")),
-        )
+        _delete_audited(value, actor=actor, in_use="The value is used by products.")
 
 
 # --- product types --------------------------------------------------------------------------
@@ -320,19 +311,7 @@ def save_product_type(
 
 def delete_product_type(*, actor: Actor, product_type: ProductType) -> None:
     with transaction.atomic():
-        before = snapshot(product_type)
-        try:
-            with transaction.atomic():
-                product_type.delete()
-        except ProtectedError as exc:
-            raise InUse("Products still have this type.") from exc
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=product_type,
-            before=before,
-            object_id=str(before.get("public_id")),
-        )
+        _delete_audited(product_type, actor=actor, in_use="Products still have this type.")
 
 
 # --- categories -----------------------------------------------------------------------------
@@ -544,15 +523,7 @@ def set_collection_products(
 
 def delete_collection(*, actor: Actor, collection: Collection) -> None:
     with transaction.atomic():
-        before = snapshot(collection)
-        collection.delete()
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=collection,
-            before=before,
-            object_id=str(before.get("public_id")),
-        )
+        _delete_audited(collection, actor=actor)
 
 
 # --- attribute values on products and variants ----------------------------------------------
@@ -756,24 +727,14 @@ def update_product(*, actor: Actor, product: Product, data: dict[str, Any]) -> P
 
 def delete_product(*, actor: Actor, product: Product) -> None:
     with transaction.atomic():
-        before = snapshot(product)
         pk = product.pk
-        try:
-            with transaction.atomic():
-                product.delete()
-        except ProtectedError as exc:
-            raise InUse(
-                "This product has stock history or orders; archive it instead.",
-                code="product_in_use",
-            ) from exc
-        search.index_products([pk])
-        record_change(
+        _delete_audited(
+            product,
             actor=actor,
-            action="delete",
-            obj=product,
-            before=before,
-            object_id=str(before.get("public_id")),
+            in_use="This product has stock history or orders; archive it instead.",
+            code="product_in_use",
         )
+        search.index_products([pk])
         record_event("product.deleted", product_id=pk)
 
 
@@ -834,24 +795,14 @@ def update_variant(
 
 def delete_variant(*, actor: Actor, variant: ProductVariant) -> None:
     with transaction.atomic():
-        before = snapshot(variant)
         product_id = variant.product_id
-        try:
-            with transaction.atomic():
-                variant.delete()
-        except ProtectedError as exc:
-            raise InUse(
-                "This variant has stock history or orders; keep it (or archive the product).",
-                code="variant_in_use",
-            ) from exc
-        refresh_products([product_id])
-        record_change(
+        _delete_audited(
+            variant,
             actor=actor,
-            action="delete",
-            obj=variant,
-            before=before,
-            object_id=str(before.get("public_id")),
+            in_use="This variant has stock history or orders; keep it (or archive the product).",
+            code="variant_in_use",
         )
+        refresh_products([product_id])
 
 
 # --- bulk -----------------------------------------------------------------------------------
