@@ -26,6 +26,11 @@ from mercato.customers.api import admin_router as customers_admin_router
 from mercato.customers.api import store_router as customers_store_router
 from mercato.inventory.api import admin_router as inventory_admin_router
 from mercato.inventory.api import store_router as inventory_store_router
+from mercato.orders.api import admin_router as orders_admin_router
+from mercato.orders.api import store_router as orders_store_router
+from mercato.payments.api import admin_router as payments_admin_router
+from mercato.payments.api import store_router as payments_store_router
+from mercato.payments.api import webhook_router as payments_webhook_router
 from mercato.pricing.api import admin_router as pricing_admin_router
 from mercato.pricing.api import store_router as pricing_store_router
 from mercato.shipping.api import admin_router as shipping_admin_router
@@ -196,6 +201,8 @@ store.add_router("", inventory_store_router)
 store.add_router("", pricing_store_router)
 store.add_router("", shipping_store_router)
 store.add_router("", checkout_store_router)
+store.add_router("", orders_store_router)
+store.add_router("", payments_store_router)
 
 admin = Router(tags=["admin"])
 admin.add_router("", accounts_admin_router)
@@ -206,6 +213,9 @@ admin.add_router("", inventory_admin_router)
 admin.add_router("", pricing_admin_router)
 admin.add_router("", shipping_admin_router)
 admin.add_router("", checkout_admin_router)
+admin.add_router("", orders_admin_router)
+admin.add_router("", payments_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)
+api.add_router("/webhooks", payments_webhook_router)

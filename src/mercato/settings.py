@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "mercato.pricing",
     "mercato.shipping",
     "mercato.orders",
+    "mercato.payments",
     "mercato.checkout",
 ]
 
@@ -320,6 +321,11 @@ STOCK_SHOW_QUANTITY = env_bool("STOCK_SHOW_QUANTITY", False)
 CART_TTL_DAYS = env_int("CART_TTL_DAYS", 30)
 CART_MAX_LINE_QUANTITY = env_int("CART_MAX_LINE_QUANTITY", 100)
 CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
+
+# Orders: a placed order is confirmed at once unless staff confirm each one; the link in an
+# order email opens the order in the storefront (a guest's link carries the order's token).
+ORDERS_AUTO_CONFIRM = env_bool("ORDERS_AUTO_CONFIRM", True)
+ORDER_URL = env("ORDER_URL", STOREFRONT_URL + "/orders/{order_id}?token={token}")
 
 # --- back office ----------------------------------------------------------------------------
 

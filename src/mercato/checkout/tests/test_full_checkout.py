@@ -98,7 +98,7 @@ def test_a_guest_checks_out_with_a_promotion_a_voucher_shipping_and_tax(api, sho
     body = response.json()
     order = Order.objects.get(public_id=body["id"])
     assert body["total"] == money("39.90")
-    assert (body["status"], body["payment_status"]) == ("unconfirmed", "not_charged")
+    assert (body["status"], body["payment_status"]) == ("unfulfilled", "not_charged")
     # voucher 10.00 spread over 30.00 and 15.00: 6.67 and 3.33; tax 19 % and 7 % inside
     assert line_values(order) == [
         ("NOVEL", "Novel", "", 1, D("15.00"), D("15.00"), D("0.00"), D("3.33"),

@@ -7,11 +7,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from mercato.audit.services import Actor
 from mercato.catalog.models import ProductVariant
 from mercato.catalog.tests.factories import make_product
 from mercato.core.models import Event
 from mercato.orders import services
 from mercato.orders.models import Order, OrderLine, OrderNumber
+from mercato.orders.services import placement
 from mercato.testing import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +67,31 @@ def variant_id():
     return make_product(prices=["20.00"]).variants.get().pk
 
 
+def test_without_auto_confirm_an_order_waits_for_staff(variant_id, settings):
+    settings.ORDERS_AUTO_CONFIRM = False
+    staff = StaffFactory()
+    order = place(variant_id)
+    assert order.status == "unconfirmed"
+
+    services.confirm_order(order=order, actor=Actor(user_id=staff.pk, label=staff.email))
+
+    order.refresh_from_db()
+    assert order.status == "unfulfilled"
+    moved = order.events.get(type="status_changed")
+    assert (moved.data, moved.actor_label, moved.user_id) == (
+        {"from": "unconfirmed", "to": "unfulfilled"},
+        staff.email,
+        staff.pk,
+    )
+
+
 def test_an_order_is_written_with_its_lines_and_event(variant_id):
     order = place(variant_id)
 
     order.refresh_from_db()
-    assert (order.status, order.payment_status) == ("unconfirmed", "not_charged")
+    assert (order.status, order.payment_status) == ("unfulfilled", "not_charged")
+    assert order.placed_at is not None
+    assert list(order.events.values_list("type", flat=True)) == ["placed"]
     assert (order.total_gross, order.email, order.checkout_token) == (
         D("30.00"),
         "guest@example.com",
@@ -88,7 +110,7 @@ def test_numbers_and_guest_tokens_are_unique(variant_id):
 
     numbers = [o.number for o in orders]
     assert numbers == sorted(numbers) and len(set(numbers)) == 3
-    assert all(n > services.FIRST_NUMBER for n in numbers)
+    assert all(n > placement.FIRST_NUMBER for n in numbers)
     assert len({o.guest_token for o in orders}) == 3
     assert all(len(o.guest_token) >= 32 for o in orders)
 

@@ -1,16 +1,19 @@
-"""Orders: placing an order from a priced checkout. (Status moves, fulfilment, returns and
-payments build on this; see the Orders issue.)"""
+"""Placing an order from a priced checkout, and confirming it."""
 
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from mercato.accounts.models import User
+from mercato.audit.services import SYSTEM, Actor
 from mercato.core.events import record_event
-from mercato.orders.models import Order, OrderLine, OrderNumber
+from mercato.orders.models import Order, OrderEvent, OrderLine, OrderNumber
+from mercato.orders.services.status import lock_order, record_order_event, transition_order
 
 FIRST_NUMBER = 10000
 
@@ -50,23 +53,40 @@ def place_order(
     billing_address: dict,
     shipping: dict[str, Any],
     details: dict[str, Any],
+    actor: Actor = SYSTEM,
 ) -> Order:
-    """Write an order with its lines (inside the caller's transaction) and record
-    `order.created`. `totals`, `shipping` and `details` hold the Order columns of those
-    groups; the caller (checkout) has checked and priced everything."""
+    """Write an order with its lines (inside the caller's transaction), put it on its
+    timeline and record `order.created`. `totals`, `shipping` and `details` hold the Order
+    columns of those groups; the caller (checkout) has checked and priced everything.
+
+    The order starts unfulfilled, or unconfirmed when ORDERS_AUTO_CONFIRM is off (staff then
+    confirm it)."""
+    status = Order.Status.UNFULFILLED if settings.ORDERS_AUTO_CONFIRM else Order.Status.UNCONFIRMED
     with transaction.atomic(savepoint=False):
         order = Order.objects.create(
             number=next_order_number(),
             user=user,
             email=email,
             currency=currency,
+            status=status,
             shipping_address=shipping_address,
             billing_address=billing_address,
             guest_token=secrets.token_urlsafe(24),
+            placed_at=timezone.now(),
             **totals,
             **shipping,
             **details,
         )
         OrderLine.objects.bulk_create(OrderLine(order=order, **line.__dict__) for line in lines)
+        record_order_event(order, OrderEvent.Type.PLACED, actor=actor, status=status)
         record_event("order.created", order_id=order.pk, number=order.number)
+    return order
+
+
+def confirm_order(*, order: Order, actor: Actor, note: str = "") -> Order:
+    """Staff accept an unconfirmed order: it can now be fulfilled."""
+    with transaction.atomic():
+        order = lock_order(order)
+        transition_order(order, Order.Status.UNFULFILLED, actor=actor, note=note)
+        record_event("order.confirmed", order_id=order.pk)
     return order

@@ -1,0 +1,4 @@
+from ninja import Router
+
+store_router = Router(tags=["store: orders"])
+admin_router = Router(tags=["admin: orders"])

@@ -1,0 +1,18 @@
+"""Order services, one module per part of an order's life:
+
+- `placement`: place an order from a checkout, confirm it.
+- `status`: the order and payment status machines, the timeline, staff notes.
+- `fulfilment`: parcels from a warehouse, shipped, delivered, cancelled.
+- `cancellation`: cancel an order (stock back, payments voided or refunded).
+- `returns`: a customer's return, staff decision, goods received, refund.
+- `drafts`: orders staff create for a customer, and line edits of unfulfilled orders.
+"""
+
+from mercato.orders.services.placement import (
+    LineSnapshot,
+    confirm_order,
+    next_order_number,
+    place_order,
+)
+
+__all__ = ["LineSnapshot", "confirm_order", "next_order_number", "place_order"]
