@@ -30,6 +30,7 @@ ROLES: dict[str, list[str]] = {
         "accounts.change_authsession",
         "customers.*",
         "orders.view_*",
+        "payments.view_*",
         "checkout.view_*",
     ],
     "Analyst": [
