@@ -1,4 +1,55 @@
+"""The PDF invoice of an order, for its customer (or a guest holding the order's token) and
+for staff. A draft has none: shoppers never see drafts (404), staff get 409."""
+
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
+
+from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.core.schemas import problems
+from mercato.orders.access import OrderNotFound, shopper_order
+from mercato.orders.invoices import invoice_filename, render_invoice_pdf
+from mercato.orders.models import Order
 
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])
+
+PDF_RESPONSE = {"responses": {200: {"content": {"application/pdf": {}}}}}
+
+
+def _pdf_response(order: Order) -> HttpResponse:
+    response = HttpResponse(render_invoice_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice_filename(order)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@store_router.get(
+    "/orders/{order_id}/invoice.pdf",
+    response={200: None, **problems(401, 404)},
+    auth=optional_customer_auth,
+    openapi_extra=PDF_RESPONSE,
+)
+def store_invoice(request: HttpRequest, order_id: str):
+    """The invoice of one of your orders as PDF. A guest sends the order's token (the link in
+    the confirmation email) as `X-Order-Token` or `?token=`."""
+    return _pdf_response(shopper_order(request, order_id))
+
+
+@admin_router.get(
+    "/orders/{order_id}/invoice.pdf",
+    response={200: None, **problems(401, 403, 404, 409)},
+    auth=AdminAuth("orders.view_order"),
+    openapi_extra=PDF_RESPONSE,
+)
+def admin_invoice(request: HttpRequest, order_id: str):
+    """The invoice of any placed order as PDF (409 `invoice_not_available` for a draft)."""
+    try:
+        public_id = UUID(order_id)
+    except ValueError:
+        raise OrderNotFound() from None
+    order = Order.objects.filter(public_id=public_id).first()
+    if order is None:
+        raise OrderNotFound()
+    return _pdf_response(order)
