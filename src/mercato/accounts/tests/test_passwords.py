@@ -256,3 +256,17 @@ def test_passwords_are_hashed_with_argon2id(api, db, settings):
     assert user.password.startswith("argon2$argon2id$")
     assert NEW_PASSWORD not in user.password
     assert log_in(api, "argon@example.com", NEW_PASSWORD).status_code == 200
+
+
+def test_plain_text_emails_are_not_html_escaped(api, customer, mailoutbox, settings):
+    settings.SHOP_NAME = "Smith & O'Brien"
+    customer.first_name = "Zoë & Co"
+    customer.save(update_fields=["first_name"])
+
+    _reset_token(api, customer.email, mailoutbox)
+
+    message = mailoutbox[-1]
+    assert message.subject == "Reset your Smith & O'Brien password"
+    assert "Hello Zoë & Co," in message.body
+    assert "&amp;" not in message.body and "&#x27;" not in message.body
+    assert "Zoë &amp; Co" in message.alternatives[0][0]  # the HTML part stays escaped
