@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor, record_change, snapshot
@@ -143,7 +143,62 @@ def availability(
     }
 
 
-def _ledger(
+def _lock_stocks_with_variants(variant_ids: Iterable[int]) -> list[Stock]:
+    """`_lock_stocks`, with each row's warehouse and variant (and its inventory item) read
+    in the same query; only the stock rows are locked."""
+    return list(
+        Stock.objects.select_for_update(of=("self",))
+        .select_related("warehouse", "variant__inventory_item")
+        .filter(variant_id__in=sorted(set(variant_ids)))
+        .order_by("pk")
+    )
+
+
+def _locked_variants(stocks: list[Stock], variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
+    """The variants of rows read by `_lock_stocks_with_variants`; those without a stock row
+    are read (variant_not_found if one does not exist)."""
+    found = {stock.variant_id: stock.variant for stock in stocks}
+    missing = set(variant_ids) - set(found)
+    if missing:
+        found.update(_variants(missing))
+    return found
+
+
+def _reserved(variant_ids: Iterable[int], exclude_reference: str | None) -> dict[int, int]:
+    reservations = Reservation.objects.filter(
+        variant_id__in=list(variant_ids), expires_at__gt=timezone.now()
+    )
+    if exclude_reference:
+        reservations = reservations.exclude(reference=exclude_reference)
+    return dict(
+        reservations.values("variant_id").annotate(n=Sum("quantity")).values_list("variant_id", "n")
+    )
+
+
+def _availability_of_locked(
+    stocks: list[Stock], variants: dict[int, ProductVariant], reserved: dict[int, int]
+) -> dict[int, Availability]:
+    """`availability` computed from locked rows (read with their warehouse)."""
+    on_hand: dict[int, int] = defaultdict(int)
+    allocated: dict[int, int] = defaultdict(int)
+    for stock in stocks:
+        if stock.warehouse.is_active:
+            on_hand[stock.variant_id] += stock.quantity
+            allocated[stock.variant_id] += stock.quantity_allocated
+    return {
+        pk: Availability(
+            variant_id=pk,
+            tracked=variant.track_inventory,
+            backorders=_item(variant).allow_backorders,
+            on_hand=on_hand[pk],
+            allocated=allocated[pk],
+            reserved=reserved.get(pk, 0),
+        )
+        for pk, variant in variants.items()
+    }
+
+
+def _movement(
     stock: Stock,
     *,
     kind: str,
@@ -153,16 +208,11 @@ def _ledger(
     actor: Actor = SYSTEM,
     order_reference: str = "",
 ) -> StockMovement:
-    """Apply a change to a locked stock row and write its movement."""
+    """Apply a change to a locked stock row in memory and make (not save) its movement."""
     before_q, before_a = stock.quantity, stock.quantity_allocated
     stock.quantity += quantity_delta
     stock.quantity_allocated += allocated_delta
-    Stock.objects.filter(pk=stock.pk).update(
-        quantity=F("quantity") + quantity_delta,
-        quantity_allocated=F("quantity_allocated") + allocated_delta,
-        updated_at=timezone.now(),
-    )
-    return StockMovement.objects.create(
+    return StockMovement(
         stock=stock,
         kind=kind,
         quantity_delta=quantity_delta,
@@ -176,6 +226,47 @@ def _ledger(
         actor_user_id=actor.user_id,
         order_reference=order_reference,
     )
+
+
+def _save_stock_rows(stocks: Iterable[Stock]) -> None:
+    """Write the quantities of locked rows changed in memory by `_movement` (one statement)."""
+    stocks = list(stocks)
+    if not stocks:
+        return
+    Stock.objects.filter(pk__in=[s.pk for s in stocks]).update(
+        quantity=Case(*(When(pk=s.pk, then=Value(s.quantity)) for s in stocks)),
+        quantity_allocated=Case(*(When(pk=s.pk, then=Value(s.quantity_allocated)) for s in stocks)),
+        updated_at=timezone.now(),
+    )
+
+
+def _ledger(
+    stock: Stock,
+    *,
+    kind: str,
+    quantity_delta: int = 0,
+    allocated_delta: int = 0,
+    reason: str = "",
+    actor: Actor = SYSTEM,
+    order_reference: str = "",
+) -> StockMovement:
+    """Apply a change to a locked stock row and write its movement."""
+    movement = _movement(
+        stock,
+        kind=kind,
+        quantity_delta=quantity_delta,
+        allocated_delta=allocated_delta,
+        reason=reason,
+        actor=actor,
+        order_reference=order_reference,
+    )
+    Stock.objects.filter(pk=stock.pk).update(
+        quantity=F("quantity") + quantity_delta,
+        quantity_allocated=F("quantity_allocated") + allocated_delta,
+        updated_at=timezone.now(),
+    )
+    movement.save()
+    return movement
 
 
 def _after_change(variant_ids: Iterable[int]) -> None:
@@ -242,24 +333,41 @@ def reserve_stock(
         wanted[variant_id] = _quantity(quantity, allow_zero=True)
     ttl = ttl_seconds if ttl_seconds is not None else settings.RESERVATION_TTL
     expires = timezone.now() + timedelta(seconds=ttl)
-    with transaction.atomic():
-        _lock_stocks(wanted)
-        current = availability(wanted, exclude_reference=reference)
-        for variant_id, quantity in wanted.items():
+    error: InsufficientStock | NotFound | None = None
+    reservations: list[Reservation] = []
+    # No savepoint of its own: a refusal is raised after the block, before anything is written,
+    # so a caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        stocks = _lock_stocks_with_variants(wanted)
+        try:
+            variants = _locked_variants(stocks, wanted)
+        except NotFound as exc:
+            variants, error = {}, exc
+        current = _availability_of_locked(
+            stocks, variants, _reserved(wanted, exclude_reference=reference) if variants else {}
+        )
+        for variant_id, quantity in wanted.items() if error is None else ():
             if quantity and not current[variant_id].can_sell(quantity):
-                raise InsufficientStock(
+                error = InsufficientStock(
                     "Not enough stock for this quantity.",
-                    variant_id=str(ProductVariant.objects.get(pk=variant_id).public_id),
+                    variant_id=str(variants[variant_id].public_id),
                     available=current[variant_id].available,
                 )
-        Reservation.objects.filter(reference=reference, variant_id__in=list(wanted)).delete()
-        reservations = Reservation.objects.bulk_create(
-            Reservation(
-                reference=reference, variant_id=variant_id, quantity=quantity, expires_at=expires
+                break
+        if error is None:
+            Reservation.objects.filter(reference=reference, variant_id__in=list(wanted)).delete()
+            reservations = Reservation.objects.bulk_create(
+                Reservation(
+                    reference=reference,
+                    variant_id=variant_id,
+                    quantity=quantity,
+                    expires_at=expires,
+                )
+                for variant_id, quantity in wanted.items()
+                if quantity and current[variant_id].tracked
             )
-            for variant_id, quantity in wanted.items()
-            if quantity and current[variant_id].tracked
-        )
+    if error is not None:
+        raise error
     return reservations
 
 
@@ -298,79 +406,158 @@ def allocate_order(
     """Allocate every line of a placed order, or none. Warehouses that ship to `country` are
     taken by priority; a line may be split over several when ALLOCATION_SPLIT_LINES is on.
     The order's own reservations (its cart) are turned into the allocation. Variants that do
-    not track inventory need nothing; backorders may allocate beyond what is on hand."""
+    not track inventory need nothing; backorders may allocate beyond what is on hand.
+
+    Everything is planned from the locked stock rows before anything is written, so a refusal
+    (raised after the transaction block, which takes no savepoint) leaves a caller's
+    transaction usable."""
     for line in lines:
         _quantity(line.quantity)
     variant_ids = {line.variant_id for line in lines}
     allocations: list[Allocation] = []
-    with transaction.atomic():
-        variants = _variants(variant_ids)
-        warehouses = {w.pk: w for w in Warehouse.objects.filter(is_active=True)}
-        _make_backorder_stocks(variants.values(), warehouses.values(), country)
-        stocks = _lock_stocks(variant_ids)
-        current = availability(variant_ids, exclude_reference=reservation_reference)
-        by_variant: dict[int, list[Stock]] = defaultdict(list)
-        for stock in stocks:
-            warehouse = warehouses.get(stock.warehouse_id)
-            if warehouse and warehouse.ships_to(country):
-                stock.warehouse = warehouse
-                by_variant[stock.variant_id].append(stock)
-        needed: dict[int, int] = defaultdict(int)
-        for line in lines:
-            needed[line.variant_id] += line.quantity
-        for variant_id, quantity in needed.items():
-            if not current[variant_id].can_sell(quantity):
-                raise InsufficientStock(
-                    "Not enough stock for this order.",
-                    variant_id=str(variants[variant_id].public_id),
-                    available=current[variant_id].available,
-                )
-        # Other carts' reservations still count: each variant may use at most what is free
-        # of them across all warehouses.
-        budget = {pk: current[pk].available for pk in variant_ids}
-        for line in lines:
-            availability_ = current[line.variant_id]
-            if not availability_.tracked:
-                continue
-            plan = _plan(
-                by_variant[line.variant_id],
-                line.quantity,
-                budget=budget[line.variant_id],
-                backorders=availability_.backorders,
+    error: InsufficientStock | NotFound | None = None
+    with transaction.atomic(savepoint=False):
+        stocks = _lock_stocks_with_variants(variant_ids)
+        try:
+            variants = _locked_variants(stocks, variant_ids)
+        except NotFound as exc:
+            variants, error = {}, exc
+        if any(v.track_inventory and _item(v).allow_backorders for v in variants.values()):
+            warehouses = {w.pk: w for w in Warehouse.objects.filter(is_active=True)}
+            if _make_backorder_stocks(variants.values(), warehouses.values(), country):
+                stocks = _lock_stocks_with_variants(variant_ids)
+        plans = (
+            []
+            if error
+            else _plan_allocation(
+                stocks,
+                variants,
+                lines,
+                country,
+                _reserved(variant_ids, exclude_reference=reservation_reference),
             )
-            if plan is None:
-                raise InsufficientStock(
-                    "No warehouse that ships there has enough stock for this line.",
-                    variant_id=str(variants[line.variant_id].public_id),
-                    available=availability_.available,
+        )
+        if isinstance(plans, InsufficientStock):
+            error = plans
+        elif error is None:
+            free_before = _free(stocks)
+            movements, touched = [], {}
+            for line, stock, quantity in plans:
+                movements.append(
+                    _movement(
+                        stock,
+                        kind=StockMovement.Kind.ALLOCATION,
+                        allocated_delta=quantity,
+                        reason=f"order {order_reference}",
+                        actor=actor,
+                        order_reference=order_reference,
+                    )
                 )
-            for stock, quantity in plan:
-                budget[line.variant_id] -= quantity
-                _ledger(
-                    stock,
-                    kind=StockMovement.Kind.ALLOCATION,
-                    allocated_delta=quantity,
-                    reason=f"order {order_reference}",
-                    actor=actor,
-                    order_reference=order_reference,
-                )
+                touched[stock.pk] = stock
                 allocations.append(
-                    Allocation.objects.create(
+                    Allocation(
                         line_reference=line.line_reference,
                         order_reference=order_reference,
                         stock=stock,
                         quantity=quantity,
                     )
                 )
-        if reservation_reference:
-            release_reservations(reference=reservation_reference, variant_ids=variant_ids)
-        _after_change(variant_ids)
+            _save_stock_rows(touched.values())
+            StockMovement.objects.bulk_create(movements)
+            allocations = Allocation.objects.bulk_create(allocations)
+            if reservation_reference:
+                release_reservations(reference=reservation_reference, variant_ids=variant_ids)
+            if _crossed(variants, free_before, _free(stocks)):
+                _after_change(variant_ids)
+    if error is not None:
+        raise error
     return allocations
+
+
+def _plan_allocation(
+    stocks: list[Stock],
+    variants: dict[int, ProductVariant],
+    lines: list[OrderLine],
+    country: str | None,
+    reserved: dict[int, int],
+) -> list[tuple[OrderLine, Stock, int]] | InsufficientStock:
+    """[(line, stock row, quantity)] for every tracked line, applied to the rows in memory
+    (quantity_allocated), or the refusal."""
+    current = _availability_of_locked(stocks, variants, reserved)
+    by_variant: dict[int, list[Stock]] = defaultdict(list)
+    for stock in stocks:
+        if stock.warehouse.is_active and stock.warehouse.ships_to(country):
+            by_variant[stock.variant_id].append(stock)
+    needed: dict[int, int] = defaultdict(int)
+    for line in lines:
+        needed[line.variant_id] += line.quantity
+    for variant_id, quantity in needed.items():
+        if not current[variant_id].can_sell(quantity):
+            return InsufficientStock(
+                "Not enough stock for this order.",
+                variant_id=str(variants[variant_id].public_id),
+                available=current[variant_id].available,
+            )
+    # Other carts' reservations still count: each variant may use at most what is free of
+    # them across all warehouses.
+    budget = {pk: current[pk].available for pk in needed}
+    planned: list[tuple[OrderLine, Stock, int]] = []
+    for line in lines:
+        availability_ = current[line.variant_id]
+        if not availability_.tracked:
+            continue
+        plan = _plan(
+            by_variant[line.variant_id],
+            line.quantity,
+            budget=budget[line.variant_id],
+            backorders=availability_.backorders,
+        )
+        if plan is None:
+            for _, stock, quantity in planned:  # undo what was applied in memory
+                stock.quantity_allocated -= quantity
+            return InsufficientStock(
+                "No warehouse that ships there has enough stock for this line.",
+                variant_id=str(variants[line.variant_id].public_id),
+                available=availability_.available,
+            )
+        for stock, quantity in plan:
+            budget[line.variant_id] -= quantity
+            stock.quantity_allocated += quantity
+            planned.append((line, stock, quantity))
+    for _, stock, quantity in planned:  # _movement applies them again, one by one
+        stock.quantity_allocated -= quantity
+    return planned
+
+
+def _free(stocks: list[Stock]) -> dict[int, int]:
+    """On hand minus allocated per variant over the active warehouses (the low-stock and
+    in-stock measure of `_after_change`)."""
+    free: dict[int, int] = defaultdict(int)
+    for stock in stocks:
+        if stock.warehouse.is_active:
+            free[stock.variant_id] += stock.quantity - stock.quantity_allocated
+    return free
+
+
+def _crossed(
+    variants: dict[int, ProductVariant], before: dict[int, int], after: dict[int, int]
+) -> bool:
+    """Whether `_after_change` has something to do: a tracked variant whose low-stock flag
+    is wrong now, or that became unsellable (free stock went from 1 or more to 0 or less)."""
+    for pk, variant in variants.items():
+        if not variant.track_inventory:
+            continue
+        item = _item(variant)
+        if (after.get(pk, 0) <= item.threshold) != item.is_low:
+            return True
+        if not item.allow_backorders and (before.get(pk, 0) >= 1) != (after.get(pk, 0) >= 1):
+            return True
+    return False
 
 
 def _make_backorder_stocks(
     variants: Iterable[ProductVariant], warehouses: Iterable[Warehouse], country: str | None
-) -> None:
+) -> bool:
     """A variant sold on backorder needs a stock row to hold its allocation: one in the first
     warehouse that ships to `country`, if it has none there yet."""
     backordered = [v.pk for v in variants if v.track_inventory and _item(v).allow_backorders]
@@ -378,7 +565,7 @@ def _make_backorder_stocks(
         (w for w in warehouses if w.ships_to(country)), key=lambda w: (w.priority, w.pk)
     )
     if not backordered or not shipping:
-        return
+        return False
     stocked = set(
         Stock.objects.filter(variant_id__in=backordered, warehouse__in=shipping).values_list(
             "variant_id", flat=True
@@ -386,6 +573,7 @@ def _make_backorder_stocks(
     )
     for variant_id in sorted(set(backordered) - stocked):
         Stock.objects.get_or_create(variant_id=variant_id, warehouse=shipping[0])
+    return bool(set(backordered) - stocked)
 
 
 def _plan(

@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -5,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -251,3 +253,47 @@ class VoucherRedemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_id} by {self.email or self.user_id} ({self.order_reference})"
+
+
+class PricingState(models.Model):
+    """One row (pk 1): the version of the store-wide rules a checkout is priced with (tax
+    settings, tax classes and rates, the tax class of each product type, promotions with
+    their targets; the checkout adds its shipping zones, methods and brackets). Processes
+    keep those rules in memory under this version (`pricing.selectors.pricing_rules`); any
+    saved or deleted row of them sets a new random version in the same transaction (signals
+    below, `bump_pricing_version`), so every process reloads at its next read. A random
+    value, not a counter: a rolled-back change never brings back a version that some process
+    cached with other data. Writes that bypass signals (queryset.update, bulk_create, raw
+    SQL) must call `bump_pricing_version()`."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"pricing version {self.version}"
+
+
+def bump_pricing_version(**_: object) -> None:
+    """Give the store-wide pricing rules a new version (inside the current transaction)."""
+    version = secrets.randbits(62)
+    if not PricingState.objects.filter(pk=1).update(version=version):
+        PricingState.objects.update_or_create(pk=1, defaults={"version": version})
+
+
+def _bump_after_m2m(action: str, **_: object) -> None:
+    if action.startswith("post_"):
+        bump_pricing_version()
+
+
+def _connect_bumps() -> None:
+    for model in (TaxClass, TaxRate, TaxSettings, ProductTypeTaxClass, Promotion):
+        uid = f"mercato.pricing.bump.{model.__name__}"
+        post_save.connect(bump_pricing_version, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(bump_pricing_version, sender=model, dispatch_uid=f"{uid}.delete")
+    for field in ("products", "categories", "collections"):
+        through = getattr(Promotion, field).through
+        m2m_changed.connect(
+            _bump_after_m2m, sender=through, dispatch_uid=f"mercato.pricing.bump.m2m.{field}"
+        )
+
+
+_connect_bumps()

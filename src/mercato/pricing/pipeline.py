@@ -40,8 +40,9 @@ Steps, in order:
      destination's rates if the shop has any for it, otherwise zero-rated as an export (with
      its note). From a non-EU origin: the destination's rates.
    - The rate: the line's tax class in that country, else the country's "standard" rate,
-     else 0. Shipping uses `shipping_tax_class` (standard when empty), or no tax at all
-     without `tax_shipping`.
+     else 0. Shipping uses the shipping method's own tax class
+     (`PricingInput.shipping_tax_class`) when it has one, else `TaxRules.shipping_tax_class`
+     (standard when empty), or no tax at all without `tax_shipping`.
    - Net prices: tax = round(amount x rate); gross = amount + tax.
    - Gross prices: the entered price is what a consumer pays in any country: gross = amount,
      net = round(amount / (1 + rate)), tax = gross - net. A zero-rated sale drops the VAT the
@@ -212,6 +213,7 @@ class PricingInput:
     country: str | None = None
     vat_number: str = ""
     now: datetime | None = None
+    shipping_tax_class: str | None = None  # the shipping method's own class, if it has one
 
     def __post_init__(self) -> None:
         if self.shipping_price is not None:
@@ -499,7 +501,7 @@ def _shipping(inp: PricingInput, place: _TaxPlace, free: bool) -> ShippingResult
     price = round_money(inp.shipping_price) if inp.shipping_price is not None else ZERO
     discount = price if free else ZERO
     amount = price - discount
-    tax_class = rules.shipping_tax_class or STANDARD
+    tax_class = inp.shipping_tax_class or rules.shipping_tax_class or STANDARD
     if rules.tax_shipping:
         rate, net, tax, gross = _taxed(amount, tax_class, place, rules)
     else:

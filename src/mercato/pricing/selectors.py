@@ -2,22 +2,31 @@
 loaded in a fixed number of queries whatever the number of lines."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mercato.catalog.models import Category, CollectionProduct, Product, ProductVariant
 from mercato.core.countries import COUNTRY_CODES
 from mercato.core.errors import InvalidInput, NotFound
 from mercato.pricing import services
-from mercato.pricing.models import Promotion, TaxClass, TaxRate, TaxSettings, Voucher
+from mercato.pricing.models import (
+    PricingState,
+    ProductTypeTaxClass,
+    Promotion,
+    TaxClass,
+    TaxRate,
+    TaxSettings,
+    Voucher,
+)
 from mercato.pricing.pipeline import (
     LineInput,
     PricingInput,
@@ -141,15 +150,17 @@ def _ancestors(categories: Iterable[Category]) -> dict[int, frozenset[int]]:
     }
 
 
-def _tax_class_of(product: Product) -> str:
-    try:
-        return product.product_type.tax_class_link.tax_class.slug
-    except ObjectDoesNotExist:
-        return TaxClass.STANDARD
+def _line_categories(products: Iterable[Product]) -> dict[int, frozenset[int]]:
+    """`_ancestors` of the products' categories, read if the products came without them."""
+    products = [p for p in products if p.category_id]
+    if all(Product.category.is_cached(p) for p in products):
+        return _ancestors(p.category for p in products)
+    return _ancestors(Category.objects.filter(pk__in={p.category_id for p in products}))
 
 
 def load_tax_rules(countries: Iterable[str]) -> TaxRules:
-    """The tax settings and the rates of the origin country and `countries` (two queries)."""
+    """The tax settings and the rates of the origin country and `countries` (read from the
+    database, two queries; the checkout uses the cached `pricing_rules().tax_rules`)."""
     tax_settings = get_tax_settings()
     wanted = {c.upper() for c in countries if c} | {tax_settings.origin_country}
     rates = {
@@ -158,6 +169,10 @@ def load_tax_rules(countries: Iterable[str]) -> TaxRules:
             "tax_class__slug", "country", "rate"
         )
     }
+    return _tax_rules(tax_settings, rates)
+
+
+def _tax_rules(tax_settings: TaxSettings, rates: dict[tuple[str, str], Decimal]) -> TaxRules:
     shipping_class = tax_settings.shipping_tax_class
     return TaxRules(
         origin_country=tax_settings.origin_country,
@@ -167,6 +182,121 @@ def load_tax_rules(countries: Iterable[str]) -> TaxRules:
         shipping_tax_class=shipping_class.slug if shipping_class else TaxClass.STANDARD,
         oss_threshold_exceeded=tax_settings.oss_threshold_exceeded,
     )
+
+
+# --- the store-wide rules, cached per process -----------------------------------------------
+
+
+@dataclass
+class PricingRules:
+    """What every cart is priced with: the tax settings, all tax rates and the tax class of
+    each product type, and the active promotions that had not ended when this was loaded
+    (with their targets), as of
+    `PricingState.version`. `memo` keeps what a caller derives from the same rules (the
+    checkout keeps its shipping methods there) under the same version."""
+
+    version: int | None
+    loaded_at: datetime
+    tax_settings: TaxSettings
+    rates: dict[tuple[str, str], Decimal]
+    promotions: tuple[PromotionInput, ...]
+    type_tax_classes: dict[int, str]  # {product type pk: tax class slug}, if not standard
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def tax_rules(self, country: str | None) -> TaxRules:
+        """The TaxRules for a sale to `country` (None: the origin country)."""
+        key = ("tax", (country or "").upper())
+        found = self._memo.get(key)
+        if found is None:
+            wanted = {key[1], self.tax_settings.origin_country}
+            found = self._memo[key] = _tax_rules(
+                self.tax_settings, {k: r for k, r in self.rates.items() if k[1] in wanted}
+            )
+        return found
+
+    def running_promotions(self, now: datetime) -> tuple[PromotionInput, ...] | None:
+        """The promotions running at `now`; None for a moment before these rules were loaded
+        (a promotion that ended since is not kept: ask the database)."""
+        if now < self.loaded_at:
+            return None
+        return tuple(p for p in self.promotions if p.runs_at(now))
+
+    def memo(self, key: str, load: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = load()
+        return self._memo[key]
+
+
+_rules: PricingRules | None = None
+
+
+VERSION_SQL = f"SELECT version FROM {PricingState._meta.db_table} WHERE id = 1"  # noqa: S608
+
+
+def pricing_version_expression() -> Subquery:
+    """The PricingState version as a column, for a caller that reads a row anyway (the
+    checkout's cart) to save the query of `pricing_version`: `.annotate(pricing_version=…)`,
+    then `pricing_rules(version=row.pricing_version)`."""
+    return Subquery(PricingState.objects.filter(pk=1).values("version")[:1])
+
+
+def pricing_version() -> int | None:
+    """The current PricingState version (one query, every time a cart is priced: a plain
+    cursor, which costs a third of an ORM query); None when the row is missing."""
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_SQL)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _promotion_rows(queryset: QuerySet[Promotion]) -> tuple[PromotionInput, ...]:
+    return tuple(
+        _promotion_input(p)
+        for p in queryset.prefetch_related(
+            Prefetch("products", queryset=Product.objects.only("pk")),
+            Prefetch("categories", queryset=Category.objects.only("pk")),
+            "collections",
+        )
+    )
+
+
+_UNREAD: Any = object()
+
+
+def pricing_rules(now: datetime | None = None, *, version: Any = _UNREAD) -> PricingRules:
+    """The store-wide pricing rules: one query (the version) while they are unchanged, a
+    few more to reload them after a change. `now`: the moment they are needed for, if it is
+    before this one. `version`: the version if the caller read it (see
+    `pricing_version_expression`)."""
+    global _rules
+    if version is _UNREAD:
+        version = pricing_version()
+    cached = _rules
+    if cached is not None and version is not None and cached.version == version:
+        return cached
+    now = min(now, timezone.now()) if now else timezone.now()
+    rules = PricingRules(
+        version=version,
+        loaded_at=now,
+        tax_settings=get_tax_settings(),
+        rates={
+            (slug, country): rate
+            for slug, country, rate in TaxRate.objects.values_list(
+                "tax_class__slug", "country", "rate"
+            )
+        },
+        promotions=_promotion_rows(
+            Promotion.objects.filter(is_active=True).filter(
+                Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+            )
+        ),
+        type_tax_classes=dict(
+            ProductTypeTaxClass.objects.values_list("product_type_id", "tax_class__slug")
+        ),
+    )
+    if version is not None:
+        _rules = rules
+    return rules
 
 
 def _promotion_input(promotion: Promotion) -> PromotionInput:
@@ -211,11 +341,21 @@ def build_pricing_input(
     email: str = "",
     currency: str | None = None,
     now: datetime | None = None,
+    variants: Mapping[int, ProductVariant] | None = None,
+    rules: PricingRules | None = None,
+    only_used_targets: bool = False,
 ) -> PricingInput:
     """Everything `price_cart` needs for these lines, shipped to `country` (None: the origin
     country). A voucher code is checked with `services.check_voucher` against the subtotal
     the pipeline computes, and its errors are raised. Raises variant_not_found,
-    currency_mismatch, invalid_country and invalid_vat_number too."""
+    currency_mismatch, invalid_country and invalid_vat_number too.
+
+    Tax settings, rates, product types' tax classes and promotions come from `rules`
+    (default: `pricing_rules()`, cached per process). `variants`: the lines' variants if the
+    caller loaded them, with their `product` (its category is read when needed).
+    `only_used_targets`: load the lines' category ancestors and collections only when a
+    running promotion or the voucher looks at them (then the input cannot take another
+    voucher later with `replace`)."""
     now = now or timezone.now()
     currency = currency or settings.STORE_CURRENCY
     if country and country.upper() not in COUNTRY_CODES:
@@ -223,22 +363,21 @@ def build_pricing_input(
             "Not an ISO 3166-1 country code.", code="invalid_country", field="country"
         )
     normalized_vat = validate_vat_number(vat_number)[1] if vat_number else ""
-    variants = {
-        v.pk: v
-        for v in ProductVariant.objects.filter(
-            pk__in={line.variant_id for line in lines}
-        ).select_related("product__category", "product__product_type__tax_class_link__tax_class")
-    }
-    if len(variants) != len({line.variant_id for line in lines}):
+    wanted = {line.variant_id for line in lines}
+    if variants is None or not wanted <= set(variants):
+        variants = {
+            v.pk: v
+            for v in ProductVariant.objects.filter(pk__in=wanted).select_related(
+                "product__category"
+            )
+        }
+    if not wanted <= set(variants):
         raise NotFound("No such variant.", code="variant_not_found")
-    products = {v.product_id: v.product for v in variants.values()}
-    ancestors = _ancestors(p.category for p in products.values() if p.category_id)
-    collections: dict[int, set[int]] = defaultdict(set)
-    for product_id, collection_id in CollectionProduct.objects.filter(
-        product_id__in=products
-    ).values_list("product_id", "collection_id"):
-        collections[product_id].add(collection_id)
-    line_inputs = []
+    rules = rules or pricing_rules(now)
+    promotions = rules.running_promotions(now)
+    if promotions is None:
+        promotions = _promotion_rows(Promotion.objects.running(now))
+    products = {variants[pk].product_id: variants[pk].product for pk in wanted}
     for line in lines:
         variant = variants[line.variant_id]
         if line.unit_price is None and variant.currency != currency:
@@ -246,30 +385,40 @@ def build_pricing_input(
                 f"The variant is priced in {variant.currency}, not {currency}.",
                 code="currency_mismatch",
             )
-        product = variant.product
-        line_inputs.append(
-            LineInput(
-                key=line.key,
-                quantity=line.quantity,
-                unit_price=line.unit_price if line.unit_price is not None else variant.price,
-                product_id=product.pk,
-                tax_class=_tax_class_of(product),
-                category_ids=ancestors.get(product.category_id, frozenset()),
-                collection_ids=frozenset(collections[product.pk]),
+    uses_categories = not only_used_targets or any(p.category_ids for p in promotions)
+    uses_collections = not only_used_targets or any(p.collection_ids for p in promotions)
+    ancestors = _line_categories(products.values()) if uses_categories else {}
+    collections: dict[int, set[int]] = defaultdict(set)
+    if uses_collections:
+        for product_id, collection_id in CollectionProduct.objects.filter(
+            product_id__in=products
+        ).values_list("product_id", "collection_id"):
+            collections[product_id].add(collection_id)
+
+    tax_classes = rules.type_tax_classes
+
+    def line_inputs() -> tuple[LineInput, ...]:
+        made = []
+        for line in lines:
+            variant = variants[line.variant_id]
+            product = variant.product
+            made.append(
+                LineInput(
+                    key=line.key,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price if line.unit_price is not None else variant.price,
+                    product_id=product.pk,
+                    tax_class=tax_classes.get(product.product_type_id, TaxClass.STANDARD),
+                    category_ids=ancestors.get(product.category_id, frozenset()),
+                    collection_ids=frozenset(collections[product.pk]),
+                )
             )
-        )
-    promotions = tuple(
-        _promotion_input(p)
-        for p in Promotion.objects.running(now).prefetch_related(
-            Prefetch("products", queryset=Product.objects.only("pk")),
-            Prefetch("categories", queryset=Category.objects.only("pk")),
-            "collections",
-        )
-    )
+        return tuple(made)
+
     inp = PricingInput(
         currency=currency,
-        lines=tuple(line_inputs),
-        tax=load_tax_rules([country or ""]),
+        lines=line_inputs(),
+        tax=rules.tax_rules(country),
         promotions=promotions,
         shipping_price=shipping_price,
         country=country.upper() if country else None,
@@ -278,13 +427,18 @@ def build_pricing_input(
     )
     if voucher_code:
         before = price_cart(inp)
-        voucher = services.check_voucher(
-            code=voucher_code,
-            subtotal=before.subtotal,
-            quantity=before.quantity,
-            user_id=user_id,
-            email=email,
-            now=now,
+        voucher = voucher_input(
+            services.check_voucher(
+                code=voucher_code,
+                subtotal=before.subtotal,
+                quantity=before.quantity,
+                user_id=user_id,
+                email=email,
+                now=now,
+            )
         )
-        inp = replace(inp, voucher=voucher_input(voucher))
+        if voucher.category_ids and not uses_categories:
+            ancestors = _line_categories(products.values())
+            inp = replace(inp, lines=line_inputs())
+        inp = replace(inp, voucher=voucher)
     return inp

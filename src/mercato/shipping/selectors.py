@@ -103,6 +103,33 @@ def _quote(method: ShippingMethod, price: Decimal) -> ShippingQuote:
     )
 
 
+def active_methods() -> list[ShippingMethod]:
+    """Every active method of an active zone, with its zone and brackets (two queries): what
+    `offered_methods` and `quote_loaded` choose from. The checkout keeps this list in memory
+    under the pricing rules' version."""
+    return list(
+        ShippingMethod.objects.filter(is_active=True, zone__is_active=True)
+        .select_related("zone")
+        .prefetch_related("rates")
+    )
+
+
+def offered_methods(
+    methods: list[ShippingMethod], *, country: str, weight_grams: int, subtotal: Decimal
+) -> list[ShippingQuote]:
+    """`list_available_methods` over methods loaded by `active_methods` (no query)."""
+    country, weight, subtotal = _order(country, weight_grams, subtotal)
+    offered = []
+    for method in methods:
+        if not (method.is_active and method.zone.is_active and method.zone.covers(country)):
+            continue
+        reason, price = _why_not(method, list(method.rates.all()), weight, subtotal)
+        if not reason:
+            offered.append((method, price))
+    offered.sort(key=lambda pair: (pair[0].sort_order, pair[1], pair[0].name, pair[0].pk))
+    return [_quote(method, price) for method, price in offered]
+
+
 def list_available_methods(
     *, country: str, weight_grams: int, subtotal: Decimal
 ) -> list[ShippingQuote]:
@@ -131,24 +158,16 @@ def list_available_methods(
     return [_quote(method, price) for method, price in offered]
 
 
-def quote_method(
-    *, method_public_id: UUID | str, country: str, weight_grams: int, subtotal: Decimal
-) -> ShippingQuote:
-    """The price of one method for this order (two queries), or ShippingMethodUnavailable
-    (422 `shipping_method_unavailable`) when it is unknown, switched off or does not serve
-    this country, weight or order value."""
-    country, weight, subtotal = _order(country, weight_grams, subtotal)
+def _public_id(value: UUID | str) -> UUID | None:
     try:
-        public_id = UUID(str(method_public_id))
+        return UUID(str(value))
     except ValueError:
-        public_id = None
-    method = (
-        ShippingMethod.objects.select_related("zone")
-        .filter(public_id=public_id, is_active=True, zone__is_active=True)
-        .first()
-        if public_id
-        else None
-    )
+        return None
+
+
+def _quote_found(
+    method: ShippingMethod | None, country: str, weight: int, subtotal: Decimal
+) -> ShippingQuote:
     if method is None:
         raise ShippingMethodUnavailable(
             "No such shipping method is offered.", field="shipping_method"
@@ -164,6 +183,46 @@ def quote_method(
             f"{method.name} does not serve this order: {reason}.", field="shipping_method"
         )
     return _quote(method, price)
+
+
+def quote_method(
+    *, method_public_id: UUID | str, country: str, weight_grams: int, subtotal: Decimal
+) -> ShippingQuote:
+    """The price of one method for this order (two queries), or ShippingMethodUnavailable
+    (422 `shipping_method_unavailable`) when it is unknown, switched off or does not serve
+    this country, weight or order value."""
+    country, weight, subtotal = _order(country, weight_grams, subtotal)
+    public_id = _public_id(method_public_id)
+    method = (
+        ShippingMethod.objects.select_related("zone")
+        .filter(public_id=public_id, is_active=True, zone__is_active=True)
+        .first()
+        if public_id
+        else None
+    )
+    return _quote_found(method, country, weight, subtotal)
+
+
+def quote_loaded(
+    methods: list[ShippingMethod],
+    *,
+    method_public_id: UUID | str,
+    country: str,
+    weight_grams: int,
+    subtotal: Decimal,
+) -> ShippingQuote:
+    """`quote_method` over methods loaded by `active_methods` (no query)."""
+    country, weight, subtotal = _order(country, weight_grams, subtotal)
+    public_id = _public_id(method_public_id)
+    method = next(
+        (
+            m
+            for m in methods
+            if public_id and m.public_id == public_id and m.is_active and m.zone.is_active
+        ),
+        None,
+    )
+    return _quote_found(method, country, weight, subtotal)
 
 
 # --- back office ----------------------------------------------------------------------------
