@@ -11,6 +11,8 @@
 #
 #   bench/run_checkout.sh                        500 products, 2 workers, 16 clients, 30 s
 #   WORKERS=4 bench/run_checkout.sh
+#   THREADS=4 bench/run_checkout.sh              gunicorn gthread workers with 4 threads each
+#                                                (keep-alive connections) instead of sync
 #   WORKERS="2 4" bench/run_checkout.sh          one server and one run per worker count, on
 #                                                one database (orders accumulate between runs)
 #   CLIENTS=32 DURATION=60 PRODUCTS=2000 bench/run_checkout.sh
@@ -25,6 +27,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PRODUCTS="${PRODUCTS:-500}"
 WORKERS="${WORKERS:-2}"
+THREADS="${THREADS:-}"
 CLIENTS="${CLIENTS:-16}"
 DURATION="${DURATION:-30}"
 WARMUP="${WARMUP:-5}"
@@ -41,6 +44,14 @@ mkdir -p "$MERCATO_HOME" "$OUT"
 SERVER_LOG="$MERCATO_HOME/server.log"
 SERVER_PID=""
 unset REDIS_URL STORE_CACHE_SECONDS
+if [[ -n "$THREADS" ]]; then
+  # `mercato run` leaves the worker class to gunicorn, which reads GUNICORN_CMD_ARGS
+  export GUNICORN_CMD_ARGS="--worker-class gthread --threads $THREADS"
+  WORKER_KIND="gthread workers with $THREADS threads each"
+else
+  unset GUNICORN_CMD_ARGS
+  WORKER_KIND="sync workers"
+fi
 
 stop_server() {
   if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -81,7 +92,7 @@ SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(5
 
 start_server() {
   local workers="$1"
-  step "start the server: $workers gunicorn workers on port $PORT (log: $SERVER_LOG)"
+  step "start the server: $workers gunicorn $WORKER_KIND on port $PORT (log: $SERVER_LOG)"
   if curl -fsS -o /dev/null --max-time 2 "$BASE_URL/health/live" 2>/dev/null; then
     echo "something already answers on port $PORT" >&2; exit 1
   fi
@@ -104,7 +115,7 @@ for workers in $WORKERS; do
   echo "machine: $(nproc) CPUs; load average before (other work on this machine):" \
     "$(cut -d" " -f1-3 /proc/loadavg)"
   echo "dataset: $(grep -o '^[0-9]* tracked variants of [0-9]* published products' \
-    "$OUT/checkout-prepare.txt"); server: $workers gunicorn sync workers, DEBUG off"
+    "$OUT/checkout-prepare.txt"); server: $workers gunicorn $WORKER_KIND, DEBUG off"
   result="$OUT/checkout-w$workers.json"
   orders_before="$(psql "${PG[@]}" -d "$DB_NAME" -qAtc "SELECT count(*) FROM orders_order")"
   carts_before="$(psql "${PG[@]}" -d "$DB_NAME" -qAtc \

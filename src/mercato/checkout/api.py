@@ -65,7 +65,7 @@ class MergeIn(InputSchema):
 
 class CartLineOut(Schema):
     id: UUID
-    variant_id: UUID
+    variant_id: UUID | None = Field(description="None on a placed order whose variant is gone.")
     sku: str
     product_name: str
     variant_name: str
@@ -124,6 +124,7 @@ class CartOut(Schema):
     totals: TotalsOut
     expires_at: datetime
     order_id: UUID | None
+    order_number: int | None = None
 
 
 class OrderPlacedOut(Schema):
@@ -150,8 +151,11 @@ def _shipping_out(quote) -> dict[str, Any]:
 
 
 def _cart_out(cart: Cart) -> dict[str, Any]:
-    cart.refresh_from_db()
-    priced = services.price_checkout(cart)
+    """The cart priced now, from the lines the service just read (`line_snapshot`) when it
+    gives them; a completed cart shows its order as placed."""
+    if cart.status == Cart.Status.COMPLETED and cart.order_id:
+        return _completed_cart_out(cart)
+    priced = services.price_checkout(cart, lines=getattr(cart, "line_snapshot", None))
     result, currency = priced.result, priced.result.currency
     by_key = {line.key: line for line in result.lines}
     lines = []
@@ -175,17 +179,10 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
         )
     shown_subtotal = sum((line.subtotal for line in result.lines), Decimal("0"))
     return {
-        "token": cart.token,
-        "status": cart.status,
-        "email": cart.email,
-        "shipping_address": cart.shipping_address,
-        "billing_address": cart.billing_address,
+        **_cart_fields(cart),
         "shipping_method": _shipping_out(priced.shipping) if priced.shipping else None,
-        "voucher_code": cart.voucher_code,
         "voucher_problem": priced.voucher_problem,
         "shipping_problem": priced.shipping_problem,
-        "vat_number": cart.vat_number,
-        "note": cart.note,
         "lines": lines,
         "totals": {
             "subtotal": money(shown_subtotal, currency),
@@ -197,8 +194,82 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
             "reverse_charge": result.reverse_charge,
             "tax_note": result.legal_note,
         },
+        "order_id": None,
+        "order_number": None,
+    }
+
+
+def _cart_fields(cart: Cart) -> dict[str, Any]:
+    return {
+        "token": cart.token,
+        "status": cart.status,
+        "email": cart.email,
+        "shipping_address": cart.shipping_address,
+        "billing_address": cart.billing_address,
+        "voucher_code": cart.voucher_code,
+        "vat_number": cart.vat_number,
+        "note": cart.note,
         "expires_at": cart.expires_at,
-        "order_id": cart.order.public_id if cart.order_id else None,
+    }
+
+
+def _completed_cart_out(cart: Cart) -> dict[str, Any]:
+    """A completed cart as its order was placed: the order's lines, shipping and totals (not
+    priced again), with `order_id` and `order_number`. Line ids are the cart's."""
+    order = cart.order
+    currency = order.currency
+    cart_line_ids = dict(cart.lines.values_list("variant_id", "public_id"))
+    order_lines = list(order.lines.select_related("variant").order_by("pk"))
+    entered = sum((x.unit_price_discounted * x.quantity for x in order_lines), Decimal("0"))
+    promotions = sum((x.promotion_discount for x in order_lines), Decimal("0"))
+    voucher = order.discount_total - promotions  # on lines and (free shipping) on shipping
+    shipping_discount = voucher - sum((x.voucher_discount for x in order_lines), Decimal("0"))
+    shipping_charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
+    shipping = shipping_charged + shipping_discount
+    return {
+        **_cart_fields(cart),
+        "voucher_code": order.voucher_code,
+        "shipping_method": {
+            "id": UUID(order.shipping_method_id),
+            "name": order.shipping_method_name,
+            "description": "",
+            "price": money(shipping, currency),
+            "min_delivery_days": None,
+            "max_delivery_days": None,
+        }
+        if order.shipping_method_id
+        else None,
+        "voucher_problem": None,
+        "shipping_problem": None,
+        "lines": [
+            {
+                "id": cart_line_ids.get(x.variant_id, x.public_id),
+                "variant_id": x.variant.public_id if x.variant else None,
+                "sku": x.sku,
+                "product_name": x.product_name,
+                "variant_name": x.variant_name,
+                "quantity": x.quantity,
+                "unit_price": money(x.unit_price, currency),
+                "unit_price_discounted": money(x.unit_price_discounted, currency),
+                "promotion_discount": money(x.promotion_discount, currency),
+                "voucher_discount": money(x.voucher_discount, currency),
+                "total": money(x.total_gross, currency),
+                "tax_rate": x.tax_rate,
+            }
+            for x in order_lines
+        ],
+        "totals": {
+            "subtotal": money(entered, currency),
+            "discount": money(voucher, currency),
+            "shipping": money(shipping, currency),
+            "tax": money(order.tax_total, currency),
+            "total": money(order.total_gross, currency),
+            "prices_include_tax": order.prices_include_tax,
+            "reverse_charge": order.reverse_charge,
+            "tax_note": order.tax_note,
+        },
+        "order_id": order.public_id,
+        "order_number": order.number,
     }
 
 
@@ -209,6 +280,11 @@ def _user(request: HttpRequest):
 
 def _cart(request: HttpRequest, token: str) -> Cart:
     return services.get_cart(token=token, user=_user(request))
+
+
+def _ref(request: HttpRequest, token: str) -> services.CartRef:
+    """The cart for a service to lock by token (one query, get_cart's rules)."""
+    return services.CartRef(token=token, user=_user(request))
 
 
 # --- store ----------------------------------------------------------------------------------
@@ -227,7 +303,8 @@ def create_cart(request: HttpRequest):
 )
 def get_cart(request: HttpRequest, token: str):
     """The cart priced now: promotions, voucher, shipping and tax, with what still blocks
-    checkout (`voucher_problem`, `shipping_problem`)."""
+    checkout (`voucher_problem`, `shipping_problem`). A completed cart shows its order as
+    placed (`order_id`, `order_number`, the order's lines and totals)."""
     return _cart_out(_cart(request, token))
 
 
@@ -238,7 +315,7 @@ def add_line(request: HttpRequest, token: str, payload: LineIn):
     """Add a variant (quantities add up); stock is reserved or the call is refused with
     `insufficient_stock`."""
     cart = services.set_line(
-        cart=_cart(request, token),
+        cart=_ref(request, token),
         variant_id=payload.variant_id,
         quantity=payload.quantity,
         add=True,
@@ -254,7 +331,7 @@ def add_line(request: HttpRequest, token: str, payload: LineIn):
 def update_line(request: HttpRequest, token: str, line_id: UUID, payload: LinePatch):
     """Set a line's quantity (0 removes it)."""
     cart = services.set_line_quantity(
-        cart=_cart(request, token), line_id=line_id, quantity=payload.quantity
+        cart=_ref(request, token), line_id=line_id, quantity=payload.quantity
     )
     return _cart_out(cart)
 
@@ -265,7 +342,7 @@ def update_line(request: HttpRequest, token: str, line_id: UUID, payload: LinePa
     auth=optional_customer_auth,
 )
 def remove_line(request: HttpRequest, token: str, line_id: UUID):
-    return _cart_out(services.remove_line(cart=_cart(request, token), line_id=line_id))
+    return _cart_out(services.remove_line(cart=_ref(request, token), line_id=line_id))
 
 
 @store_router.patch(
@@ -277,7 +354,7 @@ def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     changes = payload.dict(exclude_unset=True)
     if changes.get("shipping_method_id") is not None:
         changes["shipping_method_id"] = str(changes["shipping_method_id"])
-    cart = services.update_checkout(cart=_cart(request, token), changes=changes)
+    cart = services.update_checkout(cart=_ref(request, token), changes=changes)
     return _cart_out(cart)
 
 
@@ -300,7 +377,7 @@ def complete(request: HttpRequest, token: str):
     """Place the order. Send an `Idempotency-Key`: a retry returns the same order. Refused
     with a stable code when anything changed: `price_changed` (the cart now shows the new
     prices), `insufficient_stock`, `voucher_*`, `shipping_method_unavailable` …"""
-    order = services.complete_checkout(cart=_cart(request, token))
+    order = services.complete_checkout(cart=_ref(request, token))
     return Status(
         201,
         {

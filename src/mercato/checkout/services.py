@@ -26,10 +26,21 @@ from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
 from mercato.pricing.errors import VoucherNotUsable
 from mercato.pricing.pipeline import LineResult, PricingResult, price_cart
-from mercato.pricing.selectors import CartLineSpec, build_pricing_input
+from mercato.pricing.selectors import (
+    CartLineSpec,
+    PricingRules,
+    build_pricing_input,
+    pricing_rules,
+    pricing_version_expression,
+)
 from mercato.pricing.vat import validate_vat_number
 from mercato.shipping.errors import ShippingMethodUnavailable
-from mercato.shipping.selectors import ShippingQuote, list_available_methods, quote_method
+from mercato.shipping.selectors import (
+    ShippingQuote,
+    active_methods,
+    offered_methods,
+    quote_loaded,
+)
 
 CART_FIELDS = (
     "email",
@@ -71,29 +82,68 @@ def _expiry() -> Any:
 
 
 def create_cart(*, user: User | None = None) -> Cart:
-    return Cart.objects.create(user=user, expires_at=_expiry(), email=user.email if user else "")
+    cart = Cart.objects.create(user=user, expires_at=_expiry(), email=user.email if user else "")
+    cart.line_snapshot = []
+    return cart
+
+
+@dataclass(frozen=True)
+class CartRef:
+    """A cart named by its token, as the caller (`user`, None for a guest) reached it: what the
+    store API hands to the services, which lock it by token in one query."""
+
+    token: str
+    user: User | None = None
+
+
+def _reachable(cart: Cart | None, user: User | None) -> bool:
+    return not (
+        cart is None
+        or (cart.user_id is not None and (user is None or cart.user_id != user.pk))
+        or (cart.status == Cart.Status.OPEN and cart.expires_at <= timezone.now())
+        or cart.status == Cart.Status.MERGED
+    )
 
 
 def get_cart(*, token: str, user: User | None) -> Cart:
     """A cart by its token. A customer's cart opens only for that customer; an unknown,
     expired or someone else's cart is simply not found."""
-    cart = Cart.objects.filter(token=str(token)[:64]).first()
-    if (
-        cart is None
-        or (cart.user_id is not None and (user is None or cart.user_id != user.pk))
-        or (cart.status == Cart.Status.OPEN and cart.expires_at <= timezone.now())
-        or cart.status == Cart.Status.MERGED
-    ):
+    cart = _with_version(Cart.objects).filter(token=str(token)[:64]).first()
+    if not _reachable(cart, user):
         raise CartNotFound()
     return cart
 
 
-def _open(cart: Cart) -> Cart:
-    """The cart locked for a change, which must still be open."""
-    locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    if locked.status != Cart.Status.OPEN:
+def _with_version(carts: Any) -> Any:
+    """Carts read with the pricing rules' version (`cart.pricing_version`), which pricing
+    the cart then needs no query for."""
+    return carts.annotate(pricing_version=pricing_version_expression())
+
+
+def _locked(cart: Cart | CartRef) -> Cart:
+    """The cart row locked for a change (one query): by token for a CartRef, with
+    get_cart's rules (an unreachable cart is not found), else by primary key."""
+    if isinstance(cart, CartRef):
+        found = (
+            _with_version(Cart.objects.select_for_update())
+            .filter(token=str(cart.token)[:64])
+            .first()
+        )
+        if not _reachable(found, cart.user):
+            raise CartNotFound()
+        return found
+    return _with_version(Cart.objects.select_for_update()).get(pk=cart.pk)
+
+
+def _check_open(cart: Cart) -> Cart:
+    if cart.status != Cart.Status.OPEN:
         raise CartClosed()
-    return locked
+    return cart
+
+
+def _open(cart: Cart | CartRef) -> Cart:
+    """The cart locked for a change, which must still be open."""
+    return _check_open(_locked(cart))
 
 
 def _quantity(value: Any, field: str = "quantity", *, allow_zero: bool = False) -> int:
@@ -111,6 +161,28 @@ def _quantity(value: Any, field: str = "quantity", *, allow_zero: bool = False) 
     return value
 
 
+# What the checkout reads of a line's variant and its product (pricing, the response, the
+# order's snapshot), read with the line: the other columns are left in the database (the
+# query tests catch a new use of one, which would cost a query per line).
+VARIANT_FIELDS = (
+    "id",
+    "public_id",
+    "product_id",
+    "sku",
+    "name",
+    "price",
+    "currency",
+    "weight_grams",
+    "track_inventory",
+    "product__id",
+    "product__name",
+    "product__status",
+    "product__published_at",
+    "product__category_id",
+    "product__product_type_id",
+)
+
+
 def _purchasable(variant_public_id: UUID | str) -> ProductVariant:
     try:
         public_id = UUID(str(variant_public_id))
@@ -118,73 +190,103 @@ def _purchasable(variant_public_id: UUID | str) -> ProductVariant:
         public_id = None
     variant = (
         ProductVariant.objects.select_related("product")
-        .filter(public_id=public_id, product__in=Product.objects.visible())
+        .only(*VARIANT_FIELDS)
+        .filter(public_id=public_id)
         .first()
         if public_id
         else None
     )
-    if variant is None:
+    if variant is None or not _visible(variant.product, timezone.now()):
         raise VariantNotPurchasable("No published product has this variant.", field="variant_id")
     return variant
 
 
-def _touch(cart: Cart) -> None:
-    """The shopper is active: the cart and its reservations live on."""
-    Cart.objects.filter(pk=cart.pk).update(expires_at=_expiry(), updated_at=timezone.now())
-    inventory.renew_reservations(reference=reservation_reference(cart))
+def _touch(cart: Cart, *, saved: bool = False, renew: bool = True) -> None:
+    """The shopper is active: the cart and its reservations live on. `saved`: the caller
+    writes the cart row itself (with the new expiry set here). `renew`: False when the cart
+    holds no reservation older than this call."""
+    cart.expires_at, cart.updated_at = _expiry(), timezone.now()
+    if not saved:
+        Cart.objects.filter(pk=cart.pk).update(
+            expires_at=cart.expires_at, updated_at=cart.updated_at
+        )
+    if renew:
+        inventory.renew_reservations(reference=reservation_reference(cart))
 
 
 def _reserve(cart: Cart, variant: ProductVariant, quantity: int) -> None:
     inventory.reserve_stock(reference=reservation_reference(cart), lines=[(variant.pk, quantity)])
 
 
-def set_line(*, cart: Cart, variant_id: UUID | str, quantity: int, add: bool = False) -> Cart:
-    """Put `quantity` of a variant in the cart (or add that many with `add`). Quantity 0
-    removes the line. Stock is reserved for the new quantity, or the change is refused."""
-    _quantity(quantity, allow_zero=not add)
-    variant = _purchasable(variant_id)
-    with transaction.atomic():
-        cart = _open(cart)
-        line = CartLine.objects.filter(cart=cart, variant=variant).first()
-        total = (line.quantity if line and add else 0) + quantity
-        if total:
-            _quantity(total)
-        if line is None and total and cart.lines.count() >= settings.CART_MAX_LINES:
-            raise InvalidInput(
-                f"A cart holds at most {settings.CART_MAX_LINES} lines.", code="cart_full"
-            )
-        _reserve(cart, variant, total)
-        if not total:
-            if line:
-                line.delete()
-        elif line is None:
-            CartLine.objects.create(
-                cart=cart, variant=variant, quantity=total, unit_price=variant.price
-            )
-        else:
-            CartLine.objects.filter(pk=line.pk).update(quantity=total)
-        _touch(cart)
-    return cart
-
-
-def remove_line(*, cart: Cart, line_id: UUID | str) -> Cart:
-    with transaction.atomic():
-        cart = _open(cart)
-        line = _line(cart, line_id)
-        inventory.release_reservations(
-            reference=reservation_reference(cart), variant_ids=[line.variant_id]
+def _set_line(cart: Cart, variant: ProductVariant, quantity: int, add: bool) -> None:
+    """set_line's work on the locked, open cart; keeps `cart.line_snapshot` current."""
+    lines = _lines(cart)
+    line = next((x for x in lines if x.variant_id == variant.pk), None)
+    total = (line.quantity if line and add else 0) + quantity
+    if total:
+        _quantity(total)
+    if line is None and total and len(lines) >= settings.CART_MAX_LINES:
+        raise InvalidInput(
+            f"A cart holds at most {settings.CART_MAX_LINES} lines.", code="cart_full"
         )
-        line.delete()
-        _touch(cart)
+    _reserve(cart, variant, total)
+    if not total:
+        if line:
+            line.delete()
+            lines.remove(line)
+    elif line is None:
+        line = CartLine.objects.create(
+            cart=cart, variant=variant, quantity=total, unit_price=variant.price
+        )
+        lines.append(line)
+    else:
+        CartLine.objects.filter(pk=line.pk).update(quantity=total)
+        line.quantity = total
+    # the other lines' reservations live on; this one was just made
+    _touch(cart, renew=any(x.variant_id != variant.pk for x in lines))
+    cart.line_snapshot = lines
+
+
+def set_line(
+    *, cart: Cart | CartRef, variant_id: UUID | str, quantity: int, add: bool = False
+) -> Cart:
+    """Put `quantity` of a variant in the cart (or add that many with `add`). Quantity 0
+    removes the line. Stock is reserved for the new quantity, or the change is refused.
+    The cart returned carries `line_snapshot`: its lines after the change."""
+    with transaction.atomic():
+        cart = _locked(cart)
+        _quantity(quantity, allow_zero=not add)
+        variant = _purchasable(variant_id)
+        _set_line(_check_open(cart), variant, quantity, add)
     return cart
 
 
-def set_line_quantity(*, cart: Cart, line_id: UUID | str, quantity: int) -> Cart:
+def remove_line(*, cart: Cart | CartRef, line_id: UUID | str) -> Cart:
+    with transaction.atomic():
+        cart = _open(cart)
+        _remove_line(cart, _line(cart, line_id))
+    return cart
+
+
+def _remove_line(cart: Cart, line: CartLine) -> None:
+    inventory.release_reservations(
+        reference=reservation_reference(cart), variant_ids=[line.variant_id]
+    )
+    line.delete()
+    _touch(cart)
+
+
+def set_line_quantity(*, cart: Cart | CartRef, line_id: UUID | str, quantity: int) -> Cart:
     """Set a line's quantity; 0 removes it (also the line of a variant no longer sold)."""
-    line = _line(cart, line_id)
-    if _quantity(quantity, allow_zero=True) == 0:
-        return remove_line(cart=cart, line_id=line_id)
-    return set_line(cart=cart, variant_id=line.variant.public_id, quantity=quantity)
+    with transaction.atomic():
+        cart = _locked(cart)
+        line = _line(cart, line_id)
+        if _quantity(quantity, allow_zero=True) == 0:
+            _remove_line(_check_open(cart), line)
+        else:
+            variant = _purchasable(line.variant.public_id)
+            _set_line(_check_open(cart), variant, quantity, add=False)
+    return cart
 
 
 def _line(cart: Cart, line_id: UUID | str) -> CartLine:
@@ -253,7 +355,7 @@ def merge_guest_cart(*, guest_token: str, user: User) -> Cart:
     return target
 
 
-def update_checkout(*, cart: Cart, changes: dict[str, Any]) -> Cart:
+def update_checkout(*, cart: Cart | CartRef, changes: dict[str, Any]) -> Cart:
     """Set checkout details: email, addresses (checked per country), shipping method, voucher
     code, VAT number, note. What can only be judged with prices (does the method serve this
     address and weight, does the voucher apply) is checked when pricing and completing."""
@@ -286,11 +388,12 @@ def update_checkout(*, cart: Cart, changes: dict[str, Any]) -> Cart:
                 if value is not None
                 else ("" if name not in {"shipping_address", "billing_address"} else None),
             )
+        _touch(cart, saved=True)
         try:
             cart.save()
         except IntegrityError as exc:  # pragma: no cover - columns are free-form
             raise InvalidInput("The checkout details are not valid.") from exc
-        _touch(cart)
+        cart.line_snapshot = _lines(cart)
     return cart
 
 
@@ -315,10 +418,29 @@ class PricedCheckout:
     lines: list[CartLine]
     voucher_problem: dict[str, str] | None = None
     shipping_problem: dict[str, str] | None = None
+    rules: PricingRules | None = None
+
+
+LINE_FIELDS = ("id", "public_id", "cart_id", "variant_id", "quantity", "unit_price", "created_at")
 
 
 def _lines(cart: Cart) -> list[CartLine]:
-    return list(cart.lines.select_related("variant__product").order_by("created_at", "id"))
+    """The cart's lines in order, with what pricing and the response need of their variants
+    (one query)."""
+    return list(
+        cart.lines.select_related("variant__product")
+        .only(*LINE_FIELDS, *(f"variant__{name}" for name in VARIANT_FIELDS))
+        .order_by("created_at", "id")
+    )
+
+
+SHIPPING_METHODS = "checkout.shipping_methods"
+
+
+def _shipping_methods(rules: PricingRules) -> list:
+    """The active shipping methods, kept in memory with the pricing rules (checkout/apps.py
+    bumps their version when a zone, method or bracket changes)."""
+    return rules.memo(SHIPPING_METHODS, active_methods)
 
 
 def price_checkout(
@@ -327,8 +449,14 @@ def price_checkout(
     """Price the cart now (current prices, running promotions, the voucher, shipping to the
     address, tax). Without `strict`, a voucher or shipping method that no longer applies is
     left out and reported; with it (completing), it is refused. `lines`: the cart's lines,
-    if the caller has them already."""
+    if the caller has them already (as `_lines` reads them).
+
+    Store-wide rules (tax, promotions, shipping methods) come from the per-process cache of
+    `pricing_rules` (one query to check its version); the lines' variants come with them."""
     lines = _lines(cart) if lines is None else lines
+    # the version read with the cart row serves once: a Cart kept longer asks again
+    version = cart.__dict__.pop("pricing_version", None)
+    rules = pricing_rules(version=version) if version is not None else pricing_rules()
     specs = [
         CartLineSpec(key=str(line.public_id), variant_id=line.variant_id, quantity=line.quantity)
         for line in lines
@@ -341,6 +469,9 @@ def price_checkout(
         "user_id": cart.user_id,
         "email": cart.email,
         "currency": cart.currency,
+        "variants": {line.variant_id: line.variant for line in lines},
+        "rules": rules,
+        "only_used_targets": True,
     }
     voucher_problem = None
     try:
@@ -364,7 +495,8 @@ def price_checkout(
     quote, shipping_problem = None, None
     if cart.shipping_method_id and country:
         try:
-            quote = quote_method(
+            quote = quote_loaded(
+                _shipping_methods(rules),
                 method_public_id=cart.shipping_method_id,
                 country=country,
                 weight_grams=weight,
@@ -375,17 +507,24 @@ def price_checkout(
                 raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
             shipping_problem = {"code": exc.code, "detail": str(exc)}
         if quote is not None:
-            result = price_cart(replace(inp, shipping_price=quote.price))
-    return PricedCheckout(result, quote, weight, lines, voucher_problem, shipping_problem)
+            result = price_cart(
+                replace(
+                    inp,
+                    shipping_price=quote.price,
+                    shipping_tax_class=quote.tax_class_slug or None,
+                )
+            )
+    return PricedCheckout(result, quote, weight, lines, voucher_problem, shipping_problem, rules)
 
 
-def shipping_options(cart: Cart) -> list[ShippingQuote]:
+def shipping_options(cart: Cart, *, lines: list[CartLine] | None = None) -> list[ShippingQuote]:
     """The methods that serve the cart's address, weight and value."""
     country = (cart.shipping_address or {}).get("country")
     if not country:
         raise CheckoutIncomplete("Set a shipping address first.", field="shipping_address")
-    priced = price_checkout(cart)
-    return list_available_methods(
+    priced = price_checkout(cart, lines=lines)
+    return offered_methods(
+        _shipping_methods(priced.rules),
         country=country,
         weight_grams=priced.weight_grams,
         subtotal=priced.result.subtotal - priced.result.voucher_discount,
@@ -412,16 +551,18 @@ def _price_changes(lines: list[CartLine]) -> list[dict[str, str]]:
     ]
 
 
-def complete_checkout(*, cart: Cart) -> Order:
+def complete_checkout(*, cart: Cart | CartRef) -> Order:
     """Turn the cart into an order, in one transaction: everything is checked again, stock is
     allocated (the cart's reservations become the allocation), the voucher use is counted, and
     the order is written with snapshots of names, SKUs, prices, tax rates and addresses. It
     succeeds whole or changes nothing. Completing a completed cart returns its order.
 
     A price that changed since its line was added is refused with `price_changed`; the new
-    price is kept on the cart (that change is committed), so completing again accepts it."""
+    price is kept on the cart (that change is committed), so completing again accepts it.
+
+    Inventory and vouchers refer to the order by `order.reference` (its number)."""
     with transaction.atomic():
-        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        cart = _locked(cart)
         if cart.status == Cart.Status.COMPLETED and cart.order_id:
             return cart.order
         if cart.status != Cart.Status.OPEN:
@@ -485,13 +626,15 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
             voucher_id=result.voucher_id,
             user_id=cart.user_id,
             email=cart.email,
-            order_reference=str(order.public_id),
+            order_reference=order.reference,
         )
     inventory.allocate_order(
-        order_reference=str(order.number),
+        order_reference=order.reference,
         lines=[
-            inventory.OrderLine(str(line.public_id), line.variant_id, line.quantity)
-            for line in order.lines.all()
+            inventory.OrderLine(str(public_id), variant_id, quantity)
+            for public_id, variant_id, quantity in order.lines.order_by("pk").values_list(
+                "public_id", "variant_id", "quantity"
+            )
         ],
         country=cart.shipping_address["country"],
         reservation_reference=reservation_reference(cart),
@@ -538,14 +681,17 @@ def _check_complete(cart: Cart, lines: list[CartLine]) -> None:
             f"Missing: {', '.join(missing)}.",
             errors=[{"field": name, "message": "This field is required."} for name in missing],
         )
-    visible = set(
-        Product.objects.visible()
-        .filter(pk__in={line.variant.product_id for line in lines})
-        .values_list("pk", flat=True)
-    )
+    now = timezone.now()
     for line in lines:
-        if line.variant.product_id not in visible:
+        if not _visible(line.variant.product, now):
             raise VariantNotPurchasable(
                 f"{line.variant.sku} can no longer be bought; remove it from the cart.",
                 field=f"lines.{line.public_id}",
             )
+
+
+def _visible(product: Product, now: Any) -> bool:
+    """Product.objects.visible() for a loaded product: published, its publish date come."""
+    return product.status == Product.Status.PUBLISHED and (
+        product.published_at is None or product.published_at <= now
+    )

@@ -68,7 +68,7 @@ def test_a_voucher_for_one_use_is_used_by_exactly_one_of_many_concurrent_orders(
     assert list(Order.objects.values_list("pk", "voucher_code")) == [(order.pk, "ONCE")]
     assert Voucher.objects.get().times_used == 1
     assert list(VoucherRedemption.objects.values_list("order_reference", flat=True)) == [
-        str(order.public_id)
+        order.reference
     ]
     assert set(Allocation.objects.values_list("order_reference", flat=True)) == {str(order.number)}
     assert Counter(Cart.objects.values_list("status", flat=True)) == {
