@@ -325,7 +325,11 @@ CART_MAX_LINES = env_int("CART_MAX_LINES", 100)
 # Orders: a placed order is confirmed at once unless staff confirm each one; the link in an
 # order email opens the order in the storefront (a guest's link carries the order's token).
 ORDERS_AUTO_CONFIRM = env_bool("ORDERS_AUTO_CONFIRM", True)
+ORDERS_FULFIL_UNPAID = env_bool("ORDERS_FULFIL_UNPAID", True)  # False: only paid orders ship
 ORDER_URL = env("ORDER_URL", STOREFRONT_URL + "/orders/{order_id}?token={token}")
+# An order nobody paid (not charged, or failed) is cancelled this long after it was placed,
+# which gives its stock back. 0 keeps unpaid orders until staff cancel them.
+ORDERS_UNPAID_CANCEL_HOURS = env_int("ORDERS_UNPAID_CANCEL_HOURS", 0)
 
 # --- back office ----------------------------------------------------------------------------
 
@@ -367,3 +371,20 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
     },
 }
+
+# --- payments -------------------------------------------------------------------------------
+
+# Which providers shoppers may pay with (`manual`: bank transfer or cash on delivery, staff
+# mark it paid; `test`: the simulated card processor, on by default only with DEBUG), and the
+# class of each. Authorised card payments are captured at once unless PAYMENT_AUTO_CAPTURE is
+# off (then staff capture them, in parts if they like).
+PAYMENT_PROVIDERS = env_list("PAYMENT_PROVIDERS", "manual,test" if DEBUG else "manual")
+PAYMENT_PROVIDER_CLASSES = {
+    "manual": "mercato.payments.providers.manual.ManualProvider",
+    "test": "mercato.payments.providers.testcard.TestCardProvider",
+}
+PAYMENT_AUTO_CAPTURE = env_bool("PAYMENT_AUTO_CAPTURE", True)
+# Signing secret of the test processor's webhooks (empty: derived from SECRET_KEY), and how
+# far a webhook's signature time may be from ours (seconds) before it counts as a replay.
+PAYMENT_TEST_WEBHOOK_SECRET = env("PAYMENT_TEST_WEBHOOK_SECRET", "")
+PAYMENT_WEBHOOK_TOLERANCE = env_int("PAYMENT_WEBHOOK_TOLERANCE", 300)
