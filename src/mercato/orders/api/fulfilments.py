@@ -1,4 +1,349 @@
-from ninja import Router
+"""Fulfilments (parcels with tracking) and order cancellation.
+
+Store: a shopper lists the parcels of their order, with tracking. Admin: staff pack a parcel
+from a warehouse, change its tracking, mark it shipped or delivered, cancel it (stock back),
+and cancel a whole order. Orders and parcels are addressed by their public ids (UUID)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field, StrictInt
+
+from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.accounts.services import actor_for
+from mercato.audit.services import Actor
+from mercato.core.clientip import get_client_ip
+from mercato.core.errors import InvalidInput
+from mercato.core.schemas import InputSchema, problems
+from mercato.inventory import selectors as inventory_selectors
+from mercato.inventory.models import Warehouse
+from mercato.orders.access import OrderNotFound, shopper_order
+from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from mercato.orders.services import cancellation
+from mercato.orders.services import fulfilment as services
+from mercato.orders.services.fulfilment import FulfilmentNotFound
 
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])
+
+VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
+
+
+# --- shared helpers (returns.py uses them too) ----------------------------------------------
+
+
+def staff_actor(request: HttpRequest) -> Actor:
+    return actor_for(request.auth, ip=get_client_ip(request))
+
+
+def shopper_actor(request: HttpRequest) -> Actor:
+    """The customer, or the guest holding the order's token (as payments labels them)."""
+    principal = getattr(request, "principal", None)
+    user = principal.user if principal is not None else None
+    return Actor(
+        user_id=user.pk if user else None,
+        label=user.email if user else "guest",
+        ip=get_client_ip(request),
+        source="store_api",
+    )
+
+
+def parse_uuid(value: str | UUID) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
+
+
+def admin_order(order_id: str) -> Order:
+    """The order with this public id (404 `order_not_found`)."""
+    public_id = parse_uuid(order_id)
+    order = Order.objects.filter(public_id=public_id).first() if public_id else None
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def order_lines_by_id(
+    order: Order, line_ids: list[UUID], *, field: str = "lines"
+) -> list[OrderLine]:
+    """The lines of `order` with these public ids, in the same order (422 for a line that is
+    not the order's: `line_not_in_order`)."""
+    found = {line.public_id: line for line in order.lines.filter(public_id__in=line_ids)}
+    lines = []
+    for i, line_id in enumerate(line_ids):
+        if line_id not in found:
+            raise InvalidInput(
+                "This line is not part of the order.",
+                code="line_not_in_order",
+                field=f"{field}.{i}.line_id",
+            )
+        lines.append(found[line_id])
+    return lines
+
+
+def warehouse_by_key(key: str) -> Warehouse:
+    public_id = parse_uuid(key)
+    if public_id is not None:
+        return inventory_selectors.get_warehouse(public_id=public_id)
+    return inventory_selectors.get_warehouse(slug=key)
+
+
+def _fulfilment(order: Order, fulfilment_id: str) -> Fulfilment:
+    public_id = parse_uuid(fulfilment_id)
+    found = (
+        Fulfilment.objects.filter(order=order, public_id=public_id).first() if public_id else None
+    )
+    if found is None:
+        raise FulfilmentNotFound()
+    return found
+
+
+def _with_lines(queryset: QuerySet[Fulfilment]) -> QuerySet[Fulfilment]:
+    return queryset.select_related("warehouse").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
+        )
+    )
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class FulfilmentLineOut(Schema):
+    line_id: UUID
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+
+
+class FulfilmentOut(Schema):
+    id: UUID
+    number: int
+    status: str
+    warehouse: str = Field(description="The warehouse's slug.")
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    created_at: datetime
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[FulfilmentLineOut]
+
+
+def fulfilment_out(fulfilment: Fulfilment) -> dict:
+    """A parcel; one FulfilmentLine per order line (lines split over stock rows are summed)."""
+    lines: dict[int, dict] = {}
+    for item in fulfilment.lines.all():
+        line: OrderLine = item.order_line
+        entry = lines.setdefault(
+            line.pk,
+            {
+                "line_id": line.public_id,
+                "sku": line.sku,
+                "product_name": line.product_name,
+                "variant_name": line.variant_name,
+                "quantity": 0,
+            },
+        )
+        entry["quantity"] += item.quantity
+    return {
+        "id": fulfilment.public_id,
+        "number": fulfilment.number,
+        "status": fulfilment.status,
+        "warehouse": fulfilment.warehouse.slug,
+        "carrier": fulfilment.carrier,
+        "tracking_number": fulfilment.tracking_number,
+        "tracking_url": fulfilment.tracking_url,
+        "created_at": fulfilment.created_at,
+        "shipped_at": fulfilment.shipped_at,
+        "delivered_at": fulfilment.delivered_at,
+        "cancelled_at": fulfilment.cancelled_at,
+        "lines": list(lines.values()),
+    }
+
+
+def _reload(fulfilment: Fulfilment) -> dict:
+    return fulfilment_out(_with_lines(Fulfilment.objects.filter(pk=fulfilment.pk)).get())
+
+
+class FulfilLineIn(InputSchema):
+    line_id: UUID
+    quantity: StrictInt = Field(ge=1, le=services.MAX_QUANTITY)
+
+
+class FulfilmentIn(InputSchema):
+    warehouse: str = Field(min_length=1, max_length=100, description="Warehouse slug or id.")
+    lines: list[FulfilLineIn] = Field(min_length=1, max_length=services.MAX_LINES)
+    carrier: str = Field("", max_length=100)
+    tracking_number: str = Field("", max_length=100)
+    tracking_url: str = Field("", max_length=500)
+    notify: bool = Field(True, description="Email the customer when the parcel ships.")
+
+
+class TrackingIn(InputSchema):
+    carrier: str | None = Field(None, max_length=100)
+    tracking_number: str | None = Field(None, max_length=100)
+    tracking_url: str | None = Field(None, max_length=500)
+
+
+class ShipIn(InputSchema):
+    notify: bool = Field(True, description="Email the customer (with the tracking).")
+
+
+class NoteIn(InputSchema):
+    note: str = Field("", max_length=5000)
+
+
+class CancelledOrderOut(Schema):
+    id: UUID
+    number: int
+    status: str
+    payment_status: str
+    cancelled_at: datetime | None
+
+
+# --- store ----------------------------------------------------------------------------------
+
+
+@store_router.get(
+    "/orders/{order_id}/fulfilments",
+    response={200: list[FulfilmentOut], **problems(401, 404)},
+    auth=optional_customer_auth,
+)
+def store_fulfilments(request: HttpRequest, order_id: str):
+    """The parcels of one of your orders with their tracking (cancelled ones left out). A
+    guest sends the order's token as `X-Order-Token` or `?token=`."""
+    order = shopper_order(request, order_id)
+    parcels = _with_lines(order.fulfilments.exclude(status=Fulfilment.Status.CANCELLED))
+    return [fulfilment_out(f) for f in parcels.order_by("number")]
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+@admin_router.get(
+    "/orders/{order_id}/fulfilments",
+    response={200: list[FulfilmentOut], **problems(401, 403, 404)},
+    auth=VIEW,
+)
+def list_fulfilments(request: HttpRequest, order_id: str):
+    """Every parcel of the order, cancelled ones included."""
+    order = admin_order(order_id)
+    return [fulfilment_out(f) for f in _with_lines(order.fulfilments.order_by("number"))]
+
+
+@admin_router.post(
+    "/orders/{order_id}/fulfilments",
+    response={201: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn):
+    """Pack some or all lines from a warehouse (their stock leaves it). 422
+    `fulfil_exceeds_ordered` for more than a line has left, `fulfil_exceeds_allocation` for
+    more than it holds in that warehouse; 409 `order_not_fulfillable` for an order that is
+    unconfirmed, cancelled, a draft or closed, `order_not_paid` when the shop ships paid
+    orders only (ORDERS_FULFIL_UNPAID off)."""
+    order = admin_order(order_id)
+    lines = order_lines_by_id(order, [item.line_id for item in payload.lines])
+    fulfilment = services.create_fulfilment(
+        order=order,
+        warehouse=warehouse_by_key(payload.warehouse),
+        lines=[(line, item.quantity) for line, item in zip(lines, payload.lines, strict=True)],
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        tracking_url=payload.tracking_url,
+        actor=staff_actor(request),
+        notify=payload.notify,
+    )
+    return Status(201, _reload(fulfilment))
+
+
+@admin_router.patch(
+    "/orders/{order_id}/fulfilments/{fulfilment_id}",
+    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
+    """Change the carrier, tracking number or tracking URL (not of a cancelled parcel)."""
+    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    fulfilment = services.update_tracking(
+        fulfilment=fulfilment, actor=staff_actor(request), **payload.dict(exclude_unset=True)
+    )
+    return _reload(fulfilment)
+
+
+@admin_router.post(
+    "/orders/{order_id}/fulfilments/{fulfilment_id}/ship",
+    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def ship_fulfilment(
+    request: HttpRequest, order_id: str, fulfilment_id: str, payload: ShipIn | None = None
+):
+    """The parcel left (the customer gets the shipped email with its tracking). 409
+    `illegal_fulfilment_transition` unless it was just created."""
+    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    notify = payload.notify if payload is not None else True
+    return _reload(
+        services.mark_shipped(fulfilment=fulfilment, actor=staff_actor(request), notify=notify)
+    )
+
+
+@admin_router.post(
+    "/orders/{order_id}/fulfilments/{fulfilment_id}/deliver",
+    response={200: FulfilmentOut, **problems(401, 403, 404, 409)},
+    auth=CHANGE,
+)
+def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
+    """The parcel arrived; its units may now be returned. 409 for a cancelled or delivered
+    parcel."""
+    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
+
+
+@admin_router.post(
+    "/orders/{order_id}/fulfilments/{fulfilment_id}/cancel",
+    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def cancel_fulfilment(
+    request: HttpRequest, order_id: str, fulfilment_id: str, payload: NoteIn | None = None
+):
+    """Undo a parcel that was not delivered: its stock goes back to the shelf it left and is
+    allocated to the order again."""
+    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    note = payload.note if payload is not None else ""
+    return _reload(
+        services.cancel_fulfilment(fulfilment=fulfilment, actor=staff_actor(request), note=note)
+    )
+
+
+@admin_router.post(
+    "/orders/{order_id}/cancel",
+    response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def cancel_order(request: HttpRequest, order_id: str, payload: NoteIn | None = None):
+    """Cancel an order with nothing fulfilled: its stock is released, its payments voided or
+    refunded. 409 `order_not_cancellable` when it is cancelled already or has a parcel (cancel
+    the fulfilments first)."""
+    order = cancellation.cancel_order(
+        order=admin_order(order_id),
+        actor=staff_actor(request),
+        note=payload.note if payload is not None else "",
+    )
+    return {
+        "id": order.public_id,
+        "number": order.number,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "cancelled_at": order.cancelled_at,
+    }

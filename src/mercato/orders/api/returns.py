@@ -1,4 +1,320 @@
-from ninja import Router
+"""Returns. Store: a shopper asks to return delivered items of their order and follows the
+request. Admin: staff list returns (by status), approve or reject, receive the goods
+(restocking per line) and refund. Returns are addressed by their public ids (UUID)."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field, StrictInt
+
+from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.core.errors import InvalidInput
+from mercato.core.money import Money, money
+from mercato.core.pagination import PageParams, paginate
+from mercato.core.schemas import InputSchema, problems
+from mercato.orders.access import shopper_order
+from mercato.orders.api.fulfilments import (
+    admin_order,
+    order_lines_by_id,
+    parse_uuid,
+    shopper_actor,
+    staff_actor,
+    warehouse_by_key,
+)
+from mercato.orders.models import Order, Return, ReturnLine
+from mercato.orders.services import returns as services
+from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
+from mercato.orders.services.returns import ReturnNotFound
 
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])
+
+VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
+
+
+def _with_lines(queryset: QuerySet[Return]) -> QuerySet[Return]:
+    return queryset.select_related("order").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ReturnLine.objects.select_related("order_line", "warehouse").order_by("pk"),
+        )
+    )
+
+
+def _admin_return(return_id: str) -> Return:
+    public_id = parse_uuid(return_id)
+    found = Return.objects.filter(public_id=public_id).first() if public_id else None
+    if found is None:
+        raise ReturnNotFound()
+    return found
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class ReturnLineOut(Schema):
+    line_id: UUID
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    reason: str
+    restock: bool | None = Field(description="Whether it went back on hand (once received).")
+
+
+class ReturnOut(Schema):
+    id: UUID
+    number: int
+    order_id: UUID
+    order_number: int
+    status: str
+    reason: str
+    refund_shipping: bool
+    refund_amount: Money | None = Field(description="What was refunded (null until then).")
+    created_at: datetime
+    decided_at: datetime | None
+    received_at: datetime | None
+    refunded_at: datetime | None
+    lines: list[ReturnLineOut]
+
+
+class AdminReturnLineOut(ReturnLineOut):
+    warehouse: str | None = Field(description="Where it was restocked (slug).")
+
+
+class AdminReturnOut(ReturnOut):
+    email: str
+    staff_note: str
+    lines: list[AdminReturnLineOut]
+
+
+class ReturnPage(Schema):
+    items: list[AdminReturnOut]
+    next: str | None
+
+
+def return_out(order_return: Return) -> dict:
+    order: Order = order_return.order
+    refunded = order_return.status == Return.Status.REFUNDED
+    return {
+        "id": order_return.public_id,
+        "number": order_return.number,
+        "order_id": order.public_id,
+        "order_number": order.number,
+        "email": order.email,
+        "status": order_return.status,
+        "reason": order_return.reason,
+        "staff_note": order_return.staff_note,
+        "refund_shipping": order_return.refund_shipping,
+        "refund_amount": money(order_return.refund_amount, order.currency) if refunded else None,
+        "created_at": order_return.created_at,
+        "decided_at": order_return.decided_at,
+        "received_at": order_return.received_at,
+        "refunded_at": order_return.refunded_at,
+        "lines": [
+            {
+                "line_id": item.order_line.public_id,
+                "sku": item.order_line.sku,
+                "product_name": item.order_line.product_name,
+                "variant_name": item.order_line.variant_name,
+                "quantity": item.quantity,
+                "reason": item.reason,
+                "restock": item.restock,
+                "warehouse": item.warehouse.slug if item.warehouse else None,
+            }
+            for item in order_return.lines.all()
+        ],
+    }
+
+
+def _reload(order_return: Return) -> dict:
+    return return_out(_with_lines(Return.objects.filter(pk=order_return.pk)).get())
+
+
+class ReturnLineIn(InputSchema):
+    line_id: UUID
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+    reason: str = Field("", max_length=services.MAX_LINE_REASON)
+
+
+class ReturnIn(InputSchema):
+    reason: str = Field("", max_length=5000)
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class NoteIn(InputSchema):
+    note: str = Field("", max_length=5000)
+
+
+class RestockLineIn(InputSchema):
+    line_id: UUID
+    restock: bool
+
+
+class ReceiveIn(InputSchema):
+    warehouse: str | None = Field(
+        None, min_length=1, max_length=100, description="Where restocked goods go (slug or id)."
+    )
+    lines: list[RestockLineIn] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="Per returned line, whether it goes back on hand (a line left out: no).",
+    )
+
+
+class RefundIn(InputSchema):
+    refund_shipping: bool = Field(False, description="Add the order's shipping (once per order).")
+
+
+class ReturnFilters(PageParams):
+    status: Return.Status | None = None
+    order: UUID | None = Field(None, description="Only returns of this order.")
+
+
+# --- store ----------------------------------------------------------------------------------
+
+
+@store_router.post(
+    "/orders/{order_id}/returns",
+    response={201: ReturnOut, **problems(401, 404, 409, 422)},
+    auth=optional_customer_auth,
+)
+def store_request_return(request: HttpRequest, order_id: str, payload: ReturnIn):
+    """Ask to send back delivered items of one of your orders, with a reason. 422
+    `return_exceeds_delivered` for units not delivered yet or already being returned."""
+    order = shopper_order(request, order_id)
+    lines = order_lines_by_id(order, [item.line_id for item in payload.lines])
+    order_return = services.request_return(
+        order=order,
+        lines=[
+            (line, item.quantity, item.reason)
+            for line, item in zip(lines, payload.lines, strict=True)
+        ],
+        reason=payload.reason,
+        actor=shopper_actor(request),
+    )
+    return Status(201, _reload(order_return))
+
+
+@store_router.get(
+    "/orders/{order_id}/returns",
+    response={200: list[ReturnOut], **problems(401, 404)},
+    auth=optional_customer_auth,
+)
+def store_returns(request: HttpRequest, order_id: str):
+    """The returns of one of your orders and where they stand."""
+    order = shopper_order(request, order_id)
+    return [return_out(r) for r in _with_lines(order.returns.order_by("number"))]
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+
+@admin_router.get(
+    "/returns",
+    response={200: ReturnPage, **problems(401, 403, 422)},
+    auth=VIEW,
+)
+def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
+    """Every return, newest first; filter by `status` (e.g. `requested`: waiting for a
+    decision) or `order`."""
+    returns = Return.objects.all()
+    if filters.status:
+        returns = returns.filter(status=filters.status)
+    if filters.order:
+        returns = returns.filter(order__public_id=filters.order)
+    return paginate(_with_lines(returns), params=filters, transform=return_out)
+
+
+@admin_router.get(
+    "/orders/{order_id}/returns",
+    response={200: list[AdminReturnOut], **problems(401, 403, 404)},
+    auth=VIEW,
+)
+def list_order_returns(request: HttpRequest, order_id: str):
+    """The returns of one order."""
+    order = admin_order(order_id)
+    return [return_out(r) for r in _with_lines(order.returns.order_by("number"))]
+
+
+@admin_router.get(
+    "/returns/{return_id}",
+    response={200: AdminReturnOut, **problems(401, 403, 404)},
+    auth=VIEW,
+)
+def get_return(request: HttpRequest, return_id: str):
+    return _reload(_admin_return(return_id))
+
+
+@admin_router.post(
+    "/returns/{return_id}/approve",
+    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def approve_return(request: HttpRequest, return_id: str, payload: NoteIn | None = None):
+    """Accept a requested return: the customer may send the goods."""
+    order_return = services.approve_return(
+        order_return=_admin_return(return_id),
+        actor=staff_actor(request),
+        note=payload.note if payload is not None else "",
+    )
+    return _reload(order_return)
+
+
+@admin_router.post(
+    "/returns/{return_id}/reject",
+    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def reject_return(request: HttpRequest, return_id: str, payload: NoteIn | None = None):
+    """Refuse a return not yet received, with a note."""
+    order_return = services.reject_return(
+        order_return=_admin_return(return_id),
+        actor=staff_actor(request),
+        note=payload.note if payload is not None else "",
+    )
+    return _reload(order_return)
+
+
+@admin_router.post(
+    "/returns/{return_id}/receive",
+    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
+    """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
+    (damaged). 422 `warehouse_required` when restocking without a warehouse."""
+    order_return = _admin_return(return_id)
+    restock: dict[str, bool] = {}
+    for i, item in enumerate(payload.lines):
+        key = str(item.line_id)
+        if key in restock:
+            raise InvalidInput(
+                "Each line may appear once.", code="duplicate_line", field=f"lines.{i}.line_id"
+            )
+        restock[key] = item.restock
+    warehouse = warehouse_by_key(payload.warehouse) if payload.warehouse else None
+    order_return = services.receive_return(
+        order_return=order_return, restock=restock, warehouse=warehouse, actor=staff_actor(request)
+    )
+    return _reload(order_return)
+
+
+@admin_router.post(
+    "/returns/{return_id}/refund",
+    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
+    auth=CHANGE,
+)
+def refund_return(request: HttpRequest, return_id: str, payload: RefundIn | None = None):
+    """Refund a received return from the line prices paid (and the shipping, if asked, once
+    per order). 422 `refund_exceeds_captured` when the payments hold less."""
+    order_return = services.refund_return(
+        order_return=_admin_return(return_id),
+        refund_shipping=payload.refund_shipping if payload is not None else False,
+        actor=staff_actor(request),
+    )
+    return _reload(order_return)

@@ -1,0 +1,38 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from mercato.audit.services import SYSTEM
+from mercato.core.errors import DomainError
+from mercato.core.housekeeping import chore
+from mercato.orders.models import Order
+
+UNPAID = (Order.PaymentStatus.NOT_CHARGED, Order.PaymentStatus.FAILED)
+CANCELLABLE = (Order.Status.UNCONFIRMED, Order.Status.UNFULFILLED)
+
+
+@chore("unpaid_orders_cancelled")
+def cancel_unpaid_orders() -> int:
+    """Cancel the orders nobody paid within ORDERS_UNPAID_CANCEL_HOURS of placing them (off
+    when 0). A pending payment (an async or 3-D Secure one in flight) keeps its order; so
+    does an order with anything shipped. Each order is cancelled on its own: one that cannot
+    be (it changed meanwhile) is skipped."""
+    from mercato.orders.services.cancellation import cancel_order
+
+    hours = settings.ORDERS_UNPAID_CANCEL_HOURS
+    if hours <= 0:
+        return 0
+    due = Order.objects.filter(
+        status__in=CANCELLABLE,
+        payment_status__in=UNPAID,
+        placed_at__lt=timezone.now() - timedelta(hours=hours),
+    ).exclude(lines__quantity_fulfilled__gt=0)
+    cancelled = 0
+    for order in due.iterator():
+        try:
+            cancel_order(order=order, actor=SYSTEM, note=f"Not paid within {hours} hours.")
+        except DomainError:
+            continue
+        cancelled += 1
+    return cancelled

@@ -1,0 +1,264 @@
+"""Reads of orders for the store and admin APIs and the back office: lists with their filters
+and sorts, the detail with everything it shows (in a fixed number of queries), and the
+timeline as a shopper may see it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import (
+    BigIntegerField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Round
+
+from mercato.accounts.models import User
+from mercato.core.errors import NotFound
+from mercato.orders.access import OrderNotFound
+from mercato.orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Return,
+    ReturnLine,
+)
+
+E = OrderEvent.Type
+
+CUSTOMER_EVENT_TYPES = frozenset(
+    {
+        E.PLACED,
+        E.DRAFT_FINALISED,
+        E.STATUS_CHANGED,
+        E.PAYMENT_STATUS_CHANGED,
+        E.PAYMENT_ACTION_REQUIRED,
+        E.PAYMENT_CAPTURED,
+        E.PAYMENT_REFUNDED,
+        E.MARKED_PAID,
+        E.FULFILLED,
+        E.FULFILMENT_SHIPPED,
+        E.FULFILMENT_DELIVERED,
+        E.CANCELLED,
+        E.RETURN_REQUESTED,
+        E.RETURN_APPROVED,
+        E.RETURN_REJECTED,
+        E.RETURN_RECEIVED,
+        E.RETURN_REFUNDED,
+        E.EMAIL_SENT,
+    }
+)
+"""What a shopper sees of the timeline. Staff notes, line edits, draft history and failed
+payment attempts stay with staff; the `note` of an entry is never shown to shoppers."""
+
+CUSTOMER_EVENT_DATA = frozenset(
+    {
+        "from",
+        "to",
+        "status",
+        "amount",
+        "currency",
+        "fulfilment_number",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "return_number",
+        "template",
+    }
+)
+"""The keys of an entry's data a shopper may see (the rest may name staff or internals)."""
+
+ORDER_SORTS = {
+    "-created_at": ("-created_at", "-id"),
+    "created_at": ("created_at", "id"),
+    "-number": ("-number",),
+    "number": ("number",),
+    "-total": ("-total_cents", "-id"),
+    "total": ("total_cents", "id"),
+}
+"""The sorts of the admin list: name → cursor ordering (the last field is unique)."""
+
+
+def _item_count() -> Subquery:
+    return Subquery(
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .values("order")
+        .annotate(units=Sum("quantity"))
+        .values("units"),
+        output_field=IntegerField(),
+    )
+
+
+def _list_queryset() -> QuerySet[Order]:
+    """One query per page: the customer and the unit count come along."""
+    return (
+        Order.objects.select_related("user")
+        .annotate(item_count=Coalesce(_item_count(), Value(0)))
+        # whole cents, so the total can be a cursor value (a Decimal is not JSON)
+        .annotate(total_cents=Cast(Round(F("total_gross") * 100), BigIntegerField()))
+    )
+
+
+def list_customer_orders(*, user: User) -> QuerySet[Order]:
+    """A customer's placed orders (never drafts), with a summary of their lines."""
+    return (
+        _list_queryset()
+        .filter(user=user)
+        .exclude(status=Order.Status.DRAFT)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+    )
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""
+    payment_status: str = ""
+    email: str = ""
+    customer_id: UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    number: int | None = None
+    search: str = ""
+    origin: str = ""
+
+
+def list_orders(filters: OrderFilters | None = None) -> QuerySet[Order]:
+    """Orders for staff. Drafts only when asked for (`status=draft`). `search` looks in the
+    number, the email, the customer's name (account and shipping address) and the SKUs."""
+    f = filters or OrderFilters()
+    orders = _list_queryset()
+    if f.status:
+        orders = orders.filter(status=f.status)
+    else:
+        orders = orders.exclude(status=Order.Status.DRAFT)
+    if f.payment_status:
+        orders = orders.filter(payment_status=f.payment_status)
+    if f.origin:
+        orders = orders.filter(origin=f.origin)
+    if f.email:
+        orders = orders.filter(email__iexact=f.email)
+    if f.customer_id:
+        orders = orders.filter(user__public_id=f.customer_id)
+    if f.created_from:
+        orders = orders.filter(created_at__gte=f.created_from)
+    if f.created_to:
+        orders = orders.filter(created_at__lt=f.created_to)
+    if f.number is not None:
+        orders = orders.filter(number=f.number)
+    if f.search:
+        orders = orders.filter(_search(f.search))
+    return orders
+
+
+def _search(text: str) -> Q:
+    text = text.strip()
+    condition = (
+        Q(email__icontains=text)
+        | Q(user__email__icontains=text)
+        | Q(user__first_name__icontains=text)
+        | Q(user__last_name__icontains=text)
+        | Q(shipping_address__first_name__icontains=text)
+        | Q(shipping_address__last_name__icontains=text)
+        | Q(billing_address__last_name__icontains=text)
+        | Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__iexact=text))
+    )
+    number = text.removeprefix("#")
+    if number.isascii() and number.isdigit() and len(number) < 10:
+        condition |= Q(number=int(number))
+    first, _, last = text.partition(" ")
+    if first and last:
+        condition |= Q(user__first_name__iexact=first, user__last_name__icontains=last) | Q(
+            shipping_address__first_name__iexact=first,
+            shipping_address__last_name__icontains=last.strip(),
+        )
+    return condition
+
+
+def _detail_queryset(*, staff: bool) -> QuerySet[Order]:
+    """An order with everything the detail shows: lines, parcels, returns, timeline."""
+    events = OrderEvent.objects.order_by("created_at", "id")
+    if not staff:
+        events = events.filter(type__in=CUSTOMER_EVENT_TYPES)
+    fulfilments = Fulfilment.objects.select_related("warehouse").order_by("number")
+    if not staff:
+        fulfilments = fulfilments.exclude(status=Fulfilment.Status.CANCELLED)
+    return Order.objects.select_related("user").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("variant").order_by("id")),
+        Prefetch("fulfilments", queryset=fulfilments),
+        Prefetch(
+            "fulfilments__lines",
+            queryset=FulfilmentLine.objects.select_related("order_line").order_by("id"),
+        ),
+        Prefetch("returns", queryset=Return.objects.order_by("number")),
+        Prefetch(
+            "returns__lines",
+            queryset=ReturnLine.objects.select_related("order_line").order_by("id"),
+        ),
+        Prefetch("events", queryset=events),
+    )
+
+
+def shopper_order_queryset() -> QuerySet[Order]:
+    """For `access.shopper_order`: what the store's order detail needs."""
+    return _detail_queryset(staff=False)
+
+
+def get_order(*, order_id: UUID | str, detail: bool = True) -> Order:
+    """Any order (drafts too) by its public id, for staff; 404 `order_not_found`."""
+    try:
+        public_id = UUID(str(order_id))
+    except ValueError:
+        raise OrderNotFound() from None
+    orders = _detail_queryset(staff=True) if detail else Order.objects.all()
+    order = orders.filter(public_id=public_id).first()
+    if order is None:
+        raise OrderNotFound()
+    return order
+
+
+def get_order_line(*, order: Order, line_id: UUID | str) -> OrderLine:
+    try:
+        public_id = UUID(str(line_id))
+    except ValueError:
+        public_id = None
+    line = (
+        OrderLine.objects.select_related("variant").filter(order=order, public_id=public_id).first()
+        if public_id
+        else None
+    )
+    if line is None:
+        raise NotFound("No such line in this order.", code="order_line_not_found")
+    return line
+
+
+def list_order_events(*, order: Order, customer: bool = False) -> QuerySet[OrderEvent]:
+    """The order's timeline, oldest first (for a shopper: the entries meant for them)."""
+    events = OrderEvent.objects.filter(order=order)
+    if customer:
+        events = events.filter(type__in=CUSTOMER_EVENT_TYPES)
+    return events
+
+
+def customer_event_data(event: OrderEvent) -> dict[str, Any]:
+    """The part of an entry's data a shopper may see."""
+    return {k: v for k, v in (event.data or {}).items() if k in CUSTOMER_EVENT_DATA}
+
+
+def list_order_payments(order: Order) -> list[Any] | None:
+    """The order's payments, newest first, when the payments app keeps them (it points at
+    orders; orders never import it), else None."""
+    related = getattr(order, "payments", None)
+    if related is None or not hasattr(related, "all"):
+        return None
+    return list(related.order_by("-created_at", "-id"))

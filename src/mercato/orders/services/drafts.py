@@ -1,0 +1,642 @@
+"""Orders staff make for a customer (a phone order), and line edits of placed orders.
+
+A draft is an order in status `draft`: invisible to the shopper, holding no stock, priced by
+the same pipeline as a checkout (current prices, running promotions, the voucher, shipping to
+the address, tax) every time it changes. `finalise_draft` checks everything again, allocates
+the stock and places it: `draft → unfulfilled` (or `unconfirmed` when ORDERS_AUTO_CONFIRM is
+off), `placed_at` set, `order.created` recorded (the confirmation email).
+
+A placed order may have its lines edited while it is unconfirmed or unfulfilled, nothing is
+shipped and no money was taken (payment status `not_charged` or `failed`; otherwise 409
+`order_paid_edit_refused`: void or refund first). The lines that stay keep the list price
+they were sold at; new lines take today's price; promotions, the voucher, shipping and tax
+are computed again for the whole order. Stock follows: the changed lines are deallocated and
+allocated again, in the same transaction, so an edit that cannot be served (409
+`insufficient_stock`) changes nothing. The timeline gets `lines_edited` with the lines and
+totals before and after.
+"""
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from mercato.accounts.models import User
+from mercato.audit.services import Actor, record_change
+from mercato.catalog.models import Product, ProductVariant
+from mercato.core.addresses import clean_address
+from mercato.core.errors import Conflict, DomainError, InvalidInput
+from mercato.core.events import record_event
+from mercato.inventory import services as inventory
+from mercato.orders.models import Order, OrderEvent, OrderLine
+from mercato.orders.services.placement import next_order_number
+from mercato.orders.services.status import lock_order, record_order_event, transition_order
+from mercato.pricing import services as pricing_services
+from mercato.pricing.errors import VoucherNotUsable
+from mercato.pricing.models import Voucher
+from mercato.pricing.pipeline import PricingResult, price_cart
+from mercato.pricing.selectors import CartLineSpec, build_pricing_input, voucher_input
+from mercato.shipping.errors import ShippingMethodUnavailable
+from mercato.shipping.selectors import ShippingQuote, quote_method
+
+S = Order.Status
+MAX_LINE_QUANTITY = 10_000
+EDITABLE = frozenset({S.UNCONFIRMED, S.UNFULFILLED})
+UNPAID = frozenset({Order.PaymentStatus.NOT_CHARGED, Order.PaymentStatus.FAILED})
+DRAFT_FIELDS = (
+    "user",
+    "email",
+    "shipping_address",
+    "billing_address",
+    "shipping_method_id",
+    "voucher_code",
+    "note",
+)
+VOUCHER_PROBLEMS = {
+    "voucher_not_applicable": "The voucher does not apply to anything in the order.",
+    "voucher_currency": "The voucher is for another currency.",
+    "voucher_min_subtotal": "The order does not reach the voucher's minimum subtotal.",
+    "voucher_min_quantity": "The order does not hold the voucher's minimum quantity.",
+}
+
+
+class NotADraft(Conflict):
+    code, title = "order_not_draft", "This order is not a draft"
+
+
+class OrderNotEditable(Conflict):
+    code, title = "order_not_editable", "This order's lines can no longer be changed"
+
+
+class OrderPaidEditRefused(Conflict):
+    code, title = "order_paid_edit_refused", "Money was taken for this order"
+
+
+class DraftIncomplete(InvalidInput):
+    code, title = "draft_incomplete", "The draft is missing details"
+
+
+class VariantNotPurchasable(InvalidInput):
+    code, title = "variant_not_purchasable", "This variant cannot be bought"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A line as it should be after the change: its row (None: a new line), the variant,
+    the quantity, and the list price to keep (None: the variant's current price)."""
+
+    key: str
+    line: OrderLine | None
+    variant: ProductVariant | None
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def _quantity(value: Any, field: str = "quantity") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINE_QUANTITY:
+        raise InvalidInput(
+            f"A quantity is a whole number from 1 to {MAX_LINE_QUANTITY}.",
+            code="invalid_quantity",
+            field=field,
+        )
+    return value
+
+
+def _purchasable(variants: Iterable[ProductVariant | None], field: str = "variant_id") -> None:
+    """Every variant exists and belongs to a published product (one query)."""
+    variants = list(variants)
+    if any(v is None for v in variants):
+        raise VariantNotPurchasable(
+            "A line's variant no longer exists; remove the line.", field=field
+        )
+    visible = set(
+        Product.objects.visible()
+        .filter(pk__in={v.product_id for v in variants})
+        .values_list("pk", flat=True)
+    )
+    for v in variants:
+        if v.product_id not in visible:
+            raise VariantNotPurchasable(
+                f"{v.sku} is not on sale (its product is not published).", field=field
+            )
+
+
+def _email(value: Any) -> str:
+    email = (value or "").strip() if isinstance(value, str) else ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(
+            "Not a valid email address.", code="invalid_email", field="email"
+        ) from None
+    return User.objects.normalize_email(email)
+
+
+def _address(value: Any, name: str) -> dict[str, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput("An address is an object.", code="invalid_address", field=name)
+    try:
+        return clean_address(dict(value))
+    except InvalidInput as exc:
+        for error in exc.extra.get("errors", []):
+            error["field"] = f"{name}.{error['field']}"
+        raise
+
+
+def _note(value: Any) -> str:
+    note = (value or "").strip() if isinstance(value, str) else ""
+    if len(note) > 5000:
+        raise InvalidInput(
+            "A note is at most 5,000 characters.", code="note_too_long", field="note"
+        )
+    return note
+
+
+def _new_lines(lines: Iterable[tuple[ProductVariant, int]]) -> list[Wanted]:
+    """Lines asked for by staff, checked; the same variant twice is one line."""
+    merged: dict[int, list[Any]] = {}
+    for i, (variant, quantity) in enumerate(lines):
+        _quantity(quantity, f"lines.{i}.quantity")
+        if not isinstance(variant, ProductVariant):
+            raise VariantNotPurchasable("No such variant.", field=f"lines.{i}.variant_id")
+        if variant.pk in merged:
+            merged[variant.pk][1] += quantity
+        else:
+            merged[variant.pk] = [variant, quantity]
+    if len(merged) > settings.CART_MAX_LINES:
+        raise InvalidInput(
+            f"An order holds at most {settings.CART_MAX_LINES} lines.", code="too_many_lines"
+        )
+    _purchasable([v for v, _ in merged.values()], field="lines")
+    return [
+        Wanted(key=f"new:{i}", line=None, variant=v, quantity=_quantity(q, "lines"))
+        for i, (v, q) in enumerate(merged.values())
+    ]
+
+
+# --- prices ---------------------------------------------------------------------------------
+
+
+def _voucher_for_placed(code: str) -> Voucher | None:
+    return Voucher.objects.filter(code=code).first() if code else None
+
+
+def _price(order: Order, wanted: list[Wanted]) -> tuple[PricingResult, ShippingQuote | None]:
+    """Price these lines for `order` through the pricing pipeline and the shipping quote.
+
+    A draft is priced as a checkout completing: the voucher is checked now and refused if it
+    does not apply; the shipping method must serve the address. A placed order keeps its
+    voucher (redeemed when it was placed) as long as it still applies to the new lines, and
+    keeps its shipping price if its method can no longer be quoted."""
+    draft = order.status == S.DRAFT
+    if any(w.variant is None for w in wanted):
+        raise VariantNotPurchasable(
+            "A line's variant no longer exists, so the order cannot be priced again; "
+            "remove that line first.",
+            field="lines",
+        )
+    specs = [
+        CartLineSpec(
+            key=w.key, variant_id=w.variant.pk, quantity=w.quantity, unit_price=w.unit_price
+        )
+        for w in wanted
+    ]
+    country = (order.shipping_address or {}).get("country") or None
+    common = {
+        "lines": specs,
+        "country": country,
+        "vat_number": order.vat_number,
+        "user_id": order.user_id,
+        "email": order.email,
+        "currency": order.currency,
+    }
+    if draft:
+        try:
+            inp = build_pricing_input(**common, voucher_code=order.voucher_code)
+        except DomainError as exc:
+            if exc.code.startswith("voucher_"):  # named after the draft's field
+                raise type(exc)(str(exc), code=exc.code, field="voucher_code") from exc
+            raise
+    else:
+        inp = build_pricing_input(**common)
+        voucher = _voucher_for_placed(order.voucher_code)
+        if voucher is not None:
+            inp = replace(inp, voucher=voucher_input(voucher))
+    result = price_cart(inp)
+    if draft and result.voucher_problem:
+        raise VoucherNotUsable(
+            VOUCHER_PROBLEMS.get(result.voucher_problem, "The voucher does not apply."),
+            code=result.voucher_problem,
+            field="voucher_code",
+        )
+    weight = sum((w.variant.weight_grams or 0) * w.quantity for w in wanted)
+    quote = None
+    shipping_price = None
+    if order.shipping_method_id and country:
+        try:
+            quote = quote_method(
+                method_public_id=order.shipping_method_id,
+                country=country,
+                weight_grams=weight,
+                subtotal=result.subtotal - result.voucher_discount,
+            )
+            shipping_price = quote.price
+        except ShippingMethodUnavailable as exc:
+            if draft:
+                raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
+    if shipping_price is None and not draft and order.shipping_gross:
+        shipping_price = order.shipping_gross if order.prices_include_tax else order.shipping_net
+    if shipping_price is not None:
+        result = price_cart(replace(inp, shipping_price=shipping_price))
+    return result, quote
+
+
+def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: ShippingQuote | None):
+    """Store the priced lines and the order's totals (the order row is saved)."""
+    draft = order.status == S.DRAFT
+    by_key = {line.key: line for line in result.lines}
+    keep = []
+    for w in wanted:
+        priced = by_key[w.key]
+        values = {
+            "quantity": w.quantity,
+            "unit_price": priced.unit_price,
+            "unit_price_discounted": priced.unit_price_discounted,
+            "promotion_discount": priced.promotion_discount,
+            "voucher_discount": priced.voucher_discount,
+            "total_net": priced.net,
+            "total_tax": priced.tax,
+            "total_gross": priced.gross,
+            "tax_rate": priced.tax_rate,
+            "tax_class": priced.tax_class,
+        }
+        if w.line is None or draft:  # a placed line keeps the names it was sold under
+            values |= {
+                "product_name": w.variant.product.name,
+                "variant_name": w.variant.name,
+                "sku": w.variant.sku,
+                "variant": w.variant,
+            }
+        if w.line is None:
+            keep.append(OrderLine.objects.create(order=order, **values).pk)
+        else:
+            for name, value in values.items():
+                setattr(w.line, name, value)
+            w.line.save()
+            keep.append(w.line.pk)
+    OrderLine.objects.filter(order=order).exclude(pk__in=keep).delete()
+    shipping = result.shipping
+    order.subtotal_net = sum((line.net for line in result.lines), Decimal("0"))
+    order.subtotal_gross = sum((line.gross for line in result.lines), Decimal("0"))
+    order.discount_total = result.promotion_discount + result.voucher_discount
+    order.tax_total = result.tax
+    order.total_net = result.net
+    order.total_gross = result.total
+    order.prices_include_tax = result.prices_include_tax
+    order.reverse_charge = result.reverse_charge
+    order.tax_note = result.legal_note
+    if quote is not None:
+        order.shipping_method_id = str(quote.method_id)
+        order.shipping_method_name = quote.name
+    elif draft:
+        order.shipping_method_name = ""
+    order.shipping_net = shipping.net
+    order.shipping_tax = shipping.tax
+    order.shipping_gross = shipping.gross
+    order.shipping_tax_rate = shipping.tax_rate
+    if not draft and order.voucher_code and not result.voucher_applied:
+        order.voucher_code = ""  # the edit took the order out of the voucher's reach
+    order.save()
+
+
+def _summary(order: Order) -> dict[str, Any]:
+    """Lines and totals for the timeline (before/after an edit)."""
+    return {
+        "lines": [
+            {
+                "line_id": str(line.public_id),
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "total_gross": str(line.total_gross),
+            }
+            for line in OrderLine.objects.filter(order=order).order_by("id")
+        ],
+        "shipping_gross": str(order.shipping_gross),
+        "discount_total": str(order.discount_total),
+        "total_gross": str(order.total_gross),
+    }
+
+
+def _audit_fields(order: Order) -> dict[str, Any]:
+    return {
+        "status": order.status,
+        "email": order.email,
+        "user": order.user_id,
+        "shipping_method_id": order.shipping_method_id,
+        "voucher_code": order.voucher_code,
+        "total_gross": str(order.total_gross),
+    }
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def create_draft_order(
+    *,
+    actor: Actor,
+    user: User | None = None,
+    email: str = "",
+    lines: Iterable[tuple[ProductVariant, int]] = (),
+    shipping_address: dict | None = None,
+    billing_address: dict | None = None,
+    shipping_method_id: str | None = None,
+    voucher_code: str = "",
+    note: str = "",
+) -> Order:
+    """A draft order for a customer (an account, or just an email), priced now. Lines,
+    addresses and the shipping method may come later; `finalise_draft` needs them all."""
+    email = _email(email or (user.email if user else ""))
+    wanted = _new_lines(lines)
+    shipping = _address(shipping_address, "shipping_address")
+    billing = _address(billing_address, "billing_address") or shipping
+    with transaction.atomic():
+        order = Order(
+            number=next_order_number(),
+            user=user,
+            email=email,
+            status=S.DRAFT,
+            origin="draft",
+            currency=settings.STORE_CURRENCY,
+            shipping_address=shipping,
+            billing_address=billing,
+            shipping_method_id=str(shipping_method_id or "").strip(),
+            voucher_code=(voucher_code or "").strip(),
+            customer_note=_note(note),
+            guest_token=secrets.token_urlsafe(24),
+        )
+        result, quote = _price(order, wanted)
+        order.save()
+        _write(order, wanted, result, quote)
+        record_order_event(order, OrderEvent.Type.DRAFT_CREATED, actor=actor)
+        record_event("order.draft_created", order_id=order.pk)
+        record_change(
+            actor=actor, action="create", obj=order, verb="order.draft_create",
+            after=_audit_fields(order),
+        )  # fmt: skip
+    return order
+
+
+def _draft(order: Order) -> Order:
+    order = lock_order(order)
+    if order.status != S.DRAFT:
+        raise NotADraft(f"Order #{order.number} is {order.status}, not a draft.")
+    return order
+
+
+def _current(order: Order) -> list[Wanted]:
+    """The order's lines as they are, to be changed (locked order, inside a transaction)."""
+    draft = order.status == S.DRAFT
+    return [
+        Wanted(
+            key=line.reference,
+            line=line,
+            variant=line.variant,
+            quantity=line.quantity,
+            unit_price=None if draft else line.unit_price,
+        )
+        for line in OrderLine.objects.filter(order=order)
+        .select_related("variant__product")
+        .order_by("id")
+    ]
+
+
+def update_draft_order(*, order: Order, actor: Actor, changes: dict[str, Any]) -> Order:
+    """Change a draft's customer, email, addresses, shipping method, voucher or note; the
+    draft is priced again. `changes` holds any of DRAFT_FIELDS (None clears an address, the
+    method, the voucher or the customer)."""
+    unknown = set(changes) - set(DRAFT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    cleaned: dict[str, Any] = {}
+    if "user" in changes:
+        cleaned["user"] = changes["user"]
+    if "email" in changes:
+        cleaned["email"] = _email(changes["email"])
+    for name in ("shipping_address", "billing_address"):
+        if name in changes:
+            cleaned[name] = _address(changes[name], name)
+    if "shipping_method_id" in changes:
+        cleaned["shipping_method_id"] = str(changes["shipping_method_id"] or "").strip()
+    if "voucher_code" in changes:
+        cleaned["voucher_code"] = (changes["voucher_code"] or "").strip()
+    if "note" in changes:
+        cleaned["customer_note"] = _note(changes["note"])
+    with transaction.atomic():
+        order = _draft(order)
+        before = _audit_fields(order)
+        for name, value in cleaned.items():
+            setattr(order, name, value)
+        if "user" in cleaned and cleaned["user"] is not None and "email" not in cleaned:
+            order.email = cleaned["user"].email
+        wanted = _current(order)
+        result, quote = _price(order, wanted)
+        _write(order, wanted, result, quote)
+        record_change(
+            actor=actor, action="update", obj=order, verb="order.draft_update",
+            before=before, after=_audit_fields(order),
+        )  # fmt: skip
+    return order
+
+
+def delete_draft(*, order: Order, actor: Actor) -> None:
+    """Throw a draft away (it holds no stock and no money). Its number is not reused."""
+    with transaction.atomic():
+        order = _draft(order)
+        record_change(
+            actor=actor, action="delete", obj=order, verb="order.draft_delete",
+            before=_audit_fields(order),
+        )  # fmt: skip
+        order.delete()
+
+
+def finalise_draft(*, order: Order, actor: Actor) -> Order:
+    """Place a draft: everything is checked and priced again, the stock is allocated, the
+    voucher use is counted, and the order moves to unfulfilled (or unconfirmed) with its
+    `order.created` event (the confirmation email). All or nothing."""
+    with transaction.atomic():
+        order = _draft(order)
+        wanted = _current(order)
+        missing = [
+            name
+            for name, value in (
+                ("lines", wanted),
+                ("email", order.email),
+                ("shipping_address", order.shipping_address),
+                ("shipping_method_id", order.shipping_method_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise DraftIncomplete(
+                f"Missing: {', '.join(missing)}.",
+                errors=[{"field": name, "message": "This field is required."} for name in missing],
+            )
+        _purchasable([w.variant for w in wanted], field="lines")
+        result, quote = _price(order, wanted)
+        _write(order, wanted, result, quote)
+        if result.voucher_applied and result.voucher_id:
+            pricing_services.redeem_voucher(
+                voucher_id=result.voucher_id,
+                user_id=order.user_id,
+                email=order.email,
+                order_reference=str(order.public_id),
+            )
+        inventory.allocate_order(
+            order_reference=order.reference,
+            lines=[
+                inventory.OrderLine(line.reference, line.variant_id, line.quantity)
+                for line in OrderLine.objects.filter(order=order).order_by("id")
+            ],
+            country=order.shipping_address["country"],
+            actor=actor,
+        )
+        order.placed_at = timezone.now()
+        order.save(update_fields=["placed_at", "updated_at"])
+        status = S.UNFULFILLED if settings.ORDERS_AUTO_CONFIRM else S.UNCONFIRMED
+        transition_order(order, status, actor=actor)
+        record_order_event(order, OrderEvent.Type.DRAFT_FINALISED, actor=actor, status=status)
+        record_event("order.created", order_id=order.pk, number=order.number)
+        record_change(
+            actor=actor, action="action", obj=order, verb="order.draft_finalise",
+            after=_audit_fields(order),
+        )  # fmt: skip
+    return order
+
+
+# --- lines (drafts and placed orders) -------------------------------------------------------
+
+
+def _editable(order: Order) -> Order:
+    """The order locked, if its lines may change (a draft, or a placed order not shipped
+    and not paid)."""
+    order = lock_order(order)
+    if order.status == S.DRAFT:
+        return order
+    if order.status not in EDITABLE:
+        raise OrderNotEditable(
+            f"A {order.status.replace('_', ' ')} order's lines cannot be changed.",
+            status=order.status,
+        )
+    if OrderLine.objects.filter(order=order, quantity_fulfilled__gt=0).exists():
+        raise OrderNotEditable("Part of this order is already fulfilled.")
+    if order.payment_status not in UNPAID or order.total_authorized > 0 or order.total_charged > 0:
+        raise OrderPaidEditRefused(
+            "Money was authorised or charged for this order: void or refund it first.",
+            payment_status=order.payment_status,
+        )
+    return order
+
+
+def _edit_lines(
+    order: Order, actor: Actor, change: Callable[[list[Wanted]], list[Wanted]], verb: str
+) -> Order:
+    with transaction.atomic():
+        order = _editable(order)
+        placed = order.status != S.DRAFT
+        current = _current(order)
+        old = {w.key: w.quantity for w in current}
+        wanted = change(list(current))
+        if not wanted and placed:
+            raise InvalidInput(
+                "A placed order keeps at least one line; cancel the order instead.",
+                code="order_needs_lines",
+            )
+        if len(wanted) > settings.CART_MAX_LINES:
+            raise InvalidInput(
+                f"An order holds at most {settings.CART_MAX_LINES} lines.", code="too_many_lines"
+            )
+        before = _summary(order) if placed else None
+        result, quote = _price(order, wanted)
+        _write(order, wanted, result, quote)
+        if placed:
+            _reallocate(order, old, actor)
+            record_order_event(
+                order, OrderEvent.Type.LINES_EDITED, actor=actor, before=before,
+                after=_summary(order),
+            )  # fmt: skip
+            record_event("order.lines_edited", order_id=order.pk)
+        record_change(
+            actor=actor, action="update", obj=order, verb=verb, after=_audit_fields(order)
+        )
+    return order
+
+
+def _reallocate(order: Order, old: dict[str, int], actor: Actor) -> None:
+    """Give back what removed or changed lines held and allocate the changed and new lines."""
+    lines = list(OrderLine.objects.filter(order=order).order_by("id"))
+    now = {line.reference: line for line in lines}
+    released = [ref for ref, qty in old.items() if ref not in now or now[ref].quantity != qty]
+    if released:
+        inventory.deallocate_lines(line_references=released, actor=actor, reason="order edited")
+    again = [line for line in lines if old.get(line.reference) != line.quantity]
+    if again:
+        inventory.allocate_order(
+            order_reference=order.reference,
+            lines=[
+                inventory.OrderLine(line.reference, line.variant_id, line.quantity)
+                for line in again
+            ],
+            country=(order.shipping_address or {}).get("country"),
+            actor=actor,
+        )
+
+
+def add_order_line(*, order: Order, actor: Actor, variant: ProductVariant, quantity: int) -> Order:
+    """Add `quantity` of a published variant (to its line, if the order has one)."""
+    _quantity(quantity)
+    _purchasable([variant])
+
+    def change(lines: list[Wanted]) -> list[Wanted]:
+        for i, w in enumerate(lines):
+            if w.variant is not None and w.variant.pk == variant.pk:
+                lines[i] = replace(w, quantity=_quantity(w.quantity + quantity))
+                return lines
+        return [*lines, Wanted(key="new:0", line=None, variant=variant, quantity=quantity)]
+
+    return _edit_lines(order, actor, change, "order.line_add")
+
+
+def change_order_line(*, order: Order, actor: Actor, line: OrderLine, quantity: int) -> Order:
+    """Set a line's quantity (1 or more; remove a line with `remove_order_line`)."""
+    _quantity(quantity)
+
+    def change(lines: list[Wanted]) -> list[Wanted]:
+        found = [i for i, w in enumerate(lines) if w.line.pk == line.pk]
+        if not found:
+            raise InvalidInput("The line is not in this order.", code="order_line_not_found")
+        lines[found[0]] = replace(lines[found[0]], quantity=quantity)
+        return lines
+
+    return _edit_lines(order, actor, change, "order.line_change")
+
+
+def remove_order_line(*, order: Order, actor: Actor, line: OrderLine) -> Order:
+    def change(lines: list[Wanted]) -> list[Wanted]:
+        if not any(w.line.pk == line.pk for w in lines):
+            raise InvalidInput("The line is not in this order.", code="order_line_not_found")
+        return [w for w in lines if w.line.pk != line.pk]
+
+    return _edit_lines(order, actor, change, "order.line_remove")

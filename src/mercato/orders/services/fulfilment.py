@@ -1,0 +1,412 @@
+"""Fulfilments: parcels of an order sent from one warehouse, with their tracking.
+
+A fulfilment is created when staff pack some or all of the order's lines: the units leave the
+line's allocations in that warehouse (on hand and allocated both go down, through
+`inventory.services.fulfil_line`; a variant that does not track inventory needs no stock) and
+`OrderLine.quantity_fulfilled` grows. It then moves along its own small machine,
+`FULFILMENT_TRANSITIONS`: created → shipped → delivered, or cancelled while it is not delivered
+(the units go back on hand and allocated to the line, in the very stock row they left). After
+each change the order's status is derived again from its lines (`refresh_fulfilment_status`).
+
+Whether an order must be paid before it ships is a shop setting, `ORDERS_FULFIL_UNPAID`
+(default True: allowed, as with Saleor's "fulfillment allow unpaid").
+
+The customer's "shipped" email hangs on the `fulfilment.shipped` event; every event carries
+`notify` (False: staff asked not to tell the customer).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.core.errors import Conflict, InvalidInput, NotFound
+from mercato.core.events import record_event
+from mercato.inventory import services as inventory
+from mercato.inventory.models import Warehouse
+from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
+from mercato.orders.services.status import lock_order, record_order_event, refresh_fulfilment_status
+
+F_ = Fulfilment.Status
+MAX_QUANTITY = inventory.MAX_QUANTITY
+MAX_LINES = 500
+TRACKING_FIELDS = ("carrier", "tracking_number", "tracking_url")
+TRACKING_LIMITS = {"carrier": 100, "tracking_number": 100, "tracking_url": 500}
+
+FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    F_.CREATED: frozenset({F_.SHIPPED, F_.DELIVERED, F_.CANCELLED}),
+    F_.SHIPPED: frozenset({F_.DELIVERED, F_.CANCELLED}),
+    F_.DELIVERED: frozenset(),
+    F_.CANCELLED: frozenset(),
+}
+"""Allowed moves of `Fulfilment.status`. A parcel may be marked delivered without having been
+marked shipped (handed over at the counter). A delivered parcel comes back only as a return."""
+
+FULFILLABLE = frozenset(
+    {
+        Order.Status.UNFULFILLED,
+        Order.Status.PARTIALLY_FULFILLED,
+        Order.Status.FULFILLED,
+        Order.Status.PARTIALLY_RETURNED,
+    }
+)
+
+
+class FulfilmentNotFound(NotFound):
+    code, title = "fulfilment_not_found", "No such fulfilment"
+
+
+class OrderNotFulfillable(Conflict):
+    code, title = "order_not_fulfillable", "This order cannot be fulfilled now"
+
+
+class OrderNotPaid(Conflict):
+    code, title = "order_not_paid", "The order must be paid before it is fulfilled"
+
+
+class IllegalFulfilmentTransition(Conflict):
+    code, title = "illegal_fulfilment_transition", "This fulfilment change is not allowed"
+
+
+class FulfilExceedsOrdered(InvalidInput):
+    code, title = "fulfil_exceeds_ordered", "More than is left to fulfil"
+
+
+# --- input checks (shared with returns) -----------------------------------------------------
+
+
+def check_quantity(value: Any, *, field: str = "quantity") -> int:
+    """A whole number of units between 1 and MAX_QUANTITY, else 422 `invalid_quantity`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+        raise InvalidInput(
+            f"A quantity is a whole number between 1 and {MAX_QUANTITY}.",
+            code="invalid_quantity",
+            field=field,
+        )
+    return value
+
+
+def check_order_lines(order: Order, lines: Iterable[tuple[OrderLine, Any]]) -> list[OrderLine]:
+    """The order lines named, each once and each of `order` (else 422)."""
+    seen: set[int] = set()
+    found: list[OrderLine] = []
+    for i, (line, _) in enumerate(lines):
+        if not isinstance(line, OrderLine) or line.order_id != order.pk:
+            raise InvalidInput(
+                "This line is not part of the order.",
+                code="line_not_in_order",
+                field=f"lines.{i}.line_id",
+            )
+        if line.pk in seen:
+            raise InvalidInput(
+                "Each line may appear once.", code="duplicate_line", field=f"lines.{i}.line_id"
+            )
+        seen.add(line.pk)
+        found.append(line)
+    if not found:
+        raise InvalidInput("Name at least one line.", code="lines_required", field="lines")
+    if len(found) > MAX_LINES:
+        raise InvalidInput(f"At most {MAX_LINES} lines.", code="too_many_lines", field="lines")
+    return found
+
+
+def clean_note(note: Any, *, field: str = "note") -> str:
+    """A staff or customer note: text, at most 5,000 characters (else 422 `note_too_long`)."""
+    if note is None:
+        return ""
+    if not isinstance(note, str):
+        raise InvalidInput("A note is text.", code="invalid_note", field=field)
+    note = note.strip()
+    if len(note) > 5000:
+        raise InvalidInput("A note is at most 5,000 characters.", code="note_too_long", field=field)
+    return note
+
+
+def _check_tracking(values: dict[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name} must be text.", code="invalid_tracking", field=name)
+        value = value.strip()
+        if len(value) > TRACKING_LIMITS[name]:
+            raise InvalidInput(
+                f"{name} is at most {TRACKING_LIMITS[name]} characters.",
+                code="invalid_tracking",
+                field=name,
+            )
+        clean[name] = value
+    url = clean.get("tracking_url")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise InvalidInput(
+                "The tracking URL must be an http(s) address.",
+                code="invalid_tracking_url",
+                field="tracking_url",
+            )
+    return clean
+
+
+def _check_move(fulfilment: Fulfilment, target: str) -> None:
+    if target not in FULFILMENT_TRANSITIONS[fulfilment.status]:
+        raise IllegalFulfilmentTransition(
+            f"A {fulfilment.status} fulfilment cannot become {target}.",
+            current=fulfilment.status,
+            requested=target,
+            allowed=sorted(FULFILMENT_TRANSITIONS[fulfilment.status]),
+        )
+
+
+def _lock(fulfilment: Fulfilment) -> tuple[Order, Fulfilment]:
+    """The order (locked first, the one lock order of this module) and the fulfilment again."""
+    order = lock_order(fulfilment.order_id)
+    locked = Fulfilment.objects.select_for_update().filter(pk=fulfilment.pk).first()
+    if locked is None:
+        raise FulfilmentNotFound()
+    return order, locked
+
+
+def _fulfilment_data(fulfilment: Fulfilment, **more: Any) -> dict[str, Any]:
+    return {"fulfilment": fulfilment.number, "fulfilment_id": str(fulfilment.public_id), **more}
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def create_fulfilment(
+    *,
+    order: Order,
+    warehouse: Warehouse,
+    lines: list[tuple[OrderLine, int]],
+    carrier: str = "",
+    tracking_number: str = "",
+    tracking_url: str = "",
+    actor: Actor,
+    notify: bool = True,
+) -> Fulfilment:
+    """Pack `lines` ([(order line, quantity)]) of `order` from `warehouse` into a new parcel,
+    numbered 1, 2 … within the order. Refuses a line of another order (422
+    `line_not_in_order`), more than a line has left to fulfil (422 `fulfil_exceeds_ordered`),
+    more than the line holds in that warehouse (422 `fulfil_exceeds_allocation`), and an order
+    that is not confirmed, is cancelled, a draft or closed (409 `order_not_fulfillable`) or,
+    with ORDERS_FULFIL_UNPAID off, not fully paid (409 `order_not_paid`)."""
+    lines = list(lines)
+    wanted = check_order_lines(order, lines)
+    quantities = {
+        line.pk: check_quantity(qty, field=f"lines.{i}.quantity")
+        for i, (line, qty) in enumerate(lines)
+    }
+    tracking = _check_tracking(
+        {"carrier": carrier, "tracking_number": tracking_number, "tracking_url": tracking_url}
+    )
+    if not isinstance(warehouse, Warehouse) or warehouse.pk is None:
+        raise InvalidInput("Name a warehouse.", code="warehouse_required", field="warehouse")
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.status not in FULFILLABLE:
+            raise OrderNotFulfillable(
+                f"A {order.status} order cannot be fulfilled.", order_status=order.status
+            )
+        if not settings.ORDERS_FULFIL_UNPAID and order.amount_due > 0:
+            raise OrderNotPaid(
+                "This shop ships paid orders only.", payment_status=order.payment_status
+            )
+        current = {
+            line.pk: line
+            for line in OrderLine.objects.filter(
+                order=order, pk__in=[w.pk for w in wanted]
+            ).select_related("variant")
+        }
+        for i, line in enumerate(wanted):
+            fresh = current[line.pk]
+            left = fresh.quantity - fresh.quantity_fulfilled
+            if quantities[line.pk] > left:
+                raise FulfilExceedsOrdered(
+                    f"Line {fresh.sku} has {left} left to fulfil.",
+                    field=f"lines.{i}.quantity",
+                    line_id=str(fresh.public_id),
+                    left=left,
+                )
+        number = (order.fulfilments.aggregate(n=Max("number"))["n"] or 0) + 1
+        fulfilment = Fulfilment.objects.create(
+            order=order, number=number, warehouse=warehouse, **tracking
+        )
+        parcel: list[FulfilmentLine] = []
+        for line in wanted:
+            fresh, quantity = current[line.pk], quantities[line.pk]
+            variant = fresh.variant
+            if variant is not None and variant.track_inventory:
+                taken = inventory.fulfil_line(
+                    line_reference=fresh.reference,
+                    quantity=quantity,
+                    actor=actor,
+                    warehouse=warehouse,
+                )
+                parcel += [
+                    FulfilmentLine(fulfilment=fulfilment, order_line=fresh, stock=stock, quantity=n)
+                    for stock, n in taken
+                ]
+            else:
+                parcel.append(
+                    FulfilmentLine(fulfilment=fulfilment, order_line=fresh, quantity=quantity)
+                )
+            updated = OrderLine.objects.filter(
+                pk=fresh.pk, quantity_fulfilled__lte=F("quantity") - quantity
+            ).update(quantity_fulfilled=F("quantity_fulfilled") + quantity)
+            if not updated:  # the order lock makes this unreachable; the CHECK backs it up
+                raise FulfilExceedsOrdered(f"Line {fresh.sku} has too little left to fulfil.")
+        FulfilmentLine.objects.bulk_create(parcel)
+        record_order_event(
+            order,
+            OrderEvent.Type.FULFILLED,
+            actor=actor,
+            **_fulfilment_data(
+                fulfilment,
+                warehouse=warehouse.slug,
+                lines=[
+                    {
+                        "line_id": str(current[w.pk].public_id),
+                        "sku": current[w.pk].sku,
+                        "quantity": quantities[w.pk],
+                    }
+                    for w in wanted
+                ],
+                notify=notify,
+            ),
+        )
+        refresh_fulfilment_status(order, actor=actor)
+        record_change(actor=actor, action="create", obj=fulfilment, after=snapshot(fulfilment))
+        record_event(
+            "fulfilment.created", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
+        )
+    return fulfilment
+
+
+# --- tracking and moves ---------------------------------------------------------------------
+
+
+def update_tracking(
+    *,
+    fulfilment: Fulfilment,
+    actor: Actor,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+    tracking_url: str | None = None,
+) -> Fulfilment:
+    """Change the carrier and tracking of a parcel that is not cancelled (None leaves a
+    field as it is)."""
+    given = {
+        name: value
+        for name, value in (
+            ("carrier", carrier),
+            ("tracking_number", tracking_number),
+            ("tracking_url", tracking_url),
+        )
+        if value is not None
+    }
+    changes = _check_tracking(given)
+    with transaction.atomic():
+        _, fulfilment = _lock(fulfilment)
+        if fulfilment.status == F_.CANCELLED:
+            raise IllegalFulfilmentTransition(
+                "A cancelled fulfilment keeps its tracking.",
+                current=fulfilment.status,
+                requested="tracking",
+            )
+        before = snapshot(fulfilment, list(TRACKING_FIELDS))
+        for name, value in changes.items():
+            setattr(fulfilment, name, value)
+        after = snapshot(fulfilment, list(TRACKING_FIELDS))
+        if after != before:
+            fulfilment.save(update_fields=list(changes))
+            record_change(
+                actor=actor,
+                action="update",
+                obj=fulfilment,
+                verb="fulfilment.tracking",
+                before=before,
+                after=after,
+            )
+    return fulfilment
+
+
+def mark_shipped(*, fulfilment: Fulfilment, actor: Actor, notify: bool = True) -> Fulfilment:
+    """The parcel left: event `fulfilment.shipped` (the customer's email with tracking)."""
+    with transaction.atomic():
+        order, fulfilment = _lock(fulfilment)
+        _check_move(fulfilment, F_.SHIPPED)
+        fulfilment.status, fulfilment.shipped_at = F_.SHIPPED, timezone.now()
+        fulfilment.save(update_fields=["status", "shipped_at"])
+        record_order_event(
+            order,
+            OrderEvent.Type.FULFILMENT_SHIPPED,
+            actor=actor,
+            **_fulfilment_data(
+                fulfilment,
+                carrier=fulfilment.carrier,
+                tracking_number=fulfilment.tracking_number,
+                notify=notify,
+            ),
+        )
+        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.ship")
+        record_event(
+            "fulfilment.shipped", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
+        )
+    return fulfilment
+
+
+def mark_delivered(*, fulfilment: Fulfilment, actor: Actor) -> Fulfilment:
+    """The parcel arrived: its units may now be returned."""
+    with transaction.atomic():
+        order, fulfilment = _lock(fulfilment)
+        _check_move(fulfilment, F_.DELIVERED)
+        fulfilment.status, fulfilment.delivered_at = F_.DELIVERED, timezone.now()
+        fulfilment.save(update_fields=["status", "delivered_at"])
+        record_order_event(
+            order, OrderEvent.Type.FULFILMENT_DELIVERED, actor=actor, **_fulfilment_data(fulfilment)
+        )
+        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.deliver")
+        record_event("fulfilment.delivered", order_id=order.pk, fulfilment_id=fulfilment.pk)
+    return fulfilment
+
+
+def cancel_fulfilment(*, fulfilment: Fulfilment, actor: Actor, note: str = "") -> Fulfilment:
+    """Undo a parcel that was not delivered: its units go back on hand in the stock row they
+    left and are allocated to their lines again, the lines' fulfilled quantities go down and
+    the order's status follows."""
+    note = clean_note(note)
+    with transaction.atomic():
+        order, fulfilment = _lock(fulfilment)
+        _check_move(fulfilment, F_.CANCELLED)
+        items = list(fulfilment.lines.select_related("order_line", "stock").order_by("pk"))
+        for item in items:
+            line = item.order_line
+            if item.stock is not None:
+                inventory.unfulfil_line(
+                    line_reference=line.reference,
+                    order_reference=order.reference,
+                    stock=item.stock,
+                    quantity=item.quantity,
+                    actor=actor,
+                )
+            OrderLine.objects.filter(pk=line.pk).update(
+                quantity_fulfilled=F("quantity_fulfilled") - item.quantity
+            )
+        fulfilment.status, fulfilment.cancelled_at = F_.CANCELLED, timezone.now()
+        fulfilment.save(update_fields=["status", "cancelled_at"])
+        record_order_event(
+            order,
+            OrderEvent.Type.FULFILMENT_CANCELLED,
+            actor=actor,
+            note=note,
+            **_fulfilment_data(fulfilment),
+        )
+        refresh_fulfilment_status(order, actor=actor)
+        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.cancel")
+        record_event("fulfilment.cancelled", order_id=order.pk, fulfilment_id=fulfilment.pk)
+    return fulfilment

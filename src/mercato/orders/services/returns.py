@@ -1,0 +1,422 @@
+"""Returns: a customer sends delivered items back, staff decide, receive and refund.
+
+A return moves along `RETURN_TRANSITIONS`: requested → approved → received → refunded, or
+rejected (before the goods are received). Each step writes the order's timeline
+(`OrderEvent` RETURN_*) and a `return.*` event (the customer's return email).
+
+- `request_return`: only units that were delivered (fulfilments marked delivered) and are not
+  already in another return that was not rejected (else 422 `return_exceeds_delivered`).
+- `receive_return`: the goods arrived; per line, they go back on hand in a warehouse
+  (`inventory.services.restock_return`) or not (damaged). `OrderLine.quantity_returned`
+  grows and the order becomes partially returned or returned.
+- `refund_return`: the money goes back through `payments.services.refund_order`, once per
+  return (its reference is `return:<public_id>`). The amount comes from the line snapshots:
+  a unit is worth the line's gross total divided by its quantity, rounded half-up to the
+  cent, and the line's last unit takes what is left, so a line returned in full (in one
+  return or several) refunds exactly its total. The order's shipping is added on request,
+  once per order.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+
+from mercato.audit.services import Actor, record_change
+from mercato.core.errors import Conflict, InvalidInput, NotFound
+from mercato.core.events import record_event
+from mercato.core.money import quantize
+from mercato.inventory import services as inventory
+from mercato.inventory.models import Warehouse
+from mercato.orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Return,
+    ReturnLine,
+)
+from mercato.orders.services.fulfilment import check_order_lines, check_quantity, clean_note
+from mercato.orders.services.status import (
+    FULFILMENT_STATUSES,
+    lock_order,
+    record_order_event,
+    refresh_fulfilment_status,
+)
+
+R = Return.Status
+ZERO = Decimal("0")
+MAX_LINE_REASON = 300
+
+RETURN_TRANSITIONS: dict[str, frozenset[str]] = {
+    R.REQUESTED: frozenset({R.APPROVED, R.REJECTED}),
+    R.APPROVED: frozenset({R.RECEIVED, R.REJECTED}),
+    R.RECEIVED: frozenset({R.REFUNDED}),
+    R.REJECTED: frozenset(),
+    R.REFUNDED: frozenset(),
+}
+"""Allowed moves of `Return.status`. Goods that arrived are refunded; a rejected or refunded
+return is closed."""
+
+COUNTED = [R.REQUESTED, R.APPROVED, R.RECEIVED, R.REFUNDED]
+"""Returns whose units are spoken for (every status but rejected)."""
+
+
+class ReturnNotFound(NotFound):
+    code, title = "return_not_found", "No such return"
+
+
+class IllegalReturnTransition(Conflict):
+    code, title = "illegal_return_transition", "This return change is not allowed"
+
+
+class ReturnExceedsDelivered(InvalidInput):
+    code, title = "return_exceeds_delivered", "More than was delivered and not yet returned"
+
+
+class ShippingAlreadyRefunded(Conflict):
+    code, title = "shipping_already_refunded", "The shipping of this order was refunded already"
+
+
+def _check_move(order_return: Return, target: str) -> None:
+    if target not in RETURN_TRANSITIONS[order_return.status]:
+        raise IllegalReturnTransition(
+            f"A {order_return.status} return cannot become {target}.",
+            current=order_return.status,
+            requested=target,
+            allowed=sorted(RETURN_TRANSITIONS[order_return.status]),
+        )
+
+
+def _lock(order_return: Return) -> tuple[Order, Return]:
+    """The order (locked first, as everywhere in orders) and the return again."""
+    order = lock_order(order_return.order_id)
+    locked = Return.objects.select_for_update().filter(pk=order_return.pk).first()
+    if locked is None:
+        raise ReturnNotFound()
+    return order, locked
+
+
+def _data(order_return: Return, **more: Any) -> dict[str, Any]:
+    return {"return": order_return.number, "return_id": str(order_return.public_id), **more}
+
+
+def returnable_quantities(order: Order) -> dict[int, int]:
+    """Per order line (pk): units delivered less units in returns that were not rejected."""
+    delivered = dict(
+        FulfilmentLine.objects.filter(
+            fulfilment__order=order, fulfilment__status=Fulfilment.Status.DELIVERED
+        )
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    claimed = dict(
+        ReturnLine.objects.filter(order_return__order=order, order_return__status__in=COUNTED)
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    return {pk: max(n - claimed.get(pk, 0), 0) for pk, n in delivered.items()}
+
+
+# --- customer -------------------------------------------------------------------------------
+
+
+def request_return(
+    *,
+    order: Order,
+    lines: list[tuple[OrderLine, int, str]],
+    reason: str = "",
+    actor: Actor,
+) -> Return:
+    """The customer asks to send back `lines` ([(order line, quantity, reason)]) of a
+    delivered order. 422 `return_exceeds_delivered` for units not delivered or already in
+    another return; 409 `order_not_returnable` for a cancelled or draft order."""
+    lines = list(lines)
+    check_order_lines(order, [(line, qty) for line, qty, *_ in lines])
+    entries = []
+    for i, (line, qty, *rest) in enumerate(lines):
+        line_reason = clean_note(rest[0] if rest else "", field=f"lines.{i}.reason")
+        if len(line_reason) > MAX_LINE_REASON:
+            raise InvalidInput(
+                f"A line's reason is at most {MAX_LINE_REASON} characters.",
+                code="reason_too_long",
+                field=f"lines.{i}.reason",
+            )
+        entries.append((line, check_quantity(qty, field=f"lines.{i}.quantity"), line_reason))
+    reason = clean_note(reason, field="reason")
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.status not in FULFILMENT_STATUSES:
+            raise Conflict(
+                f"A {order.status} order has nothing to return.",
+                code="order_not_returnable",
+                order_status=order.status,
+            )
+        left = returnable_quantities(order)
+        for i, (line, quantity, _) in enumerate(entries):
+            if quantity > left.get(line.pk, 0):
+                raise ReturnExceedsDelivered(
+                    f"Line {line.sku} has {left.get(line.pk, 0)} delivered units to return.",
+                    field=f"lines.{i}.quantity",
+                    line_id=str(line.public_id),
+                    returnable=left.get(line.pk, 0),
+                )
+        number = (order.returns.aggregate(n=Max("number"))["n"] or 0) + 1
+        order_return = Return.objects.create(order=order, number=number, reason=reason)
+        ReturnLine.objects.bulk_create(
+            ReturnLine(order_return=order_return, order_line=line, quantity=qty, reason=why)
+            for line, qty, why in entries
+        )
+        record_order_event(
+            order,
+            OrderEvent.Type.RETURN_REQUESTED,
+            actor=actor,
+            note=reason,
+            **_data(
+                order_return,
+                lines=[
+                    {"line_id": str(line.public_id), "sku": line.sku, "quantity": qty}
+                    for line, qty, _ in entries
+                ],
+            ),
+        )
+        record_event("return.requested", order_id=order.pk, return_id=order_return.pk)
+    return order_return
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+def _decide(order_return: Return, target: str, *, actor: Actor, note: str) -> Return:
+    note = clean_note(note)
+    with transaction.atomic():
+        order, order_return = _lock(order_return)
+        _check_move(order_return, target)
+        before = order_return.status
+        order_return.status, order_return.decided_at = target, timezone.now()
+        fields = ["status", "decided_at"]
+        if note:
+            order_return.staff_note = note
+            fields.append("staff_note")
+        order_return.save(update_fields=fields)
+        kind = (
+            OrderEvent.Type.RETURN_APPROVED
+            if target == R.APPROVED
+            else OrderEvent.Type.RETURN_REJECTED
+        )
+        record_order_event(order, kind, actor=actor, note=note, **_data(order_return))
+        record_change(
+            actor=actor,
+            action="update",
+            obj=order_return,
+            verb=f"return.{'approve' if target == R.APPROVED else 'reject'}",
+            before={"status": before},
+            after={"status": target, "staff_note": note},
+        )
+        record_event(f"return.{target}", order_id=order.pk, return_id=order_return.pk)
+    return order_return
+
+
+def approve_return(*, order_return: Return, actor: Actor, note: str = "") -> Return:
+    """Staff accept a requested return: the customer may send the goods."""
+    return _decide(order_return, R.APPROVED, actor=actor, note=note)
+
+
+def reject_return(*, order_return: Return, actor: Actor, note: str = "") -> Return:
+    """Staff refuse a return that is requested or approved (goods not yet received); its
+    units may be asked for again."""
+    return _decide(order_return, R.REJECTED, actor=actor, note=note)
+
+
+def receive_return(
+    *,
+    order_return: Return,
+    restock: Mapping[Any, bool] | None = None,
+    warehouse: Warehouse | None = None,
+    actor: Actor,
+) -> Return:
+    """The goods of an approved return arrived. `restock` maps an order line (its public id,
+    or the OrderLine) to whether its units go back on hand in `warehouse`; a line not named
+    is not restocked. A variant that does not track inventory (or no longer exists) has no
+    stock to put back. The lines' returned quantities grow and the order's status follows."""
+    restock = dict(restock or {})
+    with transaction.atomic():
+        order, order_return = _lock(order_return)
+        _check_move(order_return, R.RECEIVED)
+        items = list(order_return.lines.select_related("order_line__variant").order_by("pk"))
+        by_key: dict[str, ReturnLine] = {str(item.order_line.public_id): item for item in items}
+        decisions: dict[int, bool] = {}
+        for key, value in restock.items():
+            name = str(key.public_id) if isinstance(key, OrderLine) else str(key)
+            item = by_key.get(name)
+            if item is None:
+                raise InvalidInput(
+                    "This line is not part of the return.",
+                    code="line_not_in_return",
+                    field=f"restock.{name}",
+                )
+            if not isinstance(value, bool):
+                raise InvalidInput("Restock is true or false.", code="invalid_restock")
+            decisions[item.pk] = value
+        restocked = []
+        for item in items:
+            variant = item.order_line.variant
+            again = (
+                decisions.get(item.pk, False) and variant is not None and variant.track_inventory
+            )
+            if again:
+                restocked.append(item)
+            item.restock = again
+            item.warehouse = warehouse if again else None
+        if restocked and not isinstance(warehouse, Warehouse):
+            raise InvalidInput(
+                "Name the warehouse the goods go back to.",
+                code="warehouse_required",
+                field="warehouse",
+            )
+        for item in restocked:
+            inventory.restock_return(
+                variant=item.order_line.variant,
+                warehouse=warehouse,
+                quantity=item.quantity,
+                order_reference=order.reference,
+                actor=actor,
+                reason=f"return {order.reference}-{order_return.number}",
+            )
+        ReturnLine.objects.bulk_update(items, ["restock", "warehouse"])
+        for item in items:
+            OrderLine.objects.filter(pk=item.order_line_id).update(
+                quantity_returned=F("quantity_returned") + item.quantity
+            )
+        order_return.status, order_return.received_at = R.RECEIVED, timezone.now()
+        order_return.save(update_fields=["status", "received_at"])
+        record_order_event(
+            order,
+            OrderEvent.Type.RETURN_RECEIVED,
+            actor=actor,
+            **_data(
+                order_return,
+                warehouse=warehouse.slug if restocked else None,
+                lines=[
+                    {
+                        "line_id": str(item.order_line.public_id),
+                        "sku": item.order_line.sku,
+                        "quantity": item.quantity,
+                        "restock": item.restock,
+                    }
+                    for item in items
+                ],
+            ),
+        )
+        refresh_fulfilment_status(order, actor=actor)
+        record_change(
+            actor=actor,
+            action="update",
+            obj=order_return,
+            verb="return.receive",
+            before={"status": R.APPROVED},
+            after={
+                "status": R.RECEIVED,
+                "restocked": [str(i.order_line.public_id) for i in restocked],
+            },
+        )
+        record_event("return.received", order_id=order.pk, return_id=order_return.pk)
+    return order_return
+
+
+def unit_share(line: OrderLine) -> Decimal:
+    """What one unit of a line is worth: its gross total over its quantity, half-up."""
+    return quantize(line.total_gross / line.quantity)
+
+
+def refund_for_units(line: OrderLine, *, already: int, quantity: int) -> Decimal:
+    """The refund for `quantity` more units of `line` after `already` were refunded: the line's
+    last unit takes the remainder, so all its units together give back exactly its total."""
+
+    def upto(n: int) -> Decimal:
+        return (
+            line.total_gross if n >= line.quantity else min(unit_share(line) * n, line.total_gross)
+        )
+
+    return upto(already + quantity) - upto(already)
+
+
+def return_amount(order_return: Return, *, refund_shipping: bool = False) -> Decimal:
+    """What refunding `order_return` gives back (see the module's docstring)."""
+    items = list(order_return.lines.select_related("order_line").order_by("pk"))
+    refunded = dict(
+        ReturnLine.objects.filter(
+            order_return__order_id=order_return.order_id, order_return__status=R.REFUNDED
+        )
+        .exclude(order_return=order_return)
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    amount = ZERO
+    seen: dict[int, int] = {}
+    for item in items:
+        already = refunded.get(item.order_line_id, 0) + seen.get(item.order_line_id, 0)
+        amount += refund_for_units(item.order_line, already=already, quantity=item.quantity)
+        seen[item.order_line_id] = seen.get(item.order_line_id, 0) + item.quantity
+    if refund_shipping:
+        amount += order_return.order.shipping_gross
+    return amount
+
+
+def refund_return(*, order_return: Return, refund_shipping: bool = False, actor: Actor) -> Return:
+    """Give the money of a received return back, through the order's payments (reference
+    `return:<public_id>`, so a retry never refunds twice). 409 `shipping_already_refunded`
+    if another return of the order refunded the shipping; 422 `refund_exceeds_captured`
+    (from payments) if the order's payments hold less than that."""
+    # payments sits to the right of orders (it calls orders); this one flow calls back into it
+    from mercato.payments.services import refund_order
+
+    if not isinstance(refund_shipping, bool):
+        raise InvalidInput("refund_shipping is true or false.", code="invalid_refund_shipping")
+    with transaction.atomic():
+        order, order_return = _lock(order_return)
+        _check_move(order_return, R.REFUNDED)
+        if (
+            refund_shipping
+            and order.returns.filter(status=R.REFUNDED, refund_shipping=True).exists()
+        ):
+            raise ShippingAlreadyRefunded("The shipping of this order was refunded already.")
+        order_return.order = order
+        amount = return_amount(order_return, refund_shipping=refund_shipping)
+        if amount > 0:
+            refund_order(
+                order=order,
+                amount=amount,
+                actor=actor,
+                reason=f"return {order.reference}-{order_return.number}",
+                reference=f"return:{order_return.public_id}",
+            )
+        order = lock_order(order)  # payments changed its totals
+        order_return.status, order_return.refunded_at = R.REFUNDED, timezone.now()
+        order_return.refund_amount, order_return.refund_shipping = amount, refund_shipping
+        order_return.save(
+            update_fields=["status", "refunded_at", "refund_amount", "refund_shipping"]
+        )
+        record_order_event(
+            order,
+            OrderEvent.Type.RETURN_REFUNDED,
+            actor=actor,
+            **_data(order_return, amount=str(amount), refund_shipping=refund_shipping),
+        )
+        record_change(
+            actor=actor,
+            action="update",
+            obj=order_return,
+            verb="return.refund",
+            before={"status": R.RECEIVED},
+            after={"status": R.REFUNDED, "refund_amount": str(amount)},
+        )
+        record_event("return.refunded", order_id=order.pk, return_id=order_return.pk)
+    return order_return
