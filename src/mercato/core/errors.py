@@ -11,11 +11,15 @@ class DomainError(Exception):
     code = "domain_error"
     status = 400
     title = "The request could not be processed"
+    # members of every problem document: an extra may not take their names
+    RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
     def __init__(
         self, message: str = "", *, code: str | None = None, field: str | None = None, **extra: Any
     ) -> None:
         super().__init__(message or self.title)
+        if clash := self.RESERVED & extra.keys():
+            raise TypeError(f"{sorted(clash)} are problem document members, not extras")
         if code:
             self.code = code
         self.extra = extra

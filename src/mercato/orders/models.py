@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 Money = {"max_digits": 12, "decimal_places": 2}
 
@@ -99,6 +100,12 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="order_user_created_idx"),
             models.Index(fields=["status", "-created_at"], name="order_status_created_idx"),
+            models.Index(
+                fields=["payment_status", "-created_at"], name="order_payment_created_idx"
+            ),
+            models.Index(fields=["origin", "-created_at"], name="order_origin_created_idx"),
+            # the admin list's email filter is case-insensitive (UPPER(email) = UPPER(%s))
+            models.Index(Upper("email"), name="order_email_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_gross__gte=0), name="order_total_gte_0"),

@@ -21,6 +21,8 @@ EMAIL_FOR_EVENT = {
 
 @subscriber(*EMAIL_FOR_EVENT)
 def send_email_for_event(event: Event) -> None:
+    if event.payload.get("notify") is False:  # staff chose not to tell the customer
+        return
     payload = {**event.payload, "event": event.name}
     if event.name.startswith("return."):
         payload["status"] = event.name.removeprefix("return.")

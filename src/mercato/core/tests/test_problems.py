@@ -177,3 +177,12 @@ def test_a_content_length_that_is_not_a_number_is_refused(api, db):
 
     assert_problem(response, 400, "bad_content_length")
     assert not User.objects.exists()
+
+
+def test_an_error_extra_may_not_take_a_problem_member_name():
+    # `status=` as an extra would collide with the document's own status and give a 500
+    from mercato.core.errors import Conflict
+
+    with pytest.raises(TypeError, match="status"):
+        Conflict("No.", status="cancelled")
+    assert Conflict("No.", order_status="cancelled").extra == {"order_status": "cancelled"}

@@ -538,7 +538,7 @@ def _editable(order: Order) -> Order:
     if order.status not in EDITABLE:
         raise OrderNotEditable(
             f"A {order.status.replace('_', ' ')} order's lines cannot be changed.",
-            status=order.status,
+            order_status=order.status,
         )
     if OrderLine.objects.filter(order=order, quantity_fulfilled__gt=0).exists():
         raise OrderNotEditable("Part of this order is already fulfilled.")

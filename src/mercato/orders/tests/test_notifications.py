@@ -157,6 +157,16 @@ def test_shipped_with_tracking(placed):
     assert emails_sent(order)[-1]["template"] == "order_shipped"
 
 
+def test_no_email_when_staff_chose_not_to_notify(placed):
+    order = placed.order
+    fulfilment = _shipped_parcel(placed)
+    record_event("fulfilment.shipped", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=False)
+    run_tasks()
+
+    assert mail.outbox == []
+    assert emails_sent(order)[-1]["template"] != "order_shipped"
+
+
 def test_a_tracking_url_that_is_not_http_is_left_out(placed):
     fulfilment = _shipped_parcel(placed, tracking_url="javascript:alert(1)")
     record_event("fulfilment.shipped", order_id=placed.order.pk, fulfilment_id=fulfilment.pk)
