@@ -1,12 +1,15 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM
 from mercato.core.errors import DomainError
 from mercato.core.housekeeping import chore
 from mercato.orders.models import Order
+from mercato.orders.services.status import lock_order
 
 UNPAID = (Order.PaymentStatus.NOT_CHARGED, Order.PaymentStatus.FAILED)
 CANCELLABLE = (Order.Status.UNCONFIRMED, Order.Status.UNFULFILLED)
@@ -27,12 +30,16 @@ def cancel_unpaid_orders() -> int:
         status__in=CANCELLABLE,
         payment_status__in=UNPAID,
         placed_at__lt=timezone.now() - timedelta(hours=hours),
-    ).exclude(lines__quantity_fulfilled__gt=0)
+    ).exclude(Q(lines__quantity_fulfilled__gt=0) | Q(total_gross=0))  # a free order is never paid
     cancelled = 0
-    for order in due.iterator():
-        try:
-            cancel_order(order=order, actor=SYSTEM, note=f"Not paid within {hours} hours.")
-        except DomainError:
-            continue
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            order = lock_order(pk)  # paid meanwhile? then it stays
+            if order.payment_status not in UNPAID or order.status not in CANCELLABLE:
+                continue
+            try:
+                cancel_order(order=order, actor=SYSTEM, note=f"Not paid within {hours} hours.")
+            except DomainError:
+                continue
         cancelled += 1
     return cancelled

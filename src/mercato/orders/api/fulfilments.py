@@ -329,7 +329,7 @@ def cancel_fulfilment(
 @admin_router.post(
     "/orders/{order_id}/cancel",
     response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+    auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
 )
 def cancel_order(request: HttpRequest, order_id: str, payload: NoteIn | None = None):
     """Cancel an order with nothing fulfilled: its stock is released, its payments voided or

@@ -197,7 +197,7 @@ def _event(event: OrderEvent) -> dict[str, Any]:
     }
 
 
-def _detail(order: Order, *, staff: bool) -> dict[str, Any]:
+def _detail(order: Order, *, staff: bool, show_payments: bool = False) -> dict[str, Any]:
     out = {
         "id": order.public_id,
         "number": order.number,
@@ -250,7 +250,8 @@ def _detail(order: Order, *, staff: bool) -> dict[str, Any]:
             for event in order.events.all()
         ]
         return out
-    payments = selectors.list_order_payments(order)
+    # the payments (providers, references, amounts) need the payments view permission
+    payments = selectors.list_order_payments(order) if show_payments else None
     out |= {
         "origin": order.origin,
         "customer": _customer(order.user),
@@ -278,8 +279,12 @@ def _actor(request: HttpRequest):
     return actor_for(request.auth, ip=get_client_ip(request))
 
 
-def _admin_detail(order: Order) -> dict[str, Any]:
-    return _detail(selectors.get_order(order_id=order.public_id), staff=True)
+def _admin_detail(request: HttpRequest, order: Order) -> dict[str, Any]:
+    return _detail(
+        selectors.get_order(order_id=order.public_id),
+        staff=True,
+        show_payments=request.principal.has_perms("payments.view_payment"),
+    )
 
 
 def _order(order_id: str) -> Order:
@@ -384,7 +389,7 @@ def create_draft(request: HttpRequest, payload: DraftIn):
         voucher_code=payload.voucher_code,
         note=payload.note,
     )
-    return Status(201, _admin_detail(order))
+    return Status(201, _admin_detail(request, order))
 
 
 def _lines(lines: list[DraftLineIn]) -> list[tuple[ProductVariant, int]]:
@@ -424,7 +429,7 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     order = drafts.update_draft_order(
         order=_draft(order_id), actor=_actor(request), changes=changes
     )
-    return _admin_detail(order)
+    return _admin_detail(request, order)
 
 
 @admin_router.post(
@@ -436,7 +441,7 @@ def finalise_draft(request: HttpRequest, order_id: str):
     """Place the draft: checked and priced again, stock allocated (409 `insufficient_stock`
     changes nothing), the confirmation email sent."""
     order = drafts.finalise_draft(order=_draft(order_id), actor=_actor(request))
-    return _admin_detail(order)
+    return _admin_detail(request, order)
 
 
 @admin_router.delete(
@@ -455,7 +460,11 @@ def delete_draft(request: HttpRequest, order_id: str):
 def admin_order(request: HttpRequest, order_id: str):
     """Everything about an order (drafts too): lines, totals, addresses, parcels, returns,
     payments and the whole timeline with staff notes."""
-    return _detail(selectors.get_order(order_id=order_id), staff=True)
+    return _detail(
+        selectors.get_order(order_id=order_id),
+        staff=True,
+        show_payments=request.principal.has_perms("payments.view_payment"),
+    )
 
 
 @admin_router.get(
@@ -490,7 +499,7 @@ def confirm(request: HttpRequest, order_id: str, payload: ConfirmIn | None = Non
     Any other status: 409 `illegal_status_transition`."""
     note = payload.note if payload else ""
     order = confirm_order(order=_order(order_id), actor=_actor(request), note=note)
-    return _admin_detail(order)
+    return _admin_detail(request, order)
 
 
 # --- admin: line edits (drafts, and placed orders not shipped or paid) ----------------------
@@ -510,7 +519,7 @@ def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
         variant=_variant(payload.variant_id, "variant_id"),
         quantity=payload.quantity,
     )
-    return _admin_detail(order)
+    return _admin_detail(request, order)
 
 
 @admin_router.patch(
@@ -524,7 +533,7 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
     order = drafts.change_order_line(
         order=order, actor=_actor(request), line=line, quantity=payload.quantity
     )
-    return _admin_detail(order)
+    return _admin_detail(request, order)
 
 
 @admin_router.delete(
@@ -536,4 +545,4 @@ def remove_line(request: HttpRequest, order_id: str, line_id: str):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
     order = drafts.remove_order_line(order=order, actor=_actor(request), line=line)
-    return _admin_detail(order)
+    return _admin_detail(request, order)

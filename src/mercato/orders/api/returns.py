@@ -307,7 +307,7 @@ def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
 @admin_router.post(
     "/returns/{return_id}/refund",
     response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+    auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
 )
 def refund_return(request: HttpRequest, return_id: str, payload: RefundIn | None = None):
     """Refund a received return from the line prices paid (and the shipping, if asked, once

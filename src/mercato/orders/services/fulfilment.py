@@ -28,7 +28,7 @@ from mercato.audit.services import Actor, record_change, snapshot
 from mercato.core.errors import Conflict, InvalidInput, NotFound
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
-from mercato.inventory.models import Warehouse
+from mercato.inventory.models import Allocation, Warehouse
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
 from mercato.orders.services.status import lock_order, record_order_event, refresh_fulfilment_status
 
@@ -236,11 +236,17 @@ def create_fulfilment(
         fulfilment = Fulfilment.objects.create(
             order=order, number=number, warehouse=warehouse, **tracking
         )
+        # a line holds stock if it was allocated when placed, whatever its variant's
+        # track_inventory says now (staff may have switched it since)
+        allocated = set(
+            Allocation.objects.filter(
+                line_reference__in=[current[line.pk].reference for line in wanted]
+            ).values_list("line_reference", flat=True)
+        )
         parcel: list[FulfilmentLine] = []
         for line in wanted:
             fresh, quantity = current[line.pk], quantities[line.pk]
-            variant = fresh.variant
-            if variant is not None and variant.track_inventory:
+            if fresh.reference in allocated:
                 taken = inventory.fulfil_line(
                     line_reference=fresh.reference,
                     quantity=quantity,

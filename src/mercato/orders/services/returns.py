@@ -373,8 +373,9 @@ def return_amount(order_return: Return, *, refund_shipping: bool = False) -> Dec
 def refund_return(*, order_return: Return, refund_shipping: bool = False, actor: Actor) -> Return:
     """Give the money of a received return back, through the order's payments (reference
     `return:<public_id>`, so a retry never refunds twice). 409 `shipping_already_refunded`
-    if another return of the order refunded the shipping; 422 `refund_exceeds_captured`
-    (from payments) if the order's payments hold less than that."""
+    if another return of the order refunded the shipping. The refund is what the goods are
+    worth, at most what the order's payments still hold: goods sent back from an order that
+    was never (fully) paid, cash on delivery say, close the return with less or nothing."""
     # payments sits to the right of orders (it calls orders); this one flow calls back into it
     from mercato.payments.services import refund_order
 
@@ -389,7 +390,8 @@ def refund_return(*, order_return: Return, refund_shipping: bool = False, actor:
         ):
             raise ShippingAlreadyRefunded("The shipping of this order was refunded already.")
         order_return.order = order
-        amount = return_amount(order_return, refund_shipping=refund_shipping)
+        value = return_amount(order_return, refund_shipping=refund_shipping)
+        amount = max(min(value, order.total_charged - order.total_refunded), Decimal("0"))
         if amount > 0:
             refund_order(
                 order=order,
@@ -408,7 +410,9 @@ def refund_return(*, order_return: Return, refund_shipping: bool = False, actor:
             order,
             OrderEvent.Type.RETURN_REFUNDED,
             actor=actor,
-            **_data(order_return, amount=str(amount), refund_shipping=refund_shipping),
+            **_data(
+                order_return, amount=str(amount), value=str(value), refund_shipping=refund_shipping
+            ),
         )
         record_change(
             actor=actor,

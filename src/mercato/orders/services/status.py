@@ -189,7 +189,8 @@ def derived_payment_status(order: Order) -> str | None:
     """The payment status the amounts call for, or None when no money moved (then the
     status is what the payment attempts say: not charged, pending or failed)."""
     charged, refunded = order.total_charged, order.total_refunded
-    if charged > 0 and refunded >= charged:
+    # refunded only when nothing is left to give back nor to capture
+    if charged > 0 and refunded >= charged and order.total_authorized <= 0:
         return P.REFUNDED
     if refunded > 0:
         return P.PARTIALLY_REFUNDED

@@ -444,3 +444,34 @@ def test_a_paid_order_is_not_edited_over_http(api, owner_token):
 
     problem(response, 409, "order_paid_edit_refused")
     assert order_state() == before
+
+
+def test_payments_on_the_order_page_need_the_payments_view_permission(
+    api, viewer_token, owner_token
+):
+    from mercato.orders.tests.conftest import pay
+
+    order = pay(make_order().order)
+    detail = f"/api/admin/orders/{order.public_id}"
+
+    assert api.get_json(detail, token=viewer_token).json()["payments"] is None
+    [payment] = api.get_json(detail, token=owner_token).json()["payments"]
+    assert payment["amount"]["amount"] == str(order.total_gross)
+
+
+def test_refunding_a_return_or_cancelling_needs_the_payments_permission_too(api, db):
+    from django.contrib.auth.models import Permission
+
+    staff = StaffFactory()
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "change_order"])
+    )
+    token = sign_in(staff, AuthSession.Audience.ADMIN).access_token
+    order = make_order().order
+
+    response = api.post_json(f"/api/admin/orders/{order.public_id}/cancel", {}, token=token)
+
+    assert response.status_code == 403
+    assert response.json()["required"] == ["orders.change_order", "payments.change_payment"]
+    order.refresh_from_db()
+    assert order.status == "unfulfilled"

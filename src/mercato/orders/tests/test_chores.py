@@ -35,11 +35,18 @@ def test_an_unpaid_order_past_the_deadline_is_cancelled_and_its_stock_freed(sett
     late = placed_hours_ago(73)
     recent = placed_hours_ago(71)
     paid = pay(placed_hours_ago(100))
+    free = placed_hours_ago(100)
+    Order.objects.filter(pk=free.pk).update(total_gross=0)
 
     assert cancel_unpaid_orders() == 1
 
     statuses = dict(Order.objects.values_list("pk", "status"))
-    assert statuses == {late.pk: "cancelled", recent.pk: "unfulfilled", paid.pk: "unfulfilled"}
+    assert statuses == {
+        late.pk: "cancelled",
+        recent.pk: "unfulfilled",
+        paid.pk: "unfulfilled",
+        free.pk: "unfulfilled",
+    }
     assert not Allocation.objects.filter(order_reference=late.reference).exists()
     assert Allocation.objects.filter(order_reference=recent.reference).exists()
     cancelled = late.events.get(type="status_changed", data__to="cancelled")

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from mercato.audit.services import SYSTEM
+from mercato.catalog.models import ProductVariant
 from mercato.core.errors import DomainError
 from mercato.core.models import Event
 from mercato.inventory import services as inventory
@@ -124,6 +125,23 @@ def test_a_variant_that_does_not_track_stock_ships_without_stock(staff_actor):
     assert stock_of(variant).quantity == 100
     line.refresh_from_db()
     assert line.quantity_fulfilled == 0
+
+
+def test_a_line_allocated_when_placed_ships_its_allocation_even_if_tracking_stopped_since(
+    placed, staff_actor
+):
+    line = lines_of(placed.order)[0]
+    variant = placed.variants[0]
+    ProductVariant.objects.filter(pk=variant.pk).update(track_inventory=False)
+
+    create_fulfilment(
+        order=placed.order, warehouse=placed.warehouse, lines=[(line, 2)], actor=staff_actor
+    )
+
+    stock = stock_of(variant)
+    assert (stock.quantity, stock.quantity_allocated) == (98, 0)  # nothing left held
+    assert not Allocation.objects.filter(line_reference=line.reference).exists()
+    assert inventory.verify_ledger() == []
 
 
 def test_an_order_that_must_be_paid_first_is_refused_until_paid(

@@ -221,18 +221,38 @@ def test_shipping_is_refunded_once_per_order(delivered, staff_actor, db_state):
     assert refund_return(order_return=second, actor=staff_actor).refund_amount == D("15.00")
 
 
-def test_a_refund_above_what_was_captured_is_refused_and_changes_nothing(staff_actor, db_state):
-    placed = make_order()  # never paid
+def test_a_return_of_an_unpaid_order_closes_without_money(staff_actor):
+    placed = make_order()  # never paid: cash on delivery not collected, say
     deliver_all(placed, staff_actor)
     tee, _ = lines_of(placed.order)
     r = request_return(order=placed.order, lines=[(tee, 1, "")], actor=staff_actor)
     approve_return(order_return=r, actor=staff_actor)
     receive_return(order_return=r, actor=staff_actor)
-    before = db_state()
 
-    refused("refund_exceeds_captured", 422, refund_return, order_return=r, actor=staff_actor)
+    refunded = refund_return(order_return=r, actor=staff_actor)
 
-    assert db_state() == before
+    assert (refunded.status, refunded.refund_amount) == ("refunded", D("0"))
+    event = placed.order.events.get(type="return_refunded")
+    assert (event.data["amount"], event.data["value"]) == ("0.00", "20.00")
+    placed.order.refresh_from_db()
+    assert (placed.order.payment_status, placed.order.total_refunded) == ("not_charged", D("0"))
+
+
+def test_a_refund_is_capped_at_what_the_payments_still_hold(staff_actor):
+    from mercato.payments.services import start_payment
+
+    placed = make_order()  # 59.90; only 30.00 paid
+    start_payment(order=placed.order, provider="test", token="tok_visa", amount=D("30.00"))
+    deliver_all(placed, staff_actor)
+    tee, novel = lines_of(placed.order)
+    r = request_return(order=placed.order, lines=[(tee, 2, ""), (novel, 1, "")], actor=staff_actor)
+    approve_return(order_return=r, actor=staff_actor)
+    receive_return(order_return=r, actor=staff_actor)
+
+    assert refund_return(order_return=r, actor=staff_actor).refund_amount == D("30.00")
+    placed.order.refresh_from_db()
+    assert (placed.order.total_charged, placed.order.total_refunded) == (D("30.00"), D("30.00"))
+    assert placed.order.payment_status == "refunded"
 
 
 # --- what may be returned -------------------------------------------------------------------

@@ -238,6 +238,8 @@ class TestCardProvider:
         return ProviderResult(outcome=Outcome.SUCCEEDED, reference=reference, raw=_raw(charge))
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify the signature, then read the event; a body that is not a well-formed event
+        (an amount that is not a finite number of cents, say) is 422."""
         signing.verify(
             webhook_secret(),
             body,
@@ -257,7 +259,7 @@ class TestCardProvider:
                 type=str(event["type"])[:100],
                 kind=EVENT_KINDS.get(event["type"]),
                 reference=str(data["charge"])[:100],
-                amount=Decimal(str(amount)) if amount is not None else None,
+                amount=_webhook_amount(amount),
                 error_code=str(data.get("failure_code") or "")[:50],
                 error_message=MESSAGES.get(data.get("failure_code") or "", "")[:300],
                 payload=event,
@@ -310,3 +312,13 @@ def settle_simulated_charge(reference: str) -> None:
             event_type = "charge.failed"
         charge.save()
     send_webhook(charge, event_type)
+
+
+def _webhook_amount(value: Any) -> Decimal | None:
+    """A webhook's amount: a finite, non-negative number of whole cents, or None."""
+    if value is None:
+        return None
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"not an amount: {value!r}")
+    return amount

@@ -96,8 +96,19 @@ def test_several_partial_refunds_never_more_than_captured(order, authorized, sta
     assert authorized.refunded_amount == authorized.captured_amount == D("50.00")
     # 9.90 is still authorised: the payment is not refunded in full yet
     assert authorized.status == Payment.Status.PARTIALLY_REFUNDED
-    assert order.payment_status == "refunded"  # all that was charged came back
+    # all that was charged came back, but 9.90 can still be captured: not closed yet
+    assert order.payment_status == "partially_refunded"
     assert Event.objects.filter(name="payment.refunded").count() == 3
+    services.capture_payment(payment=authorized, actor=staff_actor)  # the rest: 9.90
+    services.refund_payment(payment=authorized, actor=staff_actor)
+    authorized.refresh_from_db()
+    order.refresh_from_db()
+    assert authorized.status == Payment.Status.REFUNDED
+    assert (order.payment_status, order.total_charged, order.total_refunded) == (
+        "refunded",
+        D("59.90"),
+        D("59.90"),
+    )
 
 
 def test_refund_before_any_capture_is_refused(order, authorized, staff_actor):

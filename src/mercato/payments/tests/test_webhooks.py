@@ -172,3 +172,14 @@ def test_handle_webhook_service_refuses_a_bad_signature(pending):
     assert (caught.value.code, caught.value.status) == ("invalid_signature", 401)
     pending.refresh_from_db()
     assert pending.status == Payment.Status.PENDING
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-5.00", "10.001", "1e999999"])
+def test_a_signed_webhook_with_a_nonsense_amount_is_422_and_changes_nothing(api, pending, amount):
+    before = Payment.objects.values().get(pk=pending.pk)
+    body = event(pending, "charge.captured", amount_captured=amount)
+
+    response = post(api, body)
+
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_webhook_payload")
+    assert Payment.objects.values().get(pk=pending.pk) == before
