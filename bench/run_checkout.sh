@@ -120,12 +120,23 @@ for workers in $WORKERS; do
   orders_before="$(psql "${PG[@]}" -d "$DB_NAME" -qAtc "SELECT count(*) FROM orders_order")"
   carts_before="$(psql "${PG[@]}" -d "$DB_NAME" -qAtc \
     "SELECT count(*) FROM checkout_cart WHERE status = 'completed'")"
+  pg_sessions() {
+    psql "${PG[@]}" -qAtc \
+      "SELECT sessions || ' ' || numbackends FROM pg_stat_database WHERE datname = '$DB_NAME'"
+  }
+  read -r sessions_before _ <<< "$(pg_sessions)"
   timeout $((300 + 2 * ${DURATION%.*} + ${WARMUP%.*})) .venv/bin/python bench/checkout_flow.py run \
     --base-url "$BASE_URL" --variants "$VARIANTS_FILE" --clients "$CLIENTS" \
     --duration "$DURATION" --warmup "$WARMUP" --result "$result" \
     --server-sid "$SERVER_PID" --database "$DB_NAME" \
     | tee "$OUT/checkout-w$workers.txt"
   echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
+  # The server keeps its database connections (CONN_MAX_AGE): a handful of sessions for the
+  # whole run, not one per request. Each psql of this script counts as one session too.
+  read -r sessions_after backends <<< "$(pg_sessions)"
+  echo "PostgreSQL sessions opened on $DB_NAME during the run: $((sessions_after - sessions_before))" \
+    "(psql checks included; requests: see above); backends connected now: $backends" \
+    | tee -a "$OUT/checkout-w$workers.txt"
   step "stop the server"
   stop_server
   step "checks"
