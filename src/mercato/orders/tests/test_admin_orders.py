@@ -1,17 +1,26 @@
 """The orders back office, through Django's test client as staff use it: the list and the
 order page render with the timeline, a note typed on the page lands on the timeline, and the
-actions (bulk and the order page's buttons) call the services."""
+actions (bulk and the order page's buttons) call the services; the pages of their own (fulfil,
+line edits, drafts) and the link to the order's payments."""
 
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.test import Client
 
 from mercato.audit.services import Actor
-from mercato.orders.models import Order, OrderEvent
+from mercato.catalog.tests.factories import make_product
+from mercato.inventory.models import Allocation
+from mercato.inventory.tests.conftest import make_warehouse, put_stock
+from mercato.orders.models import Fulfilment, Order, OrderEvent
 from mercato.orders.services.status import add_note
 from mercato.orders.testing import make_order
+from mercato.orders.tests.conftest import pay
+from mercato.pricing.eu_vat import load_eu_vat
+from mercato.shipping.models import ShippingMethod
+from mercato.shipping.tests.factories import make_method, make_zone
 from mercato.testing import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +140,7 @@ def test_the_order_page_buttons_ask_then_act(back_office, settings):
     settings.ORDERS_AUTO_CONFIRM = False
     order = make_order().order
     url = f"{CHANGELIST}{order.pk}/confirm/"
+    assert f'href="{url}"' in back_office.get(page(order)).content.decode()
 
     asked = back_office.get(url)
     assert asked.status_code == 200 and "Confirm this order?" in asked.content.decode()
@@ -142,7 +152,7 @@ def test_the_order_page_buttons_ask_then_act(back_office, settings):
     assert (done.status_code, done.headers["HX-Redirect"]) == (204, page(order))
     order.refresh_from_db()
     assert order.status == "unfulfilled"
-    assert f'href="{url}"' in back_office.get(page(order)).content.decode()
+    assert f'href="{url}"' not in back_office.get(page(order)).content.decode()  # done
 
 
 def test_staff_who_may_only_view_cannot_act(db):
@@ -161,3 +171,250 @@ def test_staff_who_may_only_view_cannot_act(db):
     assert refused.status_code == 403
     order.refresh_from_db()
     assert order.status == "unfulfilled"
+
+
+# --- parcels, drafts, line edits and payments from the back office --------------------------
+
+
+def test_the_fulfil_page_packs_a_parcel_and_moves_it_along(back_office, owner):
+    placed = make_order(lines=[("20.00", 2), ("15.00", 1)])
+    order = placed.order
+    first, second = order.lines.order_by("id")
+    url = f"{CHANGELIST}{order.pk}/fulfil/"
+
+    shown = back_office.get(url)
+    assert shown.status_code == 200
+    html = shown.content.decode()
+    assert f'name="line_{first.pk}"' in html and 'value="2"' in html  # what is left
+    assert f'href="{url}"' in back_office.get(page(order)).content.decode()
+
+    created = back_office.post(
+        url,
+        {
+            "warehouse": placed.warehouse.pk,
+            "carrier": "DHL",
+            "tracking_number": "003404",
+            "tracking_url": "https://dhl.example/t/003404",
+            f"line_{first.pk}": "2",
+            f"line_{second.pk}": "0",
+        },
+    )
+
+    assert created.status_code == 302, created.content.decode()[:3000]
+    parcel = Fulfilment.objects.get(order=order)
+    assert (parcel.status, parcel.carrier, parcel.tracking_number) == ("created", "DHL", "003404")
+    assert [(fl.order_line_id, fl.quantity) for fl in parcel.lines.all()] == [(first.pk, 2)]
+    order.refresh_from_db()
+    assert order.status == "partially_fulfilled"
+    created_event = order.events.get(type="fulfilled")
+    assert created_event.user_id == owner.pk
+
+    step = f"{CHANGELIST}{order.pk}/fulfilments/{parcel.pk}"
+    assert back_office.get(f"{step}/ship/").status_code == 405  # only POST acts
+    assert back_office.post(f"{step}/ship/").status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.status == "shipped"
+    assert back_office.post(f"{step}/deliver/").status_code == 302
+    parcel.refresh_from_db()
+    assert parcel.status == "delivered"
+    refused = back_office.post(f"{step}/cancel/", follow=True)
+    parcel.refresh_from_db()
+    assert parcel.status == "delivered"
+    assert "illegal_fulfilment_transition" in refused.content.decode()
+
+
+def test_cancelling_a_parcel_puts_the_units_back(back_office):
+    placed = make_order(lines=[("20.00", 2)])
+    order = placed.order
+    line = order.lines.get()
+    back_office.post(
+        f"{CHANGELIST}{order.pk}/fulfil/",
+        {"warehouse": placed.warehouse.pk, f"line_{line.pk}": "2"},
+    )
+    parcel = Fulfilment.objects.get(order=order)
+    order.refresh_from_db()
+    assert order.status == "fulfilled"
+
+    back_office.post(f"{CHANGELIST}{order.pk}/fulfilments/{parcel.pk}/cancel/")
+
+    parcel.refresh_from_db()
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (parcel.status, order.status, line.quantity_fulfilled) == (
+        "cancelled",
+        "unfulfilled",
+        0,
+    )
+
+
+def test_fulfilling_more_than_is_left_shows_the_error_and_changes_nothing(back_office, db_state):
+    placed = make_order(lines=[("20.00", 2)])
+    order = placed.order
+    line = order.lines.get()
+    before = db_state()
+
+    response = back_office.post(
+        f"{CHANGELIST}{order.pk}/fulfil/",
+        {"warehouse": placed.warehouse.pk, f"line_{line.pk}": "3"},
+    )
+
+    assert response.status_code == 200
+    assert "fulfil_exceeds_ordered" in response.content.decode()
+    assert db_state() == before
+    assert not Fulfilment.objects.exists()
+
+
+@pytest.fixture
+def shipping_de(db) -> ShippingMethod:
+    """Two published variants, TEE-M (20.00) and NOVEL (15.00), 10 of each in stock, and
+    4.90 flat shipping to Germany."""
+    load_eu_vat(apps)
+    warehouse = make_warehouse("main", priority=1)
+    for name, sku, price in (("Tee", "TEE-M", "20.00"), ("Novel", "NOVEL", "15.00")):
+        variant = make_product(name, variants=[{"sku": sku, "price": price}]).variants.get()
+        put_stock(variant, warehouse, 10)
+    return make_method(make_zone("Germany", ["DE"]), "Standard DE", price="4.90")
+
+
+def draft_data(method: ShippingMethod, **changes) -> dict[str, str]:
+    values = {
+        "email": "ada@example.com",
+        "shipping_method": str(method.pk),
+        "ship_first_name": "Ada",
+        "ship_last_name": "Lovelace",
+        "ship_line1": "Hauptstr. 1",
+        "ship_city": "Berlin",
+        "ship_postal_code": "10115",
+        "ship_country": "DE",
+        "sku_1": "TEE-M",
+        "quantity_1": "2",
+        "sku_2": "NOVEL",
+        "quantity_2": "1",
+        **changes,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def test_a_draft_is_created_edited_and_finalised_from_the_back_office(back_office, shipping_de):
+    url = f"{CHANGELIST}create-draft/"
+    assert back_office.get(url).status_code == 200
+    assert f'href="{url}"' in back_office.get(CHANGELIST).content.decode()
+
+    created = back_office.post(url, draft_data(shipping_de))
+
+    order = Order.objects.get(status="draft")
+    assert created.status_code == 302 and created.headers["Location"] == page(order)
+    assert order.email == "ada@example.com" and order.origin == "draft"
+    assert sorted(order.lines.values_list("sku", "quantity")) == [("NOVEL", 1), ("TEE-M", 2)]
+    assert order.shipping_method_id == str(shipping_de.public_id)
+    assert not Allocation.objects.exists()  # a draft holds no stock
+    shown = back_office.get(page(order)).content.decode()
+    assert f"{CHANGELIST}{order.pk}/finalise/" in shown
+    assert f"{CHANGELIST}{order.pk}/lines/" in shown
+    assert f"{CHANGELIST}{order.pk}/confirm/" not in shown  # only for unconfirmed orders
+    assert f"{CHANGELIST}{order.pk}/fulfil/" not in shown  # a draft is not fulfilled
+
+    lines_url = f"{CHANGELIST}{order.pk}/lines/"
+    assert back_office.get(lines_url).status_code == 200
+    tee = order.lines.get(sku="TEE-M")
+    novel = order.lines.get(sku="NOVEL")
+    assert (
+        back_office.post(lines_url, {"op": "change", "line": tee.pk, "quantity": "3"}).status_code
+        == 302
+    )
+    assert back_office.post(lines_url, {"op": "remove", "line": novel.pk}).status_code == 302
+    assert (
+        back_office.post(lines_url, {"op": "add", "sku": "NOVEL", "quantity": "2"}).status_code
+        == 302
+    )
+    assert sorted(order.lines.values_list("sku", "quantity")) == [("NOVEL", 2), ("TEE-M", 3)]
+
+    finalised = back_office.post(
+        f"{CHANGELIST}{order.pk}/finalise/",
+        {"_form_submitted": "on"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert finalised.status_code == 204
+    order.refresh_from_db()
+    assert order.status == "unfulfilled" and order.placed_at is not None
+    assert sorted(
+        Allocation.objects.filter(order_reference=order.reference).values_list(
+            "line_reference", "quantity"
+        )
+    ) == sorted((line.reference, line.quantity) for line in order.lines.all())
+    assert f"{CHANGELIST}{order.pk}/finalise/" not in back_office.get(page(order)).content.decode()
+
+
+def test_a_draft_form_with_an_unknown_sku_or_no_customer_creates_nothing(back_office, shipping_de):
+    url = f"{CHANGELIST}create-draft/"
+
+    unknown = back_office.post(url, draft_data(shipping_de, sku_1="NOPE"))
+    nobody = back_office.post(url, draft_data(shipping_de, email=""))
+    too_many = back_office.post(url, draft_data(shipping_de, quantity_1="10001"))
+
+    assert unknown.status_code == nobody.status_code == too_many.status_code == 200
+    assert "No variant with this SKU." in unknown.content.decode()
+    assert "email or account id" in nobody.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_a_refused_line_edit_shows_the_error_and_changes_nothing(back_office, db_state):
+    order = make_order(lines=[("20.00", 2)], stock=2).order
+    line = order.lines.get()
+    url = f"{CHANGELIST}{order.pk}/lines/"
+    before = db_state()
+
+    response = back_office.post(
+        url, {"op": "change", "line": line.pk, "quantity": "5"}, follow=True
+    )
+
+    assert "insufficient_stock" in response.content.decode()
+    assert db_state() == before
+
+
+def test_the_order_page_links_its_payments_where_staff_capture(back_office):
+    order = pay(make_order().order, capture=False)
+    payment = order.payments.get()
+
+    link = back_office.get(f"{CHANGELIST}{order.pk}/payments/")
+    assert link.status_code == 302
+    listed = back_office.get(link.headers["Location"])
+    assert listed.status_code == 200 and str(payment.public_id) in listed.content.decode()
+
+    back_office.post(
+        "/admin/payments/payment/",
+        {"action": "capture_rest", "_selected_action": [payment.pk]},
+    )
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == "captured"
+    assert order.payment_status == "charged"
+
+
+def test_staff_without_the_permissions_get_403_on_the_new_pages(db, shipping_de):
+    viewer = StaffFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    changer = StaffFactory()
+    changer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "change_order"])
+    )
+    placed = make_order()
+    order = placed.order
+    line = order.lines.get(quantity=2)
+    client = Client()
+    client.force_login(viewer)
+
+    for url in ("fulfil/", "lines/"):
+        assert client.get(f"{CHANGELIST}{order.pk}/{url}").status_code == 403
+    refused = client.post(
+        f"{CHANGELIST}{order.pk}/fulfil/",
+        {"warehouse": placed.warehouse.pk, f"line_{line.pk}": "1"},
+    )
+    assert refused.status_code == 403
+    assert client.get(f"{CHANGELIST}create-draft/").status_code == 403
+    client.force_login(changer)  # may change orders, may not add them
+    assert client.post(f"{CHANGELIST}create-draft/", draft_data(shipping_de)).status_code == 403
+    assert not Fulfilment.objects.exists()
+    assert not Order.objects.filter(status="draft").exists()
