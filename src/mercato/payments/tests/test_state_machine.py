@@ -50,7 +50,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     def expected_payment_status(self) -> str:
         authorized, charged, refunded = self.totals()
-        if charged > 0 and refunded >= charged:
+        if charged > 0 and refunded >= charged and authorized <= 0:
             return "refunded"
         if refunded > 0:
             return "partially_refunded"
