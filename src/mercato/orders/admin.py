@@ -3,8 +3,9 @@ lines, parcels, returns and timeline (all read-only: what an order holds only ch
 the services). Staff act through the same services as the API: confirm, cancel (bulk actions
 and buttons on the order page), a note on the timeline from the order page's form, and pages
 of their own (buttons on the order page) to pack a parcel and move it along (ship, deliver,
-cancel), to edit the lines of a draft or a not yet shipped order, to finalise a draft, and
-to create a draft order for a customer (a button on the list). Payments are captured, voided
+cancel, edit its tracking), to approve, reject, receive and refund the order's returns, to
+edit the lines of a draft or a not yet shipped order, to finalise a draft, and to create a
+draft order for a customer (a button on the list). Payments are captured, voided
 and refunded on the payments pages, linked from the order page."""
 
 from typing import Any
@@ -42,7 +43,7 @@ from mercato.core.addresses import ADDRESS_FIELDS
 from mercato.core.errors import DomainError
 from mercato.inventory.models import Warehouse
 from mercato.orders.models import Fulfilment, Order, OrderEvent, OrderLine, Return
-from mercato.orders.services import drafts, fulfilment
+from mercato.orders.services import drafts, fulfilment, returns
 from mercato.orders.services.placement import confirm_order
 from mercato.orders.services.status import add_note
 from mercato.shipping.models import ShippingMethod
@@ -184,6 +185,14 @@ class FulfilForm(forms.Form):
             for line in self.lines
             if self.cleaned_data.get(f"line_{line.pk}")
         ]
+
+
+class TrackingForm(forms.Form):
+    """A parcel's carrier and tracking; the service checks the values (the URL's scheme)."""
+
+    carrier = _text("Carrier", max_length=100)
+    tracking_number = _text("Tracking number", max_length=100)
+    tracking_url = _text("Tracking URL", max_length=500)
 
 
 DRAFT_LINE_ROWS = 5
@@ -360,6 +369,7 @@ class OrderAdmin(ModelAdmin):
         "confirm_detail",
         "finalise_detail",
         "fulfil_detail",
+        "returns_detail",
         "lines_detail",
         "payments_detail",
         "cancel_detail",
@@ -470,7 +480,19 @@ class OrderAdmin(ModelAdmin):
 
     def get_urls(self):
         step = self.admin_site.admin_view(self.fulfilment_step)
+        tracking = self.admin_site.admin_view(self.fulfilment_tracking)
+        return_step = self.admin_site.admin_view(self.return_step)
         return [
+            path(
+                "<path:object_id>/fulfilments/<int:fulfilment_pk>/tracking/",
+                tracking,
+                name="orders_order_fulfilment_tracking",
+            ),
+            path(
+                "<path:object_id>/returns/<int:return_pk>/<str:step>/",
+                return_step,
+                name="orders_order_return_step",
+            ),
             path(
                 "<path:object_id>/fulfilments/<int:fulfilment_pk>/<str:step>/",
                 step,
@@ -513,6 +535,11 @@ class OrderAdmin(ModelAdmin):
         return self.has_change_permission(request) and self._is(object_id, [Order.Status.DRAFT])
 
     def has_fulfil_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return self.has_change_permission(request) and not self._is(
+            object_id, [Order.Status.DRAFT, Order.Status.UNCONFIRMED]
+        )
+
+    def has_returns_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return self.has_change_permission(request) and not self._is(
             object_id, [Order.Status.DRAFT, Order.Status.UNCONFIRMED]
         )
@@ -627,6 +654,107 @@ class OrderAdmin(ModelAdmin):
                 parcel.refresh_from_db()
                 messages.success(request, f"Fulfilment {parcel.number} is {parcel.status}.")
         return HttpResponseRedirect(reverse("admin:orders_order_fulfil_detail", args=[order.pk]))
+
+    def fulfilment_tracking(
+        self, request: HttpRequest, object_id: str, fulfilment_pk: int
+    ) -> HttpResponse:
+        """POST: change a parcel's carrier and tracking (update_tracking); back to the fulfil
+        page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        order = self._order(object_id)
+        parcel = get_object_or_404(Fulfilment, pk=fulfilment_pk, order=order)
+        form = TrackingForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(request, f"{field}: {' '.join(errors)}")
+        else:
+            try:
+                fulfilment.update_tracking(
+                    fulfilment=parcel, actor=admin_actor(request), **form.cleaned_data
+                )
+            except DomainError as exc:
+                self._failed(request, exc)
+            else:
+                messages.success(request, f"Tracking of fulfilment {parcel.number} saved.")
+        return HttpResponseRedirect(reverse("admin:orders_order_fulfil_detail", args=[order.pk]))
+
+    @action(
+        description="Returns", url_path="returns", permissions=["returns"], icon="assignment_return"
+    )
+    def returns_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The order's returns with their lines; approve, reject, receive and refund them."""
+        order = self._order(object_id)
+        found = order.returns.prefetch_related("lines__order_line", "lines__warehouse").order_by(
+            "number"
+        )
+        return self._page(
+            request,
+            "returns.html",
+            f"Returns of order #{order.number}",
+            order,
+            returns=found,
+            warehouses=Warehouse.objects.order_by("name"),
+            may_refund=request.user.has_perm("payments.change_payment"),
+        )
+
+    def _return_call(self, request: HttpRequest, order_return: Return, step: str):
+        post, actor = request.POST, admin_actor(request)
+        if step == "approve":
+            return lambda: returns.approve_return(
+                order_return=order_return, actor=actor, note=post.get("note", "")
+            )
+        if step == "reject":
+            return lambda: returns.reject_return(
+                order_return=order_return, actor=actor, note=post.get("note", "")
+            )
+        if step == "receive":
+            warehouse = None
+            if post.get("warehouse"):
+                if post["warehouse"].isdigit():
+                    warehouse = Warehouse.objects.filter(pk=post["warehouse"]).first()
+                if warehouse is None:
+                    messages.error(request, "Choose a warehouse from the list.")
+                    return None
+            restock = {
+                item.order_line: post.get(f"restock_{item.pk}") == "on"
+                for item in order_return.lines.select_related("order_line")
+            }
+            return lambda: returns.receive_return(
+                order_return=order_return, restock=restock, warehouse=warehouse, actor=actor
+            )
+        if step == "refund":
+            if not request.user.has_perm("payments.change_payment"):
+                raise PermissionDenied
+            return lambda: returns.refund_return(
+                order_return=order_return,
+                refund_shipping=post.get("refund_shipping") == "on",
+                actor=actor,
+            )
+        messages.error(request, f"Unknown step {step!r}.")
+        return None
+
+    def return_step(
+        self, request: HttpRequest, object_id: str, return_pk: int, step: str
+    ) -> HttpResponse:
+        """POST: approve, reject, receive or refund one return; back to the returns page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        order = self._order(object_id)
+        order_return = get_object_or_404(Return, pk=return_pk, order=order)
+        call = self._return_call(request, order_return, step)
+        if call is not None:
+            try:
+                done = call()
+            except DomainError as exc:
+                self._failed(request, exc)
+            else:
+                messages.success(request, f"Return {done.number} is {done.status}.")
+        return HttpResponseRedirect(reverse("admin:orders_order_returns_detail", args=[order.pk]))
 
     @action(description="Edit lines", url_path="lines", permissions=["edit_lines"], icon="edit")
     def lines_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:

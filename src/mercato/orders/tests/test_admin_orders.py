@@ -4,6 +4,7 @@ actions (bulk and the order page's buttons) call the services; the pages of thei
 line edits, drafts) and the link to the order's payments."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -14,7 +15,9 @@ from mercato.audit.services import Actor
 from mercato.catalog.tests.factories import make_product
 from mercato.inventory.models import Allocation
 from mercato.inventory.tests.conftest import make_warehouse, put_stock
-from mercato.orders.models import Fulfilment, Order, OrderEvent
+from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
+from mercato.orders.services.fulfilment import create_fulfilment, mark_delivered, mark_shipped
+from mercato.orders.services.returns import request_return
 from mercato.orders.services.status import add_note
 from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay
@@ -418,3 +421,139 @@ def test_staff_without_the_permissions_get_403_on_the_new_pages(db, shipping_de)
     assert client.post(f"{CHANGELIST}create-draft/", draft_data(shipping_de)).status_code == 403
     assert not Fulfilment.objects.exists()
     assert not Order.objects.filter(status="draft").exists()
+
+
+# --- returns and tracking -------------------------------------------------------------------
+
+
+def delivered_with_return(actor: Actor):
+    """A paid order (2 x 20.00 + 15.00 + 4.90 shipping), delivered, one tee asked back."""
+    placed = make_order()
+    order = pay(placed.order)
+    parcel = create_fulfilment(
+        order=order,
+        warehouse=placed.warehouse,
+        lines=[(line, line.quantity) for line in order.lines.order_by("pk")],
+        actor=actor,
+    )
+    mark_shipped(fulfilment=parcel, actor=actor)
+    mark_delivered(fulfilment=parcel, actor=actor)
+    tee = order.lines.order_by("pk").first()
+    asked = request_return(order=order, lines=[(tee, 1, "too small")], actor=actor)
+    return placed, asked
+
+
+def test_a_return_is_approved_received_and_refunded_from_the_returns_page(back_office, owner):
+    placed, asked = delivered_with_return(Actor(label="sam"))
+    order = placed.order
+    url = f"{CHANGELIST}{order.pk}/returns/"
+    step = f"{url}{asked.pk}"
+    item = asked.lines.get()
+
+    shown = back_office.get(url)
+    assert shown.status_code == 200
+    assert "too small" in shown.content.decode() and "Approve" in shown.content.decode()
+    assert f'href="{url}"' in back_office.get(page(order)).content.decode()
+    assert back_office.get(f"{step}/approve/").status_code == 405
+
+    assert back_office.post(f"{step}/approve/").status_code == 302
+    asked.refresh_from_db()
+    assert asked.status == "approved"
+    received = back_office.post(
+        f"{step}/receive/", {f"restock_{item.pk}": "on", "warehouse": placed.warehouse.pk}
+    )
+    assert received.status_code == 302
+    item.refresh_from_db()
+    assert (item.restock, item.warehouse_id) == (True, placed.warehouse.pk)
+    refunded = back_office.post(f"{step}/refund/", follow=True)
+
+    assert refunded.status_code == 200
+    asked.refresh_from_db()
+    order.refresh_from_db()
+    assert (asked.status, asked.refund_amount) == ("refunded", Decimal("20.00"))
+    assert order.total_refunded == Decimal("20.00")
+    assert order.events.get(type="return_refunded").user_id == owner.pk
+
+
+def test_a_refused_return_step_shows_the_error_and_changes_nothing(back_office, db_state):
+    _, asked = delivered_with_return(Actor(label="sam"))
+    before = db_state()
+
+    refused = back_office.post(
+        f"{CHANGELIST}{asked.order_id}/returns/{asked.pk}/refund/", follow=True
+    )
+
+    assert "illegal_return_transition" in refused.content.decode()
+    assert db_state() == before
+
+
+def test_a_return_is_rejected_with_a_note(back_office):
+    _, asked = delivered_with_return(Actor(label="sam"))
+
+    back_office.post(f"{CHANGELIST}{asked.order_id}/returns/{asked.pk}/reject/", {"note": "Worn"})
+
+    asked.refresh_from_db()
+    assert (asked.status, asked.staff_note) == ("rejected", "Worn")
+
+
+def test_staff_who_may_not_change_or_refund_get_403_on_the_returns_steps(db):
+    _, asked = delivered_with_return(Actor(label="sam"))
+    viewer = StaffFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    changer = StaffFactory()
+    changer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_order", "change_order"])
+    )
+    step = f"{CHANGELIST}{asked.order_id}/returns/{asked.pk}"
+    client = Client()
+    client.force_login(viewer)
+
+    assert client.get(f"{CHANGELIST}{asked.order_id}/returns/").status_code == 403
+    assert client.post(f"{step}/approve/").status_code == 403
+    asked.refresh_from_db()
+    assert asked.status == "requested"
+    client.force_login(changer)  # may change orders, not payments
+    assert client.post(f"{step}/approve/").status_code == 302
+    client.post(f"{step}/receive/")
+    asked.refresh_from_db()
+    assert asked.status == "received"
+    assert client.post(f"{step}/refund/").status_code == 403
+    asked.refresh_from_db()
+    assert asked.status == "received"
+    assert not Return.objects.filter(status="refunded").exists()
+
+
+def test_the_tracking_of_a_parcel_is_edited_on_the_fulfil_page(back_office, db_state):
+    placed = make_order(lines=[("20.00", 2)])
+    order = placed.order
+    line = order.lines.get()
+    parcel = create_fulfilment(
+        order=order, warehouse=placed.warehouse, lines=[(line, 2)], actor=Actor(label="sam")
+    )
+    url = f"{CHANGELIST}{order.pk}/fulfilments/{parcel.pk}/tracking/"
+    assert url in back_office.get(f"{CHANGELIST}{order.pk}/fulfil/").content.decode()
+    before = db_state()
+
+    refused = back_office.post(
+        url,
+        {"carrier": "UPS", "tracking_number": "1Z", "tracking_url": "javascript:alert(1)"},
+        follow=True,
+    )
+
+    assert "invalid_tracking_url" in refused.content.decode()
+    assert db_state() == before
+    saved = back_office.post(
+        url, {"carrier": "UPS", "tracking_number": "1Z9", "tracking_url": "https://ups.example/1Z9"}
+    )
+    assert saved.status_code == 302
+    parcel.refresh_from_db()
+    assert (parcel.carrier, parcel.tracking_number, parcel.tracking_url) == (
+        "UPS",
+        "1Z9",
+        "https://ups.example/1Z9",
+    )
+    client = Client()
+    viewer = StaffFactory()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(viewer)
+    assert client.post(url, {"carrier": "DPD"}).status_code == 403
