@@ -30,7 +30,12 @@ from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.inventory.models import Allocation, Warehouse
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
-from mercato.orders.services.status import lock_order, record_order_event, refresh_fulfilment_status
+from mercato.orders.services.status import (
+    check_move,
+    lock_order,
+    record_order_event,
+    refresh_fulfilment_status,
+)
 
 F_ = Fulfilment.Status
 MAX_QUANTITY = inventory.MAX_QUANTITY
@@ -153,13 +158,13 @@ def _check_tracking(values: dict[str, str]) -> dict[str, str]:
 
 
 def _check_move(fulfilment: Fulfilment, target: str) -> None:
-    if target not in FULFILMENT_TRANSITIONS[fulfilment.status]:
-        raise IllegalFulfilmentTransition(
-            f"A {fulfilment.status} fulfilment cannot become {target}.",
-            current=fulfilment.status,
-            requested=target,
-            allowed=sorted(FULFILMENT_TRANSITIONS[fulfilment.status]),
-        )
+    check_move(
+        FULFILMENT_TRANSITIONS,
+        fulfilment.status,
+        target,
+        what="fulfilment",
+        error=IllegalFulfilmentTransition,
+    )
 
 
 def _lock(fulfilment: Fulfilment) -> tuple[Order, Fulfilment]:

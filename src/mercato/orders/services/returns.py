@@ -43,6 +43,7 @@ from mercato.orders.models import (
 from mercato.orders.services.fulfilment import check_order_lines, check_quantity, clean_note
 from mercato.orders.services.status import (
     FULFILMENT_STATUSES,
+    check_move,
     lock_order,
     record_order_event,
     refresh_fulfilment_status,
@@ -83,13 +84,13 @@ class ShippingAlreadyRefunded(Conflict):
 
 
 def _check_move(order_return: Return, target: str) -> None:
-    if target not in RETURN_TRANSITIONS[order_return.status]:
-        raise IllegalReturnTransition(
-            f"A {order_return.status} return cannot become {target}.",
-            current=order_return.status,
-            requested=target,
-            allowed=sorted(RETURN_TRANSITIONS[order_return.status]),
-        )
+    check_move(
+        RETURN_TRANSITIONS,
+        order_return.status,
+        target,
+        what="return",
+        error=IllegalReturnTransition,
+    )
 
 
 def _lock(order_return: Return) -> tuple[Order, Return]:

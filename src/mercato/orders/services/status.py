@@ -85,16 +85,29 @@ def record_order_event(
     )
 
 
-def _check(table: dict[str, frozenset[str]], current: str, target: str, what: str) -> None:
-    if target not in table:
-        raise InvalidInput(f"Unknown {what} {target!r}.", code="invalid_status", field="status")
+def check_move(
+    table: dict[str, frozenset[str]],
+    current: str,
+    target: str,
+    *,
+    what: str,
+    error: type[Conflict] = IllegalTransition,
+) -> None:
+    """Raise `error` (409, with current, requested and allowed) unless `table` lets `current`
+    become `target`. The status machines of orders, fulfilments and returns all check here."""
     if target not in table[current]:
-        raise IllegalTransition(
-            f"The {what} cannot go from {current} to {target}.",
+        raise error(
+            f"A {current} {what} cannot become {target}.",
             current=current,
             requested=target,
             allowed=sorted(table[current]),
         )
+
+
+def _check(table: dict[str, frozenset[str]], current: str, target: str, what: str) -> None:
+    if target not in table:
+        raise InvalidInput(f"Unknown {what} {target!r}.", code="invalid_status", field="status")
+    check_move(table, current, target, what=what)
 
 
 def transition_order(
