@@ -16,6 +16,8 @@ import sys
 import django
 from django.conf import settings
 from django.core.management import execute_from_command_line
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 
 def _django(*args: str) -> None:
@@ -24,6 +26,23 @@ def _django(*args: str) -> None:
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mercato.settings")
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _database_label() -> str:
+    """Where the data lives, without the password: a file path or host/name."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"SQLite, {db['NAME']}"
+    return f"PostgreSQL, {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _pending_migrations() -> int:
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def run(argv: list[str]) -> int:
@@ -43,6 +62,10 @@ def run(argv: list[str]) -> int:
 
     django.setup()
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _say(f"Database: {_database_label()}")
+    pending = _pending_migrations()
+    if pending:
+        _say(f"Applying {pending} migrations (first start or upgrade)…")
     _django("migrate", "--noinput", "-v", "0")
     _django("collectstatic", "--noinput", "-v", "0")
     if not options.no_demo:

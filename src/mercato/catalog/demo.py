@@ -5,6 +5,7 @@ Everything goes through the catalog services, as staff would do it."""
 import hashlib
 import io
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -161,8 +162,15 @@ def _categories() -> dict[str, list[Category]]:
     return leaves
 
 
-def load_demo_catalog(*, products: int = 520, seed: int = 42, images: bool = True) -> int:
-    """Create the demo catalog on an empty catalog. Returns the number of products made."""
+def load_demo_catalog(
+    *,
+    products: int = 520,
+    seed: int = 42,
+    images: bool = True,
+    on_product: Callable[[], None] | None = None,
+) -> int:
+    """Create the demo catalog on an empty catalog. Returns the number of products made;
+    `on_product` is called after each one (progress)."""
     if Product.objects.exists():
         return 0
     rng = random.Random(seed)
@@ -226,6 +234,8 @@ def load_demo_catalog(*, products: int = 520, seed: int = 42, images: bool = Tru
                     actor=ACTOR, product=product, image=_image(name, colour), alt=name
                 )
         made += 1
+        if on_product:
+            on_product()
         if number % 7 == 0:
             picks[collections[number % len(collections)].pk].append(product.pk)
     for collection in collections:

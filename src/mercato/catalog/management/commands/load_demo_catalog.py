@@ -1,8 +1,8 @@
-import time
-
 from django.core.management.base import BaseCommand
 
 from mercato.catalog.demo import load_demo_catalog
+from mercato.catalog.models import Product
+from mercato.core.progress import Progress
 
 
 class Command(BaseCommand):
@@ -13,11 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-images", action="store_true")
 
     def handle(self, *args, products, no_images, **options):
-        started = time.monotonic()
-        made = load_demo_catalog(products=products, images=not no_images)
-        if made:
-            self.stdout.write(
-                f"Demo catalog: {made} products loaded in {time.monotonic() - started:.1f} s."
-            )
-        else:
+        if Product.objects.exists():
             self.stdout.write("The catalog has products; no demo catalog loaded.")
+            return
+        progress = Progress("Demo catalog", products, stream=self.stdout)
+        made = load_demo_catalog(products=products, images=not no_images, on_product=progress.step)
+        progress.done(f"Demo catalog: {made} products loaded")

@@ -34,6 +34,14 @@ class Command(DBWorkerCommand):
             "--no-housekeeping", action="store_true", help="Do not run the periodic chores."
         )
 
+    def configure_logging(self, verbosity: int) -> None:
+        """Our LOGGING already has a handler; the levels follow -v: 0 errors only, 1 (the
+        default) the worker's own lines and failed tasks, 2 every task, 3 debug."""
+        levels = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO}
+        logging.getLogger("django_tasks").setLevel(levels.get(verbosity, logging.DEBUG))
+        own = logging.INFO if verbosity >= 1 else logging.ERROR
+        logging.getLogger("django_tasks_db").setLevel(own if verbosity < 3 else logging.DEBUG)
+
     def handle(self, *args, no_housekeeping: bool = False, **options):
         stop = threading.Event()
         if not no_housekeeping and not options.get("batch"):
