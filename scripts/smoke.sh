@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Smoke test against a RUNNING Mercato: health, register, log in, profile, addresses,
-# refresh-token rotation (and reuse detection), log out.
+# refresh-token rotation (and reuse detection), log out, and erasure of the account.
 #
 #   scripts/smoke.sh                                   # http://127.0.0.1:8000
 #   BASE_URL=http://127.0.0.1:8765 scripts/smoke.sh
+#   STAFF_PASSWORD=… scripts/smoke.sh                  # also check in the admin API that the
+#                                                      # customer is gone (STAFF_EMAIL: admin@example.com)
 #
 # Needs curl and python3. Exits non-zero, naming the failed step, on any unexpected answer.
-# Each run registers one new customer; the store API allows 10 registrations per IP and hour.
+# Each run registers one new customer and erases it at the end (GDPR erasure), also when a
+# step failed, so no test customer is left in a shop's database. The store API allows 10
+# registrations per IP and hour.
 set -euo pipefail
 
 BASE_URL="${BASE_URL:-http://127.0.0.1:8000}"
@@ -16,7 +20,32 @@ command -v curl >/dev/null || { echo "smoke: curl is required" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "smoke: python3 is required" >&2; exit 2; }
 
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+EMAIL=""
+PASSWORD=""
+REGISTERED=0
+ERASED=0
+STAFF_EMAIL="${STAFF_EMAIL:-admin@example.com}"
+STAFF_PASSWORD="${STAFF_PASSWORD:-${MERCATO_DEMO_STAFF_PASSWORD:-}}"
+
+# On any exit: erase the customer this run registered if a failed step left it behind.
+cleanup() {
+  if [[ "$REGISTERED" == 1 && "$ERASED" == 0 ]]; then
+    local token
+    token="$(curl -sS -X POST -H 'Content-Type: application/json' \
+      --data "{\"email\": \"$EMAIL\", \"password\": \"$PASSWORD\"}" \
+      "$BASE_URL/api/store/auth/login" | python3 -c \
+      'import json,sys; print(json.load(sys.stdin).get("access_token", ""))' 2>/dev/null || true)"
+    if [[ -n "$token" ]] && curl -sS -o /dev/null -w '%{http_code}' -X DELETE \
+      -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      --data "{\"password\": \"$PASSWORD\"}" "$BASE_URL/api/store/me" | grep -q 204; then
+      echo "smoke: erased the test customer $EMAIL" >&2
+    else
+      echo "smoke: could not erase the test customer $EMAIL: erase it in the back office" >&2
+    fi
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 BODY="$WORK/body"
 HEADERS="$WORK/headers"
 STATUS=""
@@ -88,6 +117,7 @@ STEP="register"
 call POST /api/store/auth/register \
   "{\"email\": \"$EMAIL\", \"password\": \"$PASSWORD\", \"first_name\": \"Smoke\", \"last_name\": \"Test\"}"
 expect 202
+REGISTERED=1
 
 STEP="login"
 call POST /api/store/auth/login "$CREDENTIALS"
@@ -165,4 +195,35 @@ STEP="refresh token refused after logout"
 call POST /api/store/auth/refresh "{\"refresh_token\": \"$REFRESH\"}"
 expect 401 invalid_refresh_token
 
-echo "Smoke test passed ($EMAIL)."
+ADMIN=""
+if [[ -n "$STAFF_PASSWORD" ]]; then
+  STEP="staff log in and find the customer"
+  call POST /api/admin/auth/login "{\"email\": \"$STAFF_EMAIL\", \"password\": \"$STAFF_PASSWORD\"}"
+  expect 200
+  ADMIN="$(json access_token)"
+  call GET "/api/admin/customers?search=$EMAIL" "" "$ADMIN"
+  expect 200
+  [[ "$(json items.0.email)" == "$EMAIL" && -z "$(json items.1.email)" ]] ||
+    fail "the admin API does not list exactly the new customer: $(json items)"
+fi
+
+STEP="erase the account (GDPR)"
+call POST /api/store/auth/login "$CREDENTIALS"
+expect 200
+ACCESS="$(json access_token)"
+call DELETE /api/store/me "{\"password\": \"$PASSWORD\"}" "$ACCESS"
+expect 204
+ERASED=1
+
+STEP="the erased account cannot log in"
+call POST /api/store/auth/login "$CREDENTIALS"
+expect 401 invalid_credentials
+
+if [[ -n "$ADMIN" ]]; then
+  STEP="staff see no customer with that email"
+  call GET "/api/admin/customers?search=$EMAIL" "" "$ADMIN"
+  expect 200
+  [[ "$(json items)" == "[]" ]] || fail "the erased customer is still listed: $(json items)"
+fi
+
+echo "Smoke test passed ($EMAIL, registered and erased)."

@@ -73,6 +73,7 @@ def run(argv: list[str]) -> int:
         _django("load_demo_catalog")
         _django("load_demo_inventory")
         _django("load_demo_shipping")
+        _django("load_demo_pricing")
 
     bind = f"{options.host}:{options.port}"
     gunicorn = [

@@ -199,6 +199,9 @@ STAFF_TOKEN_TTL = env_int("STAFF_TOKEN_TTL", 8 * 60 * 60)
 LOGIN_LOCKOUT_THRESHOLD = env_int("LOGIN_LOCKOUT_THRESHOLD", 5)
 LOGIN_LOCKOUT_BASE_SECONDS = env_int("LOGIN_LOCKOUT_BASE_SECONDS", 30)
 LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 60 * 60)
+# The password of the demo staff account that `mercato run` makes on an empty database. Empty:
+# a random one, printed once. Scripts that sign in as staff (CI's purchase check) set it.
+DEMO_STAFF_PASSWORD = env("MERCATO_DEMO_STAFF_PASSWORD")
 
 # Where links in emails point: the storefront's pages that take a reset or verify token.
 STOREFRONT_URL = env("STOREFRONT_URL", "http://localhost:3000")

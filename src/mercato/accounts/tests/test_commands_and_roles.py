@@ -102,6 +102,25 @@ def test_ensure_demo_staff_prints_credentials_once(api, db):
     assert User.objects.filter(is_staff=True).count() == 1
 
 
+def test_ensure_demo_staff_takes_its_password_from_the_environment(api, db, settings):
+    settings.DEMO_STAFF_PASSWORD = "Demo-staff-pass-77"
+
+    output = _run("ensure_demo_staff")
+
+    assert "Demo-staff-pass-77" not in output
+    assert "MERCATO_DEMO_STAFF_PASSWORD" in output
+    assert log_in(api, "admin@example.com", "Demo-staff-pass-77", admin=True).status_code == 200
+
+
+def test_ensure_demo_staff_refuses_a_weak_password_from_the_environment(db, settings):
+    settings.DEMO_STAFF_PASSWORD = "12345678"
+
+    with pytest.raises(CommandError, match="MERCATO_DEMO_STAFF_PASSWORD"):
+        _run("ensure_demo_staff")
+
+    assert not User.objects.filter(is_staff=True).exists()
+
+
 def test_ensure_demo_staff_does_nothing_when_staff_exist(db):
     StaffFactory()
 
