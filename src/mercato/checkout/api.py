@@ -76,6 +76,13 @@ class CartLineOut(Schema):
     voucher_discount: Money
     total: Money
     tax_rate: Decimal
+    short: bool = Field(
+        False,
+        description="Stock was cut below what carts reserved and this line lost units: "
+        "completing is refused with `cart_line_short` until the stock is back or the line "
+        "is lowered to what it still holds.",
+    )
+    quantity_short: int = Field(0, description="Units of the line no longer held for it.")
 
 
 class ProblemNote(Schema):
@@ -175,6 +182,8 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
                 "voucher_discount": money(priced_line.voucher_discount, currency),
                 "total": money(priced_line.gross, currency),
                 "tax_rate": priced_line.tax_rate,
+                "short": bool(getattr(line, "quantity_short", 0)),
+                "quantity_short": getattr(line, "quantity_short", 0),
             }
         )
     shown_subtotal = sum((line.subtotal for line in result.lines), Decimal("0"))
@@ -376,7 +385,8 @@ def shipping_methods(request: HttpRequest, token: str):
 def complete(request: HttpRequest, token: str):
     """Place the order. Send an `Idempotency-Key`: a retry returns the same order. Refused
     with a stable code when anything changed: `price_changed` (the cart now shows the new
-    prices), `insufficient_stock`, `voucher_*`, `shipping_method_unavailable` …"""
+    prices), `insufficient_stock`, `cart_line_short` (a line lost reserved units to a stock
+    cut, see the cart's `lines[].short`), `voucher_*`, `shipping_method_unavailable` …"""
     order = services.complete_checkout(cart=_ref(request, token))
     return Status(
         201,

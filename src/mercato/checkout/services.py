@@ -21,6 +21,7 @@ from mercato.checkout.models import Cart, CartLine
 from mercato.core.addresses import clean_address
 from mercato.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from mercato.inventory import services as inventory
+from mercato.inventory.selectors import reservation_columns
 from mercato.orders import services as orders
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
@@ -67,6 +68,10 @@ class VariantNotPurchasable(InvalidInput):
 
 class PriceChanged(Conflict):
     code, title = "price_changed", "Prices changed since the cart was filled"
+
+
+class CartLineShort(Conflict):
+    code, title = "cart_line_short", "Stock was taken back from lines of this cart"
 
 
 class CheckoutIncomplete(InvalidInput):
@@ -242,6 +247,8 @@ def _set_line(cart: Cart, variant: ProductVariant, quantity: int, add: bool) -> 
     else:
         CartLine.objects.filter(pk=line.pk).update(quantity=total)
         line.quantity = total
+    if line is not None:  # reserved in full just now
+        line.quantity_reserved, line.quantity_short = total, 0
     # the other lines' reservations live on; this one was just made
     _touch(cart, renew=any(x.variant_id != variant.pk for x in lines))
     cart.line_snapshot = lines
@@ -425,11 +432,13 @@ LINE_FIELDS = ("id", "public_id", "cart_id", "variant_id", "quantity", "unit_pri
 
 
 def _lines(cart: Cart) -> list[CartLine]:
-    """The cart's lines in order, with what pricing and the response need of their variants
-    (one query)."""
+    """The cart's lines in order, with what pricing and the response need of their variants,
+    and what the cart's reservation holds of each (`quantity_reserved`, `quantity_short`:
+    units lost to a stock cut); one query."""
     return list(
         cart.lines.select_related("variant__product")
         .only(*LINE_FIELDS, *(f"variant__{name}" for name in VARIANT_FIELDS))
+        .annotate(**reservation_columns(reservation_reference(cart)))
         .order_by("created_at", "id")
     )
 
@@ -580,6 +589,7 @@ def complete_checkout(*, cart: Cart | CartRef) -> Order:
 def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
     """complete_checkout's work, inside its transaction, on the locked cart."""
     _check_complete(cart, lines)
+    _check_not_short(cart, lines)
     priced = price_checkout(cart, strict=True, lines=lines)
     if priced.shipping is None:
         raise CheckoutIncomplete("Choose a shipping method.", field="shipping_method_id")
@@ -688,6 +698,36 @@ def _check_complete(cart: Cart, lines: list[CartLine]) -> None:
                 f"{line.variant.sku} can no longer be bought; remove it from the cart.",
                 field=f"lines.{line.public_id}",
             )
+
+
+def _check_not_short(cart: Cart, lines: list[CartLine]) -> None:
+    """Lines whose reservation lost units to a stock cut (`quantity_short`) reserve their
+    quantity again, if the stock is back; else the cart is refused with `cart_line_short`,
+    naming each such line and what it still holds."""
+    short = [line for line in lines if getattr(line, "quantity_short", 0)]
+    if not short:
+        return
+    try:
+        inventory.reserve_stock(
+            reference=reservation_reference(cart),
+            lines=[(line.variant_id, line.quantity) for line in short],
+        )
+    except inventory.InsufficientStock:
+        raise CartLineShort(
+            "Stock was counted again and some lines can no longer be had in full; lower or "
+            "remove them.",
+            lines=[
+                {
+                    "line_id": str(line.public_id),
+                    "sku": line.variant.sku,
+                    "quantity": line.quantity,
+                    "reserved": line.quantity_reserved,
+                }
+                for line in short
+            ],
+        ) from None
+    for line in short:
+        line.quantity_reserved, line.quantity_short = line.quantity, 0
 
 
 def _visible(product: Product, now: Any) -> bool:

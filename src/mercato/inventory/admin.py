@@ -206,7 +206,14 @@ class StockMovementAdmin(ModelAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(ModelAdmin):
-    list_display = ("reference", "variant", "quantity", "expires_at", "created_at")
+    list_display = (
+        "reference",
+        "variant",
+        "quantity",
+        "quantity_short",
+        "expires_at",
+        "created_at",
+    )
     search_fields = ("reference", "variant__sku")
     list_select_related = ("variant",)
 

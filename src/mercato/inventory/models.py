@@ -92,22 +92,34 @@ class Stock(models.Model):
 
 class Reservation(models.Model):
     """Units a cart holds while its shopper checks out. Counted only until `expires_at`: an
-    expired reservation stops counting at once, before any task deletes it."""
+    expired reservation stops counting at once, before any task deletes it.
+
+    `quantity_short`: units the cart asked for that are no longer held, because staff cut
+    the stock below what carts reserved (the newest reservations give up their units first,
+    see `inventory.services.reapportion_reservations`). The cart must reserve again."""
 
     reference = models.CharField(max_length=100, help_text="The cart (or other holder).")
     variant = models.ForeignKey(
         "catalog.ProductVariant", on_delete=models.CASCADE, related_name="reservations"
     )
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(help_text="Held now.")
+    quantity_short = models.PositiveIntegerField(
+        default=0, help_text="Asked for but lost to a stock cut."
+    )
     expires_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, help_text="When the holder first reserved the variant: its rank."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["reference", "variant"], name="reservation_ref_variant_uniq"
             ),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(quantity_short__gt=0),
+                name="reservation_holds_or_short",
+            ),
         ]
         indexes = [
             models.Index(fields=["variant", "expires_at"], name="reservation_variant_exp_idx"),

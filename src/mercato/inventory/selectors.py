@@ -1,9 +1,25 @@
+from typing import Any
 from uuid import UUID
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from mercato.core.errors import NotFound
-from mercato.inventory.models import Stock, StockMovement, Warehouse
+from mercato.inventory.models import Reservation, Stock, StockMovement, Warehouse
+
+
+def reservation_columns(reference: str, variant: str = "variant_id") -> dict[str, Any]:
+    """Annotations for rows that name a variant (`variant`: its column), giving what the
+    live reservation of `reference` holds of it: `quantity_reserved` and `quantity_short`
+    (0 without one). Read in the rows' own query: a cart's lines show their state for free."""
+    live = Reservation.objects.filter(
+        reference=reference, variant_id=OuterRef(variant), expires_at__gt=timezone.now()
+    )
+    return {
+        f"quantity_{name}": Coalesce(Subquery(live.values(field)[:1]), 0)
+        for name, field in (("reserved", "quantity"), ("short", "quantity_short"))
+    }
 
 
 def list_stocks(

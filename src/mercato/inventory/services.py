@@ -9,6 +9,11 @@ ledger movement. Nothing here can sell a unit twice:
 - CHECK constraints keep on-hand and allocated quantities from going below zero.
 
 Available = on hand - allocated - active reservations, summed over the active warehouses.
+
+Reservations never hold more than the shelf: when staff cut stock (or move it to an inactive
+warehouse, close a warehouse, stop backorders) below what carts reserved, the oldest live
+reservations keep their units and the newest give up the rest, marked `quantity_short`
+(`reapportion_reservations`). So a unit on the shelf is always sellable to someone.
 """
 
 from collections import defaultdict
@@ -19,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, QuerySet, Sum, Value, When
+from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor, record_change, snapshot
@@ -324,8 +329,8 @@ def reserve_stock(
     *, reference: str, lines: list[tuple[int, int]], ttl_seconds: int | None = None
 ) -> list[Reservation]:
     """Make `reference` (a cart) hold exactly these quantities of these variants, replacing
-    what it held of them. Quantity 0 releases. All lines or none: an `insufficient_stock`
-    problem names the first variant short."""
+    what it held of them (and clearing a shortage). Quantity 0 releases. All lines or none:
+    an `insufficient_stock` problem names the first variant short."""
     if not reference or len(reference) > 100:
         raise InvalidInput("A reservation needs a reference.", field="reference")
     wanted: dict[int, int] = {}
@@ -355,16 +360,26 @@ def reserve_stock(
                 )
                 break
         if error is None:
-            Reservation.objects.filter(reference=reference, variant_id__in=list(wanted)).delete()
+            held = {pk: q for pk, q in wanted.items() if q and current[pk].tracked}
+            # A live reservation keeps its age (its rank when stock is cut); a lapsed one
+            # is replaced by a new one, as are the lines released.
+            Reservation.objects.filter(reference=reference, variant_id__in=list(wanted)).filter(
+                ~Q(variant_id__in=list(held)) | Q(expires_at__lte=timezone.now())
+            ).delete()
             reservations = Reservation.objects.bulk_create(
-                Reservation(
-                    reference=reference,
-                    variant_id=variant_id,
-                    quantity=quantity,
-                    expires_at=expires,
-                )
-                for variant_id, quantity in wanted.items()
-                if quantity and current[variant_id].tracked
+                [
+                    Reservation(
+                        reference=reference,
+                        variant_id=variant_id,
+                        quantity=quantity,
+                        quantity_short=0,
+                        expires_at=expires,
+                    )
+                    for variant_id, quantity in held.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["reference", "variant"],
+                update_fields=["quantity", "quantity_short", "expires_at"],
             )
     if error is not None:
         raise error
@@ -390,6 +405,48 @@ def release_reservations(*, reference: str, variant_ids: Iterable[int] | None = 
 
 def delete_expired_reservations() -> int:
     return Reservation.objects.filter(expires_at__lte=timezone.now()).delete()[0]
+
+
+def reapportion_reservations(variant_ids: Iterable[int]) -> int:
+    """Make the live reservations of these variants fit the shelf again (on hand minus
+    allocated over the active warehouses), after stock went below what carts reserved.
+    Oldest first (by `created_at`, then pk), each keeps what is left of the shelf; the
+    newest give up the rest, which they note as `quantity_short`. Variants sold on
+    backorder or not tracked are left alone. The caller holds the variants' stock rows
+    locked (every change of a reservation's quantity does). Returns units taken back.
+
+    Three queries when nothing is over-reserved (the usual case), two more when it is."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return 0
+    current = availability(ids)
+    shelf = {
+        pk: max(state.on_hand - state.allocated, 0)
+        for pk, state in current.items()
+        if state.tracked
+        and not state.backorders
+        and state.reserved > state.on_hand - state.allocated
+    }
+    if not shelf:
+        return 0
+    changed: list[Reservation] = []
+    taken = 0
+    for reservation in Reservation.objects.filter(
+        variant_id__in=list(shelf), expires_at__gt=timezone.now()
+    ).order_by("variant_id", "created_at", "pk"):
+        keep = min(reservation.quantity, shelf[reservation.variant_id])
+        shelf[reservation.variant_id] -= keep
+        if keep < reservation.quantity:
+            taken += reservation.quantity - keep
+            reservation.quantity_short += reservation.quantity - keep
+            reservation.quantity = keep
+            changed.append(reservation)
+    if changed:
+        Reservation.objects.filter(pk__in=[r.pk for r in changed]).update(
+            quantity=Case(*(When(pk=r.pk, then=Value(r.quantity)) for r in changed)),
+            quantity_short=Case(*(When(pk=r.pk, then=Value(r.quantity_short)) for r in changed)),
+        )
+    return taken
 
 
 # --- allocation, fulfilment, returns --------------------------------------------------------
@@ -767,7 +824,8 @@ def adjust_stock(
     kind: str = StockMovement.Kind.ADJUSTMENT,
 ) -> Stock:
     """Set the on-hand quantity (`quantity`) or change it (`delta`), with a reason. It may
-    not go below what orders have allocated."""
+    not go below what orders have allocated; below what carts reserved, the newest
+    reservations become short (`reapportion_reservations`)."""
     if (quantity is None) == (delta is None):
         raise InvalidInput("Give either quantity or delta.", field="quantity")
     if not reason.strip():
@@ -790,6 +848,8 @@ def adjust_stock(
         if change:
             before = {"quantity": stock.quantity}
             _ledger(stock, kind=kind, quantity_delta=change, reason=reason, actor=actor)
+            if change < 0:
+                reapportion_reservations([variant.pk])
             record_change(
                 actor=actor,
                 action="update",
@@ -840,6 +900,8 @@ def transfer_stock(
             reason=f"{reason} ← {source.slug}",
             actor=actor,
         )
+        if source.is_active and not destination.is_active:
+            reapportion_reservations([variant.pk])
         record_change(
             actor=actor,
             action="action",
@@ -859,6 +921,8 @@ def set_inventory_rules(
     low_stock_threshold: Any = UNSET,
 ) -> InventoryItem:
     with transaction.atomic():
+        if allow_backorders is False:  # may shorten reservations: stock rows first (lock order)
+            _lock_stocks([variant.pk])
         item, _ = InventoryItem.objects.select_for_update().get_or_create(variant=variant)
         before = snapshot(item)
         if allow_backorders is not None:
@@ -868,6 +932,8 @@ def set_inventory_rules(
                 _quantity(low_stock_threshold, allow_zero=True, field="low_stock_threshold")
             item.low_stock_threshold = low_stock_threshold
         item.save()
+        if before["allow_backorders"] and not item.allow_backorders:
+            reapportion_reservations([variant.pk])
         record_change(actor=actor, action="update", obj=item, before=before, after=snapshot(item))
         _after_change([variant.pk])
         item.refresh_from_db(fields=["is_low"])
@@ -913,6 +979,14 @@ def save_warehouse(
 
     creating = warehouse is None
     with transaction.atomic():
+        # closing it may shorten reservations: lock its stock rows first (the lock order)
+        stocked = (
+            _lock_stocks(
+                Stock.objects.filter(warehouse_id=warehouse.pk).values_list("variant_id", flat=True)
+            )
+            if not creating and changes.get("is_active") is False
+            else []
+        )
         warehouse = (
             Warehouse() if creating else Warehouse.objects.select_for_update().get(pk=warehouse.pk)
         )
@@ -928,6 +1002,8 @@ def save_warehouse(
         if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
             raise Conflict("Another warehouse uses this slug.", code="slug_taken", field="slug")
         warehouse.save()
+        if before and before["is_active"] and not warehouse.is_active:
+            reapportion_reservations(s.variant_id for s in stocked)
         record_change(
             actor=actor,
             action="create" if creating else "update",

@@ -9,6 +9,15 @@ as "?" rather than failing or vanishing.
 The shop's name is the SHOP_NAME setting. Its postal address, VAT number and other legal lines
 come from the optional settings SHOP_ADDRESS (a list of lines), SHOP_VAT_NUMBER and
 SHOP_INVOICE_FOOTER; without them the invoice shows the demo values below.
+
+Layout: a row of the lines table is as tall as its tallest cell and moves whole to the next
+page, which repeats the table's headings. The SKU column is as wide as the longest SKU needs
+(within SKU_COLUMN); a SKU still too long is set smaller, else broken after its separators,
+never inside a run of letters unless that run alone is wider than the column. Totals labels
+wrap within their column (codes after their hyphens) and push the next row down; the totals
+stay on one page. The footer wraps beside the page number (three lines at most).
+orders/tests/test_invoice_layout.py renders invoices with PDFium and checks that no two
+pieces of text overlap and nothing is drawn outside the margins.
 """
 
 import logging
@@ -21,8 +30,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.fonts import FontFace, TTFFont
 
 from mercato.core.errors import Conflict
 from mercato.core.money import quantize
@@ -40,6 +49,15 @@ REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient "
     "(Article 196, Council Directive 2006/112/EC)."
 )
+
+# The lines table: its font, and the columns (mm) besides the item and the SKU, which share
+# the rest of the page's width: the SKU column as wide as the longest SKU needs, within bounds.
+TABLE_FONT_SIZE = 8.5
+SKU_MIN_FONT_SIZE = 6.5
+CELL_PADDING = 1.2
+FIXED_COLUMNS = (10, 25, 13, 27)  # Qty, Unit price, Tax, Total
+SKU_COLUMN = (24, 46)  # narrowest, widest
+SKU_SEPARATORS = "-_/.:"
 
 # fontTools logs every subsetting step at INFO: one invoice would fill the log.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
@@ -146,13 +164,76 @@ def printable(text: object) -> str:
 
 class _InvoicePDF(FPDF):
     footer_text = ""
+    FOOTER_LINE, FOOTER_LINES, PAGE_NUMBER_W = 4.0, 3, 16
 
     def footer(self) -> None:
-        self.set_y(-15)
+        """The footer text (wrapped, at most three lines) left and the page number right,
+        side by side in the bottom margin, ending 10 mm above the page's edge."""
         self.set_font(FONT_FAMILY, "", 8)
         self.set_text_color(110, 110, 110)
-        self.cell(0, 5, printable(self.footer_text), align="L")
-        self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="R")
+        text_w = self.epw - self.PAGE_NUMBER_W - 2
+        lines = self.multi_cell(
+            text_w,
+            self.FOOTER_LINE,
+            printable(self.footer_text),
+            dry_run=True,
+            output=MethodReturnValue.LINES,
+        )[: self.FOOTER_LINES]
+        top = self.h - 10 - max(len(lines), 1) * self.FOOTER_LINE
+        self.set_xy(self.l_margin, top)
+        self.multi_cell(text_w, self.FOOTER_LINE, "\n".join(lines), align="L")
+        self.set_xy(self.l_margin + self.epw - self.PAGE_NUMBER_W, top)
+        self.cell(self.PAGE_NUMBER_W, self.FOOTER_LINE, f"{self.page_no()}/{{nb}}", align="R")
+
+    def lines_of(self, w: float, text: str) -> list[str]:
+        """How `text` wraps in a cell `w` wide in the current font."""
+        return self.multi_cell(w, 1, text, dry_run=True, output=MethodReturnValue.LINES)
+
+
+def _sku_cell(pdf: FPDF, sku: str, inner_w: float) -> tuple[str, float]:
+    """A SKU as it fits a column `inner_w` wide (mm, without padding): on one line at the
+    table's size, else on one line at a smaller size (down to SKU_MIN_FONT_SIZE), else at the
+    table's size broken after separators (- _ / . :); only a run without any is broken inside.
+    Returns (text, font size)."""
+    pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
+    width = pdf.get_string_width(sku)
+    if width <= inner_w:
+        return sku, TABLE_FONT_SIZE
+    smaller = TABLE_FONT_SIZE * inner_w / width
+    if smaller >= SKU_MIN_FONT_SIZE:
+        return sku, max(SKU_MIN_FONT_SIZE, int(smaller * 10) / 10)
+    return _wrap(pdf, sku, inner_w), TABLE_FONT_SIZE
+
+
+def _wrap(pdf: FPDF, text: str, w: float) -> str:
+    """`text` broken into lines no wider than `w` (mm, in the current font) after spaces and
+    after the separators of codes (SKUs, voucher codes), so "SPRING-SALE-2026" breaks as
+    "SPRING-" / "SALE-2026" rather than inside a word. A run with no break in it that is
+    still too wide is left to the cell, which breaks it where it must."""
+    pieces, current = [], ""
+    for char in text:
+        current += char
+        if char == " " or char in SKU_SEPARATORS:
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and pdf.get_string_width((lines[-1] + piece).rstrip()) <= w:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _sku_column_width(pdf: FPDF, skus: list[str]) -> float:
+    """The SKU column's width (mm): the longest SKU on one line at the table's size, within
+    SKU_COLUMN."""
+    pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
+    widest = max((pdf.get_string_width(sku) for sku in skus), default=0)
+    low, high = SKU_COLUMN
+    return min(max(widest + 2 * CELL_PADDING + 0.5, low), high)
 
 
 def render_invoice_pdf(order: Order) -> bytes:
@@ -190,11 +271,12 @@ def render_invoice_pdf(order: Order) -> bytes:
     width = pdf.epw
 
     def text(value: object, size: float = 9, style: str = "", h: float = 4.6, **kwargs) -> None:
+        """A paragraph; `lines=True`: `value` is already printable, broken into lines."""
         pdf.set_font(FONT_FAMILY, style, size)
         pdf.multi_cell(
             kwargs.pop("w", 0),
             h,
-            printable(value),
+            value if kwargs.pop("lines", False) else printable(value),
             new_x=kwargs.pop("new_x", XPos.LMARGIN),
             new_y=kwargs.pop("new_y", YPos.NEXT),
             align=kwargs.pop("align", "L"),
@@ -246,7 +328,9 @@ def render_invoice_pdf(order: Order) -> bytes:
 
     # lines
     include_tax = order.prices_include_tax
-    pdf.set_font(FONT_FAMILY, "", 8.5)
+    skus = [printable(line.sku) for line in lines]
+    sku_w = _sku_column_width(pdf, skus)
+    pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
     headings = (
         "Item",
         "SKU",
@@ -255,18 +339,22 @@ def render_invoice_pdf(order: Order) -> bytes:
         "Tax",
         "Total" + (" (gross)" if include_tax else " (net)"),
     )
+    # Rows take the height of their tallest cell; a row that does not fit moves whole to the
+    # next page, which repeats the headings.
     with pdf.table(
-        col_widths=(62, 30, 12, 27, 14, 29),
+        col_widths=(width - sku_w - sum(FIXED_COLUMNS), sku_w, *FIXED_COLUMNS),
+        width=width,
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         line_height=5,
-        padding=1.2,
+        padding=CELL_PADDING,
         borders_layout="SINGLE_TOP_LINE",
         first_row_as_headings=True,
+        repeat_headings=1,
     ) as table:
         row = table.row()
         for heading in headings:
             row.cell(heading)
-        for line in lines:
+        for line, sku in zip(lines, skus, strict=True):
             name = line.product_name
             if line.variant_name:
                 name = f"{name} ({line.variant_name})"
@@ -276,7 +364,10 @@ def render_invoice_pdf(order: Order) -> bytes:
                 unit = quantize(line.total_net / line.quantity)
             row = table.row()
             row.cell(printable(name))
-            row.cell(printable(line.sku))
+            sku_text, sku_size = _sku_cell(pdf, sku, sku_w - 2 * CELL_PADDING)
+            row.cell(
+                sku_text, style=FontFace(size_pt=sku_size) if sku_size != TABLE_FONT_SIZE else None
+            )
             row.cell(str(line.quantity))
             row.cell(m(unit))
             row.cell(format_rate(line.tax_rate))
@@ -303,17 +394,35 @@ def render_invoice_pdf(order: Order) -> bytes:
             rows.append((f"VAT {format_rate(band.rate)}", m(band.tax), False))
     rows.append(("Total tax", m(order.tax_total), False))
     rows.append(("Total", m(order.total_gross), True))
-    label_w, value_w = width * 0.45, width * 0.2
-    for label, value, bold in rows:
-        pdf.set_x(pdf.l_margin + width - label_w - value_w)
+    # Each label wraps within its column and its row is as tall as it; the block stays on
+    # one page.
+    label_w, value_w, line_h = width * 0.5, width * 0.2, 4.6
+    left = pdf.l_margin + width - label_w - value_w
+    heights = []
+    for index, (label, value, bold) in enumerate(rows):
+        pdf.set_font(FONT_FAMILY, "B" if bold else "", 9)
+        label = _wrap(pdf, printable(label), label_w - 2 * pdf.c_margin)
+        rows[index] = (label, value, bold)
+        heights.append(
+            line_h
+            * max(len(pdf.lines_of(label_w, printable(label))), len(pdf.lines_of(value_w, value)))
+        )
+    if pdf.get_y() + sum(heights) > pdf.page_break_trigger:
+        pdf.add_page()
+    for (label, value, bold), height in zip(rows, heights, strict=True):
+        top = pdf.get_y()
         style = "B" if bold else ""
-        text(label, style=style, w=label_w, align="R", new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.set_x(left)
+        text(label, style=style, w=label_w, align="R", new_x=XPos.RIGHT, new_y=YPos.TOP, lines=True)
         text(value, style=style, w=value_w, align="R")
+        pdf.set_y(top + height)
     pdf.ln(4)
 
-    # tax breakdown
+    # tax breakdown (its heading never alone at the foot of a page)
+    if pdf.get_y() + 4.6 + 5 * (len(bands) + 1) + 2 * CELL_PADDING > pdf.page_break_trigger:
+        pdf.add_page()
     text("Tax breakdown", style="B")
-    pdf.set_font(FONT_FAMILY, "", 8.5)
+    pdf.set_font(FONT_FAMILY, "", TABLE_FONT_SIZE)
     with pdf.table(
         col_widths=(25, 40, 40, 40),
         width=width * 0.8,

@@ -143,6 +143,42 @@ def test_concurrent_checkouts_turn_reservations_into_allocations(last_units):
     assert_consistent()
 
 
+def test_a_stock_cut_during_checkouts_leaves_no_unit_unsold_and_none_sold_twice(last_units):
+    # given: as many carts as units each hold one; staff then count 3 fewer, while every
+    # cart checks out
+    shirt, units = last_units
+    for i in range(units):
+        services.reserve_stock(reference=f"cart-{i}", lines=[(shirt.pk, 1)])
+    main = Warehouse.objects.get(slug="main")
+
+    def job(i: int):
+        if i == units:
+            return services.adjust_stock(
+                variant=shirt, warehouse=main, delta=-3, reason="recount", actor=SYSTEM
+            )
+        return services.allocate_order(
+            order_reference=f"o{i}",
+            lines=[OrderLine(f"l{i}", shirt.pk, 1)],
+            country=None,
+            reservation_reference=f"cart-{i}",
+        )
+
+    results = run_together(units + 1, job)
+
+    # then: the cut went through before the last 3 checkouts (which are refused) or after
+    # them (it is refused: those units are allocated); either way the shelf is empty
+    cut = results[units]
+    if isinstance(cut, Exception):
+        assert getattr(cut, "code", None) == "below_allocated"
+        assert outcomes(results[:units]) == {"ok": units}
+    else:
+        assert outcomes(results[:units]) == {"ok": units - 3, "InsufficientStock": 3}
+    current = services.availability([shirt.pk])[shirt.pk]
+    assert current.on_hand == current.allocated
+    assert current.reserved == 0
+    assert_consistent()
+
+
 # --- mixed work on overlapping variants -----------------------------------------------------
 
 
