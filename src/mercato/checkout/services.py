@@ -415,13 +415,13 @@ VOUCHER_PROBLEMS = {
 
 
 def vat_number_problem(
-    result: PricingResult, *, vat_number: str, origin: str
+    result: PricingResult, *, vat_number: str, destination: str | None, origin: str
 ) -> dict[str, str] | None:
     """Why the cart's VAT number gives no reverse charge ({code, detail}), or None."""
     code = result.reverse_charge_refused
     if not code:
         return None
-    destination, business = result.tax_country, vat_number[:2].upper()
+    destination, business = (destination or origin).upper(), vat_number[:2].upper()
     business = "GR" if business == "EL" else business
     details = {
         "vat_number_not_destination": (
@@ -570,7 +570,10 @@ def price_checkout(
         rules,
         pricing_input=inp,
         vat_number_problem=vat_number_problem(
-            result, vat_number=cart.vat_number, origin=rules.tax_settings.origin_country
+            result,
+            vat_number=cart.vat_number,
+            destination=country,
+            origin=rules.tax_settings.origin_country,
         ),
     )
 
