@@ -247,3 +247,29 @@ def test_a_vat_number_of_the_shop_s_own_country_says_why_it_pays_vat(api, shop):
     problem = api.get_json(f"{CARTS}/{cart}").json()["vat_number_problem"]
 
     assert problem["code"] == "vat_number_origin_country"
+
+
+# --- orders placed before the stated totals -------------------------------------------------
+
+
+def test_the_migration_fills_in_the_stated_totals_of_earlier_orders(api, shop):
+    # given: orders placed now, with their new columns blanked as before the migration
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("mercato.orders.migrations.0004_stated_totals")
+    make_voucher("TENOFF")
+    make_voucher("SHIPFREE", kind="free_shipping", value="0")
+    for changes in ({"voucher_code": "TENOFF"}, {"voucher_code": "SHIPFREE"}, {}):
+        complete(api, filled_cart(api, shop, lines=((0, 2), (1, 1)), **changes))
+    names = ["subtotal", "voucher_discount", "shipping_price"]
+    placed = list(Order.objects.order_by("pk").values_list(*names))
+    Order.objects.update(subtotal=0, voucher_discount=0, shipping_price=0)
+
+    # when
+    migration.backfill_stated_totals(apps, None)
+
+    # then: the same values as placing them wrote
+    assert list(Order.objects.order_by("pk").values_list(*names)) == placed
+    assert placed[1] == (D("45.00"), D("4.90"), D("4.90"))  # free shipping

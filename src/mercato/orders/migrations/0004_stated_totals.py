@@ -45,17 +45,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='shipping_price',
-            field=models.DecimalField(decimal_places=2, default=0, help_text='Shipping before the voucher (free shipping).', max_digits=12),
+            field=models.DecimalField(decimal_places=2, default=0, db_default=0, help_text='Shipping before the voucher (free shipping).', max_digits=12),
         ),
         migrations.AddField(
             model_name='order',
             name='subtotal',
-            field=models.DecimalField(decimal_places=2, default=0, help_text='The lines after promotions, before the voucher.', max_digits=12),
+            field=models.DecimalField(decimal_places=2, default=0, db_default=0, help_text='The lines after promotions, before the voucher.', max_digits=12),
         ),
         migrations.AddField(
             model_name='order',
             name='voucher_discount',
-            field=models.DecimalField(decimal_places=2, default=0, help_text='What the voucher took off the lines and the shipping.', max_digits=12),
+            field=models.DecimalField(decimal_places=2, default=0, db_default=0, help_text='What the voucher took off the lines and the shipping.', max_digits=12),
         ),
         migrations.AlterField(
             model_name='order',
