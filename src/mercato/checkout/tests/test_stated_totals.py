@@ -3,8 +3,10 @@ on the cart, the order API, the invoice and the email, and reverse charge only f
 number of the destination country (unless the tax settings relax it)."""
 
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core import mail
 
 from mercato.audit.services import SYSTEM
@@ -254,10 +256,6 @@ def test_a_vat_number_of_the_shop_s_own_country_says_why_it_pays_vat(api, shop):
 
 def test_the_migration_fills_in_the_stated_totals_of_earlier_orders(api, shop):
     # given: orders placed now, with their new columns blanked as before the migration
-    from importlib import import_module
-
-    from django.apps import apps
-
     migration = import_module("mercato.orders.migrations.0004_stated_totals")
     make_voucher("TENOFF")
     make_voucher("SHIPFREE", kind="free_shipping", value="0")
