@@ -17,6 +17,9 @@ from mercato.checkout.models import Cart
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, problems
+from mercato.orders.schemas import StatedTotals
+from mercato.pricing.pipeline import ShippingResult
+from mercato.shipping.selectors import ShippingQuote
 
 store_router = Router(tags=["store: cart and checkout"])
 admin_router = Router(tags=["admin: carts"])
@@ -91,28 +94,27 @@ class ProblemNote(Schema):
 
 
 class ShippingOut(Schema):
+    """A shipping method with what it costs on this cart, taxed for the cart's destination
+    (a zero-rated export or reverse-charge sale states it without the origin's VAT) and with
+    the voucher: `price` is what `totals.shipping` shows once it is chosen, `total` what it
+    adds to the order's total (price - discount, + tax when prices are without tax)."""
+
     id: UUID
     name: str
     description: str = ""
-    price: Money
+    price: Money = Field(
+        description="Before the voucher; with tax when `prices_include_tax`, without otherwise."
+    )
+    discount: Money = Field(description="What the voucher takes off it (free shipping).")
+    tax: Money
+    tax_rate: str
+    total: Money = Field(description="What it adds to the order's total, tax included.")
     min_delivery_days: int | None
     max_delivery_days: int | None
 
 
-class TotalsOut(Schema):
-    """`subtotal` (the lines after promotions), `discount` (the voucher, on lines and
-    shipping) and `shipping` (before that discount) are amounts as prices are entered (with
-    tax when `prices_include_tax`), so total = subtotal - discount + shipping, plus `tax`
-    when prices are entered without it."""
-
-    subtotal: Money
-    discount: Money
-    shipping: Money
-    tax: Money
-    total: Money
-    prices_include_tax: bool
-    reverse_charge: bool
-    tax_note: str
+class CartTotalsOut(StatedTotals):
+    pass
 
 
 class CartOut(Schema):
@@ -126,9 +128,14 @@ class CartOut(Schema):
     voucher_problem: ProblemNote | None
     shipping_problem: ProblemNote | None
     vat_number: str
+    vat_number_problem: ProblemNote | None = Field(
+        description="Why the VAT number gives no reverse charge (VAT is charged): "
+        "`vat_number_not_destination`, `vat_number_origin_country`, `reverse_charge_domestic`, "
+        "`reverse_charge_not_intra_eu`. It does not stop checkout."
+    )
     note: str
     lines: list[CartLineOut]
-    totals: TotalsOut
+    totals: CartTotalsOut
     expires_at: datetime
     order_id: UUID | None
     order_number: int | None = None
@@ -146,14 +153,32 @@ class OrderPlacedOut(Schema):
 # --- shaping ---------------------------------------------------------------------------------
 
 
-def _shipping_out(quote) -> dict[str, Any]:
+def _shipping_out(quote: ShippingQuote, shipping: ShippingResult) -> dict[str, Any]:
+    currency = quote.currency
     return {
         "id": quote.method_id,
         "name": quote.name,
         "description": quote.description,
-        "price": money(quote.price, quote.currency),
+        "price": money(shipping.stated_price, currency),
+        "discount": money(shipping.stated_discount, currency),
+        "tax": money(shipping.tax, currency),
+        "tax_rate": str(shipping.tax_rate),
+        "total": money(shipping.gross, currency),
         "min_delivery_days": quote.min_delivery_days,
         "max_delivery_days": quote.max_delivery_days,
+    }
+
+
+def _totals_out(totals, currency: str, *, reverse_charge: bool, tax_note: str) -> dict[str, Any]:
+    return {
+        "subtotal": money(totals.subtotal, currency),
+        "discount": money(totals.discount, currency),
+        "shipping": money(totals.shipping, currency),
+        "tax": money(totals.tax, currency),
+        "total": money(totals.total, currency),
+        "prices_include_tax": totals.tax_included,
+        "reverse_charge": reverse_charge,
+        "tax_note": tax_note,
     }
 
 
@@ -186,23 +211,21 @@ def _cart_out(cart: Cart) -> dict[str, Any]:
                 "quantity_short": getattr(line, "quantity_short", 0),
             }
         )
-    shown_subtotal = sum((line.subtotal for line in result.lines), Decimal("0"))
     return {
         **_cart_fields(cart),
-        "shipping_method": _shipping_out(priced.shipping) if priced.shipping else None,
+        "shipping_method": _shipping_out(priced.shipping, result.shipping)
+        if priced.shipping
+        else None,
         "voucher_problem": priced.voucher_problem,
         "shipping_problem": priced.shipping_problem,
+        "vat_number_problem": priced.vat_number_problem,
         "lines": lines,
-        "totals": {
-            "subtotal": money(shown_subtotal, currency),
-            "discount": money(result.voucher_discount, currency),
-            "shipping": money(result.shipping.price, currency),
-            "tax": money(result.tax, currency),
-            "total": money(result.total, currency),
-            "prices_include_tax": result.prices_include_tax,
-            "reverse_charge": result.reverse_charge,
-            "tax_note": result.legal_note,
-        },
+        "totals": _totals_out(
+            result.totals,
+            currency,
+            reverse_charge=result.reverse_charge,
+            tax_note=result.legal_note,
+        ),
         "order_id": None,
         "order_number": None,
     }
@@ -229,12 +252,7 @@ def _completed_cart_out(cart: Cart) -> dict[str, Any]:
     currency = order.currency
     cart_line_ids = dict(cart.lines.values_list("variant_id", "public_id"))
     order_lines = list(order.lines.select_related("variant").order_by("pk"))
-    entered = sum((x.unit_price_discounted * x.quantity for x in order_lines), Decimal("0"))
-    promotions = sum((x.promotion_discount for x in order_lines), Decimal("0"))
-    voucher = order.discount_total - promotions  # on lines and (free shipping) on shipping
-    shipping_discount = voucher - sum((x.voucher_discount for x in order_lines), Decimal("0"))
-    shipping_charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
-    shipping = shipping_charged + shipping_discount
+    charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
     return {
         **_cart_fields(cart),
         "voucher_code": order.voucher_code,
@@ -242,7 +260,11 @@ def _completed_cart_out(cart: Cart) -> dict[str, Any]:
             "id": UUID(order.shipping_method_id),
             "name": order.shipping_method_name,
             "description": "",
-            "price": money(shipping, currency),
+            "price": money(order.shipping_price, currency),
+            "discount": money(order.shipping_price - charged, currency),
+            "tax": money(order.shipping_tax, currency),
+            "tax_rate": str(order.shipping_tax_rate),
+            "total": money(order.shipping_gross, currency),
             "min_delivery_days": None,
             "max_delivery_days": None,
         }
@@ -250,6 +272,7 @@ def _completed_cart_out(cart: Cart) -> dict[str, Any]:
         else None,
         "voucher_problem": None,
         "shipping_problem": None,
+        "vat_number_problem": None,
         "lines": [
             {
                 "id": cart_line_ids.get(x.variant_id, x.public_id),
@@ -268,9 +291,9 @@ def _completed_cart_out(cart: Cart) -> dict[str, Any]:
             for x in order_lines
         ],
         "totals": {
-            "subtotal": money(entered, currency),
-            "discount": money(voucher, currency),
-            "shipping": money(shipping, currency),
+            "subtotal": money(order.subtotal, currency),
+            "discount": money(order.voucher_discount, currency),
+            "shipping": money(order.shipping_price, currency),
             "tax": money(order.tax_total, currency),
             "total": money(order.total_gross, currency),
             "prices_include_tax": order.prices_include_tax,
@@ -359,7 +382,8 @@ def remove_line(request: HttpRequest, token: str, line_id: UUID):
 )
 def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     """Email, addresses (checked per country), shipping method, voucher code, VAT number
-    (a business in another EU country gets reverse charge), note."""
+    (a business with a VAT number of the EU country the goods go to gets reverse charge;
+    `vat_number_problem` says why another number does not), note."""
     changes = payload.dict(exclude_unset=True)
     if changes.get("shipping_method_id") is not None:
         changes["shipping_method_id"] = str(changes["shipping_method_id"])
@@ -373,8 +397,14 @@ def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     auth=optional_customer_auth,
 )
 def shipping_methods(request: HttpRequest, token: str):
-    """The methods that serve the cart's address, weight and value, priced."""
-    return [_shipping_out(q) for q in services.shipping_options(_cart(request, token))]
+    """The methods that serve the cart's address, weight and value, each with what it will
+    cost on this cart: `price` is what `totals.shipping` shows once it is chosen (taxed
+    for the destination: an export states it without the origin's VAT, as the order charges
+    it), `total` what it adds to the order's total."""
+    return [
+        _shipping_out(option.quote, option.shipping)
+        for option in services.shipping_options(_cart(request, token))
+    ]
 
 
 @store_router.post(

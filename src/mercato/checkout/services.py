@@ -7,7 +7,6 @@ payments app authorises or captures it, before or after, as the shop's flow want
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +25,14 @@ from mercato.orders import services as orders
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
 from mercato.pricing.errors import VoucherNotUsable
-from mercato.pricing.pipeline import LineResult, PricingResult, price_cart
+from mercato.pricing.pipeline import (
+    LineResult,
+    PricingInput,
+    PricingResult,
+    ShippingResult,
+    price_cart,
+    price_shipping,
+)
 from mercato.pricing.selectors import (
     CartLineSpec,
     PricingRules,
@@ -415,9 +421,41 @@ VOUCHER_PROBLEMS = {
 }
 
 
+def vat_number_problem(
+    result: PricingResult, *, vat_number: str, destination: str | None, origin: str
+) -> dict[str, str] | None:
+    """Why the cart's VAT number gives no reverse charge ({code, detail}), or None."""
+    code = result.reverse_charge_refused
+    if not code:
+        return None
+    destination, business = (destination or origin).upper(), vat_number[:2].upper()
+    business = "GR" if business == "EL" else business
+    details = {
+        "vat_number_not_destination": (
+            f"Reverse charge needs a VAT number of {destination}, where the goods go (the "
+            f"intra-EU acquisition is taxed there); this one is of {business}, so VAT is "
+            "charged."
+        ),
+        "vat_number_origin_country": (
+            f"A VAT number of {origin}, the shop's own country, gives no reverse charge; VAT "
+            "is charged."
+        ),
+        "reverse_charge_domestic": (
+            f"A sale within {origin} carries VAT whatever the VAT number; reverse charge is "
+            "for deliveries to another EU country."
+        ),
+        "reverse_charge_not_intra_eu": (
+            "Reverse charge is for deliveries between EU countries; this sale carries the "
+            "destination's tax."
+        ),
+    }
+    return {"code": code, "detail": details.get(code, "Not a VAT number; VAT is charged.")}
+
+
 @dataclass(frozen=True)
 class PricedCheckout:
-    """A cart's prices from the pricing pipeline, with what keeps it from completing."""
+    """A cart's prices from the pricing pipeline, with what keeps it from completing, and
+    why its VAT number gives no reverse charge (`vat_number_problem`, which does not)."""
 
     result: PricingResult
     shipping: ShippingQuote | None
@@ -426,6 +464,17 @@ class PricedCheckout:
     voucher_problem: dict[str, str] | None = None
     shipping_problem: dict[str, str] | None = None
     rules: PricingRules | None = None
+    pricing_input: PricingInput | None = None
+    vat_number_problem: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ShippingOption:
+    """A method that serves the cart, with what choosing it costs (`shipping`: the
+    pipeline's ShippingResult, in the destination's tax treatment, with the voucher)."""
+
+    quote: ShippingQuote
+    shipping: ShippingResult
 
 
 LINE_FIELDS = ("id", "public_id", "cart_id", "variant_id", "quantity", "unit_price", "created_at")
@@ -516,28 +565,51 @@ def price_checkout(
                 raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
             shipping_problem = {"code": exc.code, "detail": str(exc)}
         if quote is not None:
-            result = price_cart(
-                replace(
-                    inp,
-                    shipping_price=quote.price,
-                    shipping_tax_class=quote.tax_class_slug or None,
-                )
+            inp = replace(
+                inp, shipping_price=quote.price, shipping_tax_class=quote.tax_class_slug or None
             )
-    return PricedCheckout(result, quote, weight, lines, voucher_problem, shipping_problem, rules)
+            result = price_cart(inp)
+    return PricedCheckout(
+        result,
+        quote,
+        weight,
+        lines,
+        voucher_problem,
+        shipping_problem,
+        rules,
+        pricing_input=inp,
+        vat_number_problem=vat_number_problem(
+            result,
+            vat_number=cart.vat_number,
+            destination=country,
+            origin=rules.tax_settings.origin_country,
+        ),
+    )
 
 
-def shipping_options(cart: Cart, *, lines: list[CartLine] | None = None) -> list[ShippingQuote]:
-    """The methods that serve the cart's address, weight and value."""
+def shipping_options(cart: Cart, *, lines: list[CartLine] | None = None) -> list[ShippingOption]:
+    """The methods that serve the cart's address, weight and value, each with what it will
+    cost on this cart: taxed for the destination (an export drops the origin's VAT, as the
+    order does) and with a free-shipping voucher (no query beyond pricing the cart)."""
     country = (cart.shipping_address or {}).get("country")
     if not country:
         raise CheckoutIncomplete("Set a shipping address first.", field="shipping_address")
     priced = price_checkout(cart, lines=lines)
-    return offered_methods(
+    quotes = offered_methods(
         _shipping_methods(priced.rules),
         country=country,
         weight_grams=priced.weight_grams,
         subtotal=priced.result.subtotal - priced.result.voucher_discount,
     )
+    return [
+        ShippingOption(
+            quote,
+            price_shipping(
+                priced.pricing_input, priced.result, quote.price, quote.tax_class_slug or None
+            ),
+        )
+        for quote in quotes
+    ]
 
 
 # --- completing -----------------------------------------------------------------------------
@@ -596,7 +668,6 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
     result = priced.result
     by_key = {line.key: line for line in result.lines}
     snapshots = [_snapshot(line, by_key[str(line.public_id)]) for line in lines]
-    shipping = result.shipping
     order = orders.place_order(
         user=cart.user,
         email=cart.email,
@@ -604,25 +675,12 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
         lines=snapshots,
         shipping_address=cart.shipping_address,
         billing_address=cart.billing_address or cart.shipping_address,
-        totals={
-            "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
-            "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
-            # the voucher's discount includes what free shipping took off
-            "discount_total": result.promotion_discount + result.voucher_discount,
-            "tax_total": result.tax,
-            "total_net": result.net,
-            "total_gross": result.total,
-        },
+        totals=orders.priced_totals(result),
         shipping={
             "shipping_method_id": str(priced.shipping.method_id),
             "shipping_method_name": priced.shipping.name,
-            "shipping_net": shipping.net,
-            "shipping_tax": shipping.tax,
-            "shipping_gross": shipping.gross,
-            "shipping_tax_rate": shipping.tax_rate,
         },
         details={
-            "prices_include_tax": result.prices_include_tax,
             "voucher_code": result.voucher_code if result.voucher_applied else "",
             "vat_number": cart.vat_number,
             "reverse_charge": result.reverse_charge,

@@ -340,7 +340,8 @@ class OrderAdmin(ModelAdmin):
             "Totals",
             {
                 "fields": (
-                    "subtotal_net", "subtotal_gross", "discount_total", "voucher_code",
+                    "subtotal", "voucher_discount", "shipping_price", "subtotal_net",
+                    "subtotal_gross", "discount_total", "voucher_code",
                     "shipping_method_name", "shipping_net", "shipping_tax", "shipping_gross",
                     "tax_total", "total_net", "total_gross", "prices_include_tax",
                     "reverse_charge", "vat_number", "tax_note",

@@ -374,26 +374,29 @@ def render_invoice_pdf(order: Order) -> bytes:
             row.cell(m(total))
     pdf.ln(4)
 
-    # totals
-    subtotal = order.subtotal_gross if include_tax else order.subtotal_net
-    shipping = order.shipping_gross if include_tax else order.shipping_net
-    rows: list[tuple[str, str, bool]] = [("Subtotal", m(subtotal), False)]
-    if order.discount_total:
-        label = "Discounts (included above)"
-        if order.voucher_code:
-            label = f"Discounts, voucher {order.voucher_code} (included above)"
-        rows.append((label, "-" + m(order.discount_total), False))
+    # totals: the order's stated totals, as the cart and the order API show them:
+    # subtotal - voucher + shipping = total (prices with tax; the VAT is inside) or = total
+    # net (prices without tax; the VAT comes on top)
+    rows: list[tuple[str, str, bool]] = [("Subtotal", m(order.subtotal), False)]
+    if order.voucher_discount:
+        label = f"Voucher {order.voucher_code}" if order.voucher_code else "Voucher"
+        rows.append((label, "-" + m(order.voucher_discount), False))
     shipping_label = "Shipping"
     if order.shipping_method_name:
         shipping_label = f"Shipping ({order.shipping_method_name})"
-    rows.append((shipping_label, m(shipping), False))
-    rows.append(("Total net", m(order.total_net), False))
+    rows.append((shipping_label, m(order.shipping_price), False))
     bands = tax_bands(order, lines)
-    for band in bands:
-        if band.tax or band.rate:
-            rows.append((f"VAT {format_rate(band.rate)}", m(band.tax), False))
-    rows.append(("Total tax", m(order.tax_total), False))
-    rows.append(("Total", m(order.total_gross), True))
+    vat_rows = [(format_rate(band.rate), m(band.tax)) for band in bands if band.tax or band.rate]
+    if include_tax:
+        rows.append(("Total", m(order.total_gross), True))
+        rows += [(f"Included VAT {rate}", tax, False) for rate, tax in vat_rows]
+        rows.append(("Total tax", m(order.tax_total), False))
+        rows.append(("Total net", m(order.total_net), False))
+    else:
+        rows.append(("Total net", m(order.total_net), False))
+        rows += [(f"VAT {rate}", tax, False) for rate, tax in vat_rows]
+        rows.append(("Total tax", m(order.tax_total), False))
+        rows.append(("Total", m(order.total_gross), True))
     # Each label wraps within its column and its row is as tall as it; the block stays on
     # one page.
     label_w, value_w, line_h = width * 0.5, width * 0.2, 4.6

@@ -65,9 +65,31 @@ class Order(models.Model):
     shipping_tax = models.DecimalField(**Money, default=0)
     shipping_gross = models.DecimalField(**Money, default=0)
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    # The totals the customer sees (pricing.pipeline.Totals, stated as prices are entered:
+    # with tax when prices_include_tax): subtotal - voucher_discount + shipping_price
+    # (+ tax_total when prices are net) = total_gross. db_default: a process still running
+    # the code before them can place orders while the new code rolls out.
+    subtotal = models.DecimalField(
+        **Money,
+        default=0,
+        db_default=0,
+        help_text="The lines after promotions, before the voucher.",
+    )
+    voucher_discount = models.DecimalField(
+        **Money,
+        default=0,
+        db_default=0,
+        help_text="What the voucher took off the lines and the shipping.",
+    )
+    shipping_price = models.DecimalField(
+        **Money, default=0, db_default=0, help_text="Shipping before the voucher (free shipping)."
+    )
+    # net and gross sums of the lines after every discount, and the order's net and gross
     subtotal_net = models.DecimalField(**Money, default=0)
     subtotal_gross = models.DecimalField(**Money, default=0)
-    discount_total = models.DecimalField(**Money, default=0)
+    discount_total = models.DecimalField(
+        **Money, default=0, help_text="Promotions and the voucher."
+    )
     tax_total = models.DecimalField(**Money, default=0)
     total_net = models.DecimalField(**Money, default=0)
     total_gross = models.DecimalField(**Money, default=0)

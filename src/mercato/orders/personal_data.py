@@ -64,9 +64,9 @@ def export_orders(user: User) -> list[dict]:
                 for line in order.lines.all()
             ],
             "totals": {
-                "subtotal": _money(order.subtotal_gross),
-                "discount": _money(order.discount_total),
-                "shipping": _money(order.shipping_gross),
+                "subtotal": _money(order.subtotal),
+                "discount": _money(order.voucher_discount),
+                "shipping": _money(order.shipping_price),
                 "tax": _money(order.tax_total),
                 "total": _money(order.total_gross),
                 "charged": _money(order.total_charged),

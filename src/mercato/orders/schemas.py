@@ -97,14 +97,45 @@ class ShippingOut(Schema):
     tax_rate: str
 
 
-class TotalsOut(Schema):
-    subtotal_net: Money
-    subtotal_gross: Money
-    discount: Money
-    shipping: Money
-    tax: Money
-    net: Money
-    gross: Money
+STATED = (
+    " Stated as prices are entered: with tax when `prices_include_tax`, without otherwise"
+    " (a zero-rated sale, reverse charge or export, states it without the origin's VAT)."
+)
+
+
+class StatedTotals(Schema):
+    """The one set of totals of carts and orders (docs/api.md, "Totals"): subtotal -
+    discount + shipping = total when `prices_include_tax` (the tax is inside), subtotal -
+    discount + shipping + tax = total otherwise, to the cent."""
+
+    subtotal: Money = Field(description="The lines after promotions, before the voucher." + STATED)
+    discount: Money = Field(
+        description="What the voucher took off the lines and (free shipping) the shipping." + STATED
+    )
+    shipping: Money = Field(description="The shipping price before the voucher." + STATED)
+    tax: Money = Field(
+        description="The order's tax: inside the amounts when `prices_include_tax`, on top "
+        "otherwise."
+    )
+    total: Money = Field(description="What the customer pays, tax included.")
+    prices_include_tax: bool = Field(description="How the amounts above are stated.")
+    reverse_charge: bool
+    tax_note: str = Field(description="The reverse-charge or export note, if any.")
+
+
+class OrderTotalsOut(StatedTotals):
+    subtotal_net: Money = Field(
+        deprecated=True,
+        description="Deprecated: the lines after every discount (the voucher too), net. "
+        "Use `subtotal` and `discount`.",
+    )
+    subtotal_gross: Money = Field(
+        deprecated=True,
+        description="Deprecated: the lines after every discount (the voucher too), gross. "
+        "Use `subtotal` and `discount`.",
+    )
+    net: Money = Field(deprecated=True, description="Deprecated: the order's net total.")
+    gross: Money = Field(deprecated=True, description="Deprecated: `total`.")
 
 
 class FulfilmentLineOut(Schema):
@@ -187,7 +218,7 @@ class OrderOut(Schema):
     shipping_address: dict[str, Any]
     billing_address: dict[str, Any]
     shipping: ShippingOut
-    totals: TotalsOut
+    totals: OrderTotalsOut
     prices_include_tax: bool
     voucher_code: str
     vat_number: str

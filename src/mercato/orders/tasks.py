@@ -109,12 +109,16 @@ def order_context(order: Order) -> dict[str, Any]:
         "customer_name": name,
         "link": order_link(order),
         "lines": [_line(line, line.quantity, currency) for line in order.lines.all()],
+        # the order's stated totals: subtotal - discount + shipping (+ tax when prices are
+        # without tax) = total, as the cart, the order API and the invoice show them
         "totals": {
-            "subtotal": m(order.subtotal_gross),
-            "discount": m(order.discount_total) if order.discount_total else "",
-            "shipping": m(order.shipping_gross),
+            "subtotal": m(order.subtotal),
+            "discount": m(order.voucher_discount) if order.voucher_discount else "",
+            "voucher_code": order.voucher_code,
+            "shipping": m(order.shipping_price),
             "shipping_method": order.shipping_method_name,
             "tax": m(order.tax_total),
+            "tax_included": order.prices_include_tax,
             "total": m(order.total_gross),
             "charged": m(order.total_charged),
             "refunded": m(order.total_refunded),

@@ -102,6 +102,9 @@ def make_order(
         currency="EUR",
         lines=snapshots,
         totals={
+            "subtotal": subtotal_gross,
+            "voucher_discount": Decimal("0"),
+            "shipping_price": ship_gross,
             "subtotal_net": subtotal_net,
             "subtotal_gross": subtotal_gross,
             "discount_total": Decimal("0"),

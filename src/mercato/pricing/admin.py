@@ -127,7 +127,13 @@ class TaxSettingsAdmin(ModelAdmin):
     """One row, saved through services.update_tax_settings."""
 
     form = TaxSettingsForm
-    list_display = ("__str__", "prices_include_tax", "origin_country", "oss_threshold_exceeded")
+    list_display = (
+        "__str__",
+        "prices_include_tax",
+        "origin_country",
+        "oss_threshold_exceeded",
+        "reverse_charge_requires_destination_country",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

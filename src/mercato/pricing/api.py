@@ -166,6 +166,9 @@ def _settings_out(tax_settings: TaxSettings) -> dict:
         "shipping_tax_class": shipping_class.slug if shipping_class else None,
         "origin_country": tax_settings.origin_country,
         "oss_threshold_exceeded": tax_settings.oss_threshold_exceeded,
+        "reverse_charge_requires_destination_country": (
+            tax_settings.reverse_charge_requires_destination_country
+        ),
     }
 
 
@@ -198,8 +201,9 @@ def get_tax_settings(request: HttpRequest):
     auth=AdminAuth("pricing.change_taxsettings"),
 )
 def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch):
-    """Prices with or without tax, tax on shipping, the origin country and the EU one-stop
-    shop rule (destination-country VAT when the threshold is exceeded)."""
+    """Prices with or without tax, tax on shipping, the origin country, the EU one-stop
+    shop rule (destination-country VAT when the threshold is exceeded) and whether reverse
+    charge needs a VAT number of the destination country."""
     changes = _changes(payload, nullable={"shipping_tax_class"})
     if "shipping_tax_class" in changes:
         changes["shipping_tax_class"] = _tax_class_in(

@@ -72,6 +72,12 @@ class TaxSettings(models.Model):
         help_text="EU one-stop shop: above the EUR 10,000 threshold, B2C sales to other EU "
         "countries are taxed at the destination country's rate (below it, at the origin's).",
     )
+    reverse_charge_requires_destination_country = models.BooleanField(
+        default=True,
+        help_text="Reverse charge (no VAT) only for a VAT number of the country the goods go "
+        "to, where the intra-EU acquisition is taxed. Off: a VAT number of any EU country "
+        "other than the origin will do.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -35,10 +35,13 @@ Steps, in order:
    - The country whose rates apply: the origin country (TaxSettings) for a sale inside it.
      From an EU origin to another EU country: the destination's rates when
      `oss_threshold_exceeded`, the origin's otherwise; but an intra-EU sale to a business
-     with a well-formed VAT number of an EU country other than the origin is zero-rated,
-     "reverse charge", with its legal note. From an EU origin to a country outside the EU: the
-     destination's rates if the shop has any for it, otherwise zero-rated as an export (with
-     its note). From a non-EU origin: the destination's rates.
+     with a well-formed VAT number of the destination country is zero-rated, "reverse
+     charge", with its legal note (the acquisition is taxed where the goods arrive). With
+     `reverse_charge_requires_destination_country` off, a number of any EU country other
+     than the origin will do. A VAT number that gives no reverse charge says why
+     (`PricingResult.reverse_charge_refused`). From an EU origin to a country outside the
+     EU: the destination's rates if the shop has any for it, otherwise zero-rated as an
+     export (with its note). From a non-EU origin: the destination's rates.
    - The rate: the line's tax class in that country, else the country's "standard" rate,
      else 0. Shipping uses the shipping method's own tax class
      (`PricingInput.shipping_tax_class`) when it has one, else `TaxRules.shipping_tax_class`
@@ -50,6 +53,16 @@ Steps, in order:
      origin rate)).
 6. Totals: total = sum of line grosses + shipping gross; net and tax are sums over the same
    lines, so total = net + tax exactly, and each line's gross = its net + its tax.
+7. The stated totals (`PricingResult.totals`, what carts, orders, invoices and emails show):
+   every amount "as stated", i.e. the entered amount in the destination's tax treatment:
+   the entered amount itself, except that a zero-rated sale with gross prices states it
+   without the origin's VAT (round(amount / (1 + origin rate)), the way step 5 charges it).
+   subtotal = sum of the lines' stated subtotals (after promotions, before the voucher);
+   shipping = the stated shipping price (before a free-shipping voucher); discount = what
+   the voucher took off, stated: (stated subtotal - line gross or net) per line, plus the
+   stated shipping discount. So, to the cent: subtotal - discount + shipping = total with
+   gross prices (the tax is inside), and subtotal - discount + shipping + tax = total with
+   net prices.
 """
 
 from collections.abc import Mapping
@@ -184,6 +197,7 @@ class TaxRules:
     tax_shipping: bool = True
     shipping_tax_class: str = STANDARD
     oss_threshold_exceeded: bool = False
+    reverse_charge_requires_destination_country: bool = True
 
     def __post_init__(self) -> None:
         for key, rate in self.rates.items():
@@ -243,11 +257,14 @@ class LineResult:
     net: Decimal
     tax: Decimal
     gross: Decimal
+    stated_subtotal: Decimal = ZERO  # `subtotal` as the totals state it (step 7)
 
 
 @dataclass(frozen=True)
 class ShippingResult:
-    """Shipping: price, discount (free shipping) and total are entered amounts."""
+    """Shipping: price, discount (free shipping) and total are entered amounts;
+    stated_price and stated_discount are price and discount as the totals state them
+    (step 7). `gross` is what shipping adds to the order's total."""
 
     price: Decimal
     discount: Decimal
@@ -257,6 +274,34 @@ class ShippingResult:
     net: Decimal
     tax: Decimal
     gross: Decimal
+    stated_price: Decimal = ZERO
+    stated_discount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The one set of totals of a cart and of the order placed from it (step 7). Amounts are
+    stated as the shop enters prices: with the tax in them when `tax_included`
+    (prices include tax), without it otherwise; a zero-rated sale (reverse charge, export)
+    states them without the origin's VAT, as it charges them.
+
+    - subtotal: the lines after promotions, before the voucher;
+    - promotion_discount: what promotions took off the lines' list prices (already out of
+      subtotal; for information);
+    - discount: what the voucher took off the lines and (free shipping) the shipping;
+    - shipping: the shipping price before the voucher;
+    - tax: the tax of the order (inside the amounts when tax_included, on top otherwise);
+    - total: what the customer pays.
+
+    subtotal - discount + shipping (+ tax unless tax_included) = total, to the cent."""
+
+    subtotal: Decimal
+    promotion_discount: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+    tax_included: bool
 
 
 @dataclass(frozen=True)
@@ -275,7 +320,11 @@ class PricingResult:
     voucher; entered amounts); `voucher_discount` is what the voucher took off lines and
     shipping; `voucher_problem` says why a given voucher did not apply (voucher_min_subtotal,
     voucher_min_quantity, voucher_not_applicable, voucher_currency). `legal_note` is the
-    reverse-charge or export note an order must carry. total = net + tax."""
+    reverse-charge or export note an order must carry. total = net + tax. `totals` is the
+    set of totals to show (step 7). `reverse_charge_refused` says why a VAT number gave no
+    reverse charge: vat_number_not_destination, vat_number_origin_country,
+    reverse_charge_domestic, reverse_charge_not_intra_eu, invalid_vat_number ("" when
+    there is none, when reverse charge applies, or when the sale is an export)."""
 
     currency: str
     lines: tuple[LineResult, ...]
@@ -296,6 +345,8 @@ class PricingResult:
     net: Decimal
     tax: Decimal
     total: Decimal
+    totals: Totals
+    reverse_charge_refused: str = ""
 
 
 # --- steps ----------------------------------------------------------------------------------
@@ -343,6 +394,7 @@ class _TaxPlace:
     country: str
     zero_rated: bool
     note: str
+    refused: str = ""  # why the VAT number gave no reverse charge
 
     @property
     def reverse_charge(self) -> bool:
@@ -352,18 +404,33 @@ class _TaxPlace:
 def _tax_place(rules: TaxRules, destination: str | None, vat_number: str) -> _TaxPlace:
     origin = rules.origin_country.upper()
     country = (destination or origin).upper()
+    business = vat_country(vat_number) if vat_number else None
     if origin not in EU_COUNTRIES:
-        return _TaxPlace(country, False, "")
+        return _TaxPlace(country, False, "", "reverse_charge_not_intra_eu" if vat_number else "")
     if country == origin:
-        return _TaxPlace(origin, False, "")
+        return _TaxPlace(origin, False, "", "reverse_charge_domestic" if vat_number else "")
     if country in EU_COUNTRIES:
-        business = vat_country(vat_number) if vat_number else None
-        if business in EU_COUNTRIES and business != origin:
-            return _TaxPlace(country, True, REVERSE_CHARGE_NOTE)
-        return _TaxPlace(country if rules.oss_threshold_exceeded else origin, False, "")
+        refused = ""
+        if vat_number:
+            if business is None:
+                refused = "invalid_vat_number"
+            elif business == origin:
+                refused = "vat_number_origin_country"
+            elif business != country and rules.reverse_charge_requires_destination_country:
+                refused = "vat_number_not_destination"
+            else:
+                return _TaxPlace(country, True, REVERSE_CHARGE_NOTE)
+        return _TaxPlace(country if rules.oss_threshold_exceeded else origin, False, "", refused)
     if rules.has_rates_for(country):
-        return _TaxPlace(country, False, "")
+        return _TaxPlace(country, False, "", "reverse_charge_not_intra_eu" if vat_number else "")
     return _TaxPlace(country, True, EXPORT_NOTE)
+
+
+def _stated(amount: Decimal, tax_class: str, place: _TaxPlace, rules: TaxRules) -> Decimal:
+    """An entered amount as the totals state it (step 7)."""
+    if place.zero_rated and rules.prices_include_tax:
+        return _taxed(amount, tax_class, place, rules)[3]
+    return amount
 
 
 def _taxed(
@@ -455,6 +522,7 @@ def price_cart(inp: PricingInput) -> PricingResult:
                 net=net,
                 tax=tax,
                 gross=gross,
+                stated_subtotal=_stated(line_subtotal, line.tax_class, place, inp.tax),
             )
         )
     shipping = _shipping(inp, place, free_shipping)
@@ -470,6 +538,23 @@ def price_cart(inp: PricingInput) -> PricingResult:
     tax = sum((x.tax for x in lines), ZERO) + shipping.tax
     total = sum((x.gross for x in lines), ZERO) + shipping.gross
     applied = voucher is not None and not problem
+
+    # 7. the stated totals
+    include = inp.tax.prices_include_tax
+    subtotal_stated = sum((x.stated_subtotal for x in lines), ZERO)
+    listed = sum(
+        (_stated(x.unit_price * x.quantity, x.tax_class, place, inp.tax) for x in lines), ZERO
+    )
+    line_discount = subtotal_stated - sum(((x.gross if include else x.net) for x in lines), ZERO)
+    totals = Totals(
+        subtotal=subtotal_stated,
+        promotion_discount=listed - subtotal_stated,
+        discount=line_discount + shipping.stated_discount,
+        shipping=shipping.stated_price,
+        tax=tax,
+        total=total,
+        tax_included=include,
+    )
     return PricingResult(
         currency=inp.currency,
         lines=tuple(lines),
@@ -493,7 +578,31 @@ def price_cart(inp: PricingInput) -> PricingResult:
         net=net,
         tax=tax,
         total=total,
+        totals=totals,
+        reverse_charge_refused=place.refused,
     )
+
+
+def price_shipping(
+    inp: PricingInput, result: PricingResult, price: Decimal, tax_class: str | None = None
+) -> ShippingResult:
+    """What a shipping method at `price` (entered, with its own tax class if it has one)
+    would cost on the cart `result` priced from `inp`: the ShippingResult `price_cart` gives
+    with that method chosen (the destination's tax treatment, a free-shipping voucher), so a
+    listing of methods shows what the order will charge."""
+    _amount(price, "price")
+    place = _tax_place(inp.tax, inp.country, inp.vat_number)
+    free = result.voucher_applied and inp.voucher is not None and inp.voucher.kind == FREE_SHIPPING
+    chosen = PricingInput(
+        currency=inp.currency,
+        lines=(),
+        tax=inp.tax,
+        shipping_price=price,
+        country=inp.country,
+        vat_number=inp.vat_number,
+        shipping_tax_class=tax_class,
+    )
+    return _shipping(chosen, place, free)
 
 
 def _shipping(inp: PricingInput, place: _TaxPlace, free: bool) -> ShippingResult:
@@ -504,8 +613,11 @@ def _shipping(inp: PricingInput, place: _TaxPlace, free: bool) -> ShippingResult
     tax_class = inp.shipping_tax_class or rules.shipping_tax_class or STANDARD
     if rules.tax_shipping:
         rate, net, tax, gross = _taxed(amount, tax_class, place, rules)
+        stated_price = _stated(price, tax_class, place, rules)
+        stated_rest = _stated(amount, tax_class, place, rules)
     else:
         rate, net, tax, gross = Decimal("0"), amount, ZERO, amount
+        stated_price, stated_rest = price, amount
     return ShippingResult(
         price=price,
         discount=discount,
@@ -515,4 +627,6 @@ def _shipping(inp: PricingInput, place: _TaxPlace, free: bool) -> ShippingResult
         net=net,
         tax=tax,
         gross=gross,
+        stated_price=stated_price,
+        stated_discount=stated_price - stated_rest,
     )

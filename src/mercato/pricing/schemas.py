@@ -65,6 +65,7 @@ class TaxSettingsPatch(InputSchema):
     )
     origin_country: str | None = Field(None, min_length=2, max_length=2)
     oss_threshold_exceeded: bool | None = None
+    reverse_charge_requires_destination_country: bool | None = None
 
 
 class TaxSettingsOut(Schema):
@@ -73,6 +74,9 @@ class TaxSettingsOut(Schema):
     shipping_tax_class: str | None
     origin_country: str
     oss_threshold_exceeded: bool
+    reverse_charge_requires_destination_country: bool = Field(
+        description="Reverse charge only for a VAT number of the destination country."
+    )
 
 
 class ProductTypeTaxClassIn(InputSchema):

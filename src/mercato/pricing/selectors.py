@@ -181,6 +181,9 @@ def _tax_rules(tax_settings: TaxSettings, rates: dict[tuple[str, str], Decimal])
         tax_shipping=tax_settings.tax_shipping,
         shipping_tax_class=shipping_class.slug if shipping_class else TaxClass.STANDARD,
         oss_threshold_exceeded=tax_settings.oss_threshold_exceeded,
+        reverse_charge_requires_destination_country=(
+            tax_settings.reverse_charge_requires_destination_country
+        ),
     )
 
 

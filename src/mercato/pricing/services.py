@@ -228,6 +228,7 @@ TAX_SETTINGS_FIELDS = (
     "shipping_tax_class",
     "origin_country",
     "oss_threshold_exceeded",
+    "reverse_charge_requires_destination_country",
 )
 
 
@@ -243,7 +244,12 @@ def update_tax_settings(*, actor: Actor, changes: dict[str, Any]) -> TaxSettings
         for name in TAX_SETTINGS_FIELDS:
             if name in changes:
                 setattr(tax_settings, name, changes[name])
-        for name in ("prices_include_tax", "tax_shipping", "oss_threshold_exceeded"):
+        for name in (
+            "prices_include_tax",
+            "tax_shipping",
+            "oss_threshold_exceeded",
+            "reverse_charge_requires_destination_country",
+        ):
             _flag(getattr(tax_settings, name), name)
         tax_settings.origin_country = clean_country(tax_settings.origin_country, "origin_country")
         tax_settings.save()

@@ -13,6 +13,7 @@ from mercato.orders.services.placement import (
     confirm_order,
     next_order_number,
     place_order,
+    priced_totals,
 )
 
-__all__ = ["LineSnapshot", "confirm_order", "next_order_number", "place_order"]
+__all__ = ["LineSnapshot", "confirm_order", "next_order_number", "place_order", "priced_totals"]

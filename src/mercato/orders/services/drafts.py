@@ -36,7 +36,7 @@ from mercato.core.errors import Conflict, DomainError, InvalidInput
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.orders.models import Order, OrderEvent, OrderLine
-from mercato.orders.services.placement import next_order_number
+from mercato.orders.services.placement import next_order_number, priced_totals
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
 from mercato.pricing import services as pricing_services
 from mercato.pricing.errors import VoucherNotUsable
@@ -297,14 +297,8 @@ def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: Shi
             w.line.save()
             keep.append(w.line.pk)
     OrderLine.objects.filter(order=order).exclude(pk__in=keep).delete()
-    shipping = result.shipping
-    order.subtotal_net = sum((line.net for line in result.lines), Decimal("0"))
-    order.subtotal_gross = sum((line.gross for line in result.lines), Decimal("0"))
-    order.discount_total = result.promotion_discount + result.voucher_discount
-    order.tax_total = result.tax
-    order.total_net = result.net
-    order.total_gross = result.total
-    order.prices_include_tax = result.prices_include_tax
+    for name, value in priced_totals(result).items():
+        setattr(order, name, value)
     order.reverse_charge = result.reverse_charge
     order.tax_note = result.legal_note
     if quote is not None:
@@ -312,10 +306,6 @@ def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: Shi
         order.shipping_method_name = quote.name
     elif draft:
         order.shipping_method_name = ""
-    order.shipping_net = shipping.net
-    order.shipping_tax = shipping.tax
-    order.shipping_gross = shipping.gross
-    order.shipping_tax_rate = shipping.tax_rate
     if not draft and order.voucher_code and not result.voucher_applied:
         order.voucher_code = ""  # the edit took the order out of the voucher's reach
     order.save()

@@ -14,6 +14,7 @@ from mercato.audit.services import SYSTEM, Actor
 from mercato.core.events import record_event
 from mercato.orders.models import Order, OrderEvent, OrderLine, OrderNumber
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
+from mercato.pricing.pipeline import PricingResult
 
 FIRST_NUMBER = 10000
 
@@ -36,6 +37,30 @@ class LineSnapshot:
     total_gross: Decimal
     tax_rate: Decimal
     tax_class: str
+
+
+def priced_totals(result: PricingResult) -> dict[str, Any]:
+    """The Order's total and shipping-amount columns from a priced cart: the stated totals
+    (`subtotal`, `voucher_discount`, `shipping_price`, `tax_total`, `total_gross`; see
+    pricing.pipeline.Totals) and the net and gross sums behind them. A checkout and a draft
+    both write an order's totals with this."""
+    totals, shipping = result.totals, result.shipping
+    return {
+        "subtotal": totals.subtotal,
+        "voucher_discount": totals.discount,
+        "shipping_price": totals.shipping,
+        "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
+        "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
+        "discount_total": totals.promotion_discount + totals.discount,
+        "tax_total": result.tax,
+        "total_net": result.net,
+        "total_gross": result.total,
+        "shipping_net": shipping.net,
+        "shipping_tax": shipping.tax,
+        "shipping_gross": shipping.gross,
+        "shipping_tax_rate": shipping.tax_rate,
+        "prices_include_tax": result.prices_include_tax,
+    }
 
 
 def next_order_number() -> int:

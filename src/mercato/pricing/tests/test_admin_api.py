@@ -556,6 +556,7 @@ def test_tax_settings_are_read_and_changed(api, owner, owner_token, eu_vat):
         "shipping_tax_class": "standard",
         "origin_country": "DE",
         "oss_threshold_exceeded": False,
+        "reverse_charge_requires_destination_country": True,
     }
 
     changed = api.patch_json(
@@ -574,6 +575,26 @@ def test_tax_settings_are_read_and_changed(api, owner, owner_token, eu_vat):
     entry = AuditLogEntry.objects.get(object_type="pricing.taxsettings")
     assert entry.actor_user_id == owner.pk
     assert entry.changes["origin_country"] == ["DE", "AT"]
+
+
+def test_reverse_charge_may_accept_a_vat_number_of_another_country(api, owner_token, eu_vat):
+    changed = api.patch_json(
+        f"{ADMIN}/tax-settings",
+        {"reverse_charge_requires_destination_country": False},
+        token=owner_token,
+    )
+    refused = api.patch_json(
+        f"{ADMIN}/tax-settings",
+        {"reverse_charge_requires_destination_country": "maybe"},
+        token=owner_token,
+    )
+
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["reverse_charge_requires_destination_country"] is False
+    assert TaxSettings.objects.get().reverse_charge_requires_destination_country is False
+    assert refused.status_code == 422
+    entry = AuditLogEntry.objects.get(object_type="pricing.taxsettings")
+    assert entry.changes["reverse_charge_requires_destination_country"] == [True, False]
 
 
 def test_a_product_type_gets_a_tax_class_and_back_to_standard(api, owner_token, eu_vat):

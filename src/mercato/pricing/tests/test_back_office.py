@@ -132,3 +132,16 @@ def test_tax_settings_saved_in_the_back_office_are_audited(back_office, eu_vat):
     )
     entry = AuditLogEntry.objects.get(object_type="pricing.taxsettings")
     assert entry.source == "admin_site"
+
+
+def test_the_reverse_charge_rule_is_edited_in_the_back_office(back_office, eu_vat):
+    page = back_office.get("/admin/pricing/taxsettings/1/change/")
+    assert b"reverse_charge_requires_destination_country" in page.content
+
+    response = back_office.post(
+        "/admin/pricing/taxsettings/1/change/",
+        {"origin_country": "DE", "prices_include_tax": "on", "tax_shipping": "on"},
+    )
+
+    assert response.status_code == 302
+    assert TaxSettings.objects.get().reverse_charge_requires_destination_country is False

@@ -1,5 +1,6 @@
 """Properties of price_cart that hold for any cart, promotions, voucher and tax rules."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from mercato.pricing.pipeline import (
     TaxRules,
     VoucherInput,
     price_cart,
+    price_shipping,
 )
 
 RATES = {
@@ -88,13 +90,16 @@ def carts(draw):
             tax_shipping=draw(st.booleans()),
             shipping_tax_class=draw(st.sampled_from(["standard", "reduced"])),
             oss_threshold_exceeded=draw(st.booleans()),
+            reverse_charge_requires_destination_country=draw(st.booleans()),
         ),
         promotions=tuple(draw(st.lists(promotions(), max_size=3))),
         voucher=draw(st.none() | vouchers()),
         shipping_price=draw(st.none() | money),
         country=draw(st.sampled_from([None, "DE", "FR", "AT", "HU", "US", "CH"])),
         vat_number=draw(
-            st.sampled_from(["", "FR40303265045", "DE123456789", "ATU1", "HU12345678"])
+            st.sampled_from(
+                ["", "FR40303265045", "DE123456789", "ATU1", "HU12345678", "IT12345678901"]
+            )
         ),
     )
 
@@ -167,3 +172,49 @@ def test_an_order_voucher_takes_exactly_its_amount_when_every_line_is_eligible(i
 
     expected = (result.subtotal * value / 100).quantize(CENT, rounding="ROUND_HALF_UP")
     assert sum((x.voucher_discount for x in result.lines), Decimal(0)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(carts())
+def test_subtotal_less_discount_plus_shipping_is_the_total_to_the_cent(inp):
+    result = price_cart(inp)
+    totals = result.totals
+
+    on_top = Decimal(0) if totals.tax_included else totals.tax
+    assert totals.subtotal - totals.discount + totals.shipping + on_top == totals.total
+    assert (totals.total, totals.tax) == (result.total, result.tax)
+    amounts = [totals.subtotal, totals.promotion_discount, totals.discount, totals.shipping]
+    assert all(a >= 0 and cents(a) for a in amounts)
+    assert totals.discount <= totals.subtotal + totals.shipping
+    if not result.voucher_applied:
+        assert totals.discount == 0
+    if not result.legal_note:  # not zero-rated: the stated amounts are the entered ones
+        assert totals.subtotal == result.subtotal
+        assert totals.shipping == result.shipping.price
+        assert totals.discount == result.voucher_discount
+
+
+@settings(max_examples=200, deadline=None)
+@given(carts(), money, st.sampled_from([None, "standard", "reduced", "zero"]))
+def test_a_shipping_quote_costs_what_choosing_it_charges(inp, price, tax_class):
+    result = price_cart(inp)
+
+    quote = price_shipping(inp, result, price, tax_class)
+    chosen = price_cart(replace(inp, shipping_price=price, shipping_tax_class=tax_class))
+
+    assert quote == chosen.shipping
+    assert chosen.totals.shipping == quote.stated_price
+
+
+@settings(max_examples=200, deadline=None)
+@given(carts())
+def test_reverse_charge_needs_a_number_of_the_destination_by_default(inp):
+    result = price_cart(inp)
+
+    if result.reverse_charge:
+        assert inp.vat_number
+        assert inp.vat_number[:2] != inp.tax.origin_country
+        if inp.tax.reverse_charge_requires_destination_country:
+            assert inp.vat_number[:2] == (inp.country or "")
+        assert result.reverse_charge_refused == ""
+        assert result.tax == 0
