@@ -99,11 +99,9 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
 # at once. PostgreSQL: a session advisory lock on the request's own connection; the server
 # drops it when that connection ends, however the process died. SQLite: an exclusive lock on
 # one byte (chosen by the key) of a file beside the database; the kernel drops it when the
-# process exits. Such a lock belongs to the process, not the thread, so the keys held by this
-# process's threads are kept in a set as well. An in-memory database is private to one
+# process exits. Such a lock belongs to the process, not the thread, so the bytes held by this
+# process's requests are kept in a set as well. An in-memory database is private to one
 # process: the set is enough.
-
-Release = Callable[[], None]
 
 _held: set[int] = set()  # the SQLite lock bytes this process's requests hold
 _held_guard = threading.Lock()
@@ -116,38 +114,101 @@ def _forget_locks_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_forget_locks_after_fork)
 
+# Takes the lock and, if it got it, inserts the holding row unless one exists, in one
+# statement: (lock taken, new row's id or NULL).
+_PG_TAKE_AND_INSERT = """
+WITH lock AS (SELECT pg_try_advisory_lock(%s) AS taken),
+claim AS (
+    INSERT INTO {table} ("caller", "key", "fingerprint", "state", "content_type",
+                         "created_at", "locked_at")
+    SELECT %s, %s, %s, %s, '', %s, %s FROM lock WHERE taken
+    ON CONFLICT ("caller", "key") DO NOTHING
+    RETURNING "id"
+)
+SELECT taken, (SELECT "id" FROM claim) FROM lock
+"""
 
-def _lock_digest(caller: str, key: str) -> bytes:
-    return hashlib.sha256(f"idempotency-lock\0{caller}\0{key}".encode()).digest()
+
+def _insert(fields: dict) -> int | None:
+    """Insert the holding row; its id, or None if the key has a row already."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(**fields).pk
+    except IntegrityError:
+        return None
 
 
-def _try_lock(caller: str, key: str) -> Release | None:
-    """Take the key's lock and return its release, or None if a live request holds it."""
-    digest = _lock_digest(caller, key)
-    if connection.vendor == "postgresql":
-        return _try_advisory_lock(int.from_bytes(digest[:8], "big", signed=True))
-    return _try_byte_lock(int.from_bytes(digest[:7], "big"))
+class KeyLock:
+    """The lock of one (caller, key). `held` tells whether this request has it."""
 
+    def __init__(self, caller: str, key: str) -> None:
+        digest = hashlib.sha256(f"idempotency-lock\0{caller}\0{key}".encode()).digest()
+        self._lock_id = int.from_bytes(digest[:8], "big", signed=True)  # PostgreSQL bigint
+        self._offset = int.from_bytes(digest[:7], "big")  # a byte of the SQLite lock file
+        self._release: Callable[[], None] | None = None
 
-def _try_advisory_lock(lock_id: int) -> Release | None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock_id])
-        if not cursor.fetchone()[0]:
-            return None
-    session = connection.connection
+    @property
+    def held(self) -> bool:
+        return self._release is not None
 
-    def release() -> None:
-        if connection.connection is not session:
-            return  # that session has ended, and its locks with it
-        try:
+    def take_and_insert(self, fields: dict) -> int | None:
+        """Try to take the lock and, if taken, insert the holding row. The new row's id, or
+        None: the key has a row already, or someone else holds the lock (see `held`)."""
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [lock_id])
-        except DatabaseError:
-            # A kept connection must not carry the lock into later requests: end the session.
-            logger.warning("Could not release an idempotency lock; closing the connection.")
-            connection.close()
+                cursor.execute(
+                    _PG_TAKE_AND_INSERT.format(table=table),
+                    [self._lock_id, fields["caller"], fields["key"], fields["fingerprint"],
+                     IdempotencyRecord.State.IN_PROGRESS, fields["created_at"],
+                     fields["locked_at"]],
+                )  # fmt: skip
+                taken, pk = cursor.fetchone()
+            if taken:
+                self._release = self._advisory_release(connection.connection)
+            return pk
+        self._release = self._take_byte()
+        return _insert(fields) if self.held else None
 
-    return release
+    def release(self) -> None:
+        if self._release is not None:
+            self._release()
+            self._release = None
+
+    def _advisory_release(self, session: object) -> Callable[[], None]:
+        def release() -> None:
+            if connection.connection is not session:
+                return  # that session has ended, and its locks with it
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [self._lock_id])
+            except DatabaseError:
+                # A kept connection must not carry the lock into later requests.
+                logger.warning("Could not release an idempotency lock; closing the connection.")
+                connection.close()
+
+        return release
+
+    def _take_byte(self) -> Callable[[], None] | None:
+        offset = self._offset
+        with _held_guard:
+            if offset in _held:
+                return None
+            fd = _lock_file()
+            if fd is not None:
+                try:
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
+                except OSError:  # another process holds it
+                    return None
+            _held.add(offset)
+
+        def release() -> None:
+            with _held_guard:
+                _held.discard(offset)
+                if fd is not None:
+                    fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
+
+        return release
 
 
 def _lock_file() -> int | None:
@@ -160,27 +221,6 @@ def _lock_file() -> int | None:
     if path not in _lock_files:
         _lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     return _lock_files[path]
-
-
-def _try_byte_lock(offset: int) -> Release | None:
-    with _held_guard:
-        if offset in _held:
-            return None
-        fd = _lock_file()
-        if fd is not None:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
-            except OSError:  # held by another process
-                return None
-        _held.add(offset)
-
-    def release() -> None:
-        with _held_guard:
-            _held.discard(offset)
-            if fd is not None:
-                fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
-
-    return release
 
 
 def _busy() -> HttpResponse:
@@ -212,28 +252,25 @@ class IdempotencyMiddleware:
             fingerprint = _fingerprint(request)
         except RequestDataTooBig:
             return problem_response(413, "payload_too_large", "The request body is too large.")
-        release = _try_lock(caller, key)
+        lock = KeyLock(caller, key)
         try:
-            return self._run(request, caller, key, fingerprint, locked=release is not None)
+            claimed = self._claim(caller, key, fingerprint, lock)
+            if isinstance(claimed, HttpResponse):
+                return claimed
+            return self._run(request, caller, key, claimed)
         finally:
-            if release is not None:
-                release()
+            lock.release()
 
-    def _run(
-        self, request: HttpRequest, caller: str, key: str, fingerprint: str, *, locked: bool
-    ) -> HttpResponse:
-        claimed = self._claim(caller, key, fingerprint, locked=locked)
-        if isinstance(claimed, HttpResponse):
-            return claimed
+    def _run(self, request: HttpRequest, caller: str, key: str, pk: int) -> HttpResponse:
         try:
             response = self.get_response(request)
         except BaseException:
-            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            IdempotencyRecord.objects.filter(pk=pk).delete()
             raise
         if not _keep(response):
-            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            IdempotencyRecord.objects.filter(pk=pk).delete()
             return response
-        IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+        IdempotencyRecord.objects.filter(pk=pk).update(
             state=IdempotencyRecord.State.COMPLETED,
             status_code=response.status_code,
             content_type=response.get("Content-Type", ""),
@@ -242,46 +279,38 @@ class IdempotencyMiddleware:
         return response
 
     @staticmethod
-    def _claim(
-        caller: str, key: str, fingerprint: str, *, locked: bool
-    ) -> IdempotencyRecord | HttpResponse:
-        """Insert the holding row, or answer from the row someone else inserted.
+    def _claim(caller: str, key: str, fingerprint: str, lock: KeyLock) -> int | HttpResponse:
+        """Take the key's lock and insert the holding row (its id), or answer from the row
+        someone else inserted.
 
-        `locked`: this request holds the key's lock. Every request that writes a row holds
-        it until it is done, so a row in progress found while holding the lock was left by a
-        request that died: it is replaced. Without the lock a live request holds the key, and
-        nothing is inserted, except in place of a row older than IDEMPOTENCY_LOCK_TIMEOUT
-        (a request stuck that long no longer holds its key)."""
+        Every request that writes a row holds the lock until it is done, so a row still in
+        progress found while holding the lock was left by a request that died: it is
+        replaced. Without the lock, a live request holds the key and nothing is inserted,
+        except in place of a row older than IDEMPOTENCY_LOCK_TIMEOUT (a request stuck that
+        long no longer holds its key)."""
         now = timezone.now()
-        may_insert = locked
+        fields = {"caller": caller, "key": key, "fingerprint": fingerprint,
+                  "created_at": now, "locked_at": now}  # fmt: skip
+        pk = lock.take_and_insert(fields)
         for _ in range(3):
-            if may_insert:
-                try:
-                    with transaction.atomic():
-                        return IdempotencyRecord.objects.create(
-                            caller=caller,
-                            key=key,
-                            fingerprint=fingerprint,
-                            created_at=now,
-                            locked_at=now,
-                        )
-                except IntegrityError:
-                    pass
+            if pk is not None:
+                return pk
             existing = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
             if existing is None:
-                if not locked:
+                if not lock.held:
                     return _busy()  # the lock's holder is about to write its row
-                continue  # deleted in between (expired or a 5xx): try to claim again
+                pk = _insert(fields)  # deleted in between (expired or a 5xx): claim again
+                continue
             in_progress = existing.state == IdempotencyRecord.State.IN_PROGRESS
             expired = existing.created_at < now - timedelta(seconds=settings.IDEMPOTENCY_TTL)
             stale = in_progress and existing.locked_at < now - timedelta(
                 seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT
             )
-            if stale or (locked and (expired or in_progress)):
+            if stale or (lock.held and (expired or in_progress)):
                 IdempotencyRecord.objects.filter(
                     pk=existing.pk, locked_at=existing.locked_at
                 ).delete()
-                may_insert = True
+                pk = _insert(fields)
                 continue
             if expired:
                 return _busy()  # the lock's holder is replacing it
@@ -294,6 +323,8 @@ class IdempotencyMiddleware:
             if in_progress:
                 return _busy()
             return _replay(existing)
+        if pk is not None:
+            return pk
         return problem_response(
             409, "idempotency_request_in_progress", "The Idempotency-Key is busy; retry later."
         )
