@@ -277,3 +277,30 @@ def test_a_key_whose_worker_was_killed_mid_request_is_free_again_within_seconds(
     assert replay.status == 202
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json() == retry.json()
+
+
+def test_a_refused_host_is_one_line_on_gunicorns_stderr(server, tmp_path):
+    live = server(
+        f"sqlite:///{tmp_path / 'empty.sqlite3'}",  # no tables: refused before any query
+        workers=1,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+
+    api = live.request("GET", "/api/admin/catalog/products", Host="evil.example")
+    page = live.request("GET", "/admin/login/", Host="evil.example")
+    stderr = live.stop()
+
+    assert api.status == 400
+    assert api.headers["Content-Type"] == "application/problem+json"
+    assert api.json()["code"] == "invalid_host"
+    assert page.status == 400
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert b"Bad Request (400)" in page.body
+    assert "Traceback" not in stderr
+    assert "Bad Request:" not in stderr  # django.request does not log it a second time
+    lines = [line for line in stderr.splitlines() if "evil.example" in line]
+    assert len(lines) == 2, stderr
+    assert "GET /api/admin/catalog/products" in lines[0]
+    assert "GET /admin/login/" in lines[1]
