@@ -225,7 +225,7 @@ def test_a_key_whose_worker_was_killed_mid_request_is_free_again_within_seconds(
         mercato_command(server_env(tmp_path, database_url), "migrate", "-v", "0")
     live = server(database_url, workers=2)
     password = secrets.token_urlsafe(16)
-    live.manage("createstaff", "--email", "ops@example.com", "--password", password, "--superuser")
+    live.manage("createstaff", "--email=ops@example.com", f"--password={password}", "--superuser")
     login = live.request(
         "POST", "/api/admin/auth/login",
         f'{{"email": "ops@example.com", "password": "{password}"}}'.encode(),
