@@ -7,7 +7,7 @@ runs, the key is held twice: by a row that a unique constraint guards, and by a 
 with the process holding it (a PostgreSQL session advisory lock, or on SQLite a byte-range lock
 on a file beside the database). A concurrent duplicate finds the lock taken and gets a 409
 problem instead of running too. A duplicate that takes the lock and still finds the row in
-progress knows the request that wrote it died (a worker killed, a machine lost), and runs in
+progress knows the request that wrote it died (its worker crashed or was killed), and runs in
 its place at once. Server errors (5xx) and rate limits (429) are not stored: the key is freed
 so the client can retry.
 
@@ -18,7 +18,6 @@ database alone: only a replay by the same caller with the same key opens them. R
 """
 
 import base64
-import fcntl
 import hashlib
 import hmac
 import logging
@@ -38,6 +37,11 @@ from django.utils.module_loading import import_string
 from mercato.core.middleware import API_PREFIX
 from mercato.core.models import IdempotencyRecord
 from mercato.core.problems import problem_response
+
+try:
+    import fcntl
+except ImportError:  # Windows: no byte-range locks; only this process's requests are seen
+    fcntl = None
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
@@ -215,7 +219,7 @@ def _lock_file() -> int | None:
     """This process's descriptor of the lock file beside the SQLite database (None for an
     in-memory database). It stays open: closing any descriptor of a file drops all of the
     process's locks on it."""
-    if connection.is_in_memory_db():
+    if fcntl is None or connection.is_in_memory_db():
         return None
     path = f"{connection.settings_dict['NAME']}-idempotency.lock"
     if path not in _lock_files:
