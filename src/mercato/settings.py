@@ -366,8 +366,18 @@ UNFOLD = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "one_line": {
+            "()": "mercato.core.logs.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "filters": {"refused_host": {"()": "mercato.core.logs.RefusedHostFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console_one_line": {"class": "logging.StreamHandler", "formatter": "one_line"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django adds its own console handler in DEBUG; one handler is enough.
@@ -376,8 +386,10 @@ LOGGING = {
         # One INFO line per task state (RUNNING, SUCCESSFUL) is noise; a failed task is an
         # ERROR with its traceback. `mercato worker -v 2` shows every task.
         "django_tasks": {"level": "WARNING"},
-        # Scanners send any Host header; a refused one is not worth a traceback.
-        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        # Scanners send any Host header: a refused one is one line (no traceback), and
+        # django.request does not log that 400 a second time.
+        "django.request": {"filters": ["refused_host"]},
+        "django.security.DisallowedHost": {"handlers": ["console_one_line"], "propagate": False},
     },
 }
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from mercato.core.logs import host_refused
 from mercato.core.problems import PROBLEM_CONTENT_TYPE, problem_response
 
 API_PREFIX = "/api/"
@@ -49,8 +50,9 @@ def _json_object(response: HttpResponse) -> dict | None:
 
 class ProblemMiddleware:
     """Give API clients a problem document for the errors Django answers itself: an unknown
-    URL (404), a method the path does not take (405), a refused host or CSRF failure. A JSON
-    answer a view wrote on purpose (the readiness probe's 503) is left as it is."""
+    URL (404), a method the path does not take (405), a refused host (400 `invalid_host`) or a
+    CSRF failure. A JSON answer a view wrote on purpose (the readiness probe's 503) is left as
+    it is."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +67,10 @@ class ProblemMiddleware:
             body = _json_object(response)
             if body is not None and set(body) - {"detail"}:
                 return response
+            if response.status_code == 400 and host_refused(request):
+                return problem_response(
+                    400, "invalid_host", "This server does not serve the host the request names."
+                )
             return self._as_problem(response, body)
         return response
 

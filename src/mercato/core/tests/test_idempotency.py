@@ -1,5 +1,6 @@
 """Idempotency-Key on every POST: a replay returns the first answer and runs nothing again."""
 
+import contextlib
 import threading
 import time
 from datetime import timedelta
@@ -7,9 +8,15 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 from django.test import RequestFactory
+from django.utils import timezone
 
 from mercato.accounts.models import AuthSession
-from mercato.core.idempotency import MAX_KEY_LENGTH, IdempotencyMiddleware
+from mercato.core.idempotency import (
+    MAX_KEY_LENGTH,
+    IdempotencyMiddleware,
+    KeyLock,
+    _fingerprint,
+)
 from mercato.core.models import IdempotencyRecord
 from mercato.core.problems import problem_response
 from mercato.core.tests.helpers import assert_problem
@@ -214,6 +221,132 @@ def test_other_methods_ignore_the_key(api, customer, customer_token):
     api.get_json(ADDRESSES, token=customer_token, headers={"Idempotency-Key": "k1"})
 
     assert not IdempotencyRecord.objects.exists()
+
+
+def in_progress_record(caller: str, key: str, body=HOME) -> IdempotencyRecord:
+    """The row a request writes when it claims its key, as a request that died leaves it."""
+    request = RequestFactory().post(ADDRESSES, body, content_type="application/json")
+    now = timezone.now()
+    return IdempotencyRecord.objects.create(
+        caller=caller, key=key, fingerprint=_fingerprint(request), created_at=now, locked_at=now
+    )
+
+
+@contextlib.contextmanager
+def key_held_elsewhere(caller: str, key: str):
+    """The key's lock held by another live request: on PostgreSQL another session, on SQLite
+    another request of this process."""
+    lock = KeyLock(caller, key)
+    if connection.vendor != "postgresql":
+        release = lock._take_byte()
+        assert release is not None
+        try:
+            yield
+        finally:
+            release()
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [lock._lock_id])
+            assert cursor.fetchone()[0], "the key's lock is held already"
+        yield
+    finally:
+        other.close()  # the session ends, and its lock with it
+
+
+def test_a_key_left_in_progress_by_a_request_that_died_is_free_at_once(
+    api, customer, customer_token, count_calls
+):
+    calls = count_calls()
+    in_progress_record(f"user:{customer.pk}", "k1")  # nobody holds its lock
+
+    response = post_address(api, customer_token, "k1")
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert len(calls) == 1
+    assert IdempotencyRecord.objects.get().state == IdempotencyRecord.State.COMPLETED
+    assert post_address(api, customer_token, "k1")["Idempotent-Replayed"] == "true"
+
+
+def test_a_dead_request_with_another_body_does_not_bind_its_key(api, customer, customer_token):
+    in_progress_record(f"user:{customer.pk}", "k1", OFFICE)
+
+    response = post_address(api, customer_token, "k1", HOME)
+
+    assert response.status_code == 201
+    assert list(Address.objects.values_list("line1", flat=True)) == ["1 Main St"]
+
+
+def test_a_key_held_by_a_live_request_is_in_progress(api, customer, customer_token, count_calls):
+    calls = count_calls()
+    caller = f"user:{customer.pk}"
+    in_progress_record(caller, "k1")
+
+    with key_held_elsewhere(caller, "k1"):
+        busy = post_address(api, customer_token, "k1")
+        other_body = post_address(api, customer_token, "k1", OFFICE)
+    after = post_address(api, customer_token, "k1")  # its holder is gone
+
+    assert_problem(busy, 409, "idempotency_request_in_progress")
+    assert busy["Retry-After"] == "1"
+    assert_problem(other_body, 422, "idempotency_key_reused")
+    assert after.status_code == 201
+    assert len(calls) == 1
+
+
+def test_a_held_key_without_its_row_yet_is_in_progress(api, customer, customer_token):
+    with key_held_elsewhere(f"user:{customer.pk}", "k1"):
+        busy = post_address(api, customer_token, "k1")
+
+    assert_problem(busy, 409, "idempotency_request_in_progress")
+    assert not Address.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_live_request_stuck_past_the_lock_timeout_loses_its_key(
+    api, customer, customer_token, settings
+):
+    caller = f"user:{customer.pk}"
+    record = in_progress_record(caller, "k1")
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        locked_at=record.locked_at - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT + 1)
+    )
+
+    with key_held_elsewhere(caller, "k1"):
+        response = post_address(api, customer_token, "k1")
+
+    assert response.status_code == 201
+    assert Address.objects.filter(user=customer).count() == 1
+
+
+def test_a_completed_key_is_replayed_while_its_lock_is_held(api, customer, customer_token):
+    first = post_address(api, customer_token, "k1")
+
+    with key_held_elsewhere(f"user:{customer.pk}", "k1"):
+        replay = post_address(api, customer_token, "k1")
+
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+
+
+def test_the_lock_is_released_after_each_request(api, customer, customer_token, monkeypatch):
+    original = customer_services.create_address
+
+    def fail_once(**kwargs):
+        monkeypatch.setattr(customer_services, "create_address", original)
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(customer_services, "create_address", fail_once)
+    api.raise_request_exception = False
+    post_address(api, customer_token, "k1")  # a 500
+    post_address(api, customer_token, "k2")  # a 201
+    post_address(api, customer_token, "k2")  # a replay
+
+    for key in ("k1", "k2"):
+        with key_held_elsewhere(f"user:{customer.pk}", key):
+            pass  # fails if the lock is still held
 
 
 @pytest.mark.django_db(transaction=True)
