@@ -546,6 +546,7 @@ def profile(args: argparse.Namespace) -> None:
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("RATE_LIMITS_ENABLED", "false")  # one client, many carts
     _django()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -6,6 +6,7 @@ variables is in the README.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -30,6 +31,24 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return default if value in (None, "") else int(value)
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """A rate limit written `N/unit` (`10/h`, `5/10m`, `100/d`; units s, m, h, d, or a number
+    of seconds: `30/600`) as (attempts, window in seconds); `off` means no limit."""
+    text = env(name, default).strip().lower()
+    if text == "off":
+        return None
+    match = re.fullmatch(r"(\d+)/(\d*)([smhd]?)", text)
+    limit, window = 0, 0
+    if match and (match[2] or match[3]):
+        limit, window = int(match[1]), int(match[2] or 1) * _RATE_UNITS[match[3] or "s"]
+    if limit < 1 or window < 1:
+        raise ImproperlyConfigured(f"{name} must look like 10/h or 5/10m, or be off: {text!r}.")
+    return limit, window
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -171,6 +190,12 @@ else:
     }
 
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+# Against card testing and code guessing (README: the format). A declined card counts twice.
+RATE_LIMIT_PAYMENT_ORDER = env_rate("RATE_LIMIT_PAYMENT_ORDER", "10/h")
+RATE_LIMIT_PAYMENT_IP = env_rate("RATE_LIMIT_PAYMENT_IP", "30/h")
+RATE_LIMIT_VOUCHER_CART = env_rate("RATE_LIMIT_VOUCHER_CART", "10/h")
+RATE_LIMIT_VOUCHER_IP = env_rate("RATE_LIMIT_VOUCHER_IP", "30/h")
+RATE_LIMIT_CART_IP = env_rate("RATE_LIMIT_CART_IP", "100/h")
 
 # --- background tasks -----------------------------------------------------------------------
 

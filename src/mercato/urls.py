@@ -7,6 +7,7 @@ from django.urls import path, re_path
 from django.views import defaults, static
 from django.views.generic import RedirectView
 
+from mercato.accounts import admin_login
 from mercato.api import api
 from mercato.core import health
 from mercato.core.middleware import is_api_request
@@ -21,6 +22,7 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("api/", api.urls),
+    path("admin/login/", admin_login.login),  # the admin's login with the API's limits
     path("admin/", admin.site.urls),
 ]
 

@@ -25,6 +25,7 @@ from mercato.catalog.models import (
     ProductVariant,
 )
 from mercato.core.errors import DomainError
+from mercato.core.urls_safety import UnsafeUrl, check_public_url
 
 
 class AttributeValueInline(TabularInline):
@@ -176,8 +177,27 @@ class VariantInline(TabularInline):
     show_change_link = True
 
 
+class MediaForm(forms.ModelForm):
+    external_url = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+
+    class Meta:
+        model = ProductMedia
+        fields = ("image", "external_url", "alt", "sort_order")
+
+    def clean_external_url(self) -> str:
+        """A link only to a public http(s) host, as through the API (core/urls_safety.py)."""
+        url = self.cleaned_data.get("external_url") or ""
+        if not url:
+            return url
+        try:
+            return check_public_url(url, field="external_url")
+        except UnsafeUrl as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from exc
+
+
 class MediaInline(TabularInline):
     model = ProductMedia
+    form = MediaForm
     extra = 0
     fields = ("preview", "image", "external_url", "alt", "sort_order")
     readonly_fields = ("preview",)

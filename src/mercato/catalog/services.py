@@ -42,6 +42,7 @@ from mercato.catalog.models import (
 )
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
+from mercato.core.urls_safety import check_public_url
 
 CENT = Decimal("0.01")
 AttributeInput = dict[str, Any]  # {attribute slug: value or [values]}
@@ -897,6 +898,8 @@ def add_media(
 ) -> ProductMedia:
     if not image and not external_url:
         raise InvalidInput("Send an image file or an external_url.", field="image")
+    if external_url:  # a link, never to this machine or the private network (422 unsafe_url)
+        external_url = check_public_url(external_url, field="url")
     with transaction.atomic():
         position = (product.media.aggregate(top=Max("sort_order"))["top"] or 0) + 1
         media = ProductMedia(

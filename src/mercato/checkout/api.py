@@ -14,6 +14,7 @@ from pydantic import EmailStr, Field
 from mercato.accounts.authentication import AdminAuth, customer_auth, optional_customer_auth
 from mercato.checkout import services
 from mercato.checkout.models import Cart
+from mercato.core.clientip import get_client_ip
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, problems
@@ -324,10 +325,14 @@ def _ref(request: HttpRequest, token: str) -> services.CartRef:
 CART_ERRORS = problems(401, 404, 409, 422)
 
 
-@store_router.post("/carts", response={201: CartOut, **problems(401)}, auth=optional_customer_auth)
+@store_router.post(
+    "/carts", response={201: CartOut, **problems(401, 429)}, auth=optional_customer_auth
+)
 def create_cart(request: HttpRequest):
-    """A new cart: a guest's (keep the `token`), or the signed-in customer's."""
-    return Status(201, _cart_out(services.create_cart(user=_user(request))))
+    """A new cart: a guest's (keep the `token`), or the signed-in customer's. An address may
+    open RATE_LIMIT_CART_IP carts (429 `rate_limited` with `Retry-After` beyond)."""
+    cart = services.create_cart(user=_user(request), ip=get_client_ip(request))
+    return Status(201, _cart_out(cart))
 
 
 @store_router.get(
@@ -378,16 +383,22 @@ def remove_line(request: HttpRequest, token: str, line_id: UUID):
 
 
 @store_router.patch(
-    "/carts/{token}", response={200: CartOut, **CART_ERRORS}, auth=optional_customer_auth
+    "/carts/{token}",
+    response={200: CartOut, **CART_ERRORS, **problems(429)},
+    auth=optional_customer_auth,
 )
 def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     """Email, addresses (checked per country), shipping method, voucher code, VAT number
     (a business with a VAT number of the EU country the goods go to gets reverse charge;
-    `vat_number_problem` says why another number does not), note."""
+    `vat_number_problem` says why another number does not), note. Each new voucher code is
+    an attempt: RATE_LIMIT_VOUCHER_CART per cart and RATE_LIMIT_VOUCHER_IP per address
+    (429 `rate_limited` with `Retry-After` beyond)."""
     changes = payload.dict(exclude_unset=True)
     if changes.get("shipping_method_id") is not None:
         changes["shipping_method_id"] = str(changes["shipping_method_id"])
-    cart = services.update_checkout(cart=_ref(request, token), changes=changes)
+    cart = services.update_checkout(
+        cart=_ref(request, token), changes=changes, ip=get_client_ip(request)
+    )
     return _cart_out(cart)
 
 

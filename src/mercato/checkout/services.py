@@ -17,6 +17,7 @@ from django.utils import timezone
 from mercato.accounts.models import User
 from mercato.catalog.models import Product, ProductVariant
 from mercato.checkout.models import Cart, CartLine
+from mercato.core import ratelimit
 from mercato.core.addresses import clean_address
 from mercato.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from mercato.inventory import services as inventory
@@ -92,7 +93,9 @@ def _expiry() -> Any:
     return timezone.now() + timedelta(days=settings.CART_TTL_DAYS)
 
 
-def create_cart(*, user: User | None = None) -> Cart:
+def create_cart(*, user: User | None = None, ip: str | None = None) -> Cart:
+    """A new cart. `ip`: the caller's address, which may open RATE_LIMIT_CART_IP carts."""
+    ratelimit.hit_rate("cart_create:ip", ip or "", settings.RATE_LIMIT_CART_IP)
     cart = Cart.objects.create(user=user, expires_at=_expiry(), email=user.email if user else "")
     cart.line_snapshot = []
     return cart
@@ -368,10 +371,22 @@ def merge_guest_cart(*, guest_token: str, user: User) -> Cart:
     return target
 
 
-def update_checkout(*, cart: Cart | CartRef, changes: dict[str, Any]) -> Cart:
+def _count_voucher_attempt(cart: Cart, code: str, ip: str | None) -> None:
+    """A new voucher code on the cart is one attempt per cart and per IP (an unknown code as
+    much as a good one), so codes cannot be guessed quickly. The same code again is free."""
+    if code and code.upper() != cart.voucher_code.upper():
+        ratelimit.hit_rate("voucher:cart", cart.token, settings.RATE_LIMIT_VOUCHER_CART)
+        ratelimit.hit_rate("voucher:ip", ip or "", settings.RATE_LIMIT_VOUCHER_IP)
+
+
+def update_checkout(
+    *, cart: Cart | CartRef, changes: dict[str, Any], ip: str | None = None
+) -> Cart:
     """Set checkout details: email, addresses (checked per country), shipping method, voucher
     code, VAT number, note. What can only be judged with prices (does the method serve this
-    address and weight, does the voucher apply) is checked when pricing and completing."""
+    address and weight, does the voucher apply) is checked when pricing and completing.
+    A new voucher code counts against RATE_LIMIT_VOUCHER_CART and, from `ip`, against
+    RATE_LIMIT_VOUCHER_IP (429 `rate_limited`, nothing changed)."""
     unknown = set(changes) - set(CART_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -393,6 +408,7 @@ def update_checkout(*, cart: Cart | CartRef, changes: dict[str, Any]) -> Cart:
             changes["vat_number"] = normalized
         if "voucher_code" in changes:
             changes["voucher_code"] = (changes["voucher_code"] or "").strip()
+            _count_voucher_attempt(cart, changes["voucher_code"], ip)
         for name, value in changes.items():
             setattr(
                 cart,

@@ -17,25 +17,46 @@ def _key(scope: str, identity: str) -> str:
     return f"rl:{scope}:{digest}"
 
 
+Rate = tuple[int, int] | None  # (attempts, window in seconds); None: no limit
+
+
+def _count(key: str, window: int, amount: int = 1) -> int:
+    if cache.add(key, amount, timeout=window + 1):
+        return amount
+    try:
+        return cache.incr(key, amount)
+    except ValueError:  # expired between add and incr
+        cache.add(key, amount, timeout=window + 1)
+        return amount
+
+
+def _bucket_key(scope: str, identity: str, window: int) -> str:
+    return f"{_key(scope, identity)}:{int(time.time() // window)}"
+
+
 def hit(scope: str, identity: str, *, limit: int, window: int) -> None:
     """Count one attempt; raise RateLimited when `limit` per `window` seconds is passed."""
     if not settings.RATE_LIMITS_ENABLED:
         return
-    bucket = int(time.time() // window)
-    key = f"{_key(scope, identity)}:{bucket}"
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+    count = _count(_bucket_key(scope, identity, window), window)
     if count > limit:
         retry_after = window - int(time.time()) % window
         raise RateLimited(
             "Too many attempts; try again later.", retry_after=retry_after, limit=limit
         )
+
+
+def hit_rate(scope: str, identity: str, rate: Rate) -> None:
+    """`hit` with a rate from the settings (`RATE_LIMIT_*`, parsed by settings.env_rate)."""
+    if rate is not None and identity:
+        hit(scope, identity, limit=rate[0], window=rate[1])
+
+
+def charge(scope: str, identity: str, rate: Rate, *, amount: int = 1) -> None:
+    """Add `amount` to the current window of a `hit_rate` counter without checking it: an
+    attempt that turned out badly (a declined card) weighs more on the next `hit_rate`."""
+    if settings.RATE_LIMITS_ENABLED and rate is not None and identity and amount > 0:
+        _count(_bucket_key(scope, identity, rate[1]), rate[1], amount)
 
 
 def check_lockout(identity: str) -> None:

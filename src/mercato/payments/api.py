@@ -40,6 +40,7 @@ admin_router = Router(tags=["admin: payments"])
 webhook_router = Router(tags=["payment webhooks"])
 
 STORE_ERRORS = problems(400, 401, 402, 404, 409, 422)
+PAY_ERRORS = problems(400, 401, 402, 404, 409, 422, 429)
 ADMIN_ERRORS = problems(400, 401, 402, 403, 404, 409, 422)
 
 
@@ -85,7 +86,7 @@ def _answer(txn: Transaction) -> dict[str, Any]:
 
 @store_router.post(
     "/orders/{order_id}/payments",
-    response={201: PaymentOut, **STORE_ERRORS},
+    response={201: PaymentOut, **PAY_ERRORS},
     auth=optional_customer_auth,
 )
 def pay_order(request: HttpRequest, order_id: str, payload: PaymentIn):
@@ -94,7 +95,9 @@ def pay_order(request: HttpRequest, order_id: str, payload: PaymentIn):
     The answer is the payment: `authorized` or `captured`, `action_required` (do what
     `action` says, then `POST /payments/{id}/confirm`) or `pending` (a webhook or staff
     finish it). A declined card answers 402 with the reason as `code` (`card_declined`,
-    `insufficient_funds`) and the `payment_id`; pay again with another card."""
+    `insufficient_funds`) and the `payment_id`; pay again with another card. Attempts are
+    limited per order (RATE_LIMIT_PAYMENT_ORDER) and per address (RATE_LIMIT_PAYMENT_IP), a
+    declined card counting twice: 429 `rate_limited` with `Retry-After` beyond."""
     order = shopper_order(request, order_id)
     payment = services.start_payment(
         order=order,

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from mercato.audit.services import SYSTEM, Actor, record_change, snapshot
+from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.orders.models import Order, OrderEvent
@@ -263,9 +264,25 @@ def _audit(actor: Actor, action: str, payment: Payment, before: dict[str, Any]) 
         )
 
 
+def _count_attempt(order: Order, actor: Actor) -> None:
+    """One payment attempt against the order's and the caller's IP's budgets
+    (RATE_LIMIT_PAYMENT_ORDER, RATE_LIMIT_PAYMENT_IP): card testers try many cards fast; a
+    shopper needs a few tries. Raises RateLimited (429) past either."""
+    ratelimit.hit_rate("payment:order", str(order.public_id), settings.RATE_LIMIT_PAYMENT_ORDER)
+    ratelimit.hit_rate("payment:ip", actor.ip or "", settings.RATE_LIMIT_PAYMENT_IP)
+
+
+def _count_decline(order: Order, actor: Actor) -> None:
+    """A declined card weighs one more attempt on both budgets (as card testers' tries
+    mostly fail, they reach the limit twice as fast as a shopper)."""
+    ratelimit.charge("payment:order", str(order.public_id), settings.RATE_LIMIT_PAYMENT_ORDER)
+    ratelimit.charge("payment:ip", actor.ip or "", settings.RATE_LIMIT_PAYMENT_IP)
+
+
 def _fail_payment(
     order: Order, payment: Payment, result: ProviderResult | WebhookEvent, *, actor: Actor
 ) -> None:
+    _count_decline(order, actor)
     payment.status = P.FAILED
     payment.action = None
     payment.failure_code = (result.error_code or "failed")[:50]
@@ -319,7 +336,9 @@ def start_payment(
     `capture=True`), action_required (its `action` says what the client must do), pending
     (a webhook or staff will finish it) or failed (`failure_code`). An earlier attempt left
     waiting for 3-D Secure, or a manual payment not yet paid, is voided: the new one replaces
-    it. With an `idempotency_key`, a repeat returns the first payment."""
+    it. With an `idempotency_key`, a repeat returns the first payment. Each attempt counts
+    against the order's and the caller's rate limits, a declined one twice (429
+    `rate_limited` beyond, before anything is done)."""
     impl = get_provider(provider)
     token = (token or "").strip()
     reject_card_data(token, field="token")
@@ -340,6 +359,7 @@ def start_payment(
         )
         if earlier is not None:
             return earlier.payment
+        _count_attempt(order, actor)
         if order.status in (Order.Status.DRAFT, Order.Status.CANCELLED):
             raise OrderNotPayable(f"A {order.status} order cannot be paid.")
         if order.payment_status == OP.REFUNDED:

@@ -99,3 +99,31 @@ def test_clearing_failures_lifts_the_lockout(backend, lockout):
     ratelimit.check_lockout("ada@example.com")
     ratelimit.record_failure("ada@example.com")
     ratelimit.check_lockout("ada@example.com")
+
+
+def test_hit_rate_takes_a_rate_from_the_settings_and_none_is_no_limit(backend):
+    for _ in range(2):
+        ratelimit.hit_rate("pay", "order-1", (2, WINDOW))
+    with pytest.raises(RateLimited):
+        ratelimit.hit_rate("pay", "order-1", (2, WINDOW))
+
+    for _ in range(5):
+        ratelimit.hit_rate("pay", "order-2", None)
+        ratelimit.hit_rate("pay", "", (1, WINDOW))  # no identity (no IP known): not counted
+
+
+def test_charge_adds_weight_to_the_next_hit(backend):
+    ratelimit.hit_rate("pay", "order-1", (3, WINDOW))
+    ratelimit.charge("pay", "order-1", (3, WINDOW))  # a decline: 2
+    ratelimit.hit_rate("pay", "order-1", (3, WINDOW))  # 3: allowed
+
+    with pytest.raises(RateLimited):
+        ratelimit.hit_rate("pay", "order-1", (3, WINDOW))
+
+
+def test_charge_does_nothing_with_limits_off(backend, settings):
+    settings.RATE_LIMITS_ENABLED = False
+    ratelimit.charge("pay", "order-1", (1, WINDOW), amount=5)
+    settings.RATE_LIMITS_ENABLED = True
+
+    ratelimit.hit_rate("pay", "order-1", (1, WINDOW))

@@ -52,3 +52,27 @@ def test_development_needs_no_secret_and_sends_no_hsts():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0", "True"]
+
+
+RATE = "from django.conf import settings; print(settings.RATE_LIMIT_CART_IP)"
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [("10/h", "(10, 3600)"), ("5/10m", "(5, 600)"), ("30/600", "(30, 600)"),
+     ("2/d", "(2, 86400)"), (" 3/M ", "(3, 60)"), ("off", "None")],
+)  # fmt: skip
+def test_rate_limits_are_read_as_attempts_per_window(value, parsed):
+    result = run_settings(RATE, RATE_LIMIT_CART_IP=value)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == parsed
+
+
+@pytest.mark.parametrize("value", ["ten", "10", "10/", "0/h", "10/0m", "10/w", "-1/h"])
+def test_a_malformed_rate_limit_stops_the_start(value):
+    result = run_settings(RATE_LIMIT_CART_IP=value)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "RATE_LIMIT_CART_IP" in result.stderr
