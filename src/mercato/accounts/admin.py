@@ -14,6 +14,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from mercato.accounts import services
 from mercato.accounts.authentication import Principal
 from mercato.accounts.models import ApiKey, App, AuthSession, User
+from mercato.accounts.support_admin import CustomerSupportAdminMixin
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
 
 admin.site.unregister(Group)
@@ -46,7 +47,9 @@ class StaffChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
+class UserAdmin(CustomerSupportAdminMixin, BaseUserAdmin, AuditedModelAdmin):
+    """A customer's email and password are never typed here (CustomerSupportAdminMixin)."""
+
     form = StaffChangeForm
     add_form = StaffCreationForm
     change_password_form = AdminPasswordChangeForm

@@ -136,10 +136,13 @@ def request_email_verification(request: HttpRequest):
     return Status(202, Message(detail="A confirmation email is on its way."))
 
 
-@store_router.post("/auth/email/verify", response={200: Message, **problems(400, 422)}, auth=None)
+@store_router.post(
+    "/auth/email/verify", response={200: Message, **problems(400, 409, 422)}, auth=None
+)
 def verify_email(request: HttpRequest, payload: VerifyEmailIn):
-    """Confirm an email address with the emailed token (single use)."""
-    services.verify_email(token=payload.token)
+    """Confirm an email address with the emailed token (single use): a verification email's,
+    or the one sent to the new address of an email change asked for by customer support."""
+    services.verify_email(token=payload.token, ip=get_client_ip(request))
     return Message(detail="Your email address is confirmed.")
 
 

@@ -51,7 +51,7 @@ class PasswordResetConfirmIn(InputSchema):
 
 
 class VerifyEmailIn(InputSchema):
-    token: str = Field(min_length=1, max_length=500)
+    token: str = Field(min_length=1, max_length=1000)
 
 
 class StaffOut(Schema):

@@ -30,7 +30,12 @@ from mercato.accounts.errors import (
     WeakPassword,
 )
 from mercato.accounts.models import ApiKey, App, AuthSession, RefreshToken, User
-from mercato.accounts.tokens import read_email_verification_token, user_for_password_reset_token
+from mercato.accounts.support import confirm_email_change
+from mercato.accounts.tokens import (
+    read_email_change_token,
+    read_email_verification_token,
+    user_for_password_reset_token,
+)
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput
@@ -272,7 +277,11 @@ def request_email_verification(*, user: User, ip: str) -> None:
         record_event("customer.email_verification_requested", user_id=user.pk)
 
 
-def verify_email(*, token: str) -> User:
+def verify_email(*, token: str, ip: str | None = None) -> User:
+    """Confirm an address: the account's own (the token of a verification email), or the new
+    one of an email change asked for by customer support (the token sent to that address)."""
+    if read_email_change_token(token) is not None:
+        return confirm_email_change(token=token, ip=ip)
     claims = read_email_verification_token(token)
     if claims is None:
         raise InvalidToken("The verification link is not valid or has expired.")

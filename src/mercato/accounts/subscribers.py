@@ -23,3 +23,14 @@ def notify_old_address(event: Event) -> None:
     user_id = event.payload["user_id"]
     send_account_email.enqueue(user_id=user_id, kind="email_changed", to=event.payload["old_email"])
     send_account_email.enqueue(user_id=user_id, kind="verify_email")
+
+
+@subscriber("customer.email_change_requested")
+def ask_new_address_to_confirm(event: Event) -> None:
+    """Customer support asked for a new email: the new address gets the link that makes the
+    change, the current one a notice (nothing changes unless the link is followed)."""
+    user_id = event.payload["user_id"]
+    send_account_email.enqueue(
+        user_id=user_id, kind="confirm_email_change", to=event.payload["new_email"]
+    )
+    send_account_email.enqueue(user_id=user_id, kind="email_change_requested")

@@ -10,7 +10,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from mercato.accounts.models import User
-from mercato.accounts.tokens import make_email_verification_token, make_password_reset_token
+from mercato.accounts.tokens import (
+    make_email_change_token,
+    make_email_verification_token,
+    make_password_reset_token,
+)
 from mercato.core.emails import send_templated_email
 
 ACCOUNT_EMAILS = {
@@ -20,6 +24,8 @@ ACCOUNT_EMAILS = {
     "account_exists",
     "password_changed",
     "email_changed",
+    "confirm_email_change",  # to the new address, asked for by customer support
+    "email_change_requested",  # to the current address, at the same time
 }
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
@@ -50,6 +56,11 @@ def send_account_email(user_id: int, kind: str, to: str = "", attempt: int = 1) 
     elif kind in {"password_reset", "account_exists"}:
         context["link"] = settings.PASSWORD_RESET_URL.format(token=make_password_reset_token(user))
         context["valid_minutes"] = settings.PASSWORD_RESET_TIMEOUT // 60
+    elif kind == "confirm_email_change":
+        if not to or to == user.email:  # already changed
+            return
+        context["link"] = settings.EMAIL_VERIFY_URL.format(token=make_email_change_token(user, to))
+        context["valid_hours"] = settings.EMAIL_VERIFICATION_TIMEOUT // 3600
     try:
         send_templated_email(
             template=template, to=to or user.email, context=context, user_id=user.pk

@@ -5,8 +5,12 @@ current state, which its use changes, so each works once.
   valid PASSWORD_RESET_TIMEOUT seconds.
 - Email verification: a signed (account, email) pair, valid EMAIL_VERIFICATION_TIMEOUT seconds,
   refused once the address is verified.
+- Email change (asked for by customer support): a signed (account, digest of the current email,
+  new email) triple, valid EMAIL_VERIFICATION_TIMEOUT seconds, refused once the email is no
+  longer the one it was made for.
 """
 
+import hashlib
 from uuid import UUID
 
 from django.conf import settings
@@ -16,6 +20,7 @@ from django.core import signing
 from mercato.accounts.models import User
 
 VERIFY_SALT = "mercato.accounts.verify-email"
+CHANGE_EMAIL_SALT = "mercato.accounts.change-email"
 
 
 def make_password_reset_token(user: User) -> str:
@@ -47,3 +52,26 @@ def read_email_verification_token(token: str) -> tuple[str, str] | None:
     if not isinstance(claims, dict) or not {"u", "e"} <= claims.keys():
         return None
     return claims["u"], claims["e"]
+
+
+def email_digest(email: str) -> str:
+    """A short digest of an address: enough to tell whether it is still the same one."""
+    return hashlib.sha256(email.encode()).hexdigest()[:24]
+
+
+def make_email_change_token(user: User, new_email: str) -> str:
+    claims = {"u": user.public_id.hex, "o": email_digest(user.email), "e": new_email}
+    return signing.dumps(claims, salt=CHANGE_EMAIL_SALT, compress=True)
+
+
+def read_email_change_token(token: str) -> tuple[str, str, str] | None:
+    """(public id hex, digest of the old email, new email) from a valid token, or None."""
+    try:
+        claims = signing.loads(
+            token, salt=CHANGE_EMAIL_SALT, max_age=settings.EMAIL_VERIFICATION_TIMEOUT
+        )
+    except signing.BadSignature:
+        return None
+    if not isinstance(claims, dict) or not {"u", "o", "e"} <= claims.keys():
+        return None
+    return claims["u"], claims["o"], claims["e"]

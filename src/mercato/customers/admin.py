@@ -7,6 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from unfold.admin import TabularInline
 
+from mercato.accounts.support_admin import CustomerSupportAdminMixin
 from mercato.audit.admin import AuditedModelAdmin
 from mercato.core.addresses import ADDRESS_FIELDS as CORE_ADDRESS_FIELDS
 from mercato.core.addresses import clean_address
@@ -88,7 +89,7 @@ class CustomerForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(AuditedModelAdmin):
+class CustomerAdmin(CustomerSupportAdminMixin, AuditedModelAdmin):
     form = CustomerForm
     list_display = (
         "email",
@@ -120,7 +121,8 @@ class CustomerAdmin(AuditedModelAdmin):
         "erased_at",
     )
     # The email is the customer's login: they change it themselves (PATCH /api/store/me), which
-    # verifies the new address and tells the old one. Staff cannot change it behind their back.
+    # verifies the new address and tells the old one. Staff cannot change it behind their back:
+    # "Request an email change" (CustomerSupportAdminMixin) sends the new address a link.
     readonly_fields = (
         "public_id",
         "email",

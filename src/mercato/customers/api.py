@@ -7,10 +7,11 @@ from ninja.responses import Status
 from pydantic import Field
 
 from mercato.accounts import services as account_services
+from mercato.accounts import support
 from mercato.accounts.authentication import AdminAuth, customer_auth
 from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import problems
+from mercato.core.schemas import Message, problems
 from mercato.customers import selectors, services
 from mercato.customers.schemas import (
     AddressIn,
@@ -19,6 +20,7 @@ from mercato.customers.schemas import (
     AddressPatch,
     CustomerDetailOut,
     CustomerPage,
+    EmailChangeIn,
     EraseIn,
     ProfileOut,
     ProfilePatch,
@@ -121,3 +123,48 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
 )
 def get_customer(request: HttpRequest, customer_id: UUID):
     return selectors.get_customer(public_id=customer_id)
+
+
+# --- admin: customer support ----------------------------------------------------------------
+# Staff never set a customer's password or email (docs/decisions/0008): they send a reset, or
+# ask for a change that the new address confirms.
+
+
+def _actor(request: HttpRequest):
+    return account_services.actor_for(request.auth, ip=get_client_ip(request))
+
+
+@admin_router.post(
+    "/customers/{customer_id}/password-reset",
+    response={202: Message, **problems(401, 403, 404, 409, 422, 429)},
+    auth=AdminAuth("accounts.change_user"),
+)
+def send_password_reset(request: HttpRequest, customer_id: UUID):
+    """Email the customer the password reset link of `POST /store/auth/password/reset` (the
+    same email and token). The customer chooses the new password; nobody else can."""
+    support.send_password_reset(
+        customer=selectors.get_customer(public_id=customer_id), actor=_actor(request)
+    )
+    return Status(202, Message(detail="A password reset link is on its way to the customer."))
+
+
+@admin_router.post(
+    "/customers/{customer_id}/email-change",
+    response={202: Message, **problems(401, 403, 404, 409, 422, 429)},
+    auth=AdminAuth("accounts.change_user"),
+)
+def request_email_change(request: HttpRequest, customer_id: UUID, payload: EmailChangeIn):
+    """Send a confirmation link to the new address. The email changes only when the link is
+    followed (`POST /store/auth/email/verify`); the current address is told now and then."""
+    support.request_email_change(
+        customer=selectors.get_customer(public_id=customer_id),
+        new_email=payload.email,
+        actor=_actor(request),
+    )
+    return Status(
+        202,
+        Message(
+            detail="A confirmation link is on its way to the new address; "
+            "the email changes when it is followed."
+        ),
+    )

@@ -44,6 +44,10 @@ class ProfilePatch(PatchSchema):
     current_password: Password | None = Field(None, description="Needed to change the email.")
 
 
+class EmailChangeIn(InputSchema):
+    email: EmailStr = Field(max_length=254, description="The new address; it must confirm.")
+
+
 class EraseIn(InputSchema):
     password: Password
 
