@@ -154,8 +154,11 @@ def start_enrolment(*, user: User, actor: Actor) -> TOTPDevice:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    # The same device with new tokens: a session verified by a recovery code stays verified.
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
     codes: set[str] = set()
     while len(codes) < RECOVERY_CODE_COUNT:
         codes.add(StaticToken.random_token())
