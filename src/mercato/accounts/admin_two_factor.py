@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticDevice
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from mercato.accounts import services, two_factor
@@ -105,7 +106,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return _page(request, "verify.html", form=form, title="Two-factor authentication")
     django_otp.login(request, device)
     ratelimit.clear_failures(email)
-    if device.persistent_id.startswith("otp_static"):
+    if isinstance(device, StaticDevice):
         left = two_factor.recovery_codes_left(user)
         messages.warning(
             request,

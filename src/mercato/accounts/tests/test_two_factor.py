@@ -346,7 +346,9 @@ def test_back_office_takes_a_recovery_code_once(staff, clock):
     form_login(second, staff)
 
     assert first.post("/admin/2fa/verify/", {"code": codes[0]}).status_code == 302
-    assert first.get("/admin/").status_code == 200
+    index = first.get("/admin/")
+    assert index.status_code == 200
+    assert "signed in with a recovery code; 9 left" in index.content.decode()
     assert second.post("/admin/2fa/verify/", {"code": codes[0]}).status_code == 200
     assert second.get("/admin/").status_code == 302
 
