@@ -27,6 +27,7 @@ from mercato.accounts.schemas import (
     StaffLoginIn,
     StaffTokenOut,
     TokenOut,
+    TwoFactorEnrolIn,
     TwoFactorEnrolmentOut,
     TwoFactorOut,
     VerifyEmailIn,
@@ -262,15 +263,20 @@ def get_two_factor(request: HttpRequest):
 
 @admin_router.post(
     "/auth/2fa/enrol",
-    response={200: TwoFactorEnrolmentOut, **problems(401, 403, 409)},
+    response={200: TwoFactorEnrolmentOut, **problems(401, 403, 409, 422, 429)},
     auth=staff_2fa_auth,
 )
-def start_two_factor_enrolment(request: HttpRequest, response: HttpResponse):
-    """Start enrolling an authenticator app: scan the QR code (or type the secret), then
-    confirm with a code at `/auth/2fa/enrol/confirm`. Starting again replaces an unconfirmed
-    one; `two_factor_enabled` (409) when it is on already."""
+def start_two_factor_enrolment(
+    request: HttpRequest, response: HttpResponse, payload: TwoFactorEnrolIn
+):
+    """Start enrolling an authenticator app, with the current password (so that a stolen
+    token cannot tie the account to someone else's phone): scan the QR code (or type the
+    secret), then confirm with a code at `/auth/2fa/enrol/confirm`. Starting again replaces
+    an unconfirmed one; `two_factor_enabled` (409) when it is on already."""
     response["Cache-Control"] = "no-store"
-    device = two_factor.start_enrolment(user=_staff_user(request), actor=_actor(request))
+    user = _staff_user(request)
+    services.verify_current_password(user=user, password=payload.password, field="password")
+    device = two_factor.start_enrolment(user=user, actor=_actor(request))
     return TwoFactorEnrolmentOut(
         secret=two_factor.secret_of(device),
         otpauth_url=device.config_url,

@@ -147,6 +147,10 @@ class TwoFactorEnrolmentOut(Schema):
     qr_code_svg: str = Field(description="The QR code as an inline SVG element.")
 
 
+class TwoFactorEnrolIn(InputSchema):
+    password: Password = Field(description="The staff member's current password.")
+
+
 class OtpCodeIn(InputSchema):
     code: OtpCode = Field(
         description="A code the authenticator app shows now (or, except to confirm an "

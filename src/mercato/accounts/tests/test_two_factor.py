@@ -96,7 +96,14 @@ def test_staff_enrol_through_the_api_and_get_recovery_codes_once(api, staff, clo
         "recovery_codes_left": 0,
     }
 
-    started = api.post_json(ENROL, token=token)
+    no_password = api.post_json(ENROL, {"password": "not-it"}, token=token)
+    assert (no_password.status_code, no_password.json()["code"]) == (
+        422,
+        "invalid_current_password",
+    )
+    assert not TOTPDevice.objects.exists()
+
+    started = api.post_json(ENROL, {"password": PASSWORD}, token=token)
 
     assert started.status_code == 200, started.content
     body = started.json()
@@ -116,7 +123,7 @@ def test_staff_enrol_through_the_api_and_get_recovery_codes_once(api, staff, clo
     assert len(codes) == 10 and len(set(codes)) == 10
     assert api.get_json(STATUS, token=token).json()["enabled"] is True
     assert AuditLogEntry.objects.filter(verb="staff.2fa_enabled", object_id=str(staff.public_id))
-    again = api.post_json(ENROL, token=token)
+    again = api.post_json(ENROL, {"password": PASSWORD}, token=token)
     assert (again.status_code, again.json()["code"]) == (409, "two_factor_enabled")
 
 
@@ -134,7 +141,7 @@ def test_apps_have_no_two_factor(api, db, clock):
 
     _, key = create_api_key(app=App.objects.create(name="erp"), actor=ACTOR)
 
-    response = api.post_json(ENROL, token=key)
+    response = api.post_json(ENROL, {"password": PASSWORD}, token=key)
 
     assert response.status_code == 403
     assert not TOTPDevice.objects.exists()
@@ -216,7 +223,7 @@ def test_a_required_role_without_a_device_gets_a_token_that_can_only_enrol(
     assert api.get_json("/api/admin/me", token=token).status_code == 200
     assert api.get_json(STATUS, token=token).json()["required"] is True
 
-    api.post_json(ENROL, token=token)
+    assert api.post_json(ENROL, {"password": PASSWORD}, token=token).status_code == 200
     device = TOTPDevice.objects.get(user=owner)
     assert api.post_json(CONFIRM, {"code": code_for(device)}, token=token).status_code == 200
     # the token was issued before: it still only enrols; a refreshed one works
