@@ -14,6 +14,9 @@ def _isolate(settings):
     # Tests run inside a transaction that never commits, so the cache's version bump (on
     # commit) would not happen: the store cache is tested on its own, with commits.
     settings.STORE_CACHE_SECONDS = 0
+    # No role needs two-factor authentication unless a test says so (the default depends on
+    # DEBUG); accounts/tests/test_two_factor.py covers it.
+    settings.STAFF_2FA_REQUIRED_ROLES = []
     cache.clear()
     yield
     cache.clear()

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "mercato.core",
     "mercato.accounts",
     "mercato.customers",
@@ -121,6 +124,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "mercato.accounts.admin_two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mercato.core.idempotency.IdempotencyMiddleware",
 ]
@@ -224,6 +229,15 @@ STAFF_TOKEN_TTL = env_int("STAFF_TOKEN_TTL", 8 * 60 * 60)
 LOGIN_LOCKOUT_THRESHOLD = env_int("LOGIN_LOCKOUT_THRESHOLD", 5)
 LOGIN_LOCKOUT_BASE_SECONDS = env_int("LOGIN_LOCKOUT_BASE_SECONDS", 30)
 LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 60 * 60)
+# Staff two-factor authentication (TOTP + recovery codes; docs/operations.md). Staff in these
+# roles (group names; `superuser` for superusers, `*` for every staff member, empty for none)
+# must enrol before they can use the back office or the admin API. Default: Owner and
+# superusers; none with DEBUG on, so the demo staff account of `make run` signs in with a
+# password alone. Anyone may enrol; whoever has a device is asked for a code at every sign-in.
+STAFF_2FA_REQUIRED_ROLES = env_list(
+    "MERCATO_2FA_REQUIRED_ROLES", "" if DEBUG else "Owner,superuser"
+)
+OTP_TOTP_ISSUER = env("MERCATO_2FA_ISSUER", "") or None  # None: SHOP_NAME (set below)
 # The password of the demo staff account that `mercato run` makes on an empty database. Empty:
 # a random one, printed once. Scripts that sign in as staff (CI's purchase check) set it.
 DEMO_STAFF_PASSWORD = env("MERCATO_DEMO_STAFF_PASSWORD")
@@ -249,6 +263,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Mercato <shop@localhost>")
 SHOP_NAME = env("SHOP_NAME", "Mercato Demo Shop")
+OTP_TOTP_ISSUER = OTP_TOTP_ISSUER or SHOP_NAME  # the name authenticator apps show
 
 # --- HTTP, security -------------------------------------------------------------------------
 
@@ -369,6 +384,12 @@ UNFOLD = {
     "SITE_HEADER": "Mercato back office",
     "SITE_SYMBOL": "storefront",
     "SHOW_HISTORY": True,
+    "ACCOUNT": {
+        "navigation": [
+            {"title": "Change password", "link": "/admin/password_change/"},
+            {"title": "Two-factor authentication", "link": "/admin/2fa/"},
+        ]
+    },
     "COLORS": {
         "primary": {
             "50": "236 253 245",

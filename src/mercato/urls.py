@@ -3,11 +3,11 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views import defaults, static
 from django.views.generic import RedirectView
 
-from mercato.accounts import admin_login
+from mercato.accounts import admin_login, admin_two_factor
 from mercato.api import api
 from mercato.core import health
 from mercato.core.middleware import is_api_request
@@ -23,6 +23,7 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("api/", api.urls),
     path("admin/login/", admin_login.login),  # the admin's login with the API's limits
+    path("admin/2fa/", include(admin_two_factor.urls)),  # staff two-factor authentication
     path("admin/", admin.site.urls),
 ]
 

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
-from mercato.accounts import services
+from mercato.accounts import services, two_factor
 from mercato.accounts.models import User
 from mercato.core import ratelimit
 from mercato.core.clientip import get_client_ip
@@ -68,7 +68,8 @@ def login(request: HttpRequest, site: admin.AdminSite | None = None) -> HttpResp
         return _refused(request, site, exc)
     response = site.login(request)
     if email and _signed_in_as(request, email) and response.status_code in (301, 302, 303):
-        ratelimit.clear_failures(email)
+        if not two_factor.has_two_factor(request.user):  # else the code step clears them
+            ratelimit.clear_failures(email)
     elif email and response.status_code == 200:  # the form came back: not signed in
         ratelimit.record_failure(email)
     return response

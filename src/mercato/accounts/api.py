@@ -4,9 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts import selectors, services
+from mercato.accounts import selectors, services, two_factor
 from mercato.accounts.authentication import AdminAuth, Principal, customer_auth
 from mercato.accounts.models import ApiKey, AuthSession
+from mercato.accounts.roles import two_factor_required
 from mercato.accounts.schemas import (
     ApiKeyCreatedOut,
     ApiKeyIn,
@@ -16,15 +17,23 @@ from mercato.accounts.schemas import (
     AppPatch,
     ChangePasswordIn,
     LoginIn,
+    OtpCodeIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
     PrincipalOut,
+    RecoveryCodesOut,
     RefreshIn,
     RegisterIn,
+    StaffLoginIn,
+    StaffTokenOut,
     TokenOut,
+    TwoFactorEnrolIn,
+    TwoFactorEnrolmentOut,
+    TwoFactorOut,
     VerifyEmailIn,
 )
 from mercato.core.clientip import get_client_ip
+from mercato.core.errors import PermissionDenied
 from mercato.core.schemas import Message, problems
 
 store_router = Router(tags=["store: account"])
@@ -149,9 +158,17 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn):
 # --- admin: staff sign-in -------------------------------------------------------------------
 
 
-@admin_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
-def staff_login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
-    """Staff sign in to the admin API. Customers get `invalid_credentials` here."""
+def _staff_tokens(pair: services.TokenPair) -> StaffTokenOut:
+    return StaffTokenOut(**_tokens(pair).dict(), enrolment_required=pair.enrolment_only)
+
+
+@admin_router.post(
+    "/auth/login", response={200: StaffTokenOut, **problems(401, 422, 429)}, auth=None
+)
+def staff_login(request: HttpRequest, response: HttpResponse, payload: StaffLoginIn):
+    """Staff sign in to the admin API. Customers get `invalid_credentials` here. Staff with
+    two-factor authentication send `otp` too: without it `otp_required` (401), a wrong or
+    used one `otp_invalid` (401, counted like a wrong password)."""
     response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.log_in(
         email=payload.email,
@@ -159,22 +176,30 @@ def staff_login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
         audience=AuthSession.Audience.ADMIN,
         ip=get_client_ip(request),
         user_agent=_user_agent(request),
+        otp=payload.otp,
     )
-    return _tokens(pair)
+    return _staff_tokens(pair)
 
 
-@admin_router.post("/auth/refresh", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
+@admin_router.post(
+    "/auth/refresh", response={200: StaffTokenOut, **problems(401, 422, 429)}, auth=None
+)
 def staff_refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
+    """Swap a refresh token for a new pair (after enrolling in 2FA: one that works fully)."""
     response["Cache-Control"] = "no-store"  # it carries secrets (RFC 6749 §5.1)
     pair = services.refresh_session(
         refresh_token=payload.refresh_token,
         audience=AuthSession.Audience.ADMIN,
         ip=get_client_ip(request),
     )
-    return _tokens(pair)
+    return _staff_tokens(pair)
 
 
-@admin_router.post("/auth/logout", response={204: None, **problems(401, 403)}, auth=AdminAuth())
+@admin_router.post(
+    "/auth/logout",
+    response={204: None, **problems(401, 403)},
+    auth=AdminAuth(during_enrolment=True),
+)
 def staff_logout(request: HttpRequest):
     """End this staff session (API keys are revoked under /apps instead)."""
     if request.auth.session is not None:
@@ -182,7 +207,9 @@ def staff_logout(request: HttpRequest):
     return Status(204, None)
 
 
-@admin_router.get("/me", response={200: PrincipalOut, **problems(401)}, auth=AdminAuth())
+@admin_router.get(
+    "/me", response={200: PrincipalOut, **problems(401)}, auth=AdminAuth(during_enrolment=True)
+)
 def who_am_i(request: HttpRequest):
     """The caller: a staff member or an app, with the permissions it holds."""
     principal: Principal = request.auth
@@ -207,6 +234,100 @@ def who_am_i(request: HttpRequest):
         },
         permissions=permissions,
     )
+
+
+# --- admin: staff two-factor authentication ------------------------------------------------
+
+staff_2fa_auth = AdminAuth(during_enrolment=True)
+
+
+def _staff_user(request: HttpRequest):
+    principal: Principal = request.auth
+    if principal.user is None:
+        raise PermissionDenied("Two-factor authentication is for staff members, not apps.")
+    return principal.user
+
+
+def _two_factor_status(user) -> TwoFactorOut:
+    return TwoFactorOut(
+        enabled=two_factor.has_two_factor(user),
+        required=two_factor_required(user),
+        recovery_codes_left=two_factor.recovery_codes_left(user),
+    )
+
+
+@admin_router.get(
+    "/auth/2fa", response={200: TwoFactorOut, **problems(401, 403)}, auth=staff_2fa_auth
+)
+def get_two_factor(request: HttpRequest):
+    """The caller's two-factor authentication: on or off, required by their role or not."""
+    return _two_factor_status(_staff_user(request))
+
+
+@admin_router.post(
+    "/auth/2fa/enrol",
+    response={200: TwoFactorEnrolmentOut, **problems(401, 403, 409, 422, 429)},
+    auth=staff_2fa_auth,
+)
+def start_two_factor_enrolment(
+    request: HttpRequest, response: HttpResponse, payload: TwoFactorEnrolIn
+):
+    """Start enrolling an authenticator app, with the current password (so that a stolen
+    token cannot tie the account to someone else's phone): scan the QR code (or type the
+    secret), then confirm with a code at `/auth/2fa/enrol/confirm`. Starting again replaces
+    an unconfirmed one; `two_factor_enabled` (409) when it is on already."""
+    response["Cache-Control"] = "no-store"
+    user = _staff_user(request)
+    services.verify_current_password(user=user, password=payload.password, field="password")
+    device = two_factor.start_enrolment(user=user, actor=_actor(request))
+    return TwoFactorEnrolmentOut(
+        secret=two_factor.secret_of(device),
+        otpauth_url=device.config_url,
+        qr_code_svg=two_factor.qr_code_svg(device),
+    )
+
+
+@admin_router.post(
+    "/auth/2fa/enrol/confirm",
+    response={200: RecoveryCodesOut, **problems(401, 403, 409, 422, 429)},
+    auth=staff_2fa_auth,
+)
+def confirm_two_factor_enrolment(request: HttpRequest, response: HttpResponse, payload: OtpCodeIn):
+    """Turn two-factor authentication on with a code from the app (`otp_invalid` if wrong).
+    The answer holds the recovery codes, shown this once. Then refresh the token if it was
+    one that could only enrol."""
+    response["Cache-Control"] = "no-store"
+    codes = two_factor.confirm_enrolment(
+        user=_staff_user(request), code=payload.code, actor=_actor(request)
+    )
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@admin_router.post(
+    "/auth/2fa/recovery-codes",
+    response={200: RecoveryCodesOut, **problems(401, 403, 409, 422, 429)},
+    auth=staff_2fa_auth,
+)
+def regenerate_recovery_codes(request: HttpRequest, response: HttpResponse, payload: OtpCodeIn):
+    """New recovery codes, after a current code; the old ones stop working."""
+    response["Cache-Control"] = "no-store"
+    codes = two_factor.regenerate_recovery_codes(
+        user=_staff_user(request), code=payload.code, actor=_actor(request)
+    )
+    return RecoveryCodesOut(recovery_codes=codes)
+
+
+@admin_router.post(
+    "/auth/2fa/disable",
+    response={200: TwoFactorOut, **problems(401, 403, 409, 422, 429)},
+    auth=staff_2fa_auth,
+)
+def disable_two_factor(request: HttpRequest, payload: OtpCodeIn):
+    """Switch two-factor authentication off with a current code. Refused with
+    `two_factor_required` (403) when the caller's role requires it."""
+    user = _staff_user(request)
+    two_factor.disable_two_factor(user=user, code=payload.code, actor=_actor(request))
+    return _two_factor_status(user)
 
 
 # --- admin: apps and API keys ---------------------------------------------------------------

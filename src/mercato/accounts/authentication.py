@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
+from mercato.accounts.errors import OtpEnrolmentRequired
 from mercato.accounts.models import ApiKey, App, AuthSession, RefreshToken, User
 from mercato.core.clientip import get_client_ip
 from mercato.core.errors import NotAuthenticated, PermissionDenied
@@ -35,6 +36,9 @@ class Principal:
     session: AuthSession | None = None
     app: App | None = None
     api_key: ApiKey | None = None
+    # A staff token issued before its holder enrolled in the 2FA their role requires: it may
+    # only enrol (AdminAuth(during_enrolment=True)), see accounts/two_factor.py.
+    enrolment_only: bool = False
     _perms: set[str] | None = field(default=None, repr=False)
 
     @property
@@ -70,8 +74,11 @@ class Principal:
 # --- access tokens --------------------------------------------------------------------------
 
 
-def issue_access_token(session: AuthSession) -> str:
-    return signing.dumps({"s": str(session.public_id), "a": session.audience}, salt=ACCESS_SALT)
+def issue_access_token(session: AuthSession, *, enrolment_only: bool = False) -> str:
+    claims = {"s": str(session.public_id), "a": session.audience}
+    if enrolment_only:
+        claims["e"] = 1
+    return signing.dumps(claims, salt=ACCESS_SALT)
 
 
 def issue_refresh_token(session: AuthSession) -> str:
@@ -108,7 +115,7 @@ def authenticate_access_token(token: str, *, audience: str) -> Principal:
         raise NotAuthenticated("The session has ended; sign in again.", code="session_revoked")
     if audience == AuthSession.Audience.ADMIN and not session.user.is_staff:
         raise NotAuthenticated("Staff access has been withdrawn.", code="session_revoked")
-    return Principal(user=session.user, session=session)
+    return Principal(user=session.user, session=session, enrolment_only=bool(claims.get("e")))
 
 
 # --- API keys -------------------------------------------------------------------------------
@@ -222,12 +229,18 @@ class AdminAuth(HttpBearer):
         "A staff access token from `POST /api/admin/auth/login`, or an app API key (`mk_…`)."
     )
 
-    def __init__(self, *permissions: str) -> None:
+    def __init__(self, *permissions: str, during_enrolment: bool = False) -> None:
         super().__init__()
         self.permissions = permissions
+        self.during_enrolment = during_enrolment  # open to a token that may only enrol in 2FA
 
     def __call__(self, request: HttpRequest) -> Any:
         principal = resolve_principal(request, audience=AuthSession.Audience.ADMIN)
+        if principal.enrolment_only and not self.during_enrolment:
+            raise OtpEnrolmentRequired(
+                "Your role requires two-factor authentication: enrol first "
+                "(POST /api/admin/auth/2fa/enrol), then refresh the token."
+            )
         if not principal.has_perms(*self.permissions):
             raise PermissionDenied(
                 "You do not have the permission this needs.", required=list(self.permissions)

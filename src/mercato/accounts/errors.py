@@ -1,4 +1,10 @@
-from mercato.core.errors import DomainError, InvalidInput, NotAuthenticated
+from mercato.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    PermissionDenied,
+)
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -26,3 +32,22 @@ class WeakPassword(InvalidInput):
 
 class EmailTaken(DomainError):
     code, status, title = "email_taken", 409, "Another account uses this email"
+
+
+class OtpRequired(NotAuthenticated):
+    code, title = "otp_required", "A two-factor code is required"
+
+
+class OtpInvalid(NotAuthenticated):
+    code, title = "otp_invalid", "The two-factor code is not valid"
+
+
+class OtpEnrolmentRequired(PermissionDenied):
+    code, title = (
+        "otp_enrolment_required",
+        "Your role requires two-factor authentication: enrol before doing anything else",
+    )
+
+
+class TwoFactorStateConflict(Conflict):
+    code, title = "two_factor_state", "Two-factor authentication is not in that state"

@@ -7,6 +7,8 @@ roles without a migration of its own. Permissions granted by hand are kept.
 
 from fnmatch import fnmatchcase
 
+from django.conf import settings
+
 ROLES: dict[str, list[str]] = {
     "Owner": ["*"],
     "Catalog manager": [
@@ -61,3 +63,14 @@ def sync_role_permissions(*, group_model, permission_model) -> None:
             p.pk for p in permissions if matches(role, f"{p.content_type.app_label}.{p.codename}")
         ]
         group.permissions.add(*wanted)
+
+
+def two_factor_required(user) -> bool:
+    """Whether this staff member must use two-factor authentication: they hold a role named in
+    STAFF_2FA_REQUIRED_ROLES (`superuser` names superusers, `*` every staff member)."""
+    required = set(settings.STAFF_2FA_REQUIRED_ROLES)
+    if not required or not user.is_staff:
+        return False
+    if "*" in required or ("superuser" in required and user.is_superuser):
+        return True
+    return user.groups.filter(name__in=required - {"*", "superuser"}).exists()

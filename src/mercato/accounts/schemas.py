@@ -25,6 +25,17 @@ class LoginIn(InputSchema):
     password: Password
 
 
+OtpCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+
+
+class StaffLoginIn(LoginIn):
+    otp: OtpCode = Field(
+        "",
+        description="For staff with two-factor authentication: the code the authenticator app "
+        "shows, or one of the recovery codes (each works once).",
+    )
+
+
 class RefreshIn(InputSchema):
     refresh_token: str = Field(min_length=1, max_length=200)
 
@@ -34,6 +45,15 @@ class TokenOut(Schema):
     refresh_token: str
     token_type: str = "Bearer"
     expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class StaffTokenOut(TokenOut):
+    enrolment_required: bool = Field(
+        False,
+        description="True: the staff member's role requires two-factor authentication and "
+        "they have not enrolled; this token can only enrol (`/api/admin/auth/2fa/…`), other "
+        "calls answer 403 `otp_enrolment_required`. Refresh it after enrolling.",
+    )
 
 
 class ChangePasswordIn(InputSchema):
@@ -110,3 +130,36 @@ class AppOut(Schema):
     @staticmethod
     def resolve_permissions(app) -> list[str]:
         return sorted(f"{p.content_type.app_label}.{p.codename}" for p in app.permissions.all())
+
+
+# --- staff two-factor authentication -----------------------------------------------------------
+
+
+class TwoFactorOut(Schema):
+    enabled: bool = Field(description="An authenticator app is enrolled and confirmed.")
+    required: bool = Field(description="The staff member's role requires two-factor auth.")
+    recovery_codes_left: int
+
+
+class TwoFactorEnrolmentOut(Schema):
+    secret: str = Field(description="The key in base32, to type into an app by hand.")
+    otpauth_url: str = Field(description="The `otpauth://totp/…` URL the QR code holds.")
+    qr_code_svg: str = Field(description="The QR code as an inline SVG element.")
+
+
+class TwoFactorEnrolIn(InputSchema):
+    password: Password = Field(description="The staff member's current password.")
+
+
+class OtpCodeIn(InputSchema):
+    code: OtpCode = Field(
+        description="A code the authenticator app shows now (or, except to confirm an "
+        "enrolment, a recovery code)."
+    )
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes: list[str] = Field(
+        description="One-time recovery codes, shown this once: each signs in once instead of "
+        "an authenticator code."
+    )

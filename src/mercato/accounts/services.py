@@ -26,6 +26,7 @@ from mercato.accounts.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidToken,
+    OtpInvalid,
     RefreshTokenReused,
     WeakPassword,
 )
@@ -36,6 +37,7 @@ from mercato.accounts.tokens import (
     read_email_verification_token,
     user_for_password_reset_token,
 )
+from mercato.accounts.two_factor import check_sign_in_code, enrolment_pending
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput
@@ -56,6 +58,7 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     session: AuthSession
+    enrolment_only: bool = False  # a staff token that may only enrol in 2FA (its role needs it)
 
 
 def _limit(scope: str, limits: dict[str, tuple[int, int]], *, ip: str, account: str = "") -> None:
@@ -136,6 +139,7 @@ def register_customer(
 
 
 def _open_session(*, user: User, audience: str, ip: str | None, user_agent: str) -> TokenPair:
+    enrolment_only = audience == AuthSession.Audience.ADMIN and enrolment_pending(user)
     with transaction.atomic():
         session = AuthSession.objects.create(
             user=user,
@@ -146,12 +150,17 @@ def _open_session(*, user: User, audience: str, ip: str | None, user_agent: str)
         )
         refresh = issue_refresh_token(session)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return TokenPair(issue_access_token(session), refresh, access_token_ttl(audience), session)
+    access = issue_access_token(session, enrolment_only=enrolment_only)
+    return TokenPair(access, refresh, access_token_ttl(audience), session, enrolment_only)
 
 
-def log_in(*, email: str, password: str, audience: str, ip: str, user_agent: str = "") -> TokenPair:
+def log_in(
+    *, email: str, password: str, audience: str, ip: str, user_agent: str = "", otp: str = ""
+) -> TokenPair:
     """Check the credentials and open a session. Unknown email, wrong password, inactive
-    account, or a customer at the admin door all give the same `invalid_credentials`."""
+    account, or a customer at the admin door all give the same `invalid_credentials`.
+    Staff with two-factor authentication also need `otp` (`otp_required`, `otp_invalid`; a
+    wrong one counts towards the lockout as a wrong password does)."""
     email = User.objects.normalize_email(email)
     _limit("login", LOGIN_LIMITS, ip=ip, account=email)
     ratelimit.check_lockout(email)
@@ -159,6 +168,12 @@ def log_in(*, email: str, password: str, audience: str, ip: str, user_agent: str
     if user is None or (audience == AuthSession.Audience.ADMIN and not user.is_staff):
         ratelimit.record_failure(email)
         raise InvalidCredentials()
+    if audience == AuthSession.Audience.ADMIN:
+        try:
+            check_sign_in_code(user=user, otp=otp)
+        except OtpInvalid:
+            ratelimit.record_failure(email)
+            raise
     ratelimit.clear_failures(email)
     return _open_session(user=user, audience=audience, ip=ip, user_agent=user_agent)
 
@@ -194,11 +209,15 @@ def refresh_session(*, refresh_token: str, audience: str, ip: str) -> TokenPair:
                 raise InvalidRefreshToken("Staff access has been withdrawn.")
             new_refresh = issue_refresh_token(session)
             AuthSession.objects.filter(pk=session.pk).update(last_used_at=now, ip_address=ip)
+            enrolment_only = session.audience == AuthSession.Audience.ADMIN and (
+                enrolment_pending(session.user)
+            )
             return TokenPair(
-                issue_access_token(session),
+                issue_access_token(session, enrolment_only=enrolment_only),
                 new_refresh,
                 access_token_ttl(session.audience),
                 session,
+                enrolment_only,
             )
     # Reuse: revoke outside the failed branch so the revocation commits.
     revoke_session(session=session, reason="refresh_token_reused")
