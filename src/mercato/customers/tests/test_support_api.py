@@ -163,7 +163,8 @@ def test_there_is_no_admin_endpoint_that_sets_a_customers_email_or_password(
 
 
 def test_no_admin_operation_takes_a_password_except_staff_sign_in(api, owner_token):
-    """A guard for later endpoints: the admin API reads a password only to sign staff in."""
+    """A guard for later endpoints: the admin API reads a password only to sign staff in, and
+    the signed-in staff member's own password when they start a 2FA enrolment."""
     document = api.get_json("/api/openapi.json").json()
     schemas = document["components"]["schemas"]
 
@@ -183,7 +184,10 @@ def test_no_admin_operation_takes_a_password_except_staff_sign_in(api, owner_tok
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 if {"password", "new_password", "password1"} & properties(content["schema"]):
                     takes_password.add((method, path))
-    assert takes_password == {("post", "/api/admin/auth/login")}
+    assert takes_password == {
+        ("post", "/api/admin/auth/login"),
+        ("post", "/api/admin/auth/2fa/enrol"),
+    }
 
 
 # --- email ------------------------------------------------------------------------------------
