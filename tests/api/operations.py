@@ -1,12 +1,15 @@
 """The operations of the API, discovered from the NinjaAPI itself (not a hand list): method,
-path as a client writes it, and the pydantic model of the JSON body, if any."""
+path as a client writes it, and the pydantic model of the JSON body, if any; and the state of
+the whole database, to show that a refused request changed nothing."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from django.apps import apps
 from pydantic import BaseModel
 
+from mercato.accounts.models import AuthSession
 from mercato.api import api
 
 
@@ -62,3 +65,19 @@ def _nested_models(annotation) -> list[type[BaseModel]]:
     for arg in getattr(annotation, "__args__", ()) or ():
         found.extend(_nested_models(arg))
     return found
+
+
+# rows that any authenticated request touches
+VOLATILE = {AuthSession: {"last_used_at"}}
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table of the project's apps (and auth), for "changed nothing"."""
+    state = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith(("mercato.", "django.contrib.auth")):
+            continue
+        skip = VOLATILE.get(model, set())
+        names = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
+        state[model._meta.label] = list(model.objects.order_by("pk").values_list(*names))
+    return state

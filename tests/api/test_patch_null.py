@@ -12,10 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
-from mercato.accounts.models import AuthSession
 from mercato.api import api as ninja_api
 from mercato.audit.services import SYSTEM
 from mercato.catalog import services as catalog
@@ -33,7 +31,7 @@ from mercato.orders.services.fulfilment import create_fulfilment
 from mercato.orders.testing import make_order, order_warehouse
 from mercato.pricing import services as pricing
 from mercato.shipping.tests.factories import make_method, make_zone
-from tests.api.operations import operations
+from tests.api.operations import database_state, operations
 
 pytestmark = pytest.mark.django_db
 
@@ -315,21 +313,6 @@ CASES = [
     for o in PATCHES
     for field in o.body.model_fields
 ]
-
-# rows that any authenticated request touches
-VOLATILE = {AuthSession: {"last_used_at"}}
-
-
-def database_state() -> dict[str, list[tuple]]:
-    """Every row of every table of the project's apps (and auth), for "changed nothing"."""
-    state = {}
-    for model in apps.get_models():
-        if not model.__module__.startswith(("mercato.", "django.contrib.auth")):
-            continue
-        skip = VOLATILE.get(model, set())
-        names = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
-        state[model._meta.label] = list(model.objects.order_by("pk").values_list(*names))
-    return state
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
 
 Slug = Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")
-PriceIn = Decimal | str | int | float
+PriceIn = AmountInput  # checked by the services
 AttributeInput = dict[str, str | int | float | bool | list[str] | None]
 
 
@@ -269,7 +269,7 @@ class ProductIn(InputSchema):
     category: str | None = Field(None, max_length=1000, description="category slug_path")
     description: str = Field("", max_length=100_000)
     status: Status = "draft"
-    published_at: datetime | None = None
+    published_at: IsoDateTime | None = None
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -284,7 +284,7 @@ class ProductPatch(PatchSchema):
     category: str | None = Field(None, max_length=1000)
     description: str = Field(None, max_length=100_000)
     status: Status = None
-    published_at: datetime | None = None
+    published_at: IsoDateTime | None = None
     seo_title: str = Field(None, max_length=200)
     seo_description: str = Field(None, max_length=300)
     metadata: dict[str, Any] = None

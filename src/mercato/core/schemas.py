@@ -1,11 +1,40 @@
 """Shared API schemas: strict input, partial updates, problem documents."""
 
+import re
 import types
+from datetime import datetime
+from decimal import Decimal
 from functools import cache
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AllowInfNan,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601(value: Any) -> Any:
+    """A date-time is an ISO 8601 string (`2026-12-24T18:00:00Z`), not a number of seconds."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        raise ValueError("Must be an ISO 8601 date-time string, e.g. 2026-12-24T18:00:00Z.")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
+# An amount as the services take it: a string ("19.99", the documented form) or a JSON number;
+# never a boolean. The services check its places (422 invalid_price / invalid_value).
+AmountInput = Decimal | str | StrictInt | Annotated[StrictFloat, AllowInfNan(False)]
 
 
 class InputSchema(Schema):

@@ -1,5 +1,4 @@
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -8,9 +7,9 @@ from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
 
-NumberIn = Decimal | str | int | float
+NumberIn = AmountInput  # checked by the services
 Ids = list[UUID]
 PromotionKind = Literal["percentage", "fixed"]
 VoucherKind = Literal["percentage", "fixed", "free_shipping"]
@@ -96,8 +95,8 @@ class PromotionIn(InputSchema):
     kind: PromotionKind
     value: NumberIn = Field(description="Percent (0-100) or an amount off each unit.")
     currency: str | None = Field(None, min_length=3, max_length=3, description="Of an amount.")
-    starts_at: datetime | None = Field(None, description="Default: now.")
-    ends_at: datetime | None = None
+    starts_at: IsoDateTime | None = Field(None, description="Default: now.")
+    ends_at: IsoDateTime | None = None
     is_active: StrictBool = True
     products: Ids = Field(default_factory=list, max_length=1000)
     categories: Ids = Field(default_factory=list, max_length=1000)
@@ -109,8 +108,8 @@ class PromotionPatch(PatchSchema):
     kind: PromotionKind = None
     value: NumberIn = None
     currency: str = Field(None, min_length=3, max_length=3)
-    starts_at: datetime = None
-    ends_at: datetime | None = None
+    starts_at: IsoDateTime = None
+    ends_at: IsoDateTime | None = None
     is_active: StrictBool = None
     products: Ids = Field(None, max_length=1000)
     categories: Ids = Field(None, max_length=1000)
@@ -158,8 +157,8 @@ class VoucherIn(InputSchema):
     categories: Ids = Field(default_factory=list, max_length=1000)
     min_subtotal: NumberIn = 0
     min_quantity: StrictInt = Field(0, ge=0, le=1_000_000)
-    starts_at: datetime | None = Field(None, description="Default: now.")
-    ends_at: datetime | None = None
+    starts_at: IsoDateTime | None = Field(None, description="Default: now.")
+    ends_at: IsoDateTime | None = None
     usage_limit: StrictInt | None = Limit
     usage_limit_per_customer: StrictInt | None = Limit
     combine_with_promotions: StrictBool = True
@@ -177,8 +176,8 @@ class VoucherPatch(PatchSchema):
     categories: Ids = Field(None, max_length=1000)
     min_subtotal: NumberIn = None
     min_quantity: StrictInt = Field(None, ge=0, le=1_000_000)
-    starts_at: datetime = None
-    ends_at: datetime | None = None
+    starts_at: IsoDateTime = None
+    ends_at: IsoDateTime | None = None
     usage_limit: StrictInt | None = Limit
     usage_limit_per_customer: StrictInt | None = Limit
     combine_with_promotions: StrictBool = None

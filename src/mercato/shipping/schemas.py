@@ -5,12 +5,12 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, PatchSchema
 from mercato.shipping.models import MAX_AMOUNT, MAX_WEIGHT_GRAMS
 from mercato.shipping.services import MAX_BRACKETS
 
-AmountIn = Decimal | str | int  # checked by the services (code invalid_price)
-BracketValueIn = Decimal | str | int  # grams for weight methods, money for order_value ones
+AmountIn = AmountInput  # checked by the services
+BracketValueIn = AmountInput  # grams for weight methods, money for order_value ones
 
 
 # --- store ----------------------------------------------------------------------------------
