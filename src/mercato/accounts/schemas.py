@@ -3,9 +3,9 @@ from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import InputSchema, PatchSchema
 
 # Kept exactly as typed (InputSchema trims other strings), as Django's own password forms do:
 # a password set in the back office must work at the API's login too.
@@ -17,7 +17,7 @@ class RegisterIn(InputSchema):
     password: Password
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
-    marketing_opt_in: bool = False
+    marketing_opt_in: StrictBool = False
 
 
 class LoginIn(InputSchema):
@@ -96,10 +96,10 @@ class AppIn(InputSchema):
     permissions: list[str] = Field(default_factory=list, max_length=500)
 
 
-class AppPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    is_active: bool | None = None
-    permissions: list[str] | None = Field(None, max_length=500)
+class AppPatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    is_active: StrictBool = None
+    permissions: list[str] = Field(None, max_length=500)
 
 
 class ApiKeyOut(Schema):

@@ -4,13 +4,13 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
 
 Slug = Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")
-PriceIn = Decimal | str | int | float
+PriceIn = AmountInput  # checked by the services
 AttributeInput = dict[str, str | int | float | bool | list[str] | None]
 
 
@@ -150,38 +150,38 @@ class AttributeIn(InputSchema):
     slug: str = Field("", max_length=100)
     input_type: Literal["text", "number", "boolean", "single_choice", "multiple_choice"]
     unit: str = Field("", max_length=20)
-    is_filterable: bool = True
+    is_filterable: StrictBool = True
     values: list[str] = Field(default_factory=list, max_length=1000)
 
 
-class AttributePatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, max_length=100)
-    unit: str | None = Field(None, max_length=20)
-    is_filterable: bool | None = None
-    sort_order: int | None = Field(None, ge=0, le=100000)
+class AttributePatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    slug: str = Field(None, max_length=100)
+    unit: str = Field(None, max_length=20)
+    is_filterable: StrictBool = None
+    sort_order: StrictInt = Field(None, ge=0, le=100000)
 
 
 class AttributeValueIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
-    sort_order: int | None = Field(None, ge=0, le=100000)
+    sort_order: StrictInt | None = Field(None, ge=0, le=100000)
 
 
 class ProductTypeIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
-    has_variants: bool = True
+    has_variants: StrictBool = True
     product_attributes: list[str] = Field(default_factory=list, max_length=100)
     variant_attributes: list[str] = Field(default_factory=list, max_length=100)
 
 
-class ProductTypePatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, max_length=100)
-    has_variants: bool | None = None
-    product_attributes: list[str] | None = Field(None, max_length=100)
-    variant_attributes: list[str] | None = Field(None, max_length=100)
+class ProductTypePatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    slug: str = Field(None, max_length=100)
+    has_variants: StrictBool = None
+    product_attributes: list[str] = Field(None, max_length=100)
+    variant_attributes: list[str] = Field(None, max_length=100)
 
 
 class CategoryIn(InputSchema):
@@ -194,13 +194,13 @@ class CategoryIn(InputSchema):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CategoryPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=10000)
-    seo_title: str | None = Field(None, max_length=200)
-    seo_description: str | None = Field(None, max_length=300)
-    metadata: dict[str, Any] | None = None
+class CategoryPatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    slug: str = Field(None, max_length=100)
+    description: str = Field(None, max_length=10000)
+    seo_title: str = Field(None, max_length=200)
+    seo_description: str = Field(None, max_length=300)
+    metadata: dict[str, Any] = None
 
 
 class CategoryMoveIn(InputSchema):
@@ -214,20 +214,20 @@ class CollectionIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
     description: str = Field("", max_length=10000)
-    is_published: bool = False
+    is_published: StrictBool = False
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CollectionPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=10000)
-    is_published: bool | None = None
-    seo_title: str | None = Field(None, max_length=200)
-    seo_description: str | None = Field(None, max_length=300)
-    metadata: dict[str, Any] | None = None
+class CollectionPatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    slug: str = Field(None, max_length=100)
+    description: str = Field(None, max_length=10000)
+    is_published: StrictBool = None
+    seo_title: str = Field(None, max_length=200)
+    seo_description: str = Field(None, max_length=300)
+    metadata: dict[str, Any] = None
 
 
 class CollectionProductsIn(InputSchema):
@@ -240,23 +240,23 @@ class VariantIn(InputSchema):
     price: PriceIn
     compare_at_price: PriceIn | None = None
     cost_price: PriceIn | None = None
-    weight_grams: int | None = Field(None, ge=0, le=10_000_000)
+    weight_grams: StrictInt | None = Field(None, ge=0, le=10_000_000)
     barcode: str = Field("", max_length=64)
-    track_inventory: bool = True
+    track_inventory: StrictBool = True
     attributes: AttributeInput = Field(default_factory=dict)
 
 
-class VariantPatch(InputSchema):
-    sku: str | None = Field(None, min_length=1, max_length=64)
-    name: str | None = Field(None, max_length=250)
-    price: PriceIn | None = None
+class VariantPatch(PatchSchema):
+    sku: str = Field(None, min_length=1, max_length=64)
+    name: str = Field(None, max_length=250)
+    price: PriceIn = None
     compare_at_price: PriceIn | None = None
     cost_price: PriceIn | None = None
-    weight_grams: int | None = Field(None, ge=0, le=10_000_000)
-    barcode: str | None = Field(None, max_length=64)
-    track_inventory: bool | None = None
-    sort_order: int | None = Field(None, ge=0, le=100000)
-    attributes: AttributeInput | None = None
+    weight_grams: StrictInt | None = Field(None, ge=0, le=10_000_000)
+    barcode: str = Field(None, max_length=64)
+    track_inventory: StrictBool = None
+    sort_order: StrictInt = Field(None, ge=0, le=100000)
+    attributes: AttributeInput = None
 
 
 Status = Literal["draft", "published", "archived"]
@@ -269,7 +269,7 @@ class ProductIn(InputSchema):
     category: str | None = Field(None, max_length=1000, description="category slug_path")
     description: str = Field("", max_length=100_000)
     status: Status = "draft"
-    published_at: datetime | None = None
+    published_at: IsoDateTime | None = None
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -278,18 +278,18 @@ class ProductIn(InputSchema):
     variants: list[VariantIn] = Field(default_factory=list, max_length=500)
 
 
-class ProductPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=250)
-    slug: str | None = Field(None, max_length=255)
+class ProductPatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=250)
+    slug: str = Field(None, max_length=255)
     category: str | None = Field(None, max_length=1000)
-    description: str | None = Field(None, max_length=100_000)
-    status: Status | None = None
-    published_at: datetime | None = None
-    seo_title: str | None = Field(None, max_length=200)
-    seo_description: str | None = Field(None, max_length=300)
-    metadata: dict[str, Any] | None = None
-    private_metadata: dict[str, Any] | None = None
-    attributes: AttributeInput | None = None
+    description: str = Field(None, max_length=100_000)
+    status: Status = None
+    published_at: IsoDateTime | None = None
+    seo_title: str = Field(None, max_length=200)
+    seo_description: str = Field(None, max_length=300)
+    metadata: dict[str, Any] = None
+    private_metadata: dict[str, Any] = None
+    attributes: AttributeInput = None
 
 
 class BulkIn(InputSchema):
@@ -312,10 +312,10 @@ class MediaUrlIn(InputSchema):
     variants: list[UUID] = Field(default_factory=list, max_length=500)
 
 
-class MediaPatch(InputSchema):
-    alt: str | None = Field(None, max_length=250)
-    sort_order: int | None = Field(None, ge=0, le=100000)
-    variants: list[UUID] | None = Field(None, max_length=500)
+class MediaPatch(PatchSchema):
+    alt: str = Field(None, max_length=250)
+    sort_order: StrictInt = Field(None, ge=0, le=100000)
+    variants: list[UUID] = Field(None, max_length=500)
 
 
 # --- admin: output --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, StrictInt
 
 from mercato.accounts.authentication import AdminAuth, customer_auth, optional_customer_auth
 from mercato.checkout import services
@@ -17,7 +17,7 @@ from mercato.checkout.models import Cart
 from mercato.core.clientip import get_client_ip
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import InputSchema, problems
+from mercato.core.schemas import InputSchema, PatchSchema, problems
 from mercato.orders.schemas import StatedTotals
 from mercato.pricing.pipeline import ShippingResult
 from mercato.shipping.selectors import ShippingQuote
@@ -46,14 +46,14 @@ class AddressIn(InputSchema):
 
 class LineIn(InputSchema):
     variant_id: UUID
-    quantity: int = Field(1, ge=1, le=1000)
+    quantity: StrictInt = Field(1, ge=1, le=1000)
 
 
 class LinePatch(InputSchema):
-    quantity: int = Quantity
+    quantity: StrictInt = Quantity
 
 
-class CheckoutPatch(InputSchema):
+class CheckoutPatch(PatchSchema):
     email: EmailStr | None = Field(None, max_length=254)
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None

@@ -1,15 +1,84 @@
-"""Shared API schemas: strict input, problem documents, money later."""
+"""Shared API schemas: strict input, partial updates, problem documents."""
 
-from typing import Any
+import re
+import types
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import (
+    AllowInfNan,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_8601(value: Any) -> Any:
+    """A date-time is an ISO 8601 string (`2026-12-24T18:00:00Z`), not a number of seconds."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.match(value.strip()):
+        raise ValueError("Must be an ISO 8601 date-time string, e.g. 2026-12-24T18:00:00Z.")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
+# An amount as the services take it: a string ("19.99", the documented form) or a JSON number;
+# never a boolean. The services check its places (422 invalid_price / invalid_value).
+AmountInput = Decimal | str | StrictInt | Annotated[StrictFloat, AllowInfNan(False)]
 
 
 class InputSchema(Schema):
-    """Every request body: unknown fields are refused, strings are trimmed."""
+    """Every request body: unknown fields are refused, strings are trimmed. Booleans and
+    integers are strict (StrictBool, StrictInt): `true` is no quantity, `"3"` no number."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _allows_none(annotation: Any) -> bool:
+    if annotation is None or annotation is type(None):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_allows_none(arg) for arg in get_args(annotation))
+    return False
+
+
+def _patch_document(schema: dict[str, Any]) -> None:
+    """A left-out PATCH field is left as it is: no property has a default."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class PatchSchema(InputSchema):
+    """A partial update. A field left out is left as it is. `null` clears a field whose type
+    allows None (`published_at: datetime | None = None`); every other field is declared with
+    its plain type and a default that only marks it unset (`name: str = Field(None, …)`), so
+    `null` for it is refused with 422 and the OpenAPI document gives it no `null` type."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_document)
+
+    @classmethod
+    @cache
+    def _not_nullable(cls) -> frozenset[str]:
+        return frozenset(
+            name for name, field in cls.model_fields.items() if not _allows_none(field.annotation)
+        )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls._not_nullable():
+            raise ValueError("May be left out, but not null.")
+        return value
 
 
 class FieldError(Schema):

@@ -1,27 +1,14 @@
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, StrictBool
 
 from mercato.accounts.schemas import Password
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import InputSchema, PatchSchema
 
 Name = Field(min_length=1, max_length=150)
 PHONE_PATTERN = r"^[0-9+()./ -]*$"
-
-
-class PatchSchema(InputSchema):
-    """A partial update: a field may be left out, but not sent as null (every column it
-    changes is NOT NULL). Defaults are not validated, so a field left out stays unset."""
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _refuse_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("May be left out, but not null.")
-        return value
 
 
 class ProfileOut(Schema):
@@ -36,12 +23,12 @@ class ProfileOut(Schema):
 
 
 class ProfilePatch(PatchSchema):
-    first_name: str | None = Field(None, max_length=150)
-    last_name: str | None = Field(None, max_length=150)
-    phone: str | None = Field(None, max_length=32, pattern=PHONE_PATTERN)
-    marketing_opt_in: bool | None = None
-    email: EmailStr | None = Field(None, max_length=254)
-    current_password: Password | None = Field(None, description="Needed to change the email.")
+    first_name: str = Field(None, max_length=150)
+    last_name: str = Field(None, max_length=150)
+    phone: str = Field(None, max_length=32, pattern=PHONE_PATTERN)
+    marketing_opt_in: StrictBool = None
+    email: EmailStr = Field(None, max_length=254)
+    current_password: Password = Field(None, description="Needed to change the email.")
 
 
 class EmailChangeIn(InputSchema):
@@ -63,23 +50,23 @@ class AddressIn(InputSchema):
     postal_code: str = Field("", max_length=20)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. DE.")
     phone: str = Field("", max_length=32, pattern=PHONE_PATTERN)
-    is_default_shipping: bool = False
-    is_default_billing: bool = False
+    is_default_shipping: StrictBool = False
+    is_default_billing: StrictBool = False
 
 
 class AddressPatch(PatchSchema):
-    first_name: str | None = Field(None, min_length=1, max_length=150)
-    last_name: str | None = Field(None, min_length=1, max_length=150)
-    company: str | None = Field(None, max_length=150)
-    line1: str | None = Field(None, min_length=1, max_length=200)
-    line2: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, min_length=1, max_length=100)
-    region: str | None = Field(None, max_length=100)
-    postal_code: str | None = Field(None, max_length=20)
-    country: str | None = Field(None, min_length=2, max_length=2)
-    phone: str | None = Field(None, max_length=32, pattern=PHONE_PATTERN)
-    is_default_shipping: bool | None = None
-    is_default_billing: bool | None = None
+    first_name: str = Field(None, min_length=1, max_length=150)
+    last_name: str = Field(None, min_length=1, max_length=150)
+    company: str = Field(None, max_length=150)
+    line1: str = Field(None, min_length=1, max_length=200)
+    line2: str = Field(None, max_length=200)
+    city: str = Field(None, min_length=1, max_length=100)
+    region: str = Field(None, max_length=100)
+    postal_code: str = Field(None, max_length=20)
+    country: str = Field(None, min_length=2, max_length=2)
+    phone: str = Field(None, max_length=32, pattern=PHONE_PATTERN)
+    is_default_shipping: StrictBool = None
+    is_default_billing: StrictBool = None
 
 
 class AddressOut(Schema):

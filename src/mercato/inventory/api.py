@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from mercato.accounts.authentication import AdminAuth
 from mercato.accounts.services import actor_for
@@ -19,7 +19,7 @@ from mercato.catalog.selectors import get_visible_product
 from mercato.core.clientip import get_client_ip
 from mercato.core.errors import DomainError, InvalidInput, NotFound
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import InputSchema, problems
+from mercato.core.schemas import InputSchema, PatchSchema, problems
 from mercato.inventory import selectors, services
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 
@@ -48,20 +48,20 @@ class WarehouseIn(InputSchema):
     country: str = Field("", max_length=2)
     countries: list[str] = Field(default_factory=list, max_length=250)
     priority: StrictInt = Field(100, ge=0, le=100000)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
-class WarehousePatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    slug: str | None = Field(None, max_length=100)
-    line1: str | None = Field(None, max_length=200)
-    line2: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=100)
-    postal_code: str | None = Field(None, max_length=20)
-    country: str | None = Field(None, max_length=2)
-    countries: list[str] | None = Field(None, max_length=250)
-    priority: StrictInt | None = Field(None, ge=0, le=100000)
-    is_active: bool | None = None
+class WarehousePatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    slug: str = Field(None, max_length=100)
+    line1: str = Field(None, max_length=200)
+    line2: str = Field(None, max_length=200)
+    city: str = Field(None, max_length=100)
+    postal_code: str = Field(None, max_length=20)
+    country: str = Field(None, max_length=2)
+    countries: list[str] = Field(None, max_length=250)
+    priority: StrictInt = Field(None, ge=0, le=100000)
+    is_active: StrictBool = None
 
 
 class WarehouseOut(Schema):
@@ -118,7 +118,7 @@ class TransferIn(InputSchema):
 
 
 class RulesIn(InputSchema):
-    allow_backorders: bool | None = None
+    allow_backorders: StrictBool | None = None
     low_stock_threshold: StrictInt | None = Field(None, ge=0, le=services.MAX_QUANTITY)
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, StrictInt
 
 from mercato.core.money import Money
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import InputSchema, PatchSchema
 from mercato.orders.models import Order
 from mercato.orders.selectors import ORDER_SORTS
 
@@ -303,9 +303,9 @@ class DraftIn(InputSchema):
     note: str = Field("", max_length=5000, description="The customer's note.")
 
 
-class DraftPatch(InputSchema):
+class DraftPatch(PatchSchema):
     customer_id: UUID | None = None
-    email: str | None = Field(None, max_length=254)
+    email: str = Field(None, max_length=254)
     shipping_address: AddressIn | None = None
     billing_address: AddressIn | None = None
     shipping_method_id: UUID | None = None

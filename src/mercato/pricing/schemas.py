@@ -1,16 +1,15 @@
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
 
-NumberIn = Decimal | str | int | float
+NumberIn = AmountInput  # checked by the services
 Ids = list[UUID]
 PromotionKind = Literal["percentage", "fixed"]
 VoucherKind = Literal["percentage", "fixed", "free_shipping"]
@@ -57,15 +56,15 @@ class TaxRateFilters(Schema):
     tax_class: str = Field("", max_length=50)
 
 
-class TaxSettingsPatch(InputSchema):
-    prices_include_tax: bool | None = None
-    tax_shipping: bool | None = None
+class TaxSettingsPatch(PatchSchema):
+    prices_include_tax: StrictBool = None
+    tax_shipping: StrictBool = None
     shipping_tax_class: str | None = Field(
         None, max_length=50, description="tax class slug; null: standard"
     )
-    origin_country: str | None = Field(None, min_length=2, max_length=2)
-    oss_threshold_exceeded: bool | None = None
-    reverse_charge_requires_destination_country: bool | None = None
+    origin_country: str = Field(None, min_length=2, max_length=2)
+    oss_threshold_exceeded: StrictBool = None
+    reverse_charge_requires_destination_country: StrictBool = None
 
 
 class TaxSettingsOut(Schema):
@@ -96,25 +95,25 @@ class PromotionIn(InputSchema):
     kind: PromotionKind
     value: NumberIn = Field(description="Percent (0-100) or an amount off each unit.")
     currency: str | None = Field(None, min_length=3, max_length=3, description="Of an amount.")
-    starts_at: datetime | None = Field(None, description="Default: now.")
-    ends_at: datetime | None = None
-    is_active: bool = True
+    starts_at: IsoDateTime | None = Field(None, description="Default: now.")
+    ends_at: IsoDateTime | None = None
+    is_active: StrictBool = True
     products: Ids = Field(default_factory=list, max_length=1000)
     categories: Ids = Field(default_factory=list, max_length=1000)
     collections: Ids = Field(default_factory=list, max_length=1000)
 
 
-class PromotionPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    kind: PromotionKind | None = None
-    value: NumberIn | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    is_active: bool | None = None
-    products: Ids | None = Field(None, max_length=1000)
-    categories: Ids | None = Field(None, max_length=1000)
-    collections: Ids | None = Field(None, max_length=1000)
+class PromotionPatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=200)
+    kind: PromotionKind = None
+    value: NumberIn = None
+    currency: str = Field(None, min_length=3, max_length=3)
+    starts_at: IsoDateTime = None
+    ends_at: IsoDateTime | None = None
+    is_active: StrictBool = None
+    products: Ids = Field(None, max_length=1000)
+    categories: Ids = Field(None, max_length=1000)
+    collections: Ids = Field(None, max_length=1000)
 
 
 class PromotionOut(Schema):
@@ -157,32 +156,32 @@ class VoucherIn(InputSchema):
     products: Ids = Field(default_factory=list, max_length=1000)
     categories: Ids = Field(default_factory=list, max_length=1000)
     min_subtotal: NumberIn = 0
-    min_quantity: int = Field(0, ge=0, le=1_000_000)
-    starts_at: datetime | None = Field(None, description="Default: now.")
-    ends_at: datetime | None = None
-    usage_limit: int | None = Limit
-    usage_limit_per_customer: int | None = Limit
-    combine_with_promotions: bool = True
-    is_active: bool = True
+    min_quantity: StrictInt = Field(0, ge=0, le=1_000_000)
+    starts_at: IsoDateTime | None = Field(None, description="Default: now.")
+    ends_at: IsoDateTime | None = None
+    usage_limit: StrictInt | None = Limit
+    usage_limit_per_customer: StrictInt | None = Limit
+    combine_with_promotions: StrictBool = True
+    is_active: StrictBool = True
 
 
-class VoucherPatch(InputSchema):
-    code: str | None = Field(None, min_length=1, max_length=50)
-    name: str | None = Field(None, max_length=200)
-    kind: VoucherKind | None = None
-    value: NumberIn | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    applies_to: AppliesTo | None = None
-    products: Ids | None = Field(None, max_length=1000)
-    categories: Ids | None = Field(None, max_length=1000)
-    min_subtotal: NumberIn | None = None
-    min_quantity: int | None = Field(None, ge=0, le=1_000_000)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    usage_limit: int | None = Limit
-    usage_limit_per_customer: int | None = Limit
-    combine_with_promotions: bool | None = None
-    is_active: bool | None = None
+class VoucherPatch(PatchSchema):
+    code: str = Field(None, min_length=1, max_length=50)
+    name: str = Field(None, max_length=200)
+    kind: VoucherKind = None
+    value: NumberIn = None
+    currency: str = Field(None, min_length=3, max_length=3)
+    applies_to: AppliesTo = None
+    products: Ids = Field(None, max_length=1000)
+    categories: Ids = Field(None, max_length=1000)
+    min_subtotal: NumberIn = None
+    min_quantity: StrictInt = Field(None, ge=0, le=1_000_000)
+    starts_at: IsoDateTime = None
+    ends_at: IsoDateTime | None = None
+    usage_limit: StrictInt | None = Limit
+    usage_limit_per_customer: StrictInt | None = Limit
+    combine_with_promotions: StrictBool = None
+    is_active: StrictBool = None
 
 
 class VoucherOut(Schema):

@@ -2,15 +2,15 @@ from decimal import Decimal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import InputSchema
+from mercato.core.schemas import AmountInput, InputSchema, PatchSchema
 from mercato.shipping.models import MAX_AMOUNT, MAX_WEIGHT_GRAMS
 from mercato.shipping.services import MAX_BRACKETS
 
-AmountIn = Decimal | str | int  # checked by the services (code invalid_price)
-BracketValueIn = Decimal | str | int  # grams for weight methods, money for order_value ones
+AmountIn = AmountInput  # checked by the services
+BracketValueIn = AmountInput  # grams for weight methods, money for order_value ones
 
 
 # --- store ----------------------------------------------------------------------------------
@@ -39,13 +39,13 @@ class AvailableMethodOut(Schema):
 class ZoneIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     countries: list[str] = Field(default_factory=list, max_length=300)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
-class ZonePatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    countries: list[str] | None = Field(None, max_length=300)
-    is_active: bool | None = None
+class ZonePatch(PatchSchema):
+    name: str = Field(None, min_length=1, max_length=100)
+    countries: list[str] = Field(None, max_length=300)
+    is_active: StrictBool = None
 
 
 class RateIn(InputSchema):
@@ -61,15 +61,15 @@ class MethodIn(InputSchema):
     price: AmountIn = Field("0", description="The price of a flat method.")
     currency: str | None = Field(None, max_length=3, description="Default: the shop currency.")
     free_above: AmountIn | None = Field(None, description="Free from this subtotal (inclusive).")
-    min_weight_grams: int | None = None
-    max_weight_grams: int | None = None
+    min_weight_grams: StrictInt | None = None
+    max_weight_grams: StrictInt | None = None
     min_order_value: AmountIn | None = None
     max_order_value: AmountIn | None = None
-    min_delivery_days: int | None = None
-    max_delivery_days: int | None = None
+    min_delivery_days: StrictInt | None = None
+    max_delivery_days: StrictInt | None = None
     tax_class_slug: str = Field("", max_length=100)
-    is_active: bool = True
-    sort_order: int = 0
+    is_active: StrictBool = True
+    sort_order: StrictInt = 0
     rates: list[RateIn] = Field(
         default_factory=list,
         max_length=MAX_BRACKETS,
@@ -77,24 +77,24 @@ class MethodIn(InputSchema):
     )
 
 
-class MethodPatch(InputSchema):
-    zone_id: UUID | None = Field(None, description="Move the method to another zone.")
-    name: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=2000)
-    kind: str | None = Field(None, max_length=20)
-    price: AmountIn | None = None
-    currency: str | None = Field(None, max_length=3)
+class MethodPatch(PatchSchema):
+    zone_id: UUID = Field(None, description="Move the method to another zone.")
+    name: str = Field(None, min_length=1, max_length=100)
+    description: str = Field(None, max_length=2000)
+    kind: str = Field(None, max_length=20)
+    price: AmountIn = None
+    currency: str = Field(None, max_length=3)
     free_above: AmountIn | None = None
-    min_weight_grams: int | None = None
-    max_weight_grams: int | None = None
+    min_weight_grams: StrictInt | None = None
+    max_weight_grams: StrictInt | None = None
     min_order_value: AmountIn | None = None
     max_order_value: AmountIn | None = None
-    min_delivery_days: int | None = None
-    max_delivery_days: int | None = None
-    tax_class_slug: str | None = Field(None, max_length=100)
-    is_active: bool | None = None
-    sort_order: int | None = None
-    rates: list[RateIn] | None = Field(
+    min_delivery_days: StrictInt | None = None
+    max_delivery_days: StrictInt | None = None
+    tax_class_slug: str = Field(None, max_length=100)
+    is_active: StrictBool = None
+    sort_order: StrictInt = None
+    rates: list[RateIn] = Field(
         None, max_length=MAX_BRACKETS, description="Replaces every bracket; omit to keep them."
     )
 

@@ -11,14 +11,14 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from mercato.accounts.authentication import AdminAuth, optional_customer_auth
 from mercato.accounts.services import actor_for
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.errors import InvalidInput
-from mercato.core.schemas import InputSchema, problems
+from mercato.core.schemas import InputSchema, PatchSchema, problems
 from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
 from mercato.orders.access import OrderNotFound, shopper_order
@@ -185,17 +185,17 @@ class FulfilmentIn(InputSchema):
     carrier: str = Field("", max_length=100)
     tracking_number: str = Field("", max_length=100)
     tracking_url: str = Field("", max_length=500)
-    notify: bool = Field(True, description="Email the customer when the parcel ships.")
+    notify: StrictBool = Field(True, description="Email the customer when the parcel ships.")
 
 
-class TrackingIn(InputSchema):
-    carrier: str | None = Field(None, max_length=100)
-    tracking_number: str | None = Field(None, max_length=100)
-    tracking_url: str | None = Field(None, max_length=500)
+class TrackingIn(PatchSchema):
+    carrier: str = Field(None, max_length=100)
+    tracking_number: str = Field(None, max_length=100)
+    tracking_url: str = Field(None, max_length=500)
 
 
 class ShipIn(InputSchema):
-    notify: bool = Field(True, description="Email the customer (with the tracking).")
+    notify: StrictBool = Field(True, description="Email the customer (with the tracking).")
 
 
 class NoteIn(InputSchema):

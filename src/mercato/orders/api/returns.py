@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from mercato.accounts.authentication import AdminAuth, optional_customer_auth
 from mercato.core.errors import InvalidInput
@@ -152,7 +152,7 @@ class NoteIn(InputSchema):
 
 class RestockLineIn(InputSchema):
     line_id: UUID
-    restock: bool
+    restock: StrictBool
 
 
 class ReceiveIn(InputSchema):
@@ -167,7 +167,9 @@ class ReceiveIn(InputSchema):
 
 
 class RefundIn(InputSchema):
-    refund_shipping: bool = Field(False, description="Add the order's shipping (once per order).")
+    refund_shipping: StrictBool = Field(
+        False, description="Add the order's shipping (once per order)."
+    )
 
 
 class ReturnFilters(PageParams):
