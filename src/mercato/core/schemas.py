@@ -1,6 +1,6 @@
 """Shared API schemas: strict input, problem documents, money later."""
 
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -37,3 +37,9 @@ class Message(Schema):
 def problems(*statuses: int) -> dict[int, Any]:
     """The error part of an endpoint's `response=`: each status answers a Problem."""
     return {status: Problem for status in statuses}
+
+
+def one_of(choices: Any) -> Any:
+    """A query filter on Django `TextChoices`: the values inline in the document. A nested
+    `Status` enum would become a component named `Status`, and several apps have one."""
+    return Literal[tuple(choices.values)]
