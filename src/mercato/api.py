@@ -3,10 +3,12 @@ mapped to an RFC 9457 problem response here, once."""
 
 import json
 import logging
+import threading
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -19,6 +21,7 @@ from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
 from mercato.checkout.api import store_router as checkout_store_router
+from mercato.core import openapi
 from mercato.core.errors import DomainError
 from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
@@ -83,19 +86,34 @@ IDEMPOTENCY_KEY_PARAMETER = {
 
 
 class MercatoAPI(NinjaAPI):
-    """NinjaAPI whose schema documents what the middleware adds: the Idempotency-Key header
-    that every POST honours."""
+    """NinjaAPI whose schema documents what the middleware and the error handlers add (the
+    Idempotency-Key header that every POST honours, the problem responses, links), built once
+    per process: the routes do not change while it runs."""
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        with _schema_lock:
+            cached = _schemas.get(path_prefix)
+            if cached is None:
+                cached = _schemas[path_prefix] = self._build_openapi_schema(path_prefix)
+        return cached
+
+    def _build_openapi_schema(self, path_prefix: str) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         for operations in schema.get("paths", {}).values():
             if post := operations.get("post"):
                 parameters = post.setdefault("parameters", [])
                 if not any(p.get("name") == "Idempotency-Key" for p in parameters):
                     parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+        openapi.finish(schema)
         return schema
+
+
+_schemas: dict[str, OpenAPISchema] = {}  # by path prefix; never mutate what it holds
+_schema_lock = threading.Lock()
 
 
 api = MercatoAPI(
@@ -138,9 +156,25 @@ def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = _validation_errors(exc)
+    if errors and all(error["in"] == "path" for error in errors):
+        # A path that names no resource (an id that is not a UUID, a slug too long): the
+        # resource does not exist, whatever the reason.
+        return problem_response(404, "not_found", "No such resource.")
+    return problem_response(422, "validation_error", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return problem_response(
-        422, "validation_error", "Some fields are not valid.", errors=_validation_errors(exc)
+        400, "malformed_multipart", f"The request body is not valid multipart/form-data: {exc}"
     )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django refuses a form with too many fields or files with these."""
+    return problem_response(400, "bad_request", str(exc) or "The request is not acceptable.")
 
 
 @api.exception_handler(DomainError)
@@ -193,7 +227,7 @@ def on_unhandled_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-store = Router(tags=["store"])
+store = Router()  # each app's router tags its operations: one tag each
 store.add_router("", accounts_store_router)
 store.add_router("", customers_store_router)
 store.add_router("", catalog_store_router)
@@ -204,7 +238,7 @@ store.add_router("", checkout_store_router)
 store.add_router("", orders_store_router)
 store.add_router("", payments_store_router)
 
-admin = Router(tags=["admin"])
+admin = Router()
 admin.add_router("", accounts_admin_router)
 admin.add_router("", customers_admin_router)
 admin.add_router("", audit_admin_router)
