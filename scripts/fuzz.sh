@@ -56,7 +56,7 @@ run() {
     --max-examples "$MAX_EXAMPLES" \
     --max-time "$PHASE_SECONDS" \
     --seed "$SEED" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --suppress-health-check all \
     --no-shrink \

@@ -21,8 +21,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import purchase  # noqa: E402  (scripts/purchase.py, next to this file)
-from purchase import Failed, call, request, same, step  # noqa: E402
+import purchase
+from purchase import Failed, call, request, same, step
 
 ADDRESS = {
     "first_name": "Fuzz",
@@ -119,5 +119,8 @@ if __name__ == "__main__":
         print(f"FAIL [{purchase.STEP}] {exc}", file=sys.stderr)
         sys.exit(1)
     except (KeyError, IndexError, TypeError, ValueError) as exc:
-        print(f"FAIL [{purchase.STEP}] unexpected answer: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"FAIL [{purchase.STEP}] unexpected answer: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         sys.exit(1)

@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     404: "Not Found",
     409: "Conflict",
     413: "Content Too Large",
+    414: "URI Too Long",
     422: "Unprocessable Content",
     429: "Too Many Requests",
 }
@@ -216,6 +217,12 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
                 if status.startswith(("4", "5")) and problem:
                     response["content"] = {PROBLEM_CONTENT_TYPE: content.pop("application/json")}
             for status, codes in _errors_for(method, operation).items():
+                if status == 414:  # gunicorn's own page, before Django sees the request
+                    responses["414"] = {
+                        "description": f"{DESCRIPTIONS[414]}: {codes[0]}, as an HTML page",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                    continue
                 response = responses.setdefault(str(status), _problem(DESCRIPTIONS[status]))
                 response["description"] = "; ".join([response["description"], *codes])
             for status, response in responses.items():
