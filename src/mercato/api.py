@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -69,7 +70,44 @@ class StrictJSONParser(Parser):
             raise MalformedBody(f"The request body is not valid JSON: {exc}.") from exc
         if not isinstance(data, dict):
             raise MalformedBody("The request body must be a JSON object.")
+        _refuse_nul(data, ("body", "_"))  # "_": where ninja names the body argument
         return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result, ("query" if data is request.GET else "form",))
+        return result
+
+
+NUL_MESSAGE = "Text may not contain NUL (U+0000) characters."
+
+
+def _nul_locations(value: Any, location: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if isinstance(value, str):
+        return [location] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [location] if any("\x00" in str(key) for key in value) else []
+        for key, item in value.items():
+            found += _nul_locations(item, (*location, key))
+        return found
+    if isinstance(value, list):
+        return [
+            loc
+            for index, item in enumerate(value)
+            for loc in _nul_locations(item, (*location, index))
+        ]
+    return []
+
+
+def _refuse_nul(data: Any, location: tuple[Any, ...]) -> None:
+    """No text the API takes holds a NUL character: PostgreSQL cannot store one, and no name,
+    address or code needs it. Refused as a validation error of the field that holds it."""
+    if found := _nul_locations(data, location):
+        raise ValidationError(
+            [{"loc": loc, "msg": NUL_MESSAGE, "type": "string_nul"} for loc in found]
+        )
 
 
 IDEMPOTENCY_KEY_PARAMETER = {
@@ -211,6 +249,8 @@ def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> Htt
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, DomainError):  # Ninja wraps what the body parser raises
         return on_domain_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
     return problem_response(exc.status_code, "http_error", str(exc))
 
 

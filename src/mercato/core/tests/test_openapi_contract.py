@@ -315,3 +315,32 @@ def test_a_broken_multipart_body_is_a_problem_not_a_server_error(
 
     _assert_problem(response, status, code)
     assert not product.media.exists()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_where_it_is_sent(api):
+    """PostgreSQL cannot store or even compare text with NUL in it (a 500 found by the fuzz on
+    POST /me/cart/merge): the API refuses it as invalid input, naming the field."""
+    body = _assert_problem(
+        api.post_json("/api/store/auth/login", {"email": "a\x00@example.com", "password": "x"}),
+        422,
+        "validation_error",
+    )
+    assert [(e["field"], e["in"], e["type"]) for e in body["errors"]] == [
+        ("email", "body", "string_nul")
+    ]
+    cart = api.post_json("/api/store/carts").json()
+    body = _assert_problem(
+        api.patch_json(
+            f"/api/store/carts/{cart['token']}",
+            {"shipping_address": {"city": "Ber\x00lin"}, "note": "ok"},
+        ),
+        422,
+        "validation_error",
+    )
+    assert [e["field"] for e in body["errors"]] == ["shipping_address.city"]
+    assert api.get_json(f"/api/store/carts/{cart['token']}").json()["shipping_address"] is None
+
+    body = _assert_problem(api.get_json("/api/store/products?q=a%00b"), 422, "validation_error")
+    assert [(e["field"], e["in"]) for e in body["errors"]] == [("q", "query")]
+    _assert_problem(api.get_json("/api/store/carts/ab%00cd"), 404, "not_found")
