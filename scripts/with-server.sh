@@ -15,6 +15,7 @@
 #                          set it to their password
 #   SERVER_LOG             the server's output (default $MERCATO_HOME/server.log)
 #   SERVER_START_TIMEOUT   seconds to wait for /health/ready (default 300)
+#   MERCATO_BIN            the mercato command (default .venv/bin/mercato)
 #
 # COMMAND runs with BASE_URL, STAFF_EMAIL, STAFF_PASSWORD, SERVER_PID and SERVER_LOG set. Then the
 # server gets SIGTERM; its gunicorn and worker processes must all be gone within 60 s. Exit status:
@@ -23,11 +24,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[[ $# -gt 0 ]] || { sed -n '2,21p' "$0" >&2; exit 2; }
+[[ $# -gt 0 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
 
 PORT="${PORT:-8000}"
 TIMEOUT="${SERVER_START_TIMEOUT:-300}"
-MERCATO=".venv/bin/mercato"
+MERCATO="${MERCATO_BIN:-.venv/bin/mercato}"
 [[ -x "$MERCATO" ]] || { echo "with-server: $MERCATO is missing: run make install" >&2; exit 2; }
 
 TEMP_HOME=""

@@ -3,10 +3,13 @@ mapped to an RFC 9457 problem response here, once."""
 
 import json
 import logging
+import threading
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -19,6 +22,7 @@ from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
 from mercato.checkout.api import store_router as checkout_store_router
+from mercato.core import openapi
 from mercato.core.errors import DomainError
 from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
@@ -66,7 +70,44 @@ class StrictJSONParser(Parser):
             raise MalformedBody(f"The request body is not valid JSON: {exc}.") from exc
         if not isinstance(data, dict):
             raise MalformedBody("The request body must be a JSON object.")
+        _refuse_nul(data, ("body", "_"))  # "_": where ninja names the body argument
         return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(result, ("query" if data is request.GET else "form",))
+        return result
+
+
+NUL_MESSAGE = "Text may not contain NUL (U+0000) characters."
+
+
+def _nul_locations(value: Any, location: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if isinstance(value, str):
+        return [location] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [location] if any("\x00" in str(key) for key in value) else []
+        for key, item in value.items():
+            found += _nul_locations(item, (*location, key))
+        return found
+    if isinstance(value, list):
+        return [
+            loc
+            for index, item in enumerate(value)
+            for loc in _nul_locations(item, (*location, index))
+        ]
+    return []
+
+
+def _refuse_nul(data: Any, location: tuple[Any, ...]) -> None:
+    """No text the API takes holds a NUL character: PostgreSQL cannot store one, and no name,
+    address or code needs it. Refused as a validation error of the field that holds it."""
+    if found := _nul_locations(data, location):
+        raise ValidationError(
+            [{"loc": loc, "msg": NUL_MESSAGE, "type": "string_nul"} for loc in found]
+        )
 
 
 IDEMPOTENCY_KEY_PARAMETER = {
@@ -83,19 +124,34 @@ IDEMPOTENCY_KEY_PARAMETER = {
 
 
 class MercatoAPI(NinjaAPI):
-    """NinjaAPI whose schema documents what the middleware adds: the Idempotency-Key header
-    that every POST honours."""
+    """NinjaAPI whose schema documents what the middleware and the error handlers add (the
+    Idempotency-Key header that every POST honours, the problem responses, links), built once
+    per process: the routes do not change while it runs."""
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        with _schema_lock:
+            cached = _schemas.get(path_prefix)
+            if cached is None:
+                cached = _schemas[path_prefix] = self._build_openapi_schema(path_prefix)
+        return cached
+
+    def _build_openapi_schema(self, path_prefix: str) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         for operations in schema.get("paths", {}).values():
             if post := operations.get("post"):
                 parameters = post.setdefault("parameters", [])
                 if not any(p.get("name") == "Idempotency-Key" for p in parameters):
                     parameters.append(dict(IDEMPOTENCY_KEY_PARAMETER))
+        openapi.finish(schema)
         return schema
+
+
+_schemas: dict[str, OpenAPISchema] = {}  # by path prefix; never mutate what it holds
+_schema_lock = threading.Lock()
 
 
 api = MercatoAPI(
@@ -138,9 +194,25 @@ def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = _validation_errors(exc)
+    if errors and all(error["in"] == "path" for error in errors):
+        # A path that names no resource (an id that is not a UUID, a slug too long): the
+        # resource does not exist, whatever the reason.
+        return problem_response(404, "not_found", "No such resource.")
+    return problem_response(422, "validation_error", "Some fields are not valid.", errors=errors)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     return problem_response(
-        422, "validation_error", "Some fields are not valid.", errors=_validation_errors(exc)
+        400, "malformed_multipart", f"The request body is not valid multipart/form-data: {exc}"
     )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Django refuses a form with too many fields or files with these."""
+    return problem_response(400, "bad_request", str(exc) or "The request is not acceptable.")
 
 
 @api.exception_handler(DomainError)
@@ -177,6 +249,8 @@ def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> Htt
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, DomainError):  # Ninja wraps what the body parser raises
         return on_domain_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
     return problem_response(exc.status_code, "http_error", str(exc))
 
 
@@ -193,7 +267,7 @@ def on_unhandled_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-store = Router(tags=["store"])
+store = Router()  # each app's router tags its operations: one tag each
 store.add_router("", accounts_store_router)
 store.add_router("", customers_store_router)
 store.add_router("", catalog_store_router)
@@ -204,7 +278,7 @@ store.add_router("", checkout_store_router)
 store.add_router("", orders_store_router)
 store.add_router("", payments_store_router)
 
-admin = Router(tags=["admin"])
+admin = Router()
 admin.add_router("", accounts_admin_router)
 admin.add_router("", customers_admin_router)
 admin.add_router("", audit_admin_router)

@@ -19,6 +19,8 @@ from django.core.management import execute_from_command_line
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+MAX_REQUEST_LINE = 8190  # bytes; the OpenAPI document's 414 says so
+
 
 def _django(*args: str) -> None:
     execute_from_command_line(["mercato", *args])
@@ -91,6 +93,9 @@ def run(argv: list[str]) -> int:
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "--control-socket",
         str(settings.VAR_DIR / "gunicorn.ctl"),
+        # the longest request line gunicorn takes with a bound (OpenAPI: 414 past it)
+        "--limit-request-line",
+        str(MAX_REQUEST_LINE),
     ]
     if options.reload:
         gunicorn.append("--reload")

@@ -31,7 +31,7 @@ Quantity = Field(ge=0, le=1000)
 # --- schemas --------------------------------------------------------------------------------
 
 
-class AddressIn(InputSchema):
+class CartAddressIn(InputSchema):
     first_name: str = Field(max_length=150)
     last_name: str = Field(max_length=150)
     company: str = Field("", max_length=150)
@@ -55,8 +55,8 @@ class LinePatch(InputSchema):
 
 class CheckoutPatch(PatchSchema):
     email: EmailStr | None = Field(None, max_length=254)
-    shipping_address: AddressIn | None = None
-    billing_address: AddressIn | None = None
+    shipping_address: CartAddressIn | None = None
+    billing_address: CartAddressIn | None = None
     shipping_method_id: UUID | None = None
     voucher_code: str | None = Field(None, max_length=100)
     vat_number: str | None = Field(None, max_length=20)
@@ -94,7 +94,7 @@ class ProblemNote(Schema):
     detail: str
 
 
-class ShippingOut(Schema):
+class CartShippingMethodOut(Schema):
     """A shipping method with what it costs on this cart, taxed for the cart's destination
     (a zero-rated export or reverse-charge sale states it without the origin's VAT) and with
     the voucher: `price` is what `totals.shipping` shows once it is chosen, `total` what it
@@ -124,7 +124,7 @@ class CartOut(Schema):
     email: str
     shipping_address: dict[str, Any] | None
     billing_address: dict[str, Any] | None
-    shipping_method: ShippingOut | None
+    shipping_method: CartShippingMethodOut | None
     voucher_code: str
     voucher_problem: ProblemNote | None
     shipping_problem: ProblemNote | None
@@ -404,7 +404,7 @@ def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
 
 @store_router.get(
     "/carts/{token}/shipping-methods",
-    response={200: list[ShippingOut], **CART_ERRORS},
+    response={200: list[CartShippingMethodOut], **CART_ERRORS},
     auth=optional_customer_auth,
 )
 def shipping_methods(request: HttpRequest, token: str):

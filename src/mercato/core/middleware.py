@@ -58,6 +58,9 @@ class ProblemMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path and is_api_request(request):
+            # no resource has a NUL in its path (and PostgreSQL cannot even look one up)
+            return problem_response(404, "not_found", "No such resource.")
         response = self.get_response(request)
         if (
             response.status_code >= 400

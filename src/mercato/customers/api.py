@@ -14,10 +14,10 @@ from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import Message, problems
 from mercato.customers import selectors, services
 from mercato.customers.schemas import (
-    AddressIn,
     AddressOut,
     AddressPage,
     AddressPatch,
+    CustomerAddressIn,
     CustomerDetailOut,
     CustomerPage,
     EmailChangeIn,
@@ -70,7 +70,7 @@ def list_addresses(request: HttpRequest, page: Query[PageParams]):
 
 
 @store_router.post("/me/addresses", response={201: AddressOut, **problems(401, 422)})
-def create_address(request: HttpRequest, payload: AddressIn):
+def create_address(request: HttpRequest, payload: CustomerAddressIn):
     """Add an address; the first one becomes the default shipping and billing address."""
     data = payload.dict(exclude_unset=True)  # an unsent default flag lets the service decide
     return Status(201, services.create_address(user=request.auth.user, data=data))

@@ -39,7 +39,7 @@ class EraseIn(InputSchema):
     password: Password
 
 
-class AddressIn(InputSchema):
+class CustomerAddressIn(InputSchema):
     first_name: str = Name
     last_name: str = Name
     company: str = Field("", max_length=150)

@@ -88,7 +88,7 @@ class LineOut(Schema):
     tax_rate: str
 
 
-class ShippingOut(Schema):
+class OrderShippingOut(Schema):
     method_id: str
     method_name: str
     net: Money
@@ -138,13 +138,13 @@ class OrderTotalsOut(StatedTotals):
     gross: Money = Field(deprecated=True, description="Deprecated: `total`.")
 
 
-class FulfilmentLineOut(Schema):
+class OrderFulfilmentLineOut(Schema):
     line_id: UUID
     sku: str
     quantity: int
 
 
-class FulfilmentOut(Schema):
+class OrderFulfilmentOut(Schema):
     id: UUID
     number: int
     status: str
@@ -154,22 +154,22 @@ class FulfilmentOut(Schema):
     created_at: datetime
     shipped_at: datetime | None
     delivered_at: datetime | None
-    lines: list[FulfilmentLineOut]
+    lines: list[OrderFulfilmentLineOut]
 
 
-class AdminFulfilmentOut(FulfilmentOut):
+class AdminFulfilmentOut(OrderFulfilmentOut):
     warehouse: str
     cancelled_at: datetime | None
 
 
-class ReturnLineOut(Schema):
+class OrderReturnLineOut(Schema):
     line_id: UUID
     sku: str
     quantity: int
     reason: str
 
 
-class ReturnOut(Schema):
+class OrderReturnOut(Schema):
     id: UUID
     number: int
     status: str
@@ -177,10 +177,10 @@ class ReturnOut(Schema):
     refund_amount: Money
     refund_shipping: bool
     created_at: datetime
-    lines: list[ReturnLineOut]
+    lines: list[OrderReturnLineOut]
 
 
-class AdminReturnOut(ReturnOut):
+class AdminOrderReturnOut(OrderReturnOut):
     staff_note: str
 
 
@@ -217,7 +217,7 @@ class OrderOut(Schema):
     lines: list[LineOut]
     shipping_address: dict[str, Any]
     billing_address: dict[str, Any]
-    shipping: ShippingOut
+    shipping: OrderShippingOut
     totals: OrderTotalsOut
     prices_include_tax: bool
     voucher_code: str
@@ -228,15 +228,15 @@ class OrderOut(Schema):
     total_charged: Money
     total_refunded: Money
     amount_due: Money
-    fulfilments: list[FulfilmentOut]
-    returns: list[ReturnOut]
+    fulfilments: list[OrderFulfilmentOut]
+    returns: list[OrderReturnOut]
 
 
 class StoreOrderOut(OrderOut):
     timeline: list[StoreEventOut]
 
 
-class PaymentOut(Schema):
+class OrderPaymentOut(Schema):
     id: UUID
     provider: str
     status: str
@@ -251,8 +251,8 @@ class AdminOrderOut(OrderOut):
     customer: CustomerOut | None
     total_authorized: Money
     fulfilments: list[AdminFulfilmentOut]
-    returns: list[AdminReturnOut]
-    payments: list[PaymentOut] | None = Field(
+    returns: list[AdminOrderReturnOut]
+    payments: list[OrderPaymentOut] | None = Field(
         description="The order's payments, newest first (null without the payments app)."
     )
     timeline: list[EventOut]
@@ -274,7 +274,7 @@ class AdminOrderFilters(PageParams):
     sort: Sort = "-created_at"
 
 
-class AddressIn(InputSchema):
+class DraftAddressIn(InputSchema):
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
     company: str = Field("", max_length=100)
@@ -296,8 +296,10 @@ class DraftIn(InputSchema):
     customer_id: UUID | None = Field(None, description="A customer account (its email is used).")
     email: str = Field("", max_length=254)
     lines: list[DraftLineIn] = Field(default_factory=list, max_length=100)
-    shipping_address: AddressIn | None = None
-    billing_address: AddressIn | None = Field(None, description="Default: the shipping address.")
+    shipping_address: DraftAddressIn | None = None
+    billing_address: DraftAddressIn | None = Field(
+        None, description="Default: the shipping address."
+    )
     shipping_method_id: UUID | None = None
     voucher_code: str = Field("", max_length=100)
     note: str = Field("", max_length=5000, description="The customer's note.")
@@ -306,8 +308,8 @@ class DraftIn(InputSchema):
 class DraftPatch(PatchSchema):
     customer_id: UUID | None = None
     email: str = Field(None, max_length=254)
-    shipping_address: AddressIn | None = None
-    billing_address: AddressIn | None = None
+    shipping_address: DraftAddressIn | None = None
+    billing_address: DraftAddressIn | None = None
     shipping_method_id: UUID | None = None
     voucher_code: str | None = Field(None, max_length=100)
     note: str | None = Field(None, max_length=5000)
@@ -317,9 +319,9 @@ class LineQuantityIn(InputSchema):
     quantity: StrictInt = Field(description="1 to 10,000.")
 
 
-class NoteIn(InputSchema):
+class OrderNoteIn(InputSchema):
     note: str = Field(max_length=5000)
 
 
-class ConfirmIn(InputSchema):
+class OrderConfirmIn(InputSchema):
     note: str = Field("", max_length=5000)

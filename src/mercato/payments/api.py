@@ -14,7 +14,7 @@ from mercato.accounts.services import actor_for
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import problems
+from mercato.core.schemas import one_of, problems
 from mercato.orders.access import OrderNotFound, shopper_order
 from mercato.orders.models import Order
 from mercato.payments import selectors, services
@@ -22,12 +22,12 @@ from mercato.payments.errors import PaymentNotFound, ProviderDeclined
 from mercato.payments.models import Payment, Transaction
 from mercato.payments.schemas import (
     CaptureIn,
-    ConfirmIn,
     MarkPaidIn,
+    PaymentConfirmIn,
     PaymentIn,
     PaymentOut,
     PaymentPage,
-    RefundIn,
+    PaymentRefundIn,
     TransactionOut,
     TransactionPage,
     VoidIn,
@@ -132,7 +132,7 @@ def order_payments(request: HttpRequest, order_id: str, page: Query[PageParams])
     response={200: PaymentOut, **STORE_ERRORS},
     auth=optional_customer_auth,
 )
-def confirm_payment(request: HttpRequest, payment_id: str, payload: ConfirmIn):
+def confirm_payment(request: HttpRequest, payment_id: str, payload: PaymentConfirmIn):
     """Finish 3-D Secure with its (simulated) result. Same access as the order."""
     payment = selectors.get_payment(payment_id=payment_id)
     try:
@@ -151,7 +151,7 @@ def confirm_payment(request: HttpRequest, payment_id: str, payload: ConfirmIn):
 
 
 class PaymentFilters(PageParams):
-    status: Payment.Status | None = None
+    status: one_of(Payment.Status) | None = None
     provider: str | None = Field(None, max_length=30)
 
 
@@ -253,7 +253,7 @@ def void(request: HttpRequest, payment_id: str, payload: VoidIn):
     response={200: TransactionOut, **ADMIN_ERRORS},
     auth=AdminAuth("payments.change_payment"),
 )
-def refund(request: HttpRequest, payment_id: str, payload: RefundIn):
+def refund(request: HttpRequest, payment_id: str, payload: PaymentRefundIn):
     """Refund `amount` (default: all that is left) of what was captured; never more (422
     `refund_exceeds_captured`). Send an `Idempotency-Key`."""
     txn = services.refund_payment(

@@ -25,7 +25,7 @@ class PaymentIn(InputSchema):
     amount: Decimal | None = Field(None, description="Default: all the order still owes.")
 
 
-class ConfirmIn(InputSchema):
+class PaymentConfirmIn(InputSchema):
     authentication: str = Field(
         max_length=20, description="The simulated 3-D Secure result: `complete` or `fail`."
     )
@@ -39,7 +39,7 @@ class VoidIn(InputSchema):
     reason: str = Field("", max_length=500)
 
 
-class RefundIn(InputSchema):
+class PaymentRefundIn(InputSchema):
     amount: Decimal | None = Field(None, description=AMOUNT_HELP)
     reason: str = Field("", max_length=500)
 

@@ -221,12 +221,12 @@ def test_unknown_app_is_not_found(api, owner_token):
     assert not ApiKey.objects.exists()
 
 
-def test_malformed_app_id_is_a_problem(api, owner_token):
+def test_malformed_app_id_is_not_found(api, owner_token):
     response = api.get_json(f"{APPS}/not-a-uuid", token=owner_token)
 
-    assert response.status_code == 422
-    assert response.json()["code"] == "validation_error"
-    assert response.json()["errors"][0]["field"] == "app_id"
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
 
 
 def test_key_of_another_app_is_not_found(api, owner, owner_token):

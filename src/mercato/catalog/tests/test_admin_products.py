@@ -335,7 +335,7 @@ def test_update_product_bad_input_changes_nothing(api, owner_token, shop):
             404,
             "product_not_found",
         ),
-        (api.get_json(f"{PRODUCTS}/not-a-uuid", token=owner_token), 422, "validation_error"),
+        (api.get_json(f"{PRODUCTS}/not-a-uuid", token=owner_token), 404, "not_found"),
     ]
 
     for response, status, code in cases:

@@ -90,7 +90,9 @@ def test_every_operation_documents_a_client_error_as_a_problem(schema, path, met
 
     assert errors
     for response in errors.values():
-        assert response["content"]["application/json"]["schema"]["$ref"].endswith("/Problem")
+        assert response["content"]["application/problem+json"]["schema"]["$ref"].endswith(
+            "/Problem"
+        )
 
 
 def test_every_post_takes_an_optional_idempotency_key_and_nothing_else_does(schema):

@@ -198,7 +198,7 @@ class ShipIn(InputSchema):
     notify: StrictBool = Field(True, description="Email the customer (with the tracking).")
 
 
-class NoteIn(InputSchema):
+class FulfilmentNoteIn(InputSchema):
     note: str = Field("", max_length=5000)
 
 
@@ -315,7 +315,7 @@ def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     auth=CHANGE,
 )
 def cancel_fulfilment(
-    request: HttpRequest, order_id: str, fulfilment_id: str, payload: NoteIn | None = None
+    request: HttpRequest, order_id: str, fulfilment_id: str, payload: FulfilmentNoteIn | None = None
 ):
     """Undo a parcel that was not delivered: its stock goes back to the shelf it left and is
     allocated to the order again."""
@@ -331,7 +331,7 @@ def cancel_fulfilment(
     response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
     auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
 )
-def cancel_order(request: HttpRequest, order_id: str, payload: NoteIn | None = None):
+def cancel_order(request: HttpRequest, order_id: str, payload: FulfilmentNoteIn | None = None):
     """Cancel an order with nothing fulfilled: its stock is released, its payments voided or
     refunded. 409 `order_not_cancellable` when it is cancelled already or has a parcel (cancel
     the fulfilments first)."""

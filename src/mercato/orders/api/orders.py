@@ -33,14 +33,14 @@ from mercato.orders.schemas import (
     AdminOrderFilters,
     AdminOrderOut,
     AdminOrderPage,
-    ConfirmIn,
     DraftIn,
     DraftLineIn,
     DraftPatch,
     EventOut,
     EventPage,
     LineQuantityIn,
-    NoteIn,
+    OrderConfirmIn,
+    OrderNoteIn,
     StoreOrderOut,
     StoreOrderPage,
 )
@@ -488,7 +488,7 @@ def order_events(request: HttpRequest, order_id: str, params: Query[PageParams])
     response={201: EventOut, **problems(401, 403, 404, 422)},
     auth=CHANGE,
 )
-def add_order_note(request: HttpRequest, order_id: str, payload: NoteIn):
+def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     """A staff note on the timeline (never shown to the customer)."""
     event = add_note(order=_order(order_id), note=payload.note, actor=_actor(request))
     return Status(201, _event(event))
@@ -499,7 +499,7 @@ def add_order_note(request: HttpRequest, order_id: str, payload: NoteIn):
     response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
     auth=CHANGE,
 )
-def confirm(request: HttpRequest, order_id: str, payload: ConfirmIn | None = None):
+def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None = None):
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
     Any other status: 409 `illegal_status_transition`."""
     note = payload.note if payload else ""

@@ -15,7 +15,7 @@ from mercato.accounts.authentication import AdminAuth, optional_customer_auth
 from mercato.core.errors import InvalidInput
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import InputSchema, problems
+from mercato.core.schemas import InputSchema, one_of, problems
 from mercato.orders.access import shopper_order
 from mercato.orders.api.fulfilments import (
     admin_order,
@@ -146,7 +146,7 @@ class ReturnIn(InputSchema):
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class NoteIn(InputSchema):
+class ReturnNoteIn(InputSchema):
     note: str = Field("", max_length=5000)
 
 
@@ -166,14 +166,14 @@ class ReceiveIn(InputSchema):
     )
 
 
-class RefundIn(InputSchema):
+class ReturnRefundIn(InputSchema):
     refund_shipping: StrictBool = Field(
         False, description="Add the order's shipping (once per order)."
     )
 
 
 class ReturnFilters(PageParams):
-    status: Return.Status | None = None
+    status: one_of(Return.Status) | None = None
     order: UUID | None = Field(None, description="Only returns of this order.")
 
 
@@ -257,7 +257,7 @@ def get_return(request: HttpRequest, return_id: str):
     response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
     auth=CHANGE,
 )
-def approve_return(request: HttpRequest, return_id: str, payload: NoteIn | None = None):
+def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     order_return = services.approve_return(
         order_return=_admin_return(return_id),
@@ -272,7 +272,7 @@ def approve_return(request: HttpRequest, return_id: str, payload: NoteIn | None 
     response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
     auth=CHANGE,
 )
-def reject_return(request: HttpRequest, return_id: str, payload: NoteIn | None = None):
+def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     order_return = services.reject_return(
         order_return=_admin_return(return_id),
@@ -311,7 +311,7 @@ def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
     auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
 )
-def refund_return(request: HttpRequest, return_id: str, payload: RefundIn | None = None):
+def refund_return(request: HttpRequest, return_id: str, payload: ReturnRefundIn | None = None):
     """Refund a received return from the line prices paid (and the shipping, if asked, once
     per order). 422 `refund_exceeds_captured` when the payments hold less."""
     order_return = services.refund_return(

@@ -183,7 +183,7 @@ def test_bad_input_is_a_problem_and_changes_nothing(api, owner_token, zone, parc
          404, "shipping_method_not_found"),
         (api.delete_json(f"{ADMIN}/methods/{nowhere}", token=owner_token),
          404, "shipping_method_not_found"),
-        (api.get_json(f"{ADMIN}/methods/not-a-uuid", token=owner_token), 422, "validation_error"),
+        (api.get_json(f"{ADMIN}/methods/not-a-uuid", token=owner_token), 404, "not_found"),
         (api.post_json(f"{ADMIN}/zones", raw="{not json", token=owner_token),
          400, "malformed_json"),
     ]  # fmt: skip
