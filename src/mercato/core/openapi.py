@@ -183,6 +183,8 @@ def _errors_for(method: str, operation: dict[str, Any]) -> dict[int, list[str]]:
             404,
             "`not_found` or `…_not_found`: no such resource (also for an id that is not a UUID)",
         )
+    if parameters:  # a long enough path or query makes the request line too long
+        add(414, "the request line (method, path and query) is longer than 8,190 bytes")
     if method == "post":
         add(400, "`invalid_idempotency_key`: the Idempotency-Key header is empty or too long")
         add(409, "`idempotency_request_in_progress`: a request with this key is still running")

@@ -148,6 +148,8 @@ def test_each_operation_documents_the_errors_it_can_give(schema):
             assert "not_found" in _problem_response(operation, "404")["description"]
         if any(p["in"] in {"query", "header"} for p in parameters):
             _problem_response(operation, "422")
+        if parameters:  # gunicorn's page for a request line past --limit-request-line
+            assert list(operation["responses"]["414"]["content"]) == ["text/html"]
         if method == "post":
             assert "invalid_idempotency_key" in _problem_response(operation, "400")["description"]
             in_progress = _problem_response(operation, "409")
