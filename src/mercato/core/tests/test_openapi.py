@@ -8,25 +8,14 @@ from django.contrib.staticfiles import finders
 
 from mercato import urls
 from mercato.api import api as ninja_api
+from mercato.core.tests.openapi_document import operations, served_document
 
 PUBLIC_ADMIN = {"/api/admin/auth/login", "/api/admin/auth/refresh"}
-METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture(scope="module")
 def schema():
-    from django.test import Client
-
-    response = Client().get("/api/openapi.json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema):
-    for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield path, method, operation
+    return served_document()
 
 
 def routes() -> set[tuple[str, str]]:

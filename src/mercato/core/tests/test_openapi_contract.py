@@ -15,23 +15,14 @@ from pydantic import BaseModel
 from mercato import urls
 from mercato.api import api as ninja_api
 from mercato.core.problems import PROBLEM_CONTENT_TYPE
+from mercato.core.tests.openapi_document import operations, served_document
 
-METHODS = {"get", "post", "put", "patch", "delete"}
 PROBLEM = "#/components/schemas/Problem"
 
 
 @pytest.fixture(scope="module")
 def schema():
-    response = Client().get("/api/openapi.json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema):
-    for path, item in schema["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield path, method, operation
+    return served_document()
 
 
 def _classes(annotation: typing.Any, found: dict[str, set[type]], seen: set[type]) -> None:
