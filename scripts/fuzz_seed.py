@@ -113,14 +113,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Failed as exc:
-        print(f"FAIL [{purchase.STEP}] {exc}", file=sys.stderr)
-        sys.exit(1)
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
-        print(
-            f"FAIL [{purchase.STEP}] unexpected answer: {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
-        sys.exit(1)
+    purchase.run_script(main)

@@ -37,6 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -687,12 +688,18 @@ def main() -> int:  # one journey, read top to bottom
     return 0
 
 
-if __name__ == "__main__":
+def run_script(entry: Callable[[], int]) -> None:
+    """Exit with `entry()`'s status; a failed check or an unexpected answer prints the step it
+    happened in and exits 1 (scripts/fuzz_seed.py runs this way too)."""
     try:
-        sys.exit(main())
+        sys.exit(entry())
     except Failed as exc:
         print(f"FAIL [{STEP}] {exc}", file=sys.stderr)
         sys.exit(1)
     except (KeyError, IndexError, TypeError, ValueError, StopIteration) as exc:
         print(f"FAIL [{STEP}] unexpected answer: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run_script(main)
