@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test lint format lock smoke bench clean
+.PHONY: install run worker test lint layers typecheck format lock smoke bench clean
 
 $(STAMP): requirements/dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,14 +29,25 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The layer order of docs/architecture.md, as import-linter contracts ([tool.importlinter]).
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+# mypy with django-stubs over src/ ([tool.mypy]: strict for core, pricing and payments).
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Re-resolve the pinned dependencies (with hashes) after editing pyproject.toml.
+# Re-resolve the pinned dependencies (with hashes) after editing pyproject.toml: base.lock (the
+# package), s3.lock (with the S3 extra), dev.lock (everything: dev tools and the S3 extra).
+LOCK := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe
 lock: $(STAMP)
-	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe -o requirements/base.lock pyproject.toml
-	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --extra dev -o requirements/dev.lock pyproject.toml
+	$(LOCK) -o requirements/base.lock pyproject.toml
+	$(LOCK) --extra s3 -o requirements/s3.lock pyproject.toml
+	$(LOCK) --extra s3 --extra dev -o requirements/dev.lock pyproject.toml
 
 smoke:
 	scripts/smoke.sh

@@ -5,6 +5,7 @@ Every value has a safe development default, so `make run` needs nothing set. Pro
 variables is in the README.
 """
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -307,6 +308,12 @@ MEDIA_URL = env("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 S3_BUCKET = env("S3_BUCKET")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", not S3_BUCKET)
+if S3_BUCKET and not all(importlib.util.find_spec(m) for m in ("storages", "boto3")):
+    # S3 support is the optional extra `s3` (django-storages with boto3).
+    raise ImproperlyConfigured(
+        "S3_BUCKET is set but S3 support is not installed: pip install 'mercato[s3]' "
+        "(or install requirements/s3.lock)."
+    )
 if S3_BUCKET:
     MEDIA_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
