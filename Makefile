@@ -31,7 +31,7 @@ lint: $(STAMP)
 
 # The layer order of docs/architecture.md, as import-linter contracts ([tool.importlinter]).
 layers: $(STAMP)
-	$(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache
 
 # mypy with django-stubs over src/ ([tool.mypy]: strict for core, pricing and payments).
 typecheck: $(STAMP)

@@ -17,7 +17,7 @@ from ninja.parser import Parser
 
 from mercato.accounts.api import admin_router as accounts_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
-from mercato.audit.api import admin_router as audit_admin_router
+from mercato.accounts.api_audit import admin_router as audit_admin_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
