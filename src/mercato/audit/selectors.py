@@ -3,7 +3,9 @@ from django.db.models import QuerySet
 from mercato.audit.models import AuditLogEntry
 
 
-def list_entries(*, object_type: str = "", object_id: str = "", actor: str = "") -> QuerySet[AuditLogEntry]:
+def list_entries(
+    *, object_type: str = "", object_id: str = "", actor: str = ""
+) -> QuerySet[AuditLogEntry]:
     entries = AuditLogEntry.objects.all()
     if object_type:
         entries = entries.filter(object_type=object_type)
