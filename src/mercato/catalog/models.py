@@ -361,7 +361,7 @@ class ProductMedia(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.alt or self.external_url or self.image.name
+        return self.alt or self.external_url or self.image.name or ""
 
     @property
     def url(self) -> str:

@@ -1,7 +1,25 @@
 import uuid
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias, overload
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import Combinable
+
+_MoneyIn: TypeAlias = str | float | Decimal | Combinable
+
+
+@overload
+def money_field(
+    *, null: Literal[False] = False, **options: Any
+) -> "models.DecimalField[_MoneyIn, Decimal]": ...
+@overload
+def money_field(
+    *, null: Literal[True], **options: Any
+) -> "models.DecimalField[_MoneyIn | None, Decimal | None]": ...
+def money_field(*, null: bool = False, **options: Any) -> "models.DecimalField[Any, Any]":
+    """A money column: up to 12 digits, two after the point."""
+    return models.DecimalField(max_digits=12, decimal_places=2, null=null, **options)
 
 
 class Event(models.Model):

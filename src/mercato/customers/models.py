@@ -1,4 +1,5 @@
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -58,7 +59,7 @@ class CustomerManager(UserManager):
 class Customer(User):
     """Shoppers' accounts (users who are not staff), for the back office."""
 
-    objects = CustomerManager()
+    objects: ClassVar[CustomerManager] = CustomerManager()
 
     class Meta:
         proxy = True

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
-Money = {"max_digits": 12, "decimal_places": 2}
+from mercato.core.models import money_field
 
 
 class OrderNumber(models.Model):
@@ -61,38 +61,34 @@ class Order(models.Model):
     billing_address = models.JSONField(default=dict)
     shipping_method_id = models.CharField(max_length=64, blank=True)
     shipping_method_name = models.CharField(max_length=200, blank=True)
-    shipping_net = models.DecimalField(**Money, default=0)
-    shipping_tax = models.DecimalField(**Money, default=0)
-    shipping_gross = models.DecimalField(**Money, default=0)
+    shipping_net = money_field(default=0)
+    shipping_tax = money_field(default=0)
+    shipping_gross = money_field(default=0)
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     # The totals the customer sees (pricing.pipeline.Totals, stated as prices are entered:
     # with tax when prices_include_tax): subtotal - voucher_discount + shipping_price
     # (+ tax_total when prices are net) = total_gross. db_default: a process still running
     # the code before them can place orders while the new code rolls out.
-    subtotal = models.DecimalField(
-        **Money,
+    subtotal = money_field(
         default=0,
         db_default=0,
         help_text="The lines after promotions, before the voucher.",
     )
-    voucher_discount = models.DecimalField(
-        **Money,
+    voucher_discount = money_field(
         default=0,
         db_default=0,
         help_text="What the voucher took off the lines and the shipping.",
     )
-    shipping_price = models.DecimalField(
-        **Money, default=0, db_default=0, help_text="Shipping before the voucher (free shipping)."
+    shipping_price = money_field(
+        default=0, db_default=0, help_text="Shipping before the voucher (free shipping)."
     )
     # net and gross sums of the lines after every discount, and the order's net and gross
-    subtotal_net = models.DecimalField(**Money, default=0)
-    subtotal_gross = models.DecimalField(**Money, default=0)
-    discount_total = models.DecimalField(
-        **Money, default=0, help_text="Promotions and the voucher."
-    )
-    tax_total = models.DecimalField(**Money, default=0)
-    total_net = models.DecimalField(**Money, default=0)
-    total_gross = models.DecimalField(**Money, default=0)
+    subtotal_net = money_field(default=0)
+    subtotal_gross = money_field(default=0)
+    discount_total = money_field(default=0, help_text="Promotions and the voucher.")
+    tax_total = money_field(default=0)
+    total_net = money_field(default=0)
+    total_gross = money_field(default=0)
     prices_include_tax = models.BooleanField(default=True)
     voucher_code = models.CharField(max_length=100, blank=True)
     vat_number = models.CharField(max_length=20, blank=True)
@@ -100,9 +96,9 @@ class Order(models.Model):
     tax_note = models.CharField(max_length=300, blank=True)
     customer_note = models.TextField(blank=True)
     # what payments have done so far; kept by payments.services, read by lists and the status
-    total_authorized = models.DecimalField(**Money, default=0)
-    total_charged = models.DecimalField(**Money, default=0)
-    total_refunded = models.DecimalField(**Money, default=0)
+    total_authorized = money_field(default=0)
+    total_charged = money_field(default=0)
+    total_refunded = money_field(default=0)
     origin = models.CharField(
         max_length=20,
         choices=[("checkout", "Checkout"), ("draft", "Draft (staff)")],
@@ -161,13 +157,13 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=250, blank=True)
     sku = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**Money, help_text="As listed, before discounts.")
-    unit_price_discounted = models.DecimalField(**Money)
-    promotion_discount = models.DecimalField(**Money, default=0)
-    voucher_discount = models.DecimalField(**Money, default=0)
-    total_net = models.DecimalField(**Money)
-    total_tax = models.DecimalField(**Money)
-    total_gross = models.DecimalField(**Money)
+    unit_price = money_field(help_text="As listed, before discounts.")
+    unit_price_discounted = money_field()
+    promotion_discount = money_field(default=0)
+    voucher_discount = money_field(default=0)
+    total_net = money_field()
+    total_tax = money_field()
+    total_gross = money_field()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4)
     tax_class = models.CharField(max_length=50, blank=True)
     quantity_fulfilled = models.PositiveIntegerField(default=0)
@@ -320,7 +316,7 @@ class Return(models.Model):
     reason = models.TextField(blank=True)
     staff_note = models.TextField(blank=True)
     refund_shipping = models.BooleanField(default=False)
-    refund_amount = models.DecimalField(**Money, default=0)
+    refund_amount = money_field(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)

@@ -21,7 +21,8 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-Money = {"max_digits": 12, "decimal_places": 2}
+from mercato.core.models import money_field
+
 ZERO = Decimal("0")
 
 
@@ -41,12 +42,12 @@ class Payment(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=30)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    amount = models.DecimalField(**Money, help_text="What this payment is for.")
+    amount = money_field(help_text="What this payment is for.")
     currency = models.CharField(max_length=3)
-    captured_amount = models.DecimalField(**Money, default=ZERO)
-    refunded_amount = models.DecimalField(**Money, default=ZERO)
-    voided_amount = models.DecimalField(
-        **Money, default=ZERO, help_text="Authorised, then released without being captured."
+    captured_amount = money_field(default=ZERO)
+    refunded_amount = money_field(default=ZERO)
+    voided_amount = money_field(
+        default=ZERO, help_text="Authorised, then released without being captured."
     )
     provider_reference = models.CharField(max_length=100, blank=True, db_index=True)
     action = models.JSONField(
@@ -150,7 +151,7 @@ class Transaction(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="transactions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    amount = models.DecimalField(**Money)
+    amount = money_field()
     success = models.BooleanField()
     error_code = models.CharField(max_length=50, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
@@ -229,10 +230,10 @@ class SimulatedCharge(models.Model):
     reference = models.CharField(max_length=40, unique=True)
     token = models.CharField(max_length=40)
     status = models.CharField(max_length=20, choices=Status.choices)
-    amount = models.DecimalField(**Money)
+    amount = money_field()
     currency = models.CharField(max_length=3)
-    captured = models.DecimalField(**Money, default=ZERO)
-    refunded = models.DecimalField(**Money, default=ZERO)
+    captured = money_field(default=ZERO)
+    refunded = money_field(default=ZERO)
     failure_code = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,6 +1,8 @@
 import secrets
 import uuid
+from datetime import datetime
 from decimal import Decimal
+from typing import Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -9,7 +11,7 @@ from django.db.models.functions import Upper
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from mercato.core.models import money_field
 
 
 class TaxClass(models.Model):
@@ -103,8 +105,11 @@ class ProductTypeTaxClass(models.Model):
         return f"{self.product_type}: {self.tax_class}"
 
 
-class DiscountQuerySet(models.QuerySet):
-    def running(self, now=None) -> "DiscountQuerySet":
+_Discount = TypeVar("_Discount", bound=models.Model)
+
+
+class DiscountQuerySet(models.QuerySet[_Discount]):
+    def running(self, now: datetime | None = None) -> Self:
         """Active and inside the date window now."""
         now = now or timezone.now()
         return self.filter(is_active=True, starts_at__lte=now).filter(
@@ -124,7 +129,7 @@ class Promotion(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    value = models.DecimalField(**MONEY, help_text="Percent (0-100) or an amount per unit.")
+    value = money_field(help_text="Percent (0-100) or an amount per unit.")
     currency = models.CharField(
         max_length=3, default=settings.STORE_CURRENCY, help_text="Of a fixed amount."
     )
@@ -179,9 +184,7 @@ class Voucher(models.Model):
     code = models.CharField(max_length=50, unique=True, help_text="Stored in capitals.")
     name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    value = models.DecimalField(
-        **MONEY, default=Decimal("0"), help_text="Percent (0-100) or an amount."
-    )
+    value = money_field(default=Decimal("0"), help_text="Percent (0-100) or an amount.")
     currency = models.CharField(
         max_length=3, default=settings.STORE_CURRENCY, help_text="Of amounts."
     )
@@ -190,7 +193,7 @@ class Voucher(models.Model):
     categories = models.ManyToManyField(
         "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
     )
-    min_subtotal = models.DecimalField(**MONEY, default=Decimal("0"))
+    min_subtotal = money_field(default=Decimal("0"))
     min_quantity = models.PositiveIntegerField(default=0)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from mercato.core.models import money_field
+
 MAX_AMOUNT = Decimal("9999999999.99")  # what DecimalField(12, 2) holds
 MAX_WEIGHT_GRAMS = 100_000_000  # 100 t
 MAX_DELIVERY_DAYS = 365
@@ -27,10 +29,6 @@ MAX_DELIVERY_DAYS = 365
 
 def store_currency() -> str:
     return settings.STORE_CURRENCY
-
-
-def _money(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
 
 
 class ShippingZone(models.Model):
@@ -72,15 +70,15 @@ class ShippingMethod(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FLAT)
-    price = _money(default=Decimal("0.00"), help_text="The price of a flat method.")
+    price = money_field(default=Decimal("0.00"), help_text="The price of a flat method.")
     currency = models.CharField(max_length=3, default=store_currency)
-    free_above = _money(
+    free_above = money_field(
         null=True, blank=True, help_text="An order subtotal at or above this ships for free."
     )
     min_weight_grams = models.PositiveIntegerField(null=True, blank=True)
     max_weight_grams = models.PositiveIntegerField(null=True, blank=True)
-    min_order_value = _money(null=True, blank=True)
-    max_order_value = _money(null=True, blank=True)
+    min_order_value = money_field(null=True, blank=True)
+    max_order_value = money_field(null=True, blank=True)
     min_delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
     max_delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
     tax_class_slug = models.CharField(
@@ -146,9 +144,9 @@ class ShippingRate(models.Model):
     it covers `min_value <= value < max_value`; an empty max is open-ended."""
 
     method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="rates")
-    min_value = _money(default=Decimal("0.00"))
-    max_value = _money(null=True, blank=True)
-    price = _money()
+    min_value = money_field(default=Decimal("0.00"))
+    max_value = money_field(null=True, blank=True)
+    price = money_field()
 
     class Meta:
         ordering = ["method", "min_value", "pk"]
