@@ -315,24 +315,22 @@ if S3_BUCKET and not all(importlib.util.find_spec(m) for m in ("storages", "boto
         "(or install requirements/s3.lock)."
     )
 if S3_BUCKET:
-    MEDIA_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env("S3_ENDPOINT_URL") or None,
-            "region_name": env("S3_REGION") or None,
-            "access_key": env("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
-            "custom_domain": env("S3_CUSTOM_DOMAIN") or None,
-            "querystring_auth": env_bool("S3_SIGNED_URLS", False),
-            "file_overwrite": False,
-        },
+    s3_options: dict[str, str | bool | None] = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env("S3_ENDPOINT_URL") or None,
+        "region_name": env("S3_REGION") or None,
+        "access_key": env("S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+        "custom_domain": env("S3_CUSTOM_DOMAIN") or None,
+        "querystring_auth": env_bool("S3_SIGNED_URLS", False),
+        "file_overwrite": False,
     }
+    MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options}
     # Private files (CSV imports): the same bucket under private/, reached only by signed URLs.
     PRIVATE_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            **MEDIA_STORAGE["OPTIONS"],
+            **s3_options,
             "location": "private",
             "default_acl": "private",
             "querystring_auth": True,

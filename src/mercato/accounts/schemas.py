@@ -5,7 +5,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import InputSchema, PatchSchema, unset
 
 # Kept exactly as typed (InputSchema trims other strings), as Django's own password forms do:
 # a password set in the back office must work at the API's login too.
@@ -97,9 +97,9 @@ class AppIn(InputSchema):
 
 
 class AppPatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    is_active: StrictBool = None
-    permissions: list[str] = Field(None, max_length=500)
+    name: str = unset(min_length=1, max_length=100)
+    is_active: StrictBool = unset()
+    permissions: list[str] = unset(max_length=500)
 
 
 class ApiKeyOut(Schema):

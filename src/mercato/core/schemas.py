@@ -61,7 +61,7 @@ def _patch_document(schema: dict[str, Any]) -> None:
 class PatchSchema(InputSchema):
     """A partial update. A field left out is left as it is. `null` clears a field whose type
     allows None (`published_at: datetime | None = None`); every other field is declared with
-    its plain type and a default that only marks it unset (`name: str = Field(None, …)`), so
+    its plain type and a default that only marks it unset (`name: str = unset(…)`), so
     `null` for it is refused with 422 and the OpenAPI document gives it no `null` type."""
 
     model_config = ConfigDict(json_schema_extra=_patch_document)
@@ -79,6 +79,13 @@ class PatchSchema(InputSchema):
         if value is None and info.field_name in cls._not_nullable():
             raise ValueError("May be left out, but not null.")
         return value
+
+
+def unset(**constraints: Any) -> Any:
+    """The default of a PatchSchema field that may be left out but not be null:
+    `name: str = unset(max_length=100)` is `Field(None, max_length=100)`, typed so that the
+    field keeps its plain type (`str`) for mypy as it does for the OpenAPI document."""
+    return Field(None, **constraints)
 
 
 class FieldError(Schema):

@@ -5,7 +5,7 @@ from ninja import Schema
 from pydantic import EmailStr, Field, StrictBool
 
 from mercato.accounts.schemas import Password
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import InputSchema, PatchSchema, unset
 
 Name = Field(min_length=1, max_length=150)
 PHONE_PATTERN = r"^[0-9+()./ -]*$"
@@ -23,12 +23,12 @@ class ProfileOut(Schema):
 
 
 class ProfilePatch(PatchSchema):
-    first_name: str = Field(None, max_length=150)
-    last_name: str = Field(None, max_length=150)
-    phone: str = Field(None, max_length=32, pattern=PHONE_PATTERN)
-    marketing_opt_in: StrictBool = None
-    email: EmailStr = Field(None, max_length=254)
-    current_password: Password = Field(None, description="Needed to change the email.")
+    first_name: str = unset(max_length=150)
+    last_name: str = unset(max_length=150)
+    phone: str = unset(max_length=32, pattern=PHONE_PATTERN)
+    marketing_opt_in: StrictBool = unset()
+    email: EmailStr = unset(max_length=254)
+    current_password: Password = unset(description="Needed to change the email.")
 
 
 class EmailChangeIn(InputSchema):
@@ -55,18 +55,18 @@ class CustomerAddressIn(InputSchema):
 
 
 class AddressPatch(PatchSchema):
-    first_name: str = Field(None, min_length=1, max_length=150)
-    last_name: str = Field(None, min_length=1, max_length=150)
-    company: str = Field(None, max_length=150)
-    line1: str = Field(None, min_length=1, max_length=200)
-    line2: str = Field(None, max_length=200)
-    city: str = Field(None, min_length=1, max_length=100)
-    region: str = Field(None, max_length=100)
-    postal_code: str = Field(None, max_length=20)
-    country: str = Field(None, min_length=2, max_length=2)
-    phone: str = Field(None, max_length=32, pattern=PHONE_PATTERN)
-    is_default_shipping: StrictBool = None
-    is_default_billing: StrictBool = None
+    first_name: str = unset(min_length=1, max_length=150)
+    last_name: str = unset(min_length=1, max_length=150)
+    company: str = unset(max_length=150)
+    line1: str = unset(min_length=1, max_length=200)
+    line2: str = unset(max_length=200)
+    city: str = unset(min_length=1, max_length=100)
+    region: str = unset(max_length=100)
+    postal_code: str = unset(max_length=20)
+    country: str = unset(min_length=2, max_length=2)
+    phone: str = unset(max_length=32, pattern=PHONE_PATTERN)
+    is_default_shipping: StrictBool = unset()
+    is_default_billing: StrictBool = unset()
 
 
 class AddressOut(Schema):

@@ -23,7 +23,7 @@ def _form_error(exc: DomainError, fields: Any) -> ValidationError:
     """A service's error as a form error, on its field when the form has that field."""
     errors = exc.extra.get("errors") or []
     field = errors[0]["field"] if errors else None
-    if field in fields:
+    if field is not None and field in fields:
         return ValidationError({field: str(exc)})
     return ValidationError(str(exc))
 
@@ -108,7 +108,7 @@ class ShippingZoneAdmin(ModelAdmin):
 
     @display(description="Methods", ordering="method_total")
     def method_count(self, obj: ShippingZone) -> int:
-        return obj.method_total
+        return obj.method_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def save_model(self, request: HttpRequest, obj: ShippingZone, form: Any, change: bool) -> None:
         try:
@@ -138,7 +138,8 @@ class MethodForm(forms.ModelForm):
         fields = ("zone", *services.METHOD_FIELDS)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         candidate = ShippingMethod(**{n: data.get(n) for n in services.METHOD_FIELDS})

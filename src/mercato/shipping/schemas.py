@@ -5,7 +5,7 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import AmountInput, InputSchema, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, PatchSchema, unset
 from mercato.shipping.models import MAX_AMOUNT, MAX_WEIGHT_GRAMS
 from mercato.shipping.services import MAX_BRACKETS
 
@@ -43,9 +43,9 @@ class ZoneIn(InputSchema):
 
 
 class ZonePatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    countries: list[str] = Field(None, max_length=300)
-    is_active: StrictBool = None
+    name: str = unset(min_length=1, max_length=100)
+    countries: list[str] = unset(max_length=300)
+    is_active: StrictBool = unset()
 
 
 class RateIn(InputSchema):
@@ -78,12 +78,12 @@ class MethodIn(InputSchema):
 
 
 class MethodPatch(PatchSchema):
-    zone_id: UUID = Field(None, description="Move the method to another zone.")
-    name: str = Field(None, min_length=1, max_length=100)
-    description: str = Field(None, max_length=2000)
-    kind: str = Field(None, max_length=20)
-    price: AmountIn = None
-    currency: str = Field(None, max_length=3)
+    zone_id: UUID = unset(description="Move the method to another zone.")
+    name: str = unset(min_length=1, max_length=100)
+    description: str = unset(max_length=2000)
+    kind: str = unset(max_length=20)
+    price: AmountIn = unset()
+    currency: str = unset(max_length=3)
     free_above: AmountIn | None = None
     min_weight_grams: StrictInt | None = None
     max_weight_grams: StrictInt | None = None
@@ -91,11 +91,11 @@ class MethodPatch(PatchSchema):
     max_order_value: AmountIn | None = None
     min_delivery_days: StrictInt | None = None
     max_delivery_days: StrictInt | None = None
-    tax_class_slug: str = Field(None, max_length=100)
-    is_active: StrictBool = None
-    sort_order: StrictInt = None
-    rates: list[RateIn] = Field(
-        None, max_length=MAX_BRACKETS, description="Replaces every bracket; omit to keep them."
+    tax_class_slug: str = unset(max_length=100)
+    is_active: StrictBool = unset()
+    sort_order: StrictInt = unset()
+    rates: list[RateIn] = unset(
+        max_length=MAX_BRACKETS, description="Replaces every bracket; omit to keep them."
     )
 
 
