@@ -5,7 +5,7 @@ Payment is not part of completing: the order is placed unpaid ("not charged") an
 payments app authorises or captures it, before or after, as the shop's flow wants.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -25,30 +25,23 @@ from mercato.inventory.selectors import reservation_columns
 from mercato.orders import services as orders
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
-from mercato.pricing.errors import VoucherNotUsable
+from mercato.pricing.lines import LinesToPrice, PricedLines, price_lines
 from mercato.pricing.pipeline import (
     LineResult,
     PricingInput,
     PricingResult,
     ShippingResult,
-    price_cart,
     price_shipping,
 )
 from mercato.pricing.selectors import (
     CartLineSpec,
     PricingRules,
-    build_pricing_input,
     pricing_rules,
     pricing_version_expression,
 )
 from mercato.pricing.vat import validate_vat_number
 from mercato.shipping.errors import ShippingMethodUnavailable
-from mercato.shipping.selectors import (
-    ShippingQuote,
-    active_methods,
-    offered_methods,
-    quote_loaded,
-)
+from mercato.shipping.selectors import ShippingQuote, active_methods, offered_methods
 
 CART_FIELDS = (
     "email",
@@ -429,14 +422,6 @@ def update_checkout(
 # --- prices ---------------------------------------------------------------------------------
 
 
-VOUCHER_PROBLEMS = {
-    "voucher_not_applicable": "The voucher does not apply to anything in the cart.",
-    "voucher_currency": "The voucher is for another currency.",
-    "voucher_min_subtotal": "The cart does not reach the voucher's minimum subtotal.",
-    "voucher_min_quantity": "The cart does not hold the voucher's minimum quantity.",
-}
-
-
 def vat_number_problem(
     result: PricingResult, *, vat_number: str, destination: str | None, origin: str
 ) -> dict[str, str] | None:
@@ -531,76 +516,62 @@ def price_checkout(
     # the version read with the cart row serves once: a Cart kept longer asks again
     version = cart.__dict__.pop("pricing_version", None)
     rules = pricing_rules(version=version) if version is not None else pricing_rules()
-    specs = [
-        CartLineSpec(key=str(line.public_id), variant_id=line.variant_id, quantity=line.quantity)
-        for line in lines
-    ]
     country = (cart.shipping_address or {}).get("country") or None
-    common = {
-        "lines": specs,
-        "country": country,
-        "vat_number": cart.vat_number,
-        "user_id": cart.user_id,
-        "email": cart.email,
-        "currency": cart.currency,
-        "variants": {line.variant_id: line.variant for line in lines},
-        "rules": rules,
-        "only_used_targets": True,
-    }
-    voucher_problem = None
-    try:
-        inp = build_pricing_input(**common, voucher_code=cart.voucher_code)
-    except DomainError as exc:
-        if strict or not cart.voucher_code or not exc.code.startswith("voucher_"):
-            raise
-        inp = build_pricing_input(**common)
-        voucher_problem = {"code": exc.code, "detail": str(exc)}
-    result = price_cart(inp)
-    if result.voucher_problem:
-        refusal = VoucherNotUsable(
-            VOUCHER_PROBLEMS.get(result.voucher_problem, "The voucher does not apply."),
-            code=result.voucher_problem,
-            field="voucher_code",
-        )
-        if strict:
-            raise refusal
-        voucher_problem = voucher_problem or {"code": refusal.code, "detail": str(refusal)}
     weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
-    quote, shipping_problem = None, None
-    if cart.shipping_method_id and country:
-        try:
-            quote = quote_loaded(
-                _shipping_methods(rules),
-                method_public_id=cart.shipping_method_id,
-                country=country,
-                weight_grams=weight,
-                subtotal=result.subtotal - result.voucher_discount,
-            )
-        except ShippingMethodUnavailable as exc:
-            if strict:  # named after the checkout's field
-                raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
-            shipping_problem = {"code": exc.code, "detail": str(exc)}
-        if quote is not None:
-            inp = replace(
-                inp, shipping_price=quote.price, shipping_tax_class=quote.tax_class_slug or None
-            )
-            result = price_cart(inp)
+    priced = price_lines(
+        LinesToPrice(
+            lines=[
+                CartLineSpec(
+                    key=str(line.public_id), variant_id=line.variant_id, quantity=line.quantity
+                )
+                for line in lines
+            ],
+            weight_grams=weight,
+            currency=cart.currency,
+            country=country,
+            vat_number=cart.vat_number,
+            user_id=cart.user_id,
+            email=cart.email,
+            voucher_code=cart.voucher_code,
+            shipping_method_id=cart.shipping_method_id,
+            shipping_methods=lambda: _shipping_methods(rules),
+            variants={line.variant_id: line.variant for line in lines},
+            rules=rules,
+            only_used_targets=True,
+        )
+    )
+    if strict:
+        _refuse(priced)
     return PricedCheckout(
-        result,
-        quote,
+        priced.result,
+        priced.quote,
         weight,
         lines,
-        voucher_problem,
-        shipping_problem,
+        _problem(priced.voucher_error) or _problem(priced.voucher_refusal("cart")),
+        _problem(priced.shipping_error),
         rules,
-        pricing_input=inp,
+        pricing_input=priced.pricing_input,
         vat_number_problem=vat_number_problem(
-            result,
+            priced.result,
             vat_number=cart.vat_number,
             destination=country,
             origin=rules.tax_settings.origin_country,
         ),
     )
+
+
+def _problem(error: DomainError | None) -> dict[str, str] | None:
+    return {"code": error.code, "detail": str(error)} if error is not None else None
+
+
+def _refuse(priced: PricedLines) -> None:
+    """Completing: a voucher or shipping method that does not apply is refused."""
+    if priced.voucher_error is not None:
+        raise priced.voucher_error
+    if refusal := priced.voucher_refusal("cart"):
+        raise refusal
+    if (error := priced.shipping_error) is not None:  # named after the checkout's field
+        raise ShippingMethodUnavailable(str(error), field="shipping_method_id") from error
 
 
 def shipping_options(cart: Cart, *, lines: list[CartLine] | None = None) -> list[ShippingOption]:

@@ -32,19 +32,19 @@ from mercato.accounts.models import User
 from mercato.audit.services import Actor, record_change
 from mercato.catalog.models import Product, ProductVariant
 from mercato.core.addresses import clean_address
-from mercato.core.errors import Conflict, DomainError, InvalidInput
+from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.orders.models import Order, OrderEvent, OrderLine
 from mercato.orders.services.placement import next_order_number, priced_totals
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
 from mercato.pricing import services as pricing_services
-from mercato.pricing.errors import VoucherNotUsable
+from mercato.pricing.lines import LinesToPrice, PricedLines, price_lines
 from mercato.pricing.models import Voucher
-from mercato.pricing.pipeline import PricingResult, price_cart
-from mercato.pricing.selectors import CartLineSpec, build_pricing_input, voucher_input
+from mercato.pricing.pipeline import PricingResult, VoucherInput
+from mercato.pricing.selectors import CartLineSpec, voucher_input
 from mercato.shipping.errors import ShippingMethodUnavailable
-from mercato.shipping.selectors import ShippingQuote, quote_method
+from mercato.shipping.selectors import ShippingQuote
 
 S = Order.Status
 MAX_LINE_QUANTITY = 10_000
@@ -59,12 +59,6 @@ DRAFT_FIELDS = (
     "voucher_code",
     "note",
 )
-VOUCHER_PROBLEMS = {
-    "voucher_not_applicable": "The voucher does not apply to anything in the order.",
-    "voucher_currency": "The voucher is for another currency.",
-    "voucher_min_subtotal": "The order does not reach the voucher's minimum subtotal.",
-    "voucher_min_quantity": "The order does not hold the voucher's minimum quantity.",
-}
 
 
 class NotADraft(Conflict):
@@ -189,8 +183,16 @@ def _new_lines(lines: Iterable[tuple[ProductVariant, int]]) -> list[Wanted]:
 # --- prices ---------------------------------------------------------------------------------
 
 
-def _voucher_for_placed(code: str) -> Voucher | None:
-    return Voucher.objects.filter(code=code).first() if code else None
+def _voucher_for_placed(code: str) -> VoucherInput | None:
+    voucher = Voucher.objects.filter(code=code).first() if code else None
+    return voucher_input(voucher) if voucher is not None else None
+
+
+def _charged_shipping(order: Order) -> Decimal | None:
+    """What a placed order charges for shipping (entered), if anything."""
+    if not order.shipping_gross:
+        return None
+    return order.shipping_gross if order.prices_include_tax else order.shipping_net
 
 
 def _price(order: Order, wanted: list[Wanted]) -> tuple[PricingResult, ShippingQuote | None]:
@@ -201,66 +203,53 @@ def _price(order: Order, wanted: list[Wanted]) -> tuple[PricingResult, ShippingQ
     voucher (redeemed when it was placed) as long as it still applies to the new lines, and
     keeps its shipping price if its method can no longer be quoted."""
     draft = order.status == S.DRAFT
-    if any(w.variant is None for w in wanted):
+    variants = [w.variant for w in wanted]
+    if any(v is None for v in variants):
         raise VariantNotPurchasable(
             "A line's variant no longer exists, so the order cannot be priced again; "
             "remove that line first.",
             field="lines",
         )
-    specs = [
-        CartLineSpec(
-            key=w.key, variant_id=w.variant.pk, quantity=w.quantity, unit_price=w.unit_price
+    priced = price_lines(
+        LinesToPrice(
+            lines=[
+                CartLineSpec(
+                    key=w.key, variant_id=v.pk, quantity=w.quantity, unit_price=w.unit_price
+                )
+                for w, v in zip(wanted, variants, strict=True)
+                if v is not None
+            ],
+            weight_grams=sum(
+                (v.weight_grams or 0) * w.quantity
+                for w, v in zip(wanted, variants, strict=True)
+                if v is not None
+            ),
+            currency=order.currency,
+            country=(order.shipping_address or {}).get("country") or None,
+            vat_number=order.vat_number,
+            user_id=order.user_id,
+            email=order.email,
+            voucher_code=order.voucher_code if draft else "",
+            voucher=None if draft else _voucher_for_placed(order.voucher_code),
+            shipping_method_id=order.shipping_method_id,
+            shipping_price=None if draft else _charged_shipping(order),
+            method_tax_class=False,  # a draft's shipping is taxed in the shop's shipping class
         )
-        for w in wanted
-    ]
-    country = (order.shipping_address or {}).get("country") or None
-    common = {
-        "lines": specs,
-        "country": country,
-        "vat_number": order.vat_number,
-        "user_id": order.user_id,
-        "email": order.email,
-        "currency": order.currency,
-    }
+    )
     if draft:
-        try:
-            inp = build_pricing_input(**common, voucher_code=order.voucher_code)
-        except DomainError as exc:
-            if exc.code.startswith("voucher_"):  # named after the draft's field
-                raise type(exc)(str(exc), code=exc.code, field="voucher_code") from exc
-            raise
-    else:
-        inp = build_pricing_input(**common)
-        voucher = _voucher_for_placed(order.voucher_code)
-        if voucher is not None:
-            inp = replace(inp, voucher=voucher_input(voucher))
-    result = price_cart(inp)
-    if draft and result.voucher_problem:
-        raise VoucherNotUsable(
-            VOUCHER_PROBLEMS.get(result.voucher_problem, "The voucher does not apply."),
-            code=result.voucher_problem,
-            field="voucher_code",
-        )
-    weight = sum((w.variant.weight_grams or 0) * w.quantity for w in wanted)
-    quote = None
-    shipping_price = None
-    if order.shipping_method_id and country:
-        try:
-            quote = quote_method(
-                method_public_id=order.shipping_method_id,
-                country=country,
-                weight_grams=weight,
-                subtotal=result.subtotal - result.voucher_discount,
-            )
-            shipping_price = quote.price
-        except ShippingMethodUnavailable as exc:
-            if draft:
-                raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
-    if shipping_price is None and not draft and order.shipping_gross:
-        shipping_price = order.shipping_gross if order.prices_include_tax else order.shipping_net
-    if shipping_price is not None:
-        result = price_cart(replace(inp, shipping_price=shipping_price))
-    return result, quote
+        _refuse(priced)
+    return priced.result, priced.quote
+
+
+def _refuse(priced: PricedLines) -> None:
+    """A draft: a voucher or shipping method that does not apply is refused, named after
+    the draft's field."""
+    if (exc := priced.voucher_error) is not None:
+        raise type(exc)(str(exc), code=exc.code, field="voucher_code") from exc
+    if refusal := priced.voucher_refusal("order"):
+        raise refusal
+    if (error := priced.shipping_error) is not None:
+        raise ShippingMethodUnavailable(str(error), field="shipping_method_id") from error
 
 
 def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: ShippingQuote | None):
