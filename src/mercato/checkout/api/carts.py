@@ -129,7 +129,9 @@ def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     if changes.get("shipping_method_id") is not None:
         changes["shipping_method_id"] = str(changes["shipping_method_id"])
     cart = services.update_checkout(
-        cart=_ref(request, token), changes=changes, ip=get_client_ip(request)
+        cart=_ref(request, token),
+        details=services.CheckoutDetails(**changes),
+        ip=get_client_ip(request),
     )
     return cart_out(cart)
 

@@ -10,9 +10,10 @@ from mercato.checkout.services.carts import (
     set_line_quantity,
 )
 from mercato.checkout.services.completion import complete_checkout
-from mercato.checkout.services.details import update_checkout
+from mercato.checkout.services.details import CheckoutDetails, update_checkout
 
 __all__ = [
+    "CheckoutDetails",
     "complete_checkout",
     "create_cart",
     "merge_guest_cart",

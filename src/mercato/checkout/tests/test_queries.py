@@ -32,12 +32,12 @@ def full_cart(shop, lines: int):
         services.set_line(cart=cart, variant_id=v.public_id, quantity=2)
     return services.update_checkout(
         cart=cart,
-        changes={
-            "email": "guest@example.com",
-            "shipping_address": address("DE"),
-            "shipping_method_id": str(shop.standard_de.public_id),
-            "voucher_code": "TENOFF",
-        },
+        details=services.CheckoutDetails(
+            email="guest@example.com",
+            shipping_address=address("DE"),
+            shipping_method_id=str(shop.standard_de.public_id),
+            voucher_code="TENOFF",
+        ),
     )
 
 
