@@ -73,8 +73,11 @@ def get_tax_rate(*, public_id: UUID) -> TaxRate:
     return rate
 
 
-def _targets(*names: str) -> list[Prefetch]:
-    models = {"products": Product, "categories": Category}
+def _targets(*names: str) -> list[Prefetch[Any]]:
+    models: dict[str, type[Product] | type[Category]] = {
+        "products": Product,
+        "categories": Category,
+    }
     return [
         Prefetch(name, queryset=models[name].objects.only("pk", "public_id"))
         if name in models
@@ -204,7 +207,7 @@ class PricingRules:
     rates: dict[tuple[str, str], Decimal]
     promotions: tuple[PromotionInput, ...]
     type_tax_classes: dict[int, str]  # {product type pk: tax class slug}, if not standard
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: dict[object, Any] = field(default_factory=dict, repr=False)
 
     def tax_rules(self, country: str | None) -> TaxRules:
         """The TaxRules for a sale to `country` (None: the origin country)."""

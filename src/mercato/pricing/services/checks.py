@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Model
 from django.utils import timezone
 
 from mercato.catalog.services import clean_price
@@ -85,7 +86,7 @@ def check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
         )
 
 
-def existing_ids(model: type, ids: Iterable[int], *, code: str, field: str) -> list[int]:
+def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: str) -> list[int]:
     wanted = sorted(set(ids))
     if model.objects.filter(pk__in=wanted).count() != len(wanted):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
