@@ -8,7 +8,7 @@ class CheckoutConfig(AppConfig):
 
     def ready(self) -> None:
         # The checkout keeps the active shipping methods in memory with the pricing rules
-        # (services._shipping_methods): any saved or deleted zone, method or bracket gives
+        # (selectors._shipping_methods): any saved or deleted zone, method or bracket gives
         # those rules a new version.
         from django.db.models.signals import post_delete, post_save
 

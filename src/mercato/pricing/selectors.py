@@ -73,8 +73,11 @@ def get_tax_rate(*, public_id: UUID) -> TaxRate:
     return rate
 
 
-def _targets(*names: str) -> list[Prefetch]:
-    models = {"products": Product, "categories": Category}
+def _targets(*names: str) -> list[Prefetch[Any]]:
+    models: dict[str, type[Product] | type[Category]] = {
+        "products": Product,
+        "categories": Category,
+    }
     return [
         Prefetch(name, queryset=models[name].objects.only("pk", "public_id"))
         if name in models
@@ -204,7 +207,7 @@ class PricingRules:
     rates: dict[tuple[str, str], Decimal]
     promotions: tuple[PromotionInput, ...]
     type_tax_classes: dict[int, str]  # {product type pk: tax class slug}, if not standard
-    _memo: dict = field(default_factory=dict, repr=False)
+    _memo: dict[object, Any] = field(default_factory=dict, repr=False)
 
     def tax_rules(self, country: str | None) -> TaxRules:
         """The TaxRules for a sale to `country` (None: the origin country)."""
@@ -366,6 +369,50 @@ def build_pricing_input(
             "Not an ISO 3166-1 country code.", code="invalid_country", field="country"
         )
     normalized_vat = validate_vat_number(vat_number)[1] if vat_number else ""
+    variants = _line_variants(lines, variants)
+    rules = rules or pricing_rules(now)
+    promotions = rules.running_promotions(now)
+    if promotions is None:
+        promotions = _promotion_rows(Promotion.objects.running(now))
+    _check_currency(lines, variants, currency)
+    targets = _LineTargets.load(
+        [variants[line.variant_id].product for line in lines],
+        categories=not only_used_targets or any(p.category_ids for p in promotions),
+        collections=not only_used_targets or any(p.collection_ids for p in promotions),
+    )
+    inp = PricingInput(
+        currency=currency,
+        lines=targets.line_inputs(lines, variants, rules.type_tax_classes),
+        tax=rules.tax_rules(country),
+        promotions=promotions,
+        shipping_price=shipping_price,
+        country=country.upper() if country else None,
+        vat_number=normalized_vat,
+        now=now,
+    )
+    if not voucher_code:
+        return inp
+    before = price_cart(inp)
+    voucher = voucher_input(
+        services.check_voucher(
+            code=voucher_code,
+            subtotal=before.subtotal,
+            quantity=before.quantity,
+            user_id=user_id,
+            email=email,
+            now=now,
+        )
+    )
+    if voucher.category_ids and not targets.categories_loaded:
+        targets = targets.with_categories()
+        inp = replace(inp, lines=targets.line_inputs(lines, variants, rules.type_tax_classes))
+    return replace(inp, voucher=voucher)
+
+
+def _line_variants(
+    lines: Sequence[CartLineSpec], variants: Mapping[int, ProductVariant] | None
+) -> Mapping[int, ProductVariant]:
+    """The lines' variants with their products: those given, else read (one query)."""
     wanted = {line.variant_id for line in lines}
     if variants is None or not wanted <= set(variants):
         variants = {
@@ -376,11 +423,13 @@ def build_pricing_input(
         }
     if not wanted <= set(variants):
         raise NotFound("No such variant.", code="variant_not_found")
-    rules = rules or pricing_rules(now)
-    promotions = rules.running_promotions(now)
-    if promotions is None:
-        promotions = _promotion_rows(Promotion.objects.running(now))
-    products = {variants[pk].product_id: variants[pk].product for pk in wanted}
+    return variants
+
+
+def _check_currency(
+    lines: Sequence[CartLineSpec], variants: Mapping[int, ProductVariant], currency: str
+) -> None:
+    """A line priced at its variant's price must be in the cart's currency."""
     for line in lines:
         variant = variants[line.variant_id]
         if line.unit_price is None and variant.currency != currency:
@@ -388,19 +437,46 @@ def build_pricing_input(
                 f"The variant is priced in {variant.currency}, not {currency}.",
                 code="currency_mismatch",
             )
-    uses_categories = not only_used_targets or any(p.category_ids for p in promotions)
-    uses_collections = not only_used_targets or any(p.collection_ids for p in promotions)
-    ancestors = _line_categories(products.values()) if uses_categories else {}
-    collections: dict[int, set[int]] = defaultdict(set)
-    if uses_collections:
-        for product_id, collection_id in CollectionProduct.objects.filter(
-            product_id__in=products
-        ).values_list("product_id", "collection_id"):
-            collections[product_id].add(collection_id)
 
-    tax_classes = rules.type_tax_classes
 
-    def line_inputs() -> tuple[LineInput, ...]:
+@dataclass(frozen=True)
+class _LineTargets:
+    """What promotions and vouchers match the lines' products by: {category pk: it and its
+    ancestors} and {product pk: its collections}, each read only when something looks at it."""
+
+    products: tuple[Product, ...]
+    ancestors: dict[int, frozenset[int]]
+    collections: dict[int, frozenset[int]]
+    categories_loaded: bool
+
+    @classmethod
+    def load(
+        cls, products: Iterable[Product], *, categories: bool, collections: bool
+    ) -> "_LineTargets":
+        unique = tuple({p.pk: p for p in products}.values())
+        ancestors = _line_categories(unique) if categories else {}
+        in_collections: dict[int, set[int]] = defaultdict(set)
+        if collections:
+            for product_id, collection_id in CollectionProduct.objects.filter(
+                product_id__in=[p.pk for p in unique]
+            ).values_list("product_id", "collection_id"):
+                in_collections[product_id].add(collection_id)
+        return cls(
+            products=unique,
+            ancestors=ancestors,
+            collections={pk: frozenset(ids) for pk, ids in in_collections.items()},
+            categories_loaded=categories,
+        )
+
+    def with_categories(self) -> "_LineTargets":
+        return replace(self, ancestors=_line_categories(self.products), categories_loaded=True)
+
+    def line_inputs(
+        self,
+        lines: Sequence[CartLineSpec],
+        variants: Mapping[int, ProductVariant],
+        tax_classes: Mapping[int, str],
+    ) -> tuple[LineInput, ...]:
         made = []
         for line in lines:
             variant = variants[line.variant_id]
@@ -412,36 +488,8 @@ def build_pricing_input(
                     unit_price=line.unit_price if line.unit_price is not None else variant.price,
                     product_id=product.pk,
                     tax_class=tax_classes.get(product.product_type_id, TaxClass.STANDARD),
-                    category_ids=ancestors.get(product.category_id, frozenset()),
-                    collection_ids=frozenset(collections[product.pk]),
+                    category_ids=self.ancestors.get(product.category_id, frozenset()),
+                    collection_ids=self.collections.get(product.pk, frozenset()),
                 )
             )
         return tuple(made)
-
-    inp = PricingInput(
-        currency=currency,
-        lines=line_inputs(),
-        tax=rules.tax_rules(country),
-        promotions=promotions,
-        shipping_price=shipping_price,
-        country=country.upper() if country else None,
-        vat_number=normalized_vat,
-        now=now,
-    )
-    if voucher_code:
-        before = price_cart(inp)
-        voucher = voucher_input(
-            services.check_voucher(
-                code=voucher_code,
-                subtotal=before.subtotal,
-                quantity=before.quantity,
-                user_id=user_id,
-                email=email,
-                now=now,
-            )
-        )
-        if voucher.category_ids and not uses_categories:
-            ancestors = _line_categories(products.values())
-            inp = replace(inp, lines=line_inputs())
-        inp = replace(inp, voucher=voucher)
-    return inp

@@ -42,12 +42,12 @@ def ready_cart(shop, variants, index: int, voucher_code: str = "") -> Cart:
         services.set_line(cart=cart, variant_id=v.public_id, quantity=1)
     return services.update_checkout(
         cart=cart,
-        changes={
-            "email": f"buyer{index}@example.com",
-            "shipping_address": address("DE"),
-            "shipping_method_id": str(shop.standard_de.public_id),
-            "voucher_code": voucher_code,
-        },
+        details=services.CheckoutDetails(
+            email=f"buyer{index}@example.com",
+            shipping_address=address("DE"),
+            shipping_method_id=str(shop.standard_de.public_id),
+            voucher_code=voucher_code,
+        ),
     )
 
 

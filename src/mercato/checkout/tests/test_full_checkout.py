@@ -20,7 +20,7 @@ from mercato.inventory import services as inventory
 from mercato.inventory.models import Allocation, Reservation, Stock
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services
-from mercato.pricing.models import TaxRate, VoucherRedemption
+from mercato.pricing.models import TaxRate, Voucher, VoucherRedemption
 from mercato.pricing.vat import REVERSE_CHARGE_NOTE
 
 
@@ -141,7 +141,7 @@ def test_a_guest_checks_out_with_a_promotion_a_voucher_shipping_and_tax(api, sho
     assert not Reservation.objects.exists()
     assert inventory.verify_ledger() == []
     # the voucher use is counted, the event recorded, the cart closed
-    voucher = pricing_services.Voucher.objects.get(code="TENOFF")
+    voucher = Voucher.objects.get(code="TENOFF")
     assert voucher.times_used == 1
     # inventory and the voucher refer to the order the same way: its number
     assert list(VoucherRedemption.objects.values_list("email", "order_reference")) == [

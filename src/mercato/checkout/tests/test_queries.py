@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from mercato.checkout import services
+from mercato.checkout import selectors, services
 from mercato.checkout.tests.conftest import (
     CARTS,
     address,
@@ -32,12 +32,12 @@ def full_cart(shop, lines: int):
         services.set_line(cart=cart, variant_id=v.public_id, quantity=2)
     return services.update_checkout(
         cart=cart,
-        changes={
-            "email": "guest@example.com",
-            "shipping_address": address("DE"),
-            "shipping_method_id": str(shop.standard_de.public_id),
-            "voucher_code": "TENOFF",
-        },
+        details=services.CheckoutDetails(
+            email="guest@example.com",
+            shipping_address=address("DE"),
+            shipping_method_id=str(shop.standard_de.public_id),
+            voucher_code="TENOFF",
+        ),
     )
 
 
@@ -71,7 +71,7 @@ def test_completing_takes_a_fixed_number_of_queries_plus_the_allocation_per_line
     shop, lines, django_assert_max_num_queries
 ):
     cart = full_cart(shop, lines)
-    services.price_checkout(cart)  # the rules are in memory, as in a running shop
+    selectors.price_checkout(cart)  # the rules are in memory, as in a running shop
 
     with django_assert_max_num_queries(FIXED + PER_LINE * lines):
         order = services.complete_checkout(cart=cart)
@@ -82,7 +82,7 @@ def test_completing_takes_a_fixed_number_of_queries_plus_the_allocation_per_line
 
 def test_the_number_of_lines_does_not_change_the_queries_of_completing(shop):
     small, large = full_cart(shop, 2), full_cart(shop, 10)
-    services.price_checkout(small)
+    selectors.price_checkout(small)
     counts = []
     for cart in (small, large):
         with CaptureQueriesContext(connection) as queries:

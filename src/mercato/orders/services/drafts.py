@@ -18,36 +18,42 @@ totals before and after.
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from mercato.accounts.models import User
 from mercato.audit.services import Actor, record_change
-from mercato.catalog.models import Product, ProductVariant
-from mercato.core.addresses import clean_address
-from mercato.core.errors import Conflict, DomainError, InvalidInput
+from mercato.catalog.models import ProductVariant
+from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.orders.models import Order, OrderEvent, OrderLine
+from mercato.orders.services.draft_checks import (
+    VariantNotPurchasable,
+    Wanted,
+    check_purchasable,
+    check_quantity,
+    clean_draft_address,
+    clean_email,
+    clean_note,
+    new_lines,
+)
 from mercato.orders.services.placement import next_order_number, priced_totals
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
 from mercato.pricing import services as pricing_services
-from mercato.pricing.errors import VoucherNotUsable
+from mercato.pricing.lines import LinesToPrice, PricedLines, price_lines
 from mercato.pricing.models import Voucher
-from mercato.pricing.pipeline import PricingResult, price_cart
-from mercato.pricing.selectors import CartLineSpec, build_pricing_input, voucher_input
+from mercato.pricing.pipeline import PricingResult, VoucherInput
+from mercato.pricing.selectors import CartLineSpec, voucher_input
 from mercato.shipping.errors import ShippingMethodUnavailable
-from mercato.shipping.selectors import ShippingQuote, quote_method
+from mercato.shipping.selectors import ShippingQuote
 
 S = Order.Status
-MAX_LINE_QUANTITY = 10_000
 EDITABLE = frozenset({S.UNCONFIRMED, S.UNFULFILLED})
 UNPAID = frozenset({Order.PaymentStatus.NOT_CHARGED, Order.PaymentStatus.FAILED})
 DRAFT_FIELDS = (
@@ -59,12 +65,6 @@ DRAFT_FIELDS = (
     "voucher_code",
     "note",
 )
-VOUCHER_PROBLEMS = {
-    "voucher_not_applicable": "The voucher does not apply to anything in the order.",
-    "voucher_currency": "The voucher is for another currency.",
-    "voucher_min_subtotal": "The order does not reach the voucher's minimum subtotal.",
-    "voucher_min_quantity": "The order does not hold the voucher's minimum quantity.",
-}
 
 
 class NotADraft(Conflict):
@@ -83,114 +83,19 @@ class DraftIncomplete(InvalidInput):
     code, title = "draft_incomplete", "The draft is missing details"
 
 
-class VariantNotPurchasable(InvalidInput):
-    code, title = "variant_not_purchasable", "This variant cannot be bought"
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """A line as it should be after the change: its row (None: a new line), the variant,
-    the quantity, and the list price to keep (None: the variant's current price)."""
-
-    key: str
-    line: OrderLine | None
-    variant: ProductVariant | None
-    quantity: int
-    unit_price: Decimal | None = None
-
-
-# --- checks ---------------------------------------------------------------------------------
-
-
-def _quantity(value: Any, field: str = "quantity") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINE_QUANTITY:
-        raise InvalidInput(
-            f"A quantity is a whole number from 1 to {MAX_LINE_QUANTITY}.",
-            code="invalid_quantity",
-            field=field,
-        )
-    return value
-
-
-def _purchasable(variants: Iterable[ProductVariant | None], field: str = "variant_id") -> None:
-    """Every variant exists and belongs to a published product (one query)."""
-    variants = list(variants)
-    if any(v is None for v in variants):
-        raise VariantNotPurchasable(
-            "A line's variant no longer exists; remove the line.", field=field
-        )
-    visible = set(
-        Product.objects.visible()
-        .filter(pk__in={v.product_id for v in variants})
-        .values_list("pk", flat=True)
-    )
-    for v in variants:
-        if v.product_id not in visible:
-            raise VariantNotPurchasable(
-                f"{v.sku} is not on sale (its product is not published).", field=field
-            )
-
-
-def _email(value: Any) -> str:
-    email = (value or "").strip() if isinstance(value, str) else ""
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput(
-            "Not a valid email address.", code="invalid_email", field="email"
-        ) from None
-    return User.objects.normalize_email(email)
-
-
-def _address(value: Any, name: str) -> dict[str, Any]:
-    if not value:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidInput("An address is an object.", code="invalid_address", field=name)
-    try:
-        return clean_address(dict(value))
-    except InvalidInput as exc:
-        for error in exc.extra.get("errors", []):
-            error["field"] = f"{name}.{error['field']}"
-        raise
-
-
-def _note(value: Any) -> str:
-    note = (value or "").strip() if isinstance(value, str) else ""
-    if len(note) > 5000:
-        raise InvalidInput(
-            "A note is at most 5,000 characters.", code="note_too_long", field="note"
-        )
-    return note
-
-
-def _new_lines(lines: Iterable[tuple[ProductVariant, int]]) -> list[Wanted]:
-    """Lines asked for by staff, checked; the same variant twice is one line."""
-    merged: dict[int, list[Any]] = {}
-    for i, (variant, quantity) in enumerate(lines):
-        _quantity(quantity, f"lines.{i}.quantity")
-        if not isinstance(variant, ProductVariant):
-            raise VariantNotPurchasable("No such variant.", field=f"lines.{i}.variant_id")
-        if variant.pk in merged:
-            merged[variant.pk][1] += quantity
-        else:
-            merged[variant.pk] = [variant, quantity]
-    if len(merged) > settings.CART_MAX_LINES:
-        raise InvalidInput(
-            f"An order holds at most {settings.CART_MAX_LINES} lines.", code="too_many_lines"
-        )
-    _purchasable([v for v, _ in merged.values()], field="lines")
-    return [
-        Wanted(key=f"new:{i}", line=None, variant=v, quantity=_quantity(q, "lines"))
-        for i, (v, q) in enumerate(merged.values())
-    ]
-
-
 # --- prices ---------------------------------------------------------------------------------
 
 
-def _voucher_for_placed(code: str) -> Voucher | None:
-    return Voucher.objects.filter(code=code).first() if code else None
+def _voucher_for_placed(code: str) -> VoucherInput | None:
+    voucher = Voucher.objects.filter(code=code).first() if code else None
+    return voucher_input(voucher) if voucher is not None else None
+
+
+def _charged_shipping(order: Order) -> Decimal | None:
+    """What a placed order charges for shipping (entered), if anything."""
+    if not order.shipping_gross:
+        return None
+    return order.shipping_gross if order.prices_include_tax else order.shipping_net
 
 
 def _price(order: Order, wanted: list[Wanted]) -> tuple[PricingResult, ShippingQuote | None]:
@@ -201,66 +106,53 @@ def _price(order: Order, wanted: list[Wanted]) -> tuple[PricingResult, ShippingQ
     voucher (redeemed when it was placed) as long as it still applies to the new lines, and
     keeps its shipping price if its method can no longer be quoted."""
     draft = order.status == S.DRAFT
-    if any(w.variant is None for w in wanted):
+    variants = [w.variant for w in wanted]
+    if any(v is None for v in variants):
         raise VariantNotPurchasable(
             "A line's variant no longer exists, so the order cannot be priced again; "
             "remove that line first.",
             field="lines",
         )
-    specs = [
-        CartLineSpec(
-            key=w.key, variant_id=w.variant.pk, quantity=w.quantity, unit_price=w.unit_price
+    priced = price_lines(
+        LinesToPrice(
+            lines=[
+                CartLineSpec(
+                    key=w.key, variant_id=v.pk, quantity=w.quantity, unit_price=w.unit_price
+                )
+                for w, v in zip(wanted, variants, strict=True)
+                if v is not None
+            ],
+            weight_grams=sum(
+                (v.weight_grams or 0) * w.quantity
+                for w, v in zip(wanted, variants, strict=True)
+                if v is not None
+            ),
+            currency=order.currency,
+            country=(order.shipping_address or {}).get("country") or None,
+            vat_number=order.vat_number,
+            user_id=order.user_id,
+            email=order.email,
+            voucher_code=order.voucher_code if draft else "",
+            voucher=None if draft else _voucher_for_placed(order.voucher_code),
+            shipping_method_id=order.shipping_method_id,
+            shipping_price=None if draft else _charged_shipping(order),
+            method_tax_class=False,  # a draft's shipping is taxed in the shop's shipping class
         )
-        for w in wanted
-    ]
-    country = (order.shipping_address or {}).get("country") or None
-    common = {
-        "lines": specs,
-        "country": country,
-        "vat_number": order.vat_number,
-        "user_id": order.user_id,
-        "email": order.email,
-        "currency": order.currency,
-    }
+    )
     if draft:
-        try:
-            inp = build_pricing_input(**common, voucher_code=order.voucher_code)
-        except DomainError as exc:
-            if exc.code.startswith("voucher_"):  # named after the draft's field
-                raise type(exc)(str(exc), code=exc.code, field="voucher_code") from exc
-            raise
-    else:
-        inp = build_pricing_input(**common)
-        voucher = _voucher_for_placed(order.voucher_code)
-        if voucher is not None:
-            inp = replace(inp, voucher=voucher_input(voucher))
-    result = price_cart(inp)
-    if draft and result.voucher_problem:
-        raise VoucherNotUsable(
-            VOUCHER_PROBLEMS.get(result.voucher_problem, "The voucher does not apply."),
-            code=result.voucher_problem,
-            field="voucher_code",
-        )
-    weight = sum((w.variant.weight_grams or 0) * w.quantity for w in wanted)
-    quote = None
-    shipping_price = None
-    if order.shipping_method_id and country:
-        try:
-            quote = quote_method(
-                method_public_id=order.shipping_method_id,
-                country=country,
-                weight_grams=weight,
-                subtotal=result.subtotal - result.voucher_discount,
-            )
-            shipping_price = quote.price
-        except ShippingMethodUnavailable as exc:
-            if draft:
-                raise ShippingMethodUnavailable(str(exc), field="shipping_method_id") from exc
-    if shipping_price is None and not draft and order.shipping_gross:
-        shipping_price = order.shipping_gross if order.prices_include_tax else order.shipping_net
-    if shipping_price is not None:
-        result = price_cart(replace(inp, shipping_price=shipping_price))
-    return result, quote
+        _refuse(priced)
+    return priced.result, priced.quote
+
+
+def _refuse(priced: PricedLines) -> None:
+    """A draft: a voucher or shipping method that does not apply is refused, named after
+    the draft's field."""
+    if (exc := priced.voucher_error) is not None:
+        raise type(exc)(str(exc), code=exc.code, field="voucher_code") from exc
+    if refusal := priced.voucher_refusal("order"):
+        raise refusal
+    if (error := priced.shipping_error) is not None:
+        raise ShippingMethodUnavailable(str(error), field="shipping_method_id") from error
 
 
 def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: ShippingQuote | None):
@@ -358,10 +250,10 @@ def create_draft_order(
 ) -> Order:
     """A draft order for a customer (an account, or just an email), priced now. Lines,
     addresses and the shipping method may come later; `finalise_draft` needs them all."""
-    email = _email(email or (user.email if user else ""))
-    wanted = _new_lines(lines)
-    shipping = _address(shipping_address, "shipping_address")
-    billing = _address(billing_address, "billing_address") or shipping
+    email = clean_email(email or (user.email if user else ""))
+    wanted = new_lines(lines)
+    shipping = clean_draft_address(shipping_address, "shipping_address")
+    billing = clean_draft_address(billing_address, "billing_address") or shipping
     with transaction.atomic():
         order = Order(
             number=next_order_number(),
@@ -374,7 +266,7 @@ def create_draft_order(
             billing_address=billing,
             shipping_method_id=str(shipping_method_id or "").strip(),
             voucher_code=(voucher_code or "").strip(),
-            customer_note=_note(note),
+            customer_note=clean_note(note),
             guest_token=secrets.token_urlsafe(24),
         )
         result, quote = _price(order, wanted)
@@ -424,16 +316,16 @@ def update_draft_order(*, order: Order, actor: Actor, changes: dict[str, Any]) -
     if "user" in changes:
         cleaned["user"] = changes["user"]
     if "email" in changes:
-        cleaned["email"] = _email(changes["email"])
+        cleaned["email"] = clean_email(changes["email"])
     for name in ("shipping_address", "billing_address"):
         if name in changes:
-            cleaned[name] = _address(changes[name], name)
+            cleaned[name] = clean_draft_address(changes[name], name)
     if "shipping_method_id" in changes:
         cleaned["shipping_method_id"] = str(changes["shipping_method_id"] or "").strip()
     if "voucher_code" in changes:
         cleaned["voucher_code"] = (changes["voucher_code"] or "").strip()
     if "note" in changes:
-        cleaned["customer_note"] = _note(changes["note"])
+        cleaned["customer_note"] = clean_note(changes["note"])
     with transaction.atomic():
         order = _draft(order)
         before = _audit_fields(order)
@@ -484,7 +376,7 @@ def finalise_draft(*, order: Order, actor: Actor) -> Order:
                 f"Missing: {', '.join(missing)}.",
                 errors=[{"field": name, "message": "This field is required."} for name in missing],
             )
-        _purchasable([w.variant for w in wanted], field="lines")
+        check_purchasable([w.variant for w in wanted], field="lines")
         result, quote = _price(order, wanted)
         _write(order, wanted, result, quote)
         if result.voucher_applied and result.voucher_id:
@@ -596,13 +488,13 @@ def _reallocate(order: Order, old: dict[str, int], actor: Actor) -> None:
 
 def add_order_line(*, order: Order, actor: Actor, variant: ProductVariant, quantity: int) -> Order:
     """Add `quantity` of a published variant (to its line, if the order has one)."""
-    _quantity(quantity)
-    _purchasable([variant])
+    check_quantity(quantity)
+    check_purchasable([variant])
 
     def change(lines: list[Wanted]) -> list[Wanted]:
         for i, w in enumerate(lines):
             if w.variant is not None and w.variant.pk == variant.pk:
-                lines[i] = replace(w, quantity=_quantity(w.quantity + quantity))
+                lines[i] = replace(w, quantity=check_quantity(w.quantity + quantity))
                 return lines
         return [*lines, Wanted(key="new:0", line=None, variant=variant, quantity=quantity)]
 
@@ -611,7 +503,7 @@ def add_order_line(*, order: Order, actor: Actor, variant: ProductVariant, quant
 
 def change_order_line(*, order: Order, actor: Actor, line: OrderLine, quantity: int) -> Order:
     """Set a line's quantity (1 or more; remove a line with `remove_order_line`)."""
-    _quantity(quantity)
+    check_quantity(quantity)
 
     def change(lines: list[Wanted]) -> list[Wanted]:
         found = [i for i, w in enumerate(lines) if w.line.pk == line.pk]

@@ -1,0 +1,162 @@
+"""A cart as the API shows it: priced now, or as its order was placed."""
+
+from typing import Any
+from uuid import UUID
+
+from mercato.checkout import selectors
+from mercato.checkout.models import Cart
+from mercato.core.money import money
+from mercato.pricing.pipeline import ShippingResult
+from mercato.shipping.selectors import ShippingQuote
+
+
+def shipping_out(quote: ShippingQuote, shipping: ShippingResult) -> dict[str, Any]:
+    currency = quote.currency
+    return {
+        "id": quote.method_id,
+        "name": quote.name,
+        "description": quote.description,
+        "price": money(shipping.stated_price, currency),
+        "discount": money(shipping.stated_discount, currency),
+        "tax": money(shipping.tax, currency),
+        "tax_rate": str(shipping.tax_rate),
+        "total": money(shipping.gross, currency),
+        "min_delivery_days": quote.min_delivery_days,
+        "max_delivery_days": quote.max_delivery_days,
+    }
+
+
+def _totals_out(totals, currency: str, *, reverse_charge: bool, tax_note: str) -> dict[str, Any]:
+    return {
+        "subtotal": money(totals.subtotal, currency),
+        "discount": money(totals.discount, currency),
+        "shipping": money(totals.shipping, currency),
+        "tax": money(totals.tax, currency),
+        "total": money(totals.total, currency),
+        "prices_include_tax": totals.tax_included,
+        "reverse_charge": reverse_charge,
+        "tax_note": tax_note,
+    }
+
+
+def cart_out(cart: Cart) -> dict[str, Any]:
+    """The cart priced now, from the lines the service just read (`line_snapshot`) when it
+    gives them; a completed cart shows its order as placed."""
+    if cart.status == Cart.Status.COMPLETED and cart.order_id:
+        return _completed_cart_out(cart)
+    priced = selectors.price_checkout(cart, lines=getattr(cart, "line_snapshot", None))
+    result, currency = priced.result, priced.result.currency
+    by_key = {line.key: line for line in result.lines}
+    lines = []
+    for line in priced.lines:
+        priced_line = by_key[str(line.public_id)]
+        lines.append(
+            {
+                "id": line.public_id,
+                "variant_id": line.variant.public_id,
+                "sku": line.variant.sku,
+                "product_name": line.variant.product.name,
+                "variant_name": line.variant.name,
+                "quantity": line.quantity,
+                "unit_price": money(priced_line.unit_price, currency),
+                "unit_price_discounted": money(priced_line.unit_price_discounted, currency),
+                "promotion_discount": money(priced_line.promotion_discount, currency),
+                "voucher_discount": money(priced_line.voucher_discount, currency),
+                "total": money(priced_line.gross, currency),
+                "tax_rate": priced_line.tax_rate,
+                "short": bool(getattr(line, "quantity_short", 0)),
+                "quantity_short": getattr(line, "quantity_short", 0),
+            }
+        )
+    return {
+        **_cart_fields(cart),
+        "shipping_method": shipping_out(priced.shipping, result.shipping)
+        if priced.shipping
+        else None,
+        "voucher_problem": priced.voucher_problem,
+        "shipping_problem": priced.shipping_problem,
+        "vat_number_problem": priced.vat_number_problem,
+        "lines": lines,
+        "totals": _totals_out(
+            result.totals,
+            currency,
+            reverse_charge=result.reverse_charge,
+            tax_note=result.legal_note,
+        ),
+        "order_id": None,
+        "order_number": None,
+    }
+
+
+def _cart_fields(cart: Cart) -> dict[str, Any]:
+    return {
+        "token": cart.token,
+        "status": cart.status,
+        "email": cart.email,
+        "shipping_address": cart.shipping_address,
+        "billing_address": cart.billing_address,
+        "voucher_code": cart.voucher_code,
+        "vat_number": cart.vat_number,
+        "note": cart.note,
+        "expires_at": cart.expires_at,
+    }
+
+
+def _completed_cart_out(cart: Cart) -> dict[str, Any]:
+    """A completed cart as its order was placed: the order's lines, shipping and totals (not
+    priced again), with `order_id` and `order_number`. Line ids are the cart's."""
+    order = cart.order
+    currency = order.currency
+    cart_line_ids = dict(cart.lines.values_list("variant_id", "public_id"))
+    order_lines = list(order.lines.select_related("variant").order_by("pk"))
+    charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
+    return {
+        **_cart_fields(cart),
+        "voucher_code": order.voucher_code,
+        "shipping_method": {
+            "id": UUID(order.shipping_method_id),
+            "name": order.shipping_method_name,
+            "description": "",
+            "price": money(order.shipping_price, currency),
+            "discount": money(order.shipping_price - charged, currency),
+            "tax": money(order.shipping_tax, currency),
+            "tax_rate": str(order.shipping_tax_rate),
+            "total": money(order.shipping_gross, currency),
+            "min_delivery_days": None,
+            "max_delivery_days": None,
+        }
+        if order.shipping_method_id
+        else None,
+        "voucher_problem": None,
+        "shipping_problem": None,
+        "vat_number_problem": None,
+        "lines": [
+            {
+                "id": cart_line_ids.get(x.variant_id, x.public_id),
+                "variant_id": x.variant.public_id if x.variant else None,
+                "sku": x.sku,
+                "product_name": x.product_name,
+                "variant_name": x.variant_name,
+                "quantity": x.quantity,
+                "unit_price": money(x.unit_price, currency),
+                "unit_price_discounted": money(x.unit_price_discounted, currency),
+                "promotion_discount": money(x.promotion_discount, currency),
+                "voucher_discount": money(x.voucher_discount, currency),
+                "total": money(x.total_gross, currency),
+                "tax_rate": x.tax_rate,
+            }
+            for x in order_lines
+        ],
+        "totals": {
+            "subtotal": money(order.subtotal, currency),
+            "discount": money(order.voucher_discount, currency),
+            "shipping": money(order.shipping_price, currency),
+            "tax": money(order.tax_total, currency),
+            "total": money(order.total_gross, currency),
+            "prices_include_tax": order.prices_include_tax,
+            "reverse_charge": order.reverse_charge,
+            "tax_note": order.tax_note,
+        },
+        "order_id": order.public_id,
+        "order_number": order.number,
+    }

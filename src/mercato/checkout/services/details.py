@@ -1,0 +1,103 @@
+"""Checkout details: email, addresses, shipping method, voucher code, VAT number, note."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import Enum
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from mercato.checkout.models import Cart
+from mercato.checkout.selectors import CartRef, list_cart_lines
+from mercato.checkout.services.common import open_cart, touch_cart
+from mercato.core import ratelimit
+from mercato.core.addresses import clean_address
+from mercato.core.errors import InvalidInput
+from mercato.pricing.vat import validate_vat_number
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+
+
+@dataclass(frozen=True)
+class CheckoutDetails:
+    """Checkout details to set, as the store's PATCH sends them: a field left UNSET stays
+    as it is, None clears it. Addresses are checked per country, the VAT number is
+    normalised and the voucher code trimmed when they are set."""
+
+    email: str | _Unset | None = UNSET
+    shipping_address: Mapping[str, Any] | _Unset | None = UNSET
+    billing_address: Mapping[str, Any] | _Unset | None = UNSET
+    shipping_method_id: str | _Unset | None = UNSET
+    voucher_code: str | _Unset | None = UNSET
+    vat_number: str | _Unset | None = UNSET
+    note: str | _Unset | None = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """{name: value} of the fields to set."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not UNSET
+        }
+
+
+CART_FIELDS = tuple(f.name for f in fields(CheckoutDetails))
+ADDRESSES = ("shipping_address", "billing_address")
+
+
+def _count_voucher_attempt(cart: Cart, code: str, ip: str | None) -> None:
+    """A new voucher code on the cart is one attempt per cart and per IP (an unknown code as
+    much as a good one), so codes cannot be guessed quickly. The same code again is free."""
+    if code and code.upper() != cart.voucher_code.upper():
+        ratelimit.hit_rate("voucher:cart", cart.token, settings.RATE_LIMIT_VOUCHER_CART)
+        ratelimit.hit_rate("voucher:ip", ip or "", settings.RATE_LIMIT_VOUCHER_IP)
+
+
+def update_checkout(
+    *, cart: Cart | CartRef, details: CheckoutDetails, ip: str | None = None
+) -> Cart:
+    """Set checkout details: email, addresses (checked per country), shipping method, voucher
+    code, VAT number, note. What can only be judged with prices (does the method serve this
+    address and weight, does the voucher apply) is checked when pricing and completing.
+    A new voucher code counts against RATE_LIMIT_VOUCHER_CART and, from `ip`, against
+    RATE_LIMIT_VOUCHER_IP (429 `rate_limited`, nothing changed)."""
+    changes = details.given()
+    with transaction.atomic():
+        cart = open_cart(cart)
+        for name in ADDRESSES:
+            if changes.get(name) is not None:
+                changes[name] = _address(changes[name], name)
+        if changes.get("vat_number"):
+            try:
+                _country, normalized = validate_vat_number(changes["vat_number"])
+            except InvalidInput as exc:
+                raise InvalidInput(str(exc), code=exc.code, field="vat_number") from exc
+            changes["vat_number"] = normalized
+        if "voucher_code" in changes:
+            changes["voucher_code"] = (changes["voucher_code"] or "").strip()
+            _count_voucher_attempt(cart, changes["voucher_code"], ip)
+        for name, value in changes.items():
+            setattr(cart, name, value if value is not None else (None if name in ADDRESSES else ""))
+        touch_cart(cart, saved=True)
+        try:
+            cart.save()
+        except IntegrityError as exc:  # pragma: no cover - columns are free-form
+            raise InvalidInput("The checkout details are not valid.") from exc
+        cart.line_snapshot = list_cart_lines(cart)
+    return cart
+
+
+def _address(address: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The address checked for its country; an error names the field (`shipping_address.city`)."""
+    try:
+        return clean_address(dict(address))
+    except InvalidInput as exc:
+        for error in exc.extra.get("errors", []):
+            error["field"] = f"{name}.{error['field']}"
+        raise

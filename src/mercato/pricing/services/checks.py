@@ -1,0 +1,107 @@
+"""The checks every pricing change shares: countries, rates, amounts, currencies, date
+windows, targets that must exist, codes."""
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+
+from mercato.catalog.services import clean_price
+from mercato.core.countries import COUNTRY_CODES
+from mercato.core.errors import InvalidInput
+
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{2,49}")
+
+
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+
+
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+
+
+def clean_country(value: Any, field: str = "country") -> str:
+    code = str(value or "").strip().upper()
+    if code not in COUNTRY_CODES:
+        raise InvalidInput("Not an ISO 3166-1 country code.", code="invalid_country", field=field)
+    return code
+
+
+def clean_decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(f"{field} is not a number.", code="invalid_value", field=field) from exc
+    if not number.is_finite():
+        raise InvalidInput(f"{field} is not a number.", code="invalid_value", field=field)
+    return number
+
+
+def clean_rate(value: Any) -> Decimal:
+    rate = clean_decimal(value, "rate")
+    if not Decimal("0") <= rate < Decimal("1") or rate != rate.quantize(Decimal("0.0001")):
+        raise InvalidInput(
+            "A rate is a fraction from 0 to below 1 with at most 4 decimals (0.19 is 19 %).",
+            code="invalid_rate",
+            field="rate",
+        )
+    return rate.quantize(Decimal("0.0001"))
+
+
+def clean_discount_value(kind: str, value: Any) -> Decimal:
+    """A percentage (0-100, two decimals at most) or an amount."""
+    if kind == "percentage":
+        number = clean_decimal(value, "value")
+        if not Decimal("0") <= number <= Decimal("100") or number != number.quantize(
+            Decimal("0.01")
+        ):
+            raise InvalidInput(
+                "A percentage is from 0 to 100 (two decimals at most).",
+                code="invalid_value",
+                field="value",
+            )
+        return number
+    return clean_price(value, field="value")
+
+
+def clean_currency(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    if not CURRENCY_PATTERN.fullmatch(code):
+        raise InvalidInput("A currency is a 3-letter ISO 4217 code.", field="currency")
+    return code
+
+
+def check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and timezone.is_naive(moment):
+            raise InvalidInput("A time needs its time zone.", code="invalid_datetime", field=name)
+    if starts_at is None:
+        raise InvalidInput("A start time is required.", code="invalid_datetime", field="starts_at")
+    if ends_at is not None and ends_at <= starts_at:
+        raise InvalidInput(
+            "The end comes after the start.", code="invalid_date_window", field="ends_at"
+        )
+
+
+def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: str) -> list[int]:
+    wanted = sorted(set(ids))
+    if model.objects.filter(pk__in=wanted).count() != len(wanted):
+        raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
+    return wanted
+
+
+def check_flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("Give true or false.", field=field)
+    return value
+
+
+def normalize_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+def normalize_code(code: str) -> str:
+    return (code or "").strip().upper()

@@ -1,0 +1,198 @@
+"""Tax classes, tax rates, the shop's tax settings and the tax class of product types
+(each change audit logged)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.catalog.models import ProductType
+from mercato.core.errors import Conflict, InvalidInput
+from mercato.pricing.errors import InUse
+from mercato.pricing.models import (
+    ProductTypeTaxClass,
+    TaxClass,
+    TaxRate,
+    TaxSettings,
+)
+from mercato.pricing.services.checks import (
+    SLUG_PATTERN,
+    check_flag,
+    clean_country,
+    clean_rate,
+)
+
+
+def create_tax_class(*, actor: Actor, slug: str, name: str) -> TaxClass:
+    slug = (slug or "").strip().lower()
+    if not SLUG_PATTERN.fullmatch(slug):
+        raise InvalidInput(
+            "A slug is lower-case letters, digits, - and _.", code="invalid_slug", field="slug"
+        )
+    if not (name or "").strip():
+        raise InvalidInput("A name is required.", field="name")
+    with transaction.atomic():
+        if TaxClass.objects.filter(slug=slug).exists():
+            raise Conflict("Another tax class uses this slug.", code="slug_taken", field="slug")
+        tax_class = TaxClass.objects.create(slug=slug, name=name.strip())
+        record_change(actor=actor, action="create", obj=tax_class, after=snapshot(tax_class))
+    return tax_class
+
+
+def update_tax_class(*, actor: Actor, tax_class: TaxClass, name: str) -> TaxClass:
+    """Rename a class (its slug, which rates and settings refer to, stays)."""
+    if not (name or "").strip():
+        raise InvalidInput("A name is required.", field="name")
+    with transaction.atomic():
+        tax_class = TaxClass.objects.select_for_update().get(pk=tax_class.pk)
+        before = snapshot(tax_class)
+        tax_class.name = name.strip()
+        tax_class.save()
+        record_change(
+            actor=actor, action="update", obj=tax_class, before=before, after=snapshot(tax_class)
+        )
+    return tax_class
+
+
+def delete_tax_class(*, actor: Actor, tax_class: TaxClass) -> None:
+    """Delete a class and its rates; refused for "standard" (the fallback) and for a class
+    product types or the shipping settings use."""
+    if tax_class.slug == TaxClass.STANDARD:
+        raise Conflict(
+            "The standard class is the fallback of every product; it stays.",
+            code="standard_tax_class",
+        )
+    with transaction.atomic():
+        before = snapshot(tax_class)
+        try:
+            with transaction.atomic():
+                tax_class.delete()
+        except ProtectedError as exc:
+            raise InUse("Product types or the shipping settings use this class.") from exc
+        record_change(
+            actor=actor, action="delete", obj=tax_class, before=before, object_id=before["slug"]
+        )
+
+
+def create_tax_rate(*, actor: Actor, tax_class: TaxClass, country: str, rate: Any) -> TaxRate:
+    country, rate = clean_country(country), clean_rate(rate)
+    with transaction.atomic():
+        if TaxRate.objects.filter(tax_class=tax_class, country=country).exists():
+            raise Conflict(
+                f"{tax_class.slug} already has a rate in {country}.",
+                code="tax_rate_exists",
+                field="country",
+            )
+        tax_rate = TaxRate.objects.create(tax_class=tax_class, country=country, rate=rate)
+        record_change(actor=actor, action="create", obj=tax_rate, after=snapshot(tax_rate))
+    return tax_rate
+
+
+def update_tax_rate(*, actor: Actor, tax_rate: TaxRate, rate: Any) -> TaxRate:
+    rate = clean_rate(rate)
+    with transaction.atomic():
+        tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+        before = snapshot(tax_rate)
+        tax_rate.rate = rate
+        tax_rate.save()
+        record_change(
+            actor=actor, action="update", obj=tax_rate, before=before, after=snapshot(tax_rate)
+        )
+    return tax_rate
+
+
+def delete_tax_rate(*, actor: Actor, tax_rate: TaxRate) -> None:
+    with transaction.atomic():
+        before, object_id = snapshot(tax_rate), str(tax_rate.public_id)
+        tax_rate.delete()
+        record_change(
+            actor=actor, action="delete", obj=tax_rate, before=before, object_id=object_id
+        )
+
+
+def ensure_tax_settings() -> TaxSettings:
+    """The settings row (pk 1), made with the defaults if it is missing."""
+    standard = TaxClass.objects.filter(slug=TaxClass.STANDARD).first()
+    tax_settings, _ = TaxSettings.objects.get_or_create(
+        pk=1, defaults={"shipping_tax_class": standard}
+    )
+    return tax_settings
+
+
+TAX_SETTINGS_FIELDS = (
+    "prices_include_tax",
+    "tax_shipping",
+    "shipping_tax_class",
+    "origin_country",
+    "oss_threshold_exceeded",
+    "reverse_charge_requires_destination_country",
+)
+
+
+def update_tax_settings(*, actor: Actor, changes: dict[str, Any]) -> TaxSettings:
+    """Change the shop's tax settings; `shipping_tax_class` is a TaxClass or None."""
+    unknown = set(changes) - set(TAX_SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        ensure_tax_settings()
+        tax_settings = TaxSettings.objects.select_for_update().get(pk=1)
+        before = snapshot(tax_settings)
+        for name in TAX_SETTINGS_FIELDS:
+            if name in changes:
+                setattr(tax_settings, name, changes[name])
+        for name in (
+            "prices_include_tax",
+            "tax_shipping",
+            "oss_threshold_exceeded",
+            "reverse_charge_requires_destination_country",
+        ):
+            check_flag(getattr(tax_settings, name), name)
+        tax_settings.origin_country = clean_country(tax_settings.origin_country, "origin_country")
+        tax_settings.save()
+        record_change(
+            actor=actor,
+            action="update",
+            obj=tax_settings,
+            before=before,
+            after=snapshot(tax_settings),
+        )
+    return tax_settings
+
+
+def set_product_type_tax_class(
+    *, actor: Actor, product_type: ProductType, tax_class: TaxClass | None
+) -> ProductTypeTaxClass | None:
+    """The tax class of a product type's products (None: back to standard)."""
+    with transaction.atomic():
+        link = (
+            ProductTypeTaxClass.objects.select_for_update()
+            .filter(product_type=product_type)
+            .first()
+        )
+        before = snapshot(link) if link else None
+        if tax_class is None:
+            if link is not None:
+                link.delete()
+                record_change(
+                    actor=actor,
+                    action="delete",
+                    obj=link,
+                    before=before,
+                    object_id=str(product_type.public_id),
+                )
+            return None
+        if link is None:
+            link = ProductTypeTaxClass(product_type=product_type)
+        link.tax_class = tax_class
+        link.save()
+        record_change(
+            actor=actor,
+            action="update" if before else "create",
+            obj=link,
+            before=before,
+            after=snapshot(link),
+            object_id=str(product_type.public_id),
+        )
+    return link

@@ -1,0 +1,282 @@
+"""Vouchers: made, changed and deleted by staff (audit logged), and the voucher rules of a
+checkout: `check_voucher` (may this cart use the code?) and `redeem_voucher` (count one
+use, safe under concurrency)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, ProtectedError, Q
+from django.utils import timezone
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.catalog.models import Category, Product
+from mercato.catalog.services import clean_price
+from mercato.core.errors import Conflict, InvalidInput
+from mercato.pricing.errors import InUse, VoucherNotFound, VoucherNotUsable, VoucherUsedUp
+from mercato.pricing.models import (
+    Voucher,
+    VoucherRedemption,
+)
+from mercato.pricing.services.checks import (
+    CODE_PATTERN,
+    check_flag,
+    check_window,
+    clean_currency,
+    clean_discount_value,
+    existing_ids,
+    normalize_code,
+    normalize_email,
+)
+
+VOUCHER_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "value",
+    "currency",
+    "applies_to",
+    "min_subtotal",
+    "min_quantity",
+    "starts_at",
+    "ends_at",
+    "usage_limit",
+    "usage_limit_per_customer",
+    "combine_with_promotions",
+    "is_active",
+)
+
+
+VOUCHER_TARGETS = {
+    "product_ids": ("products", Product, "unknown_product"),
+    "category_ids": ("categories", Category, "unknown_category"),
+}
+
+
+def _limit(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(
+            "A limit is a whole number of 1 or more (empty: none).",
+            code="invalid_limit",
+            field=field,
+        )
+    return value
+
+
+def clean_voucher(voucher: Voucher, changes: dict[str, Any]) -> dict[str, list[int]]:
+    """Apply `changes` to an unsaved voucher and check it (the back office checks its form
+    with this too). Returns the targets to set: {m2m name: [pk]}."""
+    for name in VOUCHER_FIELDS:
+        if name in changes:
+            setattr(voucher, name, changes[name])
+    voucher.code = normalize_code(voucher.code)
+    if not CODE_PATTERN.fullmatch(voucher.code):
+        raise InvalidInput(
+            "A code is 3 to 50 letters, digits, - and _.", code="invalid_voucher_code", field="code"
+        )
+    if voucher.kind not in Voucher.Kind.values:
+        raise InvalidInput(f"Unknown kind {voucher.kind!r}.", field="kind")
+    if voucher.applies_to not in Voucher.AppliesTo.values:
+        raise InvalidInput(f"Unknown target {voucher.applies_to!r}.", field="applies_to")
+    if voucher.kind == Voucher.Kind.FREE_SHIPPING:
+        voucher.value = Decimal("0.00")
+    voucher.value = clean_discount_value(voucher.kind, voucher.value)
+    voucher.currency = clean_currency(voucher.currency)
+    voucher.is_active = check_flag(voucher.is_active, "is_active")
+    voucher.combine_with_promotions = check_flag(
+        voucher.combine_with_promotions, "combine_with_promotions"
+    )
+    voucher.min_subtotal = clean_price(voucher.min_subtotal, field="min_subtotal")
+    if (
+        isinstance(voucher.min_quantity, bool)
+        or not isinstance(voucher.min_quantity, int)
+        or not 0 <= voucher.min_quantity <= 1_000_000
+    ):
+        raise InvalidInput("A whole number from 0.", code="invalid_limit", field="min_quantity")
+    voucher.usage_limit = _limit(voucher.usage_limit, "usage_limit")
+    voucher.usage_limit_per_customer = _limit(
+        voucher.usage_limit_per_customer, "usage_limit_per_customer"
+    )
+    if voucher.usage_limit is not None and voucher.usage_limit < voucher.times_used:
+        raise InvalidInput(
+            f"The voucher has already been used {voucher.times_used} times.",
+            code="usage_limit_below_used",
+            field="usage_limit",
+        )
+    check_window(voucher.starts_at, voucher.ends_at)
+    targets = {
+        m2m: existing_ids(model, changes[key], code=code, field=key)
+        for key, (m2m, model, code) in VOUCHER_TARGETS.items()
+        if key in changes
+    }
+    if voucher.applies_to == Voucher.AppliesTo.SPECIFIC:
+        has_targets = any(targets.get(m2m) for m2m in ("products", "categories")) or any(
+            voucher.pk and m2m not in targets and getattr(voucher, m2m).exists()
+            for m2m in ("products", "categories")
+        )
+        if not has_targets:
+            raise InvalidInput(
+                "A voucher for given products needs products or categories.",
+                code="voucher_targets_required",
+                field="applies_to",
+            )
+    return targets
+
+
+def _save_voucher(actor: Actor, voucher: Voucher, changes: dict[str, Any]) -> Voucher:
+    creating = voucher.pk is None
+    before = None if creating else snapshot(voucher)
+    targets = clean_voucher(voucher, changes)
+    if Voucher.objects.filter(code=voucher.code).exclude(pk=voucher.pk).exists():
+        raise Conflict("Another voucher has this code.", code="code_taken", field="code")
+    try:
+        with transaction.atomic():
+            if creating:
+                voucher.save()
+            else:  # never write times_used back: redemptions change it
+                voucher.save(update_fields=[*VOUCHER_FIELDS, "updated_at"])
+    except IntegrityError as exc:
+        raise Conflict("Another voucher has this code.", code="code_taken", field="code") from exc
+    for m2m, ids in targets.items():
+        getattr(voucher, m2m).set(ids)
+    record_change(
+        actor=actor,
+        action="create" if creating else "update",
+        obj=voucher,
+        before=before,
+        after=snapshot(voucher),
+    )
+    return voucher
+
+
+def create_voucher(*, actor: Actor, data: dict[str, Any]) -> Voucher:
+    """`data`: the fields of VOUCHER_FIELDS and the targets product_ids, category_ids."""
+    with transaction.atomic():
+        return _save_voucher(actor, Voucher(), data)
+
+
+def update_voucher(*, actor: Actor, voucher: Voucher, changes: dict[str, Any]) -> Voucher:
+    with transaction.atomic():
+        locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
+        return _save_voucher(actor, locked, changes)
+
+
+def delete_voucher(*, actor: Actor, voucher: Voucher) -> None:
+    """Delete a voucher nobody used (a used one is kept for its orders: deactivate it)."""
+    with transaction.atomic():
+        before, object_id = snapshot(voucher), str(voucher.public_id)
+        try:
+            with transaction.atomic():
+                voucher.delete()
+        except ProtectedError as exc:
+            raise InUse("The voucher has been used; deactivate it instead.") from exc
+        record_change(actor=actor, action="delete", obj=voucher, before=before, object_id=object_id)
+
+
+def _check_window(voucher: Voucher, now: datetime) -> None:
+    if not voucher.is_active:
+        raise VoucherNotUsable("The voucher is not active.", code="voucher_inactive")
+    if now < voucher.starts_at:
+        raise VoucherNotUsable(
+            "The voucher cannot be used yet.",
+            code="voucher_not_started",
+            starts_at=voucher.starts_at,
+        )
+    if voucher.ends_at is not None and now >= voucher.ends_at:
+        raise VoucherNotUsable("The voucher has expired.", code="voucher_expired")
+
+
+def _uses_by(voucher: Voucher, user_id: int | None, email: str) -> int:
+    who = Q(pk__in=[])
+    if user_id:
+        who |= Q(user_id=user_id)
+    if email:
+        who |= Q(email=email)
+    return VoucherRedemption.objects.filter(who, voucher=voucher).count()
+
+
+def _check_customer(voucher: Voucher, user_id: int | None, email: str) -> None:
+    limit = voucher.usage_limit_per_customer
+    if limit is not None and (user_id or email) and _uses_by(voucher, user_id, email) >= limit:
+        raise VoucherUsedUp(
+            "You have already used this voucher as often as it allows.",
+            code="voucher_limit_per_customer",
+        )
+
+
+def check_voucher(
+    *,
+    code: str,
+    subtotal: Decimal,
+    quantity: int,
+    user_id: int | None,
+    email: str,
+    now: datetime,
+) -> Voucher:
+    """The voucher of `code` if a cart with this subtotal (after promotions) and quantity may
+    use it now; raises voucher_not_found, voucher_inactive, voucher_not_started,
+    voucher_expired, voucher_used_up, voucher_limit_per_customer, voucher_min_subtotal or
+    voucher_min_quantity. A customer is known by `user_id` or `email` (either matches)."""
+    voucher = Voucher.objects.filter(code=normalize_code(code)).first()
+    if voucher is None:
+        raise VoucherNotFound("No voucher has this code.")
+    _check_window(voucher, now)
+    if voucher.usage_limit is not None and voucher.times_used >= voucher.usage_limit:
+        raise VoucherUsedUp("The voucher has been used up.")
+    _check_customer(voucher, user_id, normalize_email(email))
+    if subtotal < voucher.min_subtotal:
+        raise VoucherNotUsable(
+            f"The voucher needs a subtotal of at least {voucher.min_subtotal}.",
+            code="voucher_min_subtotal",
+            min_subtotal=str(voucher.min_subtotal),
+        )
+    if quantity < voucher.min_quantity:
+        raise VoucherNotUsable(
+            f"The voucher needs at least {voucher.min_quantity} items.",
+            code="voucher_min_quantity",
+            min_quantity=voucher.min_quantity,
+        )
+    return voucher
+
+
+def redeem_voucher(
+    *, voucher_id: int, user_id: int | None, email: str, order_reference: str
+) -> VoucherRedemption:
+    """Count one use of a voucher by an order, inside the caller's transaction if there is
+    one. Safe under concurrency: the voucher row is locked (which queues redemptions, so the
+    per-customer count cannot be passed), and `times_used` only grows through a conditional
+    UPDATE ... WHERE times_used < usage_limit (which a CHECK constraint backs). Raises
+    voucher_used_up, voucher_limit_per_customer (and the date rules of check_voucher).
+    Redeeming again for the same order returns the first redemption."""
+    email = normalize_email(email)
+    with transaction.atomic():
+        voucher = Voucher.objects.select_for_update().filter(pk=voucher_id).first()
+        if voucher is None:
+            raise VoucherNotFound("No such voucher.")
+        if order_reference:
+            done = VoucherRedemption.objects.filter(
+                voucher=voucher, order_reference=order_reference
+            ).first()
+            if done is not None:
+                return done
+        _check_window(voucher, timezone.now())
+        if voucher.usage_limit_per_customer is not None and not (user_id or email):
+            raise InvalidInput(
+                "This voucher is limited per customer: an email is needed.",
+                code="email_required",
+                field="email",
+            )
+        _check_customer(voucher, user_id, email)
+        counted = (
+            Voucher.objects.filter(pk=voucher.pk)
+            .filter(Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+            .update(times_used=F("times_used") + 1)
+        )
+        if not counted:
+            raise VoucherUsedUp("The voucher has been used up.")
+        return VoucherRedemption.objects.create(
+            voucher=voucher, user_id=user_id, email=email, order_reference=order_reference
+        )
