@@ -7,6 +7,7 @@ concern.
 - `start`: start a payment (authorise, maybe capture), confirm one waiting for 3-D Secure.
 - `capture_void_refund`: capture, void, refund and mark paid one payment.
 - `order_money`: all of an order's money back (cancellation), or an amount over its payments.
+- `order_flows`: the flows that span orders and payments: cancel an order, refund a return.
 - `webhooks`: a provider's signed events.
 
 Each public function takes keyword arguments, owns its transaction, locks the order
@@ -30,16 +31,14 @@ from mercato.payments.services.capture_void_refund import (
     refund_payment,
     void_payment,
 )
-from mercato.payments.services.checks import (
-    clean_amount,
-    looks_like_card_number,
-    reject_card_data,
-)
+from mercato.payments.services.checks import clean_amount, looks_like_card_number, reject_card_data
+from mercato.payments.services.order_flows import cancel_order, refund_return
 from mercato.payments.services.order_money import refund_order, release_order_payments
 from mercato.payments.services.start import confirm_payment, start_payment
 from mercato.payments.services.webhooks import handle_webhook
 
 __all__ = [
+    "cancel_order",
     "capture_payment",
     "clean_amount",
     "confirm_payment",
@@ -48,6 +47,7 @@ __all__ = [
     "mark_paid",
     "refund_order",
     "refund_payment",
+    "refund_return",
     "reject_card_data",
     "release_order_payments",
     "start_payment",

@@ -190,7 +190,8 @@ def start_payment(
             .first()
         )
         if earlier is not None:
-            return earlier.payment
+            repeated: Payment = earlier.payment
+            return repeated
         _count_attempt(order, actor)
         payment = Payment.objects.create(
             order=order,

@@ -177,10 +177,10 @@ def handle_webhook(*, provider: str, body: bytes, headers: Mapping[str, str]) ->
                 )
         except IntegrityError:
             delivery = WebhookDelivery.objects.get(provider=provider, event_id=event.id)
-            delivery.duplicate = True  # type: ignore[attr-defined]
+            delivery.duplicate = True
             logger.info("Payment webhook %s %s seen before: ignored", provider, event.id)
             return delivery
-        delivery.duplicate = False  # type: ignore[attr-defined]
+        delivery.duplicate = False
         _apply_delivery(delivery, event, provider)
     logger.info("Payment webhook %s %s: %s", provider, event.id, delivery.outcome)
     return delivery
