@@ -17,11 +17,18 @@ service, so it keeps its own books, apart from ours.
 
 import uuid
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db import models
 from django.db.models import F, Q
 
-Money = {"max_digits": 12, "decimal_places": 2}
+
+class _MoneyDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+Money: _MoneyDigits = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0")
 
 
@@ -200,6 +207,7 @@ class WebhookDelivery(models.Model):
     body_sha256 = models.CharField(max_length=64)
     body_size = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    duplicate: bool  # not stored: handle_webhook sets it on the delivery it answers with
 
     class Meta:
         ordering = ["-received_at", "-id"]
