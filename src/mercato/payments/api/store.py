@@ -31,7 +31,7 @@ store_router = Router(tags=["store: payments"])
     auth=optional_customer_auth,
     operation_id="mercato_payments_api_pay_order",
 )
-def pay_order(request: HttpRequest, order_id: str, payload: PaymentIn) -> Status:
+def pay_order(request: HttpRequest, order_id: str, payload: PaymentIn) -> Status[dict[str, Any]]:
     """Pay the order (its customer, or a guest with the order's token in `X-Order-Token`)
     with a provider and a card token (never a card number: 422 `card_data_not_accepted`).
     The answer is the payment: `authorized` or `captured`, `action_required` (do what
