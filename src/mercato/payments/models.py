@@ -201,6 +201,7 @@ class WebhookDelivery(models.Model):
     body_sha256 = models.CharField(max_length=64)
     body_size = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    duplicate: bool  # not stored: handle_webhook sets it on the delivery it answers with
 
     class Meta:
         ordering = ["-received_at", "-id"]

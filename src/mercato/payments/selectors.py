@@ -21,6 +21,16 @@ def get_payment(*, payment_id: UUID | str) -> Payment:
     return payment
 
 
+def list_payments(*, status: str | None = None, provider: str | None = None) -> QuerySet[Payment]:
+    """All payments (with their orders), by status or provider when given."""
+    payments = Payment.objects.select_related("order")
+    if status:
+        payments = payments.filter(status=status)
+    if provider:
+        payments = payments.filter(provider=provider)
+    return payments
+
+
 def list_payments_for_order(*, order: Order) -> QuerySet[Payment]:
     return Payment.objects.filter(order=order)
 

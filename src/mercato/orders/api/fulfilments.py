@@ -1,8 +1,9 @@
-"""Fulfilments (parcels with tracking) and order cancellation.
+"""Fulfilments (parcels with tracking).
 
 Store: a shopper lists the parcels of their order, with tracking. Admin: staff pack a parcel
-from a warehouse, change its tracking, mark it shipped or delivered, cancel it (stock back),
-and cancel a whole order. Orders and parcels are addressed by their public ids (UUID)."""
+from a warehouse, change its tracking, mark it shipped or delivered, cancel it (stock back).
+Cancelling a whole order moves money: it is `payments.api.order_actions` (same path and tag).
+Orders and parcels are addressed by their public ids (UUID)."""
 
 from datetime import datetime
 from uuid import UUID
@@ -23,7 +24,6 @@ from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
 from mercato.orders.access import OrderNotFound, shopper_order
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
-from mercato.orders.services import cancellation
 from mercato.orders.services import fulfilment as services
 from mercato.orders.services.fulfilment import FulfilmentNotFound
 
@@ -324,26 +324,3 @@ def cancel_fulfilment(
     return _reload(
         services.cancel_fulfilment(fulfilment=fulfilment, actor=staff_actor(request), note=note)
     )
-
-
-@admin_router.post(
-    "/orders/{order_id}/cancel",
-    response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
-)
-def cancel_order(request: HttpRequest, order_id: str, payload: FulfilmentNoteIn | None = None):
-    """Cancel an order with nothing fulfilled: its stock is released, its payments voided or
-    refunded. 409 `order_not_cancellable` when it is cancelled already or has a parcel (cancel
-    the fulfilments first)."""
-    order = cancellation.cancel_order(
-        order=admin_order(order_id),
-        actor=staff_actor(request),
-        note=payload.note if payload is not None else "",
-    )
-    return {
-        "id": order.public_id,
-        "number": order.number,
-        "status": order.status,
-        "payment_status": order.payment_status,
-        "cancelled_at": order.cancelled_at,
-    }

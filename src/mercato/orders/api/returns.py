@@ -1,6 +1,7 @@
 """Returns. Store: a shopper asks to return delivered items of their order and follows the
 request. Admin: staff list returns (by status), approve or reject, receive the goods
-(restocking per line) and refund. Returns are addressed by their public ids (UUID)."""
+(restocking per line); the refund moves money: it is `payments.api.order_actions` (same
+path and tag). Returns are addressed by their public ids (UUID)."""
 
 from datetime import datetime
 from uuid import UUID
@@ -45,7 +46,7 @@ def _with_lines(queryset: QuerySet[Return]) -> QuerySet[Return]:
     )
 
 
-def _admin_return(return_id: str) -> Return:
+def admin_return(return_id: str) -> Return:
     public_id = parse_uuid(return_id)
     found = Return.objects.filter(public_id=public_id).first() if public_id else None
     if found is None:
@@ -131,7 +132,7 @@ def return_out(order_return: Return) -> dict:
     }
 
 
-def _reload(order_return: Return) -> dict:
+def reload_return(order_return: Return) -> dict:
     return return_out(_with_lines(Return.objects.filter(pk=order_return.pk)).get())
 
 
@@ -199,7 +200,7 @@ def store_request_return(request: HttpRequest, order_id: str, payload: ReturnIn)
         reason=payload.reason,
         actor=shopper_actor(request),
     )
-    return Status(201, _reload(order_return))
+    return Status(201, reload_return(order_return))
 
 
 @store_router.get(
@@ -249,7 +250,7 @@ def list_order_returns(request: HttpRequest, order_id: str):
     auth=VIEW,
 )
 def get_return(request: HttpRequest, return_id: str):
-    return _reload(_admin_return(return_id))
+    return reload_return(admin_return(return_id))
 
 
 @admin_router.post(
@@ -260,11 +261,11 @@ def get_return(request: HttpRequest, return_id: str):
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     order_return = services.approve_return(
-        order_return=_admin_return(return_id),
+        order_return=admin_return(return_id),
         actor=staff_actor(request),
         note=payload.note if payload is not None else "",
     )
-    return _reload(order_return)
+    return reload_return(order_return)
 
 
 @admin_router.post(
@@ -275,11 +276,11 @@ def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn |
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     order_return = services.reject_return(
-        order_return=_admin_return(return_id),
+        order_return=admin_return(return_id),
         actor=staff_actor(request),
         note=payload.note if payload is not None else "",
     )
-    return _reload(order_return)
+    return reload_return(order_return)
 
 
 @admin_router.post(
@@ -290,7 +291,7 @@ def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | 
 def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
     (damaged). 422 `warehouse_required` when restocking without a warehouse."""
-    order_return = _admin_return(return_id)
+    order_return = admin_return(return_id)
     restock: dict[str, bool] = {}
     for i, item in enumerate(payload.lines):
         key = str(item.line_id)
@@ -303,20 +304,4 @@ def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     order_return = services.receive_return(
         order_return=order_return, restock=restock, warehouse=warehouse, actor=staff_actor(request)
     )
-    return _reload(order_return)
-
-
-@admin_router.post(
-    "/returns/{return_id}/refund",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("orders.change_order", "payments.change_payment"),  # money moves
-)
-def refund_return(request: HttpRequest, return_id: str, payload: ReturnRefundIn | None = None):
-    """Refund a received return from the line prices paid (and the shipping, if asked, once
-    per order). 422 `refund_exceeds_captured` when the payments hold less."""
-    order_return = services.refund_return(
-        order_return=_admin_return(return_id),
-        refund_shipping=payload.refund_shipping if payload is not None else False,
-        actor=staff_actor(request),
-    )
-    return _reload(order_return)
+    return reload_return(order_return)

@@ -1,15 +1,11 @@
-"""Cancelling an order: its stock goes back, its money goes back, it is closed.
+"""The orders' part of cancelling an order: is it cancellable, its stock goes back, it is
+closed. The flow that also gives the money back is `payments.services.cancel_order`, which
+calls these two in one transaction around `release_order_payments`.
 
 Only an order with nothing fulfilled can be cancelled (unconfirmed or unfulfilled). An order
 with a parcel packed or shipped is refused with 409 `order_not_cancellable`: staff cancel its
 fulfilments first (the stock comes back, the order is unfulfilled again), or the goods come
 back as a return.
-
-Everything happens in one transaction: the allocations are released
-(`inventory.services.deallocate_lines`), the payments are voided or refunded
-(`payments.services.release_order_payments`), the order moves to cancelled and the timeline
-and the `order.cancelled` event (the customer's email) are written. If any step fails,
-nothing changed.
 """
 
 from django.db import transaction
@@ -19,7 +15,6 @@ from mercato.core.errors import Conflict
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.orders.models import Order, OrderEvent
-from mercato.orders.services.fulfilment import clean_note
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
 
 CANCELLABLE = frozenset({Order.Status.UNCONFIRMED, Order.Status.UNFULFILLED})
@@ -29,15 +24,11 @@ class OrderNotCancellable(Conflict):
     code, title = "order_not_cancellable", "This order cannot be cancelled"
 
 
-def cancel_order(*, order: Order, actor: Actor, note: str = "") -> Order:
-    """Cancel `order`: allocations released, payments voided or refunded, status cancelled,
-    event `order.cancelled`. Refuses (409 `order_not_cancellable`) an order already
-    cancelled, a draft, or one with anything fulfilled."""
-    # payments sits to the right of orders (it calls orders); this one flow calls back into it
-    from mercato.payments.services import release_order_payments
-
-    note = clean_note(note)
-    with transaction.atomic():
+def release_order_stock(*, order: Order, actor: Actor) -> tuple[Order, int]:
+    """Lock the order, refuse (409 `order_not_cancellable`) one already cancelled, a draft,
+    or one with anything fulfilled, and release its allocations. Returns the locked order and
+    the units released. Runs inside the caller's transaction."""
+    with transaction.atomic(savepoint=False):
         order = lock_order(order)
         if order.status == Order.Status.CANCELLED:
             raise OrderNotCancellable("The order is already cancelled.", order_status=order.status)
@@ -52,11 +43,18 @@ def cancel_order(*, order: Order, actor: Actor, note: str = "") -> Order:
         freed = inventory.deallocate_lines(
             line_references=references, actor=actor, reason=f"order {order.reference} cancelled"
         )
-        release_order_payments(order=order, actor=actor, reason=note or "order cancelled")
-        order = lock_order(order)  # payments changed its totals and payment status
+    return order, freed
+
+
+def close_cancelled_order(*, order: Order, actor: Actor, note: str, units_released: int) -> Order:
+    """Move the order (its stock and money back already) to cancelled: the timeline, the
+    audit log and the `order.cancelled` event (the customer's email). Runs inside the
+    caller's transaction."""
+    with transaction.atomic(savepoint=False):
+        order = lock_order(order)  # the payments changed its totals and payment status
         transition_order(order, Order.Status.CANCELLED, actor=actor, note=note)
         record_order_event(
-            order, OrderEvent.Type.CANCELLED, actor=actor, note=note, units_released=freed
+            order, OrderEvent.Type.CANCELLED, actor=actor, note=note, units_released=units_released
         )
         record_change(
             actor=actor,

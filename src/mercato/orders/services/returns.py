@@ -9,7 +9,8 @@ rejected (before the goods are received). Each step writes the order's timeline
 - `receive_return`: the goods arrived; per line, they go back on hand in a warehouse
   (`inventory.services.restock_return`) or not (damaged). `OrderLine.quantity_returned`
   grows and the order becomes partially returned or returned.
-- `refund_return`: the money goes back through `payments.services.refund_order`, once per
+- `start_return_refund` / `close_refunded_return`: the orders' part of a refund, around the
+  money, which goes back through `payments.services.refund_return` (the flow), once per
   return (its reference is `return:<public_id>`). The amount comes from the line snapshots:
   a unit is worth the line's gross total divided by its quantity, rounded half-up to the
   cent, and the line's last unit takes what is left, so a line returned in full (in one
@@ -18,6 +19,7 @@ rejected (before the goods are received). Each step writes the order's timeline
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -371,18 +373,32 @@ def return_amount(order_return: Return, *, refund_shipping: bool = False) -> Dec
     return amount
 
 
-def refund_return(*, order_return: Return, refund_shipping: bool = False, actor: Actor) -> Return:
-    """Give the money of a received return back, through the order's payments (reference
-    `return:<public_id>`, so a retry never refunds twice). 409 `shipping_already_refunded`
-    if another return of the order refunded the shipping. The refund is what the goods are
-    worth, at most what the order's payments still hold: goods sent back from an order that
-    was never (fully) paid, cash on delivery say, close the return with less or nothing."""
-    # payments sits to the right of orders (it calls orders); this one flow calls back into it
-    from mercato.payments.services import refund_order
+@dataclass(frozen=True)
+class ReturnRefund:
+    """A refund being made: the order and the return (both locked), what the goods are
+    worth (`value`) and what goes back (`amount`, at most what the payments still hold)."""
 
-    if not isinstance(refund_shipping, bool):
-        raise InvalidInput("refund_shipping is true or false.", code="invalid_refund_shipping")
-    with transaction.atomic():
+    order: Order
+    order_return: Return
+    value: Decimal
+    amount: Decimal
+    refund_shipping: bool
+
+    @property
+    def reason(self) -> str:
+        return f"return {self.order.reference}-{self.order_return.number}"
+
+    @property
+    def reference(self) -> str:
+        return f"return:{self.order_return.public_id}"
+
+
+def start_return_refund(*, order_return: Return, refund_shipping: bool = False) -> ReturnRefund:
+    """The orders' part of refunding a received return, before the money moves (the flow is
+    `payments.services.refund_return`): lock, check the move, 409
+    `shipping_already_refunded` if another return of the order refunded the shipping, and
+    work out the amount. Runs inside the caller's transaction."""
+    with transaction.atomic(savepoint=False):
         order, order_return = _lock(order_return)
         _check_move(order_return, R.REFUNDED)
         if (
@@ -393,17 +409,17 @@ def refund_return(*, order_return: Return, refund_shipping: bool = False, actor:
         order_return.order = order
         value = return_amount(order_return, refund_shipping=refund_shipping)
         amount = max(min(value, order.total_charged - order.total_refunded), Decimal("0"))
-        if amount > 0:
-            refund_order(
-                order=order,
-                amount=amount,
-                actor=actor,
-                reason=f"return {order.reference}-{order_return.number}",
-                reference=f"return:{order_return.public_id}",
-            )
-        order = lock_order(order)  # payments changed its totals
+    return ReturnRefund(order, order_return, value, amount, refund_shipping)
+
+
+def close_refunded_return(*, refund: ReturnRefund, actor: Actor) -> Return:
+    """The return is refunded (its money went back): status, timeline, audit log and the
+    `return.refunded` event. Runs inside the caller's transaction."""
+    order_return, amount = refund.order_return, refund.amount
+    with transaction.atomic(savepoint=False):
+        order = lock_order(refund.order)  # payments changed its totals
         order_return.status, order_return.refunded_at = R.REFUNDED, timezone.now()
-        order_return.refund_amount, order_return.refund_shipping = amount, refund_shipping
+        order_return.refund_amount, order_return.refund_shipping = amount, refund.refund_shipping
         order_return.save(
             update_fields=["status", "refunded_at", "refund_amount", "refund_shipping"]
         )
@@ -412,7 +428,10 @@ def refund_return(*, order_return: Return, refund_shipping: bool = False, actor:
             OrderEvent.Type.RETURN_REFUNDED,
             actor=actor,
             **_data(
-                order_return, amount=str(amount), value=str(value), refund_shipping=refund_shipping
+                order_return,
+                amount=str(amount),
+                value=str(refund.value),
+                refund_shipping=refund.refund_shipping,
             ),
         )
         record_change(

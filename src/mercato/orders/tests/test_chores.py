@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from mercato.inventory.models import Allocation
 from mercato.inventory.services import verify_ledger
-from mercato.orders.chores import cancel_unpaid_orders
 from mercato.orders.models import Order
 from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay
+from mercato.payments.chores import cancel_unpaid_orders
 
 pytestmark = pytest.mark.django_db
 

@@ -19,13 +19,13 @@ from mercato.orders.services.returns import (
     approve_return,
     receive_return,
     refund_for_units,
-    refund_return,
     reject_return,
     request_return,
 )
 from mercato.orders.testing import make_order, order_warehouse
 from mercato.orders.tests.conftest import pay
 from mercato.payments.models import Transaction
+from mercato.payments.services import refund_return
 from mercato.testing import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -123,4 +123,5 @@ def get_provider(name: str, *, webhook: bool = False) -> PaymentProvider:
     if name not in enabled_providers() or name not in classes:
         error = UnknownWebhookProvider if webhook else UnknownProvider
         raise error(f"No payment provider {name[:30]!r}.", field=None if webhook else "provider")
-    return import_string(classes[name])()
+    provider: PaymentProvider = import_string(classes[name])()
+    return provider

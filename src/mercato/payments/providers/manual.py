@@ -6,15 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from mercato.core.errors import InvalidInput
-from mercato.payments.providers.base import (
-    AuthorizeRequest,
-    Outcome,
-    ProviderResult,
-    WebhookEvent,
-)
-from mercato.payments.providers.base import (
-    UnknownWebhookProvider as NoWebhooks,
-)
+from mercato.payments.providers.base import AuthorizeRequest, Outcome, ProviderResult, WebhookEvent
+from mercato.payments.providers.base import UnknownWebhookProvider as NoWebhooks
 
 
 class ManualProvider:

@@ -21,7 +21,9 @@ def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={compute_signature(secret, timestamp, body)}"
 
 
-def verify(secret: str, body: bytes, header: str | None, *, tolerance: int, now=None) -> None:
+def verify(
+    secret: str, body: bytes, header: str | None, *, tolerance: int, now: int | None = None
+) -> None:
     """Raise InvalidSignature unless `header` signs `body` with `secret`, recently."""
     if not header:
         raise InvalidSignature("The signature header is missing.")

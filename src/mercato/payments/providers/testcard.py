@@ -80,7 +80,7 @@ C = SimulatedCharge.Status
 
 
 def webhook_secret() -> str:
-    configured = settings.PAYMENT_TEST_WEBHOOK_SECRET
+    configured: str = settings.PAYMENT_TEST_WEBHOOK_SECRET
     if configured:
         return configured
     return hmac.new(
@@ -144,12 +144,15 @@ class TestCardProvider:
             amount=request.amount,
             currency=request.currency,
         )
-        card = {"card_brand": brand, "card_last4": last4}
         if behaviour == SUCCEED:
             charge.status = C.AUTHORIZED
             charge.save()
             return ProviderResult(
-                outcome=Outcome.SUCCEEDED, reference=charge.reference, raw=_raw(charge), **card
+                outcome=Outcome.SUCCEEDED,
+                reference=charge.reference,
+                raw=_raw(charge),
+                card_brand=brand,
+                card_last4=last4,
             )
         if behaviour == THREE_DS:
             charge.status = C.REQUIRES_ACTION
@@ -163,7 +166,8 @@ class TestCardProvider:
                     "confirm_with": {"authentication": ["complete", "fail"]},
                 },
                 raw=_raw(charge),
-                **card,
+                card_brand=brand,
+                card_last4=last4,
             )
         if behaviour in (ASYNC, ASYNC_DECLINED):
             charge.status = C.PROCESSING
@@ -171,7 +175,11 @@ class TestCardProvider:
             # the processor answers later, by webhook; the task commits with this transaction
             settle_simulated_charge.enqueue(reference=charge.reference)
             return ProviderResult(
-                outcome=Outcome.PENDING, reference=charge.reference, raw=_raw(charge), **card
+                outcome=Outcome.PENDING,
+                reference=charge.reference,
+                raw=_raw(charge),
+                card_brand=brand,
+                card_last4=last4,
             )
         charge.status, charge.failure_code = C.FAILED, behaviour
         charge.save()
@@ -181,7 +189,8 @@ class TestCardProvider:
             error_code=behaviour,
             error_message=MESSAGES[behaviour],
             raw=_raw(charge),
-            **card,
+            card_brand=brand,
+            card_last4=last4,
         )
 
     def confirm(self, *, reference: str, data: Mapping[str, Any]) -> ProviderResult:

@@ -1,3 +1,6 @@
+"""The payments' housekeeping chore: cancel the orders nobody paid in time (their stock and
+any money held go back, through `services.cancel_order`)."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from mercato.core.errors import DomainError
 from mercato.core.housekeeping import chore
 from mercato.orders.models import Order
 from mercato.orders.services.status import lock_order
+from mercato.payments.services import cancel_order
 
 UNPAID = (Order.PaymentStatus.NOT_CHARGED, Order.PaymentStatus.FAILED)
 CANCELLABLE = (Order.Status.UNCONFIRMED, Order.Status.UNFULFILLED)
@@ -21,8 +25,6 @@ def cancel_unpaid_orders() -> int:
     when 0). A pending payment (an async or 3-D Secure one in flight) keeps its order; so
     does an order with anything shipped. Each order is cancelled on its own: one that cannot
     be (it changed meanwhile) is skipped."""
-    from mercato.orders.services.cancellation import cancel_order
-
     hours = settings.ORDERS_UNPAID_CANCEL_HOURS
     if hours <= 0:
         return 0

@@ -73,7 +73,7 @@ class PaymentAdmin(ModelAdmin):
     def _each(
         self,
         request: HttpRequest,
-        queryset: QuerySet,
+        queryset: QuerySet[Payment],
         verb: str,
         call: Callable[[Payment], Any],
     ) -> None:
@@ -94,7 +94,7 @@ class PaymentAdmin(ModelAdmin):
             messages.success(request, f"{done} payment(s) {verb}.")
 
     @action(description="Capture what is left of the selected payments", permissions=["change"])
-    def capture_rest(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def capture_rest(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         actor = admin_actor(request)
         self._each(
             request,
@@ -104,7 +104,7 @@ class PaymentAdmin(ModelAdmin):
         )
 
     @action(description="Void (release) what is not captured", permissions=["change"])
-    def void_rest(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def void_rest(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         actor = admin_actor(request)
         self._each(
             request,
@@ -114,7 +114,7 @@ class PaymentAdmin(ModelAdmin):
         )
 
     @action(description="Refund everything captured", permissions=["change"])
-    def refund_all(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def refund_all(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         actor = admin_actor(request)
         self._each(
             request,
@@ -124,7 +124,7 @@ class PaymentAdmin(ModelAdmin):
         )
 
     @action(description="Mark paid in full (manual payments)", permissions=["change"])
-    def mark_paid_in_full(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_paid_in_full(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         actor = admin_actor(request)
         self._each(
             request, queryset, "marked paid", lambda p: services.mark_paid(payment=p, actor=actor)

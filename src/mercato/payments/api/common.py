@@ -1,0 +1,52 @@
+"""What the payments handlers share: who is acting, the Idempotency-Key header, the errors a
+declined payment answers with, and the documented problem statuses."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mercato.accounts.services import actor_for
+from mercato.audit.services import Actor
+from mercato.core.clientip import get_client_ip
+from mercato.core.schemas import problems
+from mercato.payments.errors import ProviderDeclined
+from mercato.payments.models import Payment, Transaction
+from mercato.payments.schemas import transaction_out
+from mercato.payments.services.bookkeeping import require_success
+
+STORE_ERRORS = problems(400, 401, 402, 404, 409, 422)
+PAY_ERRORS = problems(400, 401, 402, 404, 409, 422, 429)
+ADMIN_ERRORS = problems(400, 401, 402, 403, 404, 409, 422)
+
+
+def shopper(request: HttpRequest) -> Actor:
+    principal = getattr(request, "principal", None)
+    user = principal.user if principal else None
+    return Actor(
+        user_id=user.pk if user else None,
+        label=user.email if user else "guest",
+        ip=get_client_ip(request),
+        source="store_api",
+    )
+
+
+def staff(request: HttpRequest) -> Actor:
+    return actor_for(request.auth, ip=get_client_ip(request))  # type: ignore[attr-defined]
+
+
+def idempotency_key(request: HttpRequest) -> str:
+    return request.headers.get("Idempotency-Key", "")
+
+
+def declined(payment: Payment) -> ProviderDeclined:
+    return ProviderDeclined(
+        payment.failure_message or "The payment was declined.",
+        code=payment.failure_code or ProviderDeclined.code,
+        payment_id=str(payment.public_id),
+    )
+
+
+def answer(txn: Transaction) -> dict[str, Any]:
+    """The transaction, or 402 when the provider refused it."""
+    require_success(txn)
+    return transaction_out(txn)

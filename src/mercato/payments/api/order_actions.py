@@ -1,0 +1,69 @@
+"""The order actions that move money, served on the orders API's paths with its tag and
+operation ids: cancel an order (stock released, payments voided or refunded) and refund a
+received return. They live here because their flows do (`services.order_flows`): orders never
+calls payments."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from mercato.accounts.authentication import AdminAuth
+from mercato.core.schemas import problems
+from mercato.orders.api.fulfilments import (
+    CancelledOrderOut,
+    FulfilmentNoteIn,
+    admin_order,
+    staff_actor,
+)
+from mercato.orders.api.returns import AdminReturnOut, ReturnRefundIn, admin_return, reload_return
+from mercato.payments import services
+
+admin_router = Router(tags=["admin: orders"])
+
+MONEY_MOVES = AdminAuth("orders.change_order", "payments.change_payment")
+
+
+@admin_router.post(
+    "/orders/{order_id}/cancel",
+    response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
+    auth=MONEY_MOVES,
+    operation_id="mercato_orders_api_fulfilments_cancel_order",
+)
+def cancel_order(
+    request: HttpRequest, order_id: str, payload: FulfilmentNoteIn | None = None
+) -> dict[str, Any]:
+    """Cancel an order with nothing fulfilled: its stock is released, its payments voided or
+    refunded. 409 `order_not_cancellable` when it is cancelled already or has a parcel (cancel
+    the fulfilments first)."""
+    order = services.cancel_order(
+        order=admin_order(order_id),
+        actor=staff_actor(request),
+        note=payload.note if payload is not None else "",
+    )
+    return {
+        "id": order.public_id,
+        "number": order.number,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "cancelled_at": order.cancelled_at,
+    }
+
+
+@admin_router.post(
+    "/returns/{return_id}/refund",
+    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
+    auth=MONEY_MOVES,
+    operation_id="mercato_orders_api_returns_refund_return",
+)
+def refund_return(
+    request: HttpRequest, return_id: str, payload: ReturnRefundIn | None = None
+) -> dict[str, Any]:
+    """Refund a received return from the line prices paid (and the shipping, if asked, once
+    per order). 422 `refund_exceeds_captured` when the payments hold less."""
+    order_return = services.refund_return(
+        order_return=admin_return(return_id),
+        refund_shipping=payload.refund_shipping if payload is not None else False,
+        actor=staff_actor(request),
+    )
+    return reload_return(order_return)

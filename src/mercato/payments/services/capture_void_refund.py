@@ -1,0 +1,266 @@
+"""Capture, void, refund and mark paid: the money of one payment moves.
+
+The private `capture`, `void` and `refund` act on a payment the caller locked (with its order);
+the public functions take the locks, answer a repeated idempotency key with the first
+transaction, and call them. `call` stands for the provider when the provider told us about a
+movement it made already (a webhook)."""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+
+from mercato.audit.services import SYSTEM, Actor, snapshot
+from mercato.orders.models import Order
+from mercato.orders.services.status import OrderClosed
+from mercato.payments.errors import (
+    CaptureExceedsAuthorized,
+    OrderRefunded,
+    PaymentNotCapturable,
+    PaymentNotManual,
+    PaymentNotVoidable,
+    PaymentVoided,
+    RefundExceedsCaptured,
+)
+from mercato.payments.models import Payment, Transaction
+from mercato.payments.providers.base import ProviderResult
+from mercato.payments.services.bookkeeping import (
+    AUDIT_FIELDS,
+    MANUAL,
+    OP,
+    E,
+    P,
+    T,
+    book_movement,
+    find_repeat,
+    lock_payment,
+    mark_released,
+    provider_of,
+    record_operation,
+    releasable,
+)
+from mercato.payments.services.checks import clean_key, clean_optional_amount, clean_text
+
+ProviderCall = Callable[..., ProviderResult]
+
+
+def _check_capture(order: Order, payment: Payment, *, by_provider: bool) -> Decimal:
+    """What is left to capture, or why nothing may be."""
+    if payment.status == P.VOIDED:
+        raise PaymentVoided("A voided payment cannot be captured.")
+    if not by_provider and order.status == Order.Status.CANCELLED:
+        raise OrderClosed("A cancelled order takes no captures.")
+    if order.payment_status == OP.REFUNDED:
+        raise OrderRefunded("The order was refunded in full; it takes no new captures.")
+    capturable = payment.capturable_amount
+    if capturable <= 0:
+        raise PaymentNotCapturable(
+            f"A {payment.status} payment has nothing to capture.", status_now=payment.status
+        )
+    return capturable
+
+
+def capture(
+    order: Order,
+    payment: Payment,
+    *,
+    amount: Decimal | None,
+    key: str,
+    actor: Actor,
+    reference: str = "",
+    event_type: str = E.PAYMENT_CAPTURED,
+    call: ProviderCall | None = None,
+) -> Transaction:
+    """Capture on a locked payment. With `call` (the provider told us about a capture made
+    already) the order's state does not matter: the money was taken."""
+    capturable = _check_capture(order, payment, by_provider=call is not None)
+    amount = capturable if amount is None else amount
+    if amount > capturable:
+        raise CaptureExceedsAuthorized(
+            f"At most {capturable} {payment.currency} can be captured.",
+            field="amount",
+            capturable=str(capturable),
+        )
+    before = snapshot(payment, AUDIT_FIELDS)
+    call = call or provider_of(payment).capture
+    result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
+    txn = record_operation(
+        order, payment, T.CAPTURE, amount, result, key=key, actor=actor, reference=reference
+    )
+    if txn.success:
+        payment.captured_amount += amount
+        payment.status = payment.derive_status()
+        book_movement(
+            order,
+            payment,
+            txn,
+            event_type=event_type,
+            actor=actor,
+            before=before,
+            domain_event="payment.captured",
+        )
+    return txn
+
+
+def void(order: Order, payment: Payment, *, key: str, actor: Actor, reason: str) -> Transaction:
+    """Void on a locked payment: all of an open attempt, else what is not captured."""
+    released = releasable(payment)
+    if released <= 0 and payment.status not in Payment.OPEN_STATES:
+        if payment.status == P.VOIDED:
+            raise PaymentNotVoidable("The payment was voided already.")
+        raise PaymentNotVoidable(
+            f"A {payment.status} payment has nothing left to void.", status_now=payment.status
+        )
+    before = snapshot(payment, AUDIT_FIELDS)
+    result = provider_of(payment).void(reference=payment.provider_reference, idempotency_key=key)
+    txn = record_operation(
+        order, payment, T.VOID, released, result, key=key, actor=actor, reason=reason
+    )
+    if txn.success:
+        mark_released(payment, released)
+        book_movement(
+            order,
+            payment,
+            txn,
+            event_type=E.PAYMENT_VOIDED,
+            actor=actor,
+            before=before,
+            note=reason,
+        )
+    return txn
+
+
+def refund(
+    order: Order,
+    payment: Payment,
+    *,
+    amount: Decimal | None,
+    key: str,
+    actor: Actor,
+    reason: str = "",
+    reference: str = "",
+    call: ProviderCall | None = None,
+) -> Transaction:
+    """Refund on a locked payment: `amount` (default: all that is left) of what it captured."""
+    refundable = payment.refundable_amount
+    amount = refundable if amount is None else amount
+    if refundable <= 0 or amount > refundable:
+        raise RefundExceedsCaptured(
+            f"At most {refundable} {payment.currency} can be refunded.",
+            field="amount",
+            refundable=str(refundable),
+        )
+    before = snapshot(payment, AUDIT_FIELDS)
+    call = call or provider_of(payment).refund
+    result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
+    txn = record_operation(
+        order, payment, T.REFUND, amount, result, key=key, actor=actor, reason=reason,
+        reference=reference,
+    )  # fmt: skip
+    if txn.success:
+        payment.refunded_amount += amount
+        payment.status = payment.derive_status()
+        book_movement(
+            order,
+            payment,
+            txn,
+            event_type=E.PAYMENT_REFUNDED,
+            actor=actor,
+            before=before,
+            note=reason,
+            domain_event="payment.refunded",
+        )
+    return txn
+
+
+def capture_payment(
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    actor: Actor = SYSTEM,
+    idempotency_key: str = "",
+) -> Transaction:
+    """Take `amount` (default: all that is left) of an authorised payment. Several partial
+    captures are allowed. Returns the transaction; `success` False when the provider refused
+    (nothing changed but the record of the attempt)."""
+    wanted = clean_optional_amount(amount)
+    key = clean_key(idempotency_key)
+    with transaction.atomic():
+        order, payment = lock_payment(payment)
+        if done := find_repeat(payment, T.CAPTURE, key, wanted):
+            return done
+        return capture(order, payment, amount=wanted, key=key, actor=actor)
+
+
+def void_payment(
+    *, payment: Payment, actor: Actor = SYSTEM, reason: str = "", idempotency_key: str = ""
+) -> Transaction:
+    """Release what is authorised and not captured (the whole payment if nothing was
+    captured; after partial captures, the rest), or abandon a pending attempt."""
+    reason = clean_text(reason, field="reason", limit=500)
+    key = clean_key(idempotency_key)
+    with transaction.atomic():
+        order, payment = lock_payment(payment)
+        if done := find_repeat(payment, T.VOID, key, None):
+            return done
+        return void(order, payment, key=key, actor=actor, reason=reason)
+
+
+def refund_payment(
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    idempotency_key: str = "",
+    reference: str = "",
+) -> Transaction:
+    """Give back `amount` (default: all that is left) of what the payment captured. Several
+    partial refunds are allowed; never more than was captured (422
+    `refund_exceeds_captured`). The key defaults to `reference` when only that is given."""
+    wanted = clean_optional_amount(amount)
+    reason = clean_text(reason, field="reason", limit=500)
+    reference = clean_text(reference, field="reference", limit=100)
+    key = clean_key(idempotency_key or reference)
+    with transaction.atomic():
+        order, payment = lock_payment(payment)
+        if done := find_repeat(payment, T.REFUND, key, wanted):
+            return done
+        return refund(
+            order, payment, amount=wanted, key=key, actor=actor, reason=reason, reference=reference
+        )
+
+
+def mark_paid(
+    *,
+    payment: Payment,
+    amount: Decimal | None = None,
+    actor: Actor = SYSTEM,
+    reference: str = "",
+    idempotency_key: str = "",
+) -> Transaction:
+    """Staff saw the money of a manual payment arrive (a bank transfer, cash on delivery):
+    `amount` (default: all that is left) is captured. Part payments add up."""
+    wanted = clean_optional_amount(amount)
+    reference = clean_text(reference, field="reference", limit=100)
+    key = clean_key(idempotency_key)
+    with transaction.atomic():
+        order, payment = lock_payment(payment)
+        if payment.provider != MANUAL:
+            raise PaymentNotManual("Only a manual payment is marked paid; capture this one.")
+        if done := find_repeat(payment, T.CAPTURE, key, wanted):
+            return done
+        if payment.status == P.PENDING:
+            if order.status == Order.Status.CANCELLED:
+                raise OrderClosed("A cancelled order takes no payments.")
+            payment.status = P.AUTHORIZED  # the money is on its way: count it as held
+            payment.save()
+        return capture(
+            order,
+            payment,
+            amount=wanted,
+            key=key,
+            actor=actor,
+            reference=reference,
+            event_type=E.MARKED_PAID,
+        )
