@@ -1,0 +1,103 @@
+"""Warehouses: where stock is kept and which countries each ships to."""
+
+from typing import Any
+
+from django.db import transaction
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.catalog import services as catalog_services
+from mercato.core.countries import COUNTRY_CODES
+from mercato.core.errors import Conflict, InvalidInput
+from mercato.inventory.models import Stock, Warehouse
+from mercato.inventory.services.locks import lock_stocks
+from mercato.inventory.services.reservations import reapportion_reservations
+
+WAREHOUSE_FIELDS = (
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "postal_code",
+    "country",
+    "countries",
+    "priority",
+    "is_active",
+)
+
+
+def clean_country_codes(*, country: str, countries: Any) -> tuple[str, list[str]]:
+    """A warehouse's own country and the sorted, unique list it ships to, upper-cased; an
+    `invalid_country` error names the field that is not ISO 3166-1 alpha-2."""
+    if not isinstance(countries, list | tuple) or not all(isinstance(c, str) for c in countries):
+        raise InvalidInput("A list of country codes.", code="invalid_country", field="countries")
+    codes = sorted({c.strip().upper() for c in countries})
+    if any(c not in COUNTRY_CODES for c in codes):
+        raise InvalidInput(
+            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="countries"
+        )
+    country = (country or "").strip().upper()
+    if country and country not in COUNTRY_CODES:
+        raise InvalidInput(
+            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="country"
+        )
+    return country, codes
+
+
+def save_warehouse(
+    *, actor: Actor, warehouse: Warehouse | None = None, changes: dict[str, Any]
+) -> Warehouse:
+    creating = warehouse is None
+    with transaction.atomic():
+        # closing it may shorten reservations: lock its stock rows first (the lock order)
+        stocked = (
+            lock_stocks(
+                Stock.objects.filter(warehouse_id=warehouse.pk).values_list("variant_id", flat=True)
+            )
+            if not creating and changes.get("is_active") is False
+            else []
+        )
+        warehouse = (
+            Warehouse() if creating else Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        )
+        before = None if creating else snapshot(warehouse)
+        for name in WAREHOUSE_FIELDS:
+            if name in changes:
+                setattr(warehouse, name, changes[name])
+        warehouse.country, warehouse.countries = clean_country_codes(
+            country=warehouse.country, countries=warehouse.countries
+        )
+        if "slug" in changes or creating:
+            warehouse.slug = catalog_services.make_slug(changes.get("slug") or warehouse.name)
+        if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
+            raise Conflict("Another warehouse uses this slug.", code="slug_taken", field="slug")
+        warehouse.save()
+        if before and before["is_active"] and not warehouse.is_active:
+            reapportion_reservations(s.variant_id for s in stocked)
+        record_change(
+            actor=actor,
+            action="create" if creating else "update",
+            obj=warehouse,
+            before=before,
+            after=snapshot(warehouse),
+        )
+    return warehouse
+
+
+def delete_warehouse(*, actor: Actor, warehouse: Warehouse) -> None:
+    """Delete a warehouse that never held stock; one with stock rows is deactivated instead."""
+    with transaction.atomic():
+        warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+        if Stock.objects.filter(warehouse=warehouse).exists():
+            raise Conflict(
+                "This warehouse has stock rows (and their ledger): deactivate it instead.",
+                code="warehouse_in_use",
+            )
+        before = snapshot(warehouse)
+        warehouse.delete()
+        record_change(
+            actor=actor,
+            action="delete",
+            obj=warehouse,
+            before=before,
+            object_id=str(before["public_id"]),
+        )
