@@ -163,7 +163,7 @@ class ImportReport(Schema):
 
 
 def _availability_out(variants: list[ProductVariant]) -> list[dict]:
-    found = services.availability([v.pk for v in variants]) if variants else {}
+    found = selectors.availability([v.pk for v in variants]) if variants else {}
     exact = settings.STOCK_SHOW_QUANTITY
     return [
         {

@@ -8,7 +8,7 @@ from django.db import transaction
 from mercato.audit.services import Actor
 from mercato.catalog import services as catalog_services
 from mercato.catalog.models import Product, ProductVariant
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 ACTOR = Actor(label="demo-data", source="command")
@@ -76,6 +76,6 @@ def load_demo_inventory(*, seed: int = 7) -> int:
             batch_size=1000,
         )
         catalog_services.set_in_stock(
-            services.products_in_stock(Product.objects.values_list("pk", flat=True))
+            selectors.products_in_stock(Product.objects.values_list("pk", flat=True))
         )
     return len(stocks)

@@ -15,20 +15,16 @@ write `from mercato.inventory import services` and `services.reserve_stock(...)`
 """
 
 from mercato.inventory.errors import InsufficientStock
+from mercato.inventory.selectors import products_in_stock  # the catalog's in-stock resolver
 from mercato.inventory.services.adjustments import UNSET, adjust_stock, set_inventory_rules
 from mercato.inventory.services.allocation import OrderLine, allocate_order
-from mercato.inventory.services.availability import (
-    Availability,
-    availability,
-    products_in_stock,
-)
 from mercato.inventory.services.fulfilment import (
     deallocate_lines,
     fulfil_line,
     restock_return,
     unfulfil_line,
 )
-from mercato.inventory.services.ledger import MAX_QUANTITY, verify_ledger
+from mercato.inventory.services.ledger import MAX_QUANTITY
 from mercato.inventory.services.reservations import (
     delete_expired_reservations,
     reapportion_reservations,
@@ -48,12 +44,10 @@ __all__ = [
     "MAX_QUANTITY",
     "UNSET",
     "WAREHOUSE_FIELDS",
-    "Availability",
     "InsufficientStock",
     "OrderLine",
     "adjust_stock",
     "allocate_order",
-    "availability",
     "clean_country_codes",
     "deallocate_lines",
     "delete_expired_reservations",
@@ -69,5 +63,4 @@ __all__ = [
     "set_inventory_rules",
     "transfer_stock",
     "unfulfil_line",
-    "verify_ledger",
 ]

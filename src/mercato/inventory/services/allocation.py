@@ -13,7 +13,7 @@ from mercato.catalog.models import ProductVariant
 from mercato.core.errors import NotFound
 from mercato.inventory.errors import InsufficientStock
 from mercato.inventory.models import Allocation, Stock, StockMovement, Warehouse
-from mercato.inventory.services.availability import (
+from mercato.inventory.selectors import (
     availability_of_locked,
     inventory_item,
     reserved_quantities,

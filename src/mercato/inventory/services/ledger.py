@@ -4,15 +4,15 @@ flag and the catalog's in-stock flag are brought up to date."""
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, F, Sum, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor
 from mercato.catalog import services as catalog_services
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
-from mercato.inventory.models import Allocation, InventoryItem, Stock, StockMovement
-from mercato.inventory.services.availability import (
+from mercato.inventory.models import InventoryItem, Stock, StockMovement
+from mercato.inventory.selectors import (
     availability,
     inventory_item,
     products_in_stock,
@@ -118,35 +118,3 @@ def after_change(variant_ids: Iterable[int]) -> None:
                     threshold=item.threshold,
                 )
     catalog_services.set_in_stock(products_in_stock({v.product_id for v in variants.values()}))
-
-
-def verify_ledger() -> list[str]:
-    """Every disagreement between stock rows, their ledger and their allocations (empty when
-    all agree). Three queries."""
-    ledger = {
-        row["stock_id"]: row
-        for row in StockMovement.objects.values("stock_id").annotate(
-            quantity=Sum("quantity_delta"), allocated=Sum("allocated_delta")
-        )
-    }
-    held = dict(
-        Allocation.objects.values("stock_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("stock_id", "n")
-    )
-    problems = []
-    for stock in Stock.objects.select_related("variant", "warehouse").order_by("pk"):
-        row = ledger.get(stock.pk, {"quantity": 0, "allocated": 0})
-        label = f"{stock.variant.sku} @ {stock.warehouse.slug}"
-        if stock.quantity != row["quantity"]:
-            problems.append(f"{label}: on hand {stock.quantity}, ledger says {row['quantity']}")
-        if stock.quantity_allocated != row["allocated"]:
-            problems.append(
-                f"{label}: allocated {stock.quantity_allocated}, ledger says {row['allocated']}"
-            )
-        if stock.quantity_allocated != held.get(stock.pk, 0):
-            problems.append(
-                f"{label}: allocated {stock.quantity_allocated}, "
-                f"allocations hold {held.get(stock.pk, 0)}"
-            )
-    return problems

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from mercato.catalog.models import ProductVariant
 from mercato.inventory.models import Allocation, Stock, Warehouse
-from mercato.inventory.services.availability import variants_with_items
+from mercato.inventory.selectors import variants_with_items
 
 
 def lock_stocks(variant_ids: Iterable[int]) -> list[Stock]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from mercato.core.errors import InvalidInput, NotFound
 from mercato.inventory.errors import InsufficientStock
 from mercato.inventory.models import Reservation
-from mercato.inventory.services.availability import (
+from mercato.inventory.selectors import (
     Availability,
     availability,
     availability_of_locked,
