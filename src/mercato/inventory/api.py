@@ -17,10 +17,11 @@ from mercato.catalog.csv_io import InvalidCsv
 from mercato.catalog.models import Product, ProductVariant
 from mercato.catalog.selectors import get_visible_product
 from mercato.core.clientip import get_client_ip
-from mercato.core.errors import DomainError, InvalidInput, NotFound
+from mercato.core.errors import DomainError
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, PatchSchema, problems
 from mercato.inventory import selectors, services
+from mercato.inventory.errors import InvalidQuantity, VariantNotFound, WarehouseNotFound
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 store_router = Router(tags=["store: inventory"])
@@ -215,7 +216,7 @@ def _actor(request: HttpRequest):
 def _variant(sku: str) -> ProductVariant:
     variant = ProductVariant.objects.filter(sku=sku).first()
     if variant is None:
-        raise NotFound(f"No variant with SKU {sku!r}.", code="variant_not_found")
+        raise VariantNotFound(f"No variant with SKU {sku!r}.")
     return variant
 
 
@@ -431,10 +432,10 @@ def import_stock(request: HttpRequest, file: File[UploadedFile]):
             try:
                 warehouse = warehouses.get((row.get("warehouse") or "").strip())
                 if warehouse is None:
-                    raise NotFound("No such warehouse.", code="warehouse_not_found")
+                    raise WarehouseNotFound("No such warehouse.")
                 raw = (row.get("quantity") or "").strip()
                 if not (raw.isascii() and raw.isdigit()):
-                    raise InvalidInput("quantity is a whole number.", code="invalid_quantity")
+                    raise InvalidQuantity("quantity is a whole number.")
                 before = (
                     Stock.objects.filter(
                         variant__sku=(row.get("sku") or "").strip(), warehouse=warehouse

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mercato.catalog.models import ProductVariant
-from mercato.core.errors import NotFound
+from mercato.inventory.errors import VariantNotFound, WarehouseNotFound
 from mercato.inventory.models import (
     Allocation,
     InventoryItem,
@@ -48,7 +48,7 @@ def variants_with_items(variant_ids: Iterable[int]) -> dict[int, ProductVariant]
     }
     missing = ids - set(found)
     if missing:
-        raise NotFound("No such variant.", code="variant_not_found")
+        raise VariantNotFound("No such variant.")
     return found
 
 
@@ -196,7 +196,7 @@ def get_warehouse(*, public_id: UUID | None = None, slug: str = "") -> Warehouse
     query = Q(public_id=public_id) if public_id else Q(slug=slug)
     warehouse = Warehouse.objects.filter(query).first()
     if warehouse is None:
-        raise NotFound("No such warehouse.", code="warehouse_not_found")
+        raise WarehouseNotFound("No such warehouse.")
     return warehouse
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import InvalidInput
+from mercato.inventory.errors import BelowAllocated, InvalidQuantity, ReasonRequired
 from mercato.inventory.models import InventoryItem, Stock, StockMovement, Warehouse
 from mercato.inventory.services.ledger import (
     MAX_QUANTITY,
@@ -36,22 +37,21 @@ def adjust_stock(
     if (quantity is None) == (delta is None):
         raise InvalidInput("Give either quantity or delta.", field="quantity")
     if not reason.strip():
-        raise InvalidInput("A reason is required.", code="reason_required", field="reason")
+        raise ReasonRequired("A reason is required.", field="reason")
     if quantity is not None:
         check_quantity(quantity, allow_zero=True)
     elif isinstance(delta, bool) or not isinstance(delta, int) or abs(delta) > MAX_QUANTITY:
-        raise InvalidInput("delta is a whole number.", code="invalid_quantity", field="delta")
+        raise InvalidQuantity("delta is a whole number.", field="delta")
     with transaction.atomic():
         stock = lock_stock_for(variant, warehouse)
         change = quantity - stock.quantity if quantity is not None else delta
         if stock.quantity + change < stock.quantity_allocated:
-            raise InvalidInput(
+            raise BelowAllocated(
                 f"On hand cannot go below the {stock.quantity_allocated} allocated to orders.",
-                code="below_allocated",
                 field="quantity",
             )
         if stock.quantity + change > MAX_QUANTITY:
-            raise InvalidInput("That is more than a stock row can hold.", code="invalid_quantity")
+            raise InvalidQuantity("That is more than a stock row can hold.")
         if change:
             before = {"quantity": stock.quantity}
             write_movement(stock, kind=kind, quantity_delta=change, reason=reason, actor=actor)

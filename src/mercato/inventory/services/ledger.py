@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor
 from mercato.catalog import services as catalog_services
-from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
+from mercato.inventory.errors import InvalidQuantity
 from mercato.inventory.models import InventoryItem, Stock, StockMovement
 from mercato.inventory.selectors import (
     availability,
@@ -24,12 +24,10 @@ MAX_QUANTITY = 1_000_000
 
 def check_quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("A quantity is a whole number.", code="invalid_quantity", field=field)
+        raise InvalidQuantity("A quantity is a whole number.", field=field)
     low = 0 if allow_zero else 1
     if not low <= value <= MAX_QUANTITY:
-        raise InvalidInput(
-            f"A quantity is between {low} and {MAX_QUANTITY}.", code="invalid_quantity", field=field
-        )
+        raise InvalidQuantity(f"A quantity is between {low} and {MAX_QUANTITY}.", field=field)
     return value
 
 

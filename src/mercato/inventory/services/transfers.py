@@ -4,8 +4,7 @@ from django.db import transaction
 
 from mercato.audit.services import Actor, record_change
 from mercato.catalog.models import ProductVariant
-from mercato.core.errors import InvalidInput
-from mercato.inventory.errors import InsufficientStock
+from mercato.inventory.errors import InsufficientStock, SameWarehouse
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 from mercato.inventory.services.ledger import after_change, check_quantity, write_movement
 from mercato.inventory.services.locks import lock_stocks
@@ -24,9 +23,7 @@ def transfer_stock(
     """Move units between warehouses; only what is not allocated can move."""
     check_quantity(quantity)
     if source.pk == destination.pk:
-        raise InvalidInput(
-            "A transfer needs two different warehouses.", code="same_warehouse", field="destination"
-        )
+        raise SameWarehouse("A transfer needs two different warehouses.", field="destination")
     with transaction.atomic():
         Stock.objects.get_or_create(variant=variant, warehouse=destination)
         locked = {s.warehouse_id: s for s in lock_stocks([variant.pk])}

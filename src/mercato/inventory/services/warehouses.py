@@ -7,7 +7,7 @@ from django.db import transaction
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog import services as catalog_services
 from mercato.core.countries import COUNTRY_CODES
-from mercato.core.errors import Conflict, InvalidInput
+from mercato.inventory.errors import InvalidCountry, WarehouseInUse, WarehouseSlugTaken
 from mercato.inventory.models import Stock, Warehouse
 from mercato.inventory.services.locks import lock_stocks
 from mercato.inventory.services.reservations import reapportion_reservations
@@ -29,17 +29,13 @@ def clean_country_codes(*, country: str, countries: Any) -> tuple[str, list[str]
     """A warehouse's own country and the sorted, unique list it ships to, upper-cased; an
     `invalid_country` error names the field that is not ISO 3166-1 alpha-2."""
     if not isinstance(countries, list | tuple) or not all(isinstance(c, str) for c in countries):
-        raise InvalidInput("A list of country codes.", code="invalid_country", field="countries")
+        raise InvalidCountry("A list of country codes.", field="countries")
     codes = sorted({c.strip().upper() for c in countries})
     if any(c not in COUNTRY_CODES for c in codes):
-        raise InvalidInput(
-            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="countries"
-        )
+        raise InvalidCountry("Not an ISO 3166-1 alpha-2 country code.", field="countries")
     country = (country or "").strip().upper()
     if country and country not in COUNTRY_CODES:
-        raise InvalidInput(
-            "Not an ISO 3166-1 alpha-2 country code.", code="invalid_country", field="country"
-        )
+        raise InvalidCountry("Not an ISO 3166-1 alpha-2 country code.", field="country")
     return country, codes
 
 
@@ -69,7 +65,7 @@ def save_warehouse(
         if "slug" in changes or creating:
             warehouse.slug = catalog_services.make_slug(changes.get("slug") or warehouse.name)
         if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
-            raise Conflict("Another warehouse uses this slug.", code="slug_taken", field="slug")
+            raise WarehouseSlugTaken("Another warehouse uses this slug.", field="slug")
         warehouse.save()
         if before and before["is_active"] and not warehouse.is_active:
             reapportion_reservations(s.variant_id for s in stocked)
@@ -88,9 +84,8 @@ def delete_warehouse(*, actor: Actor, warehouse: Warehouse) -> None:
     with transaction.atomic():
         warehouse = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
         if Stock.objects.filter(warehouse=warehouse).exists():
-            raise Conflict(
+            raise WarehouseInUse(
                 "This warehouse has stock rows (and their ledger): deactivate it instead.",
-                code="warehouse_in_use",
             )
         before = snapshot(warehouse)
         warehouse.delete()
