@@ -11,7 +11,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from mercato.catalog.models import ProductVariant
+from mercato.catalog.models import Product, ProductVariant
 from mercato.inventory.errors import VariantNotFound, WarehouseNotFound
 from mercato.inventory.models import (
     Allocation,
@@ -198,6 +198,42 @@ def get_warehouse(*, public_id: UUID | None = None, slug: str = "") -> Warehouse
     if warehouse is None:
         raise WarehouseNotFound("No such warehouse.")
     return warehouse
+
+
+def list_warehouses() -> QuerySet[Warehouse]:
+    return Warehouse.objects.all()
+
+
+def get_variant_by_sku(sku: str) -> ProductVariant:
+    variant = ProductVariant.objects.filter(sku=sku).first()
+    if variant is None:
+        raise VariantNotFound(f"No variant with SKU {sku!r}.")
+    return variant
+
+
+def list_visible_variants(public_ids: Iterable[UUID]) -> list[ProductVariant]:
+    """The variants with these ids of published products (others are left out)."""
+    return list(
+        ProductVariant.objects.filter(
+            public_id__in=list(public_ids), product__in=Product.objects.visible().values("pk")
+        )
+    )
+
+
+def list_stocks_by_pk(pks: Iterable[int]) -> list[Stock]:
+    """These stock rows with their variant, product and warehouse, in the order given."""
+    pks = list(pks)
+    rows = Stock.objects.select_related("variant__product", "warehouse").filter(pk__in=pks)
+    return sorted(rows, key=lambda stock: pks.index(stock.pk))
+
+
+def get_stock_quantity(*, sku: str, warehouse: Warehouse) -> int | None:
+    """What is on hand of a SKU in a warehouse (None: no stock row)."""
+    return (
+        Stock.objects.filter(variant__sku=sku, warehouse=warehouse)
+        .values_list("quantity", flat=True)
+        .first()
+    )
 
 
 def verify_ledger() -> list[str]:

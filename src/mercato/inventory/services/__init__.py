@@ -32,6 +32,7 @@ from mercato.inventory.services.reservations import (
     renew_reservations,
     reserve_stock,
 )
+from mercato.inventory.services.stock_import import StockImportReport, import_stock
 from mercato.inventory.services.transfers import transfer_stock
 from mercato.inventory.services.warehouses import (
     WAREHOUSE_FIELDS,
@@ -46,6 +47,7 @@ __all__ = [
     "WAREHOUSE_FIELDS",
     "InsufficientStock",
     "OrderLine",
+    "StockImportReport",
     "adjust_stock",
     "allocate_order",
     "clean_country_codes",
@@ -53,6 +55,7 @@ __all__ = [
     "delete_expired_reservations",
     "delete_warehouse",
     "fulfil_line",
+    "import_stock",
     "products_in_stock",
     "reapportion_reservations",
     "release_reservations",
