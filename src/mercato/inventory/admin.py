@@ -25,6 +25,13 @@ def _form_error(exc: DomainError, fields: Any) -> ValidationError:
 class WarehouseForm(forms.ModelForm):
     slug = forms.SlugField(max_length=100, required=False, help_text="Made from the name if empty.")
 
+    def clean_countries(self) -> list[str]:
+        """The JSON field takes any JSON; the service takes a list of codes."""
+        countries = self.cleaned_data.get("countries") or []
+        if not isinstance(countries, list) or not all(isinstance(c, str) for c in countries):
+            raise ValidationError("A list of country codes.")
+        return countries
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         try:
@@ -65,7 +72,7 @@ class WarehouseAdmin(ModelAdmin):
             saved = services.save_warehouse(
                 actor=admin_actor(request),
                 warehouse=Warehouse.objects.get(pk=obj.pk) if change else None,
-                changes=form.cleaned_data,
+                changes=services.WarehouseChanges(**form.cleaned_data),
             )
             obj.pk = saved.pk
         except DomainError as exc:

@@ -22,26 +22,26 @@ def load_demo_inventory(*, seed: int = 7) -> int:
     with transaction.atomic():
         main = services.save_warehouse(
             actor=ACTOR,
-            changes={
-                "name": "Berlin",
-                "line1": "Lagerstraße 1",
-                "city": "Berlin",
-                "postal_code": "10115",
-                "country": "DE",
-                "priority": 1,
-            },
+            changes=services.WarehouseChanges(
+                name="Berlin",
+                line1="Lagerstraße 1",
+                city="Berlin",
+                postal_code="10115",
+                country="DE",
+                priority=1,
+            ),
         )
         london = services.save_warehouse(
             actor=ACTOR,
-            changes={
-                "name": "London",
-                "line1": "1 Dock Road",
-                "city": "London",
-                "postal_code": "E16 1AA",
-                "country": "GB",
-                "countries": ["GB"],
-                "priority": 2,
-            },
+            changes=services.WarehouseChanges(
+                name="London",
+                line1="1 Dock Road",
+                city="London",
+                postal_code="E16 1AA",
+                country="GB",
+                countries=["GB"],
+                priority=2,
+            ),
         )
         rows = []
         for variant_id in ProductVariant.objects.filter(track_inventory=True).values_list(

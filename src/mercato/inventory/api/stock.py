@@ -68,12 +68,15 @@ def adjust_stock(request: HttpRequest, payload: AdjustIn):
 )
 def set_rules(request: HttpRequest, sku: str, payload: RulesIn):
     """Backorders and the low-stock threshold of a variant (null threshold: shop default)."""
-    data = payload.dict(exclude_unset=True)
     item = services.set_inventory_rules(
         variant=selectors.get_variant_by_sku(sku),
         actor=request_actor(request),
-        allow_backorders=data.get("allow_backorders"),
-        low_stock_threshold=data.get("low_stock_threshold", services.UNSET),
+        allow_backorders=payload.allow_backorders,
+        low_stock_threshold=(
+            payload.low_stock_threshold
+            if "low_stock_threshold" in payload.model_fields_set
+            else services.UNSET
+        ),
     )
     return {
         "sku": sku,

@@ -33,7 +33,10 @@ def list_warehouses(request: HttpRequest):
 )
 def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     return Status(
-        201, services.save_warehouse(actor=request_actor(request), changes=payload.dict())
+        201,
+        services.save_warehouse(
+            actor=request_actor(request), changes=services.WarehouseChanges(**payload.dict())
+        ),
     )
 
 
@@ -47,7 +50,7 @@ def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: Warehous
     return services.save_warehouse(
         actor=request_actor(request),
         warehouse=selectors.get_warehouse(public_id=warehouse_id),
-        changes=payload.dict(exclude_unset=True),
+        changes=services.WarehouseChanges(**payload.dict(exclude_unset=True)),
     )
 
 

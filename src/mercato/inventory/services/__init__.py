@@ -16,7 +16,7 @@ write `from mercato.inventory import services` and `services.reserve_stock(...)`
 
 from mercato.inventory.errors import InsufficientStock
 from mercato.inventory.selectors import products_in_stock  # the catalog's in-stock resolver
-from mercato.inventory.services.adjustments import UNSET, adjust_stock, set_inventory_rules
+from mercato.inventory.services.adjustments import adjust_stock, set_inventory_rules
 from mercato.inventory.services.allocation import OrderLine, allocate_order
 from mercato.inventory.services.fulfilment import (
     deallocate_lines,
@@ -24,6 +24,7 @@ from mercato.inventory.services.fulfilment import (
     restock_return,
     unfulfil_line,
 )
+from mercato.inventory.services.inputs import UNSET, Unset, WarehouseChanges
 from mercato.inventory.services.ledger import MAX_QUANTITY
 from mercato.inventory.services.reservations import (
     delete_expired_reservations,
@@ -48,6 +49,8 @@ __all__ = [
     "InsufficientStock",
     "OrderLine",
     "StockImportReport",
+    "Unset",
+    "WarehouseChanges",
     "adjust_stock",
     "allocate_order",
     "clean_country_codes",

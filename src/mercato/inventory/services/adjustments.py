@@ -1,7 +1,5 @@
 """Staff changes to what is on hand and to a variant's inventory rules."""
 
-from typing import Any
-
 from django.db import transaction
 
 from mercato.audit.services import Actor, record_change, snapshot
@@ -9,16 +7,16 @@ from mercato.catalog.models import ProductVariant
 from mercato.core.errors import InvalidInput
 from mercato.inventory.errors import BelowAllocated, InvalidQuantity, ReasonRequired
 from mercato.inventory.models import InventoryItem, Stock, StockMovement, Warehouse
+from mercato.inventory.services.inputs import UNSET, Unset
 from mercato.inventory.services.ledger import (
     MAX_QUANTITY,
     after_change,
+    check_delta,
     check_quantity,
     write_movement,
 )
 from mercato.inventory.services.locks import lock_stock_for, lock_stocks
 from mercato.inventory.services.reservations import reapportion_reservations
-
-UNSET: Any = object()  # "leave as it is", where None is a value
 
 
 def adjust_stock(
@@ -40,11 +38,11 @@ def adjust_stock(
         raise ReasonRequired("A reason is required.", field="reason")
     if quantity is not None:
         check_quantity(quantity, allow_zero=True)
-    elif isinstance(delta, bool) or not isinstance(delta, int) or abs(delta) > MAX_QUANTITY:
-        raise InvalidQuantity("delta is a whole number.", field="delta")
+    elif delta is not None:
+        check_delta(delta)
     with transaction.atomic():
         stock = lock_stock_for(variant, warehouse)
-        change = quantity - stock.quantity if quantity is not None else delta
+        change = quantity - stock.quantity if quantity is not None else delta or 0
         if stock.quantity + change < stock.quantity_allocated:
             raise BelowAllocated(
                 f"On hand cannot go below the {stock.quantity_allocated} allocated to orders.",
@@ -74,7 +72,7 @@ def set_inventory_rules(
     variant: ProductVariant,
     actor: Actor,
     allow_backorders: bool | None = None,
-    low_stock_threshold: Any = UNSET,
+    low_stock_threshold: int | Unset | None = UNSET,
 ) -> InventoryItem:
     with transaction.atomic():
         if allow_backorders is False:  # may shorten reservations: stock rows first (lock order)
@@ -83,7 +81,7 @@ def set_inventory_rules(
         before = snapshot(item)
         if allow_backorders is not None:
             item.allow_backorders = allow_backorders
-        if low_stock_threshold is not UNSET:
+        if low_stock_threshold is not Unset.UNSET:
             if low_stock_threshold is not None:
                 check_quantity(low_stock_threshold, allow_zero=True, field="low_stock_threshold")
             item.low_stock_threshold = low_stock_threshold

@@ -2,10 +2,11 @@
 flag and the catalog's in-stock flag are brought up to date."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Required, TypedDict, Unpack
 
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from pydantic import StrictInt, TypeAdapter, ValidationError
 
 from mercato.audit.services import SYSTEM, Actor
 from mercato.catalog import services as catalog_services
@@ -22,12 +23,34 @@ from mercato.inventory.selectors import (
 MAX_QUANTITY = 1_000_000
 
 
-def check_quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _is_whole_number(value: object) -> bool:
+    """A Python int that is not a bool (pydantic's StrictInt: no float, text or True)."""
+    try:
+        _STRICT_INT.validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+_STRICT_INT: TypeAdapter[int] = TypeAdapter(StrictInt)
+
+
+def check_quantity(value: int, *, field: str = "quantity", allow_zero: bool = False) -> int:
+    """A quantity from 1 (0 with `allow_zero`) to MAX_QUANTITY. The API's schemas check this
+    already; services check it again because the admin, tasks and other apps call them
+    from Python."""
+    if not _is_whole_number(value):
         raise InvalidQuantity("A quantity is a whole number.", field=field)
     low = 0 if allow_zero else 1
     if not low <= value <= MAX_QUANTITY:
         raise InvalidQuantity(f"A quantity is between {low} and {MAX_QUANTITY}.", field=field)
+    return value
+
+
+def check_delta(value: int) -> int:
+    """A change of on-hand quantity: a whole number from -MAX_QUANTITY to MAX_QUANTITY."""
+    if not _is_whole_number(value) or abs(value) > MAX_QUANTITY:
+        raise InvalidQuantity("delta is a whole number.", field="delta")
     return value
 
 
@@ -73,7 +96,18 @@ def save_stock_rows(stocks: Iterable[Stock]) -> None:
     )
 
 
-def write_movement(stock: Stock, **change: Any) -> StockMovement:
+class Change(TypedDict, total=False):
+    """The keyword arguments of `movement`, for `write_movement`."""
+
+    kind: Required[str]
+    quantity_delta: int
+    allocated_delta: int
+    reason: str
+    actor: Actor
+    order_reference: str
+
+
+def write_movement(stock: Stock, **change: Unpack[Change]) -> StockMovement:
     """Apply a change to a locked stock row and write its movement (`change`: the keyword
     arguments of `movement`)."""
     made = movement(stock, **change)

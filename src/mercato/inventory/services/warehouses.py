@@ -1,6 +1,6 @@
 """Warehouses: where stock is kept and which countries each ships to."""
 
-from typing import Any
+from collections.abc import Sequence
 
 from django.db import transaction
 
@@ -9,6 +9,7 @@ from mercato.catalog import services as catalog_services
 from mercato.core.countries import COUNTRY_CODES
 from mercato.inventory.errors import InvalidCountry, WarehouseInUse, WarehouseSlugTaken
 from mercato.inventory.models import Stock, Warehouse
+from mercato.inventory.services.inputs import WarehouseChanges
 from mercato.inventory.services.locks import lock_stocks
 from mercato.inventory.services.reservations import reapportion_reservations
 
@@ -25,11 +26,9 @@ WAREHOUSE_FIELDS = (
 )
 
 
-def clean_country_codes(*, country: str, countries: Any) -> tuple[str, list[str]]:
+def clean_country_codes(*, country: str, countries: Sequence[str]) -> tuple[str, list[str]]:
     """A warehouse's own country and the sorted, unique list it ships to, upper-cased; an
     `invalid_country` error names the field that is not ISO 3166-1 alpha-2."""
-    if not isinstance(countries, list | tuple) or not all(isinstance(c, str) for c in countries):
-        raise InvalidCountry("A list of country codes.", field="countries")
     codes = sorted({c.strip().upper() for c in countries})
     if any(c not in COUNTRY_CODES for c in codes):
         raise InvalidCountry("Not an ISO 3166-1 alpha-2 country code.", field="countries")
@@ -40,16 +39,19 @@ def clean_country_codes(*, country: str, countries: Any) -> tuple[str, list[str]
 
 
 def save_warehouse(
-    *, actor: Actor, warehouse: Warehouse | None = None, changes: dict[str, Any]
+    *, actor: Actor, warehouse: Warehouse | None = None, changes: WarehouseChanges
 ) -> Warehouse:
+    """Create a warehouse (`warehouse` None) or change one; closing it shortens the
+    reservations its stock held up (`reapportion_reservations`)."""
     creating = warehouse is None
+    given = changes.given()
     with transaction.atomic():
         # closing it may shorten reservations: lock its stock rows first (the lock order)
         stocked = (
             lock_stocks(
                 Stock.objects.filter(warehouse_id=warehouse.pk).values_list("variant_id", flat=True)
             )
-            if not creating and changes.get("is_active") is False
+            if warehouse is not None and given.get("is_active") is False
             else []
         )
         warehouse = (
@@ -57,13 +59,13 @@ def save_warehouse(
         )
         before = None if creating else snapshot(warehouse)
         for name in WAREHOUSE_FIELDS:
-            if name in changes:
-                setattr(warehouse, name, changes[name])
+            if name in given:
+                setattr(warehouse, name, given[name])
         warehouse.country, warehouse.countries = clean_country_codes(
             country=warehouse.country, countries=warehouse.countries
         )
-        if "slug" in changes or creating:
-            warehouse.slug = catalog_services.make_slug(changes.get("slug") or warehouse.name)
+        if "slug" in given or creating:
+            warehouse.slug = catalog_services.make_slug(given.get("slug") or warehouse.name)
         if Warehouse.objects.filter(slug=warehouse.slug).exclude(pk=warehouse.pk).exists():
             raise WarehouseSlugTaken("Another warehouse uses this slug.", field="slug")
         warehouse.save()

@@ -363,7 +363,9 @@ def test_bad_quantities_for_order_services_change_nothing(warehouses, shirt, qua
 
 def test_a_backordered_variant_without_a_stock_row_is_allocated_where_it_ships(warehouses, shirt):
     first, _, _ = warehouses
-    services.save_warehouse(actor=SYSTEM, warehouse=first, changes={"is_active": False})
+    services.save_warehouse(
+        actor=SYSTEM, warehouse=first, changes=services.WarehouseChanges(is_active=False)
+    )
     services.set_inventory_rules(variant=shirt, actor=SYSTEM, allow_backorders=True)
     services.reserve_stock(reference="cart-1", lines=[(shirt.pk, 2)])
 

@@ -166,7 +166,9 @@ def test_deactivating_a_warehouse_shortens_reservations(main, shirt):
     put_stock(shirt, annex, 3)
     (cart,) = reserve_in_order(shirt, 3)
 
-    services.save_warehouse(actor=SYSTEM, warehouse=annex, changes={"is_active": False})
+    services.save_warehouse(
+        actor=SYSTEM, warehouse=annex, changes=services.WarehouseChanges(is_active=False)
+    )
 
     assert held(cart, shirt) == (1, 2)
 
