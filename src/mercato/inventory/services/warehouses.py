@@ -55,7 +55,9 @@ def save_warehouse(
             else []
         )
         warehouse = (
-            Warehouse() if creating else Warehouse.objects.select_for_update().get(pk=warehouse.pk)
+            Warehouse()
+            if warehouse is None
+            else Warehouse.objects.select_for_update().get(pk=warehouse.pk)
         )
         before = None if creating else snapshot(warehouse)
         for name in WAREHOUSE_FIELDS:
