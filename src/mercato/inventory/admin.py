@@ -1,3 +1,4 @@
+import dataclasses
 from typing import Any
 
 from django import forms
@@ -10,9 +11,21 @@ from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
 from mercato.core.errors import DomainError
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMovement, Warehouse
 from mercato.inventory.selectors import list_stocks
+
+MOVEMENT_COLUMNS = (
+    "created_at",
+    "kind",
+    "quantity_delta",
+    "quantity_after",
+    "allocated_delta",
+    "allocated_after",
+    "reason",
+    "actor_label",
+    "order_reference",
+)
 
 
 def _form_error(exc: DomainError, fields: Any) -> ValidationError:
@@ -24,6 +37,13 @@ def _form_error(exc: DomainError, fields: Any) -> ValidationError:
 
 class WarehouseForm(forms.ModelForm):
     slug = forms.SlugField(max_length=100, required=False, help_text="Made from the name if empty.")
+
+    def clean_countries(self) -> list[str]:
+        """The JSON field takes any JSON; the service takes a list of codes."""
+        countries = self.cleaned_data.get("countries") or []
+        if not isinstance(countries, list) or not all(isinstance(c, str) for c in countries):
+            raise ValidationError("A list of country codes.")
+        return countries
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -37,18 +57,7 @@ class WarehouseForm(forms.ModelForm):
 
     class Meta:
         model = Warehouse
-        fields = (
-            "name",
-            "slug",
-            "line1",
-            "line2",
-            "city",
-            "postal_code",
-            "country",
-            "countries",
-            "priority",
-            "is_active",
-        )
+        fields = tuple(f.name for f in dataclasses.fields(services.WarehouseChanges))
 
 
 @admin.register(Warehouse)
@@ -64,8 +73,8 @@ class WarehouseAdmin(ModelAdmin):
         try:
             saved = services.save_warehouse(
                 actor=admin_actor(request),
-                warehouse=Warehouse.objects.get(pk=obj.pk) if change else None,
-                changes=form.cleaned_data,
+                warehouse=selectors.get_warehouse(public_id=obj.public_id) if change else None,
+                changes=services.WarehouseChanges(**form.cleaned_data),
             )
             obj.pk = saved.pk
         except DomainError as exc:
@@ -101,17 +110,7 @@ class MovementInline(TabularInline):
     model = StockMovement
     extra = 0
     can_delete = False
-    fields = (
-        "created_at",
-        "kind",
-        "quantity_delta",
-        "quantity_after",
-        "allocated_delta",
-        "allocated_after",
-        "reason",
-        "actor_label",
-        "order_reference",
-    )
+    fields = MOVEMENT_COLUMNS
     readonly_fields = fields
     ordering = ("-created_at",)
     max_num = 0
@@ -177,18 +176,7 @@ class StockAdmin(ModelAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ModelAdmin):
-    list_display = (
-        "created_at",
-        "stock",
-        "kind",
-        "quantity_delta",
-        "quantity_after",
-        "allocated_delta",
-        "allocated_after",
-        "reason",
-        "actor_label",
-        "order_reference",
-    )
+    list_display = ("created_at", "stock", *MOVEMENT_COLUMNS[1:])
     list_filter = ("kind", "stock__warehouse")
     search_fields = ("stock__variant__sku", "order_reference", "reason")
     date_hierarchy = "created_at"

@@ -8,7 +8,7 @@ from django.db import transaction
 from mercato.audit.services import Actor
 from mercato.catalog import services as catalog_services
 from mercato.catalog.models import Product, ProductVariant
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 ACTOR = Actor(label="demo-data", source="command")
@@ -22,26 +22,26 @@ def load_demo_inventory(*, seed: int = 7) -> int:
     with transaction.atomic():
         main = services.save_warehouse(
             actor=ACTOR,
-            changes={
-                "name": "Berlin",
-                "line1": "Lagerstraße 1",
-                "city": "Berlin",
-                "postal_code": "10115",
-                "country": "DE",
-                "priority": 1,
-            },
+            changes=services.WarehouseChanges(
+                name="Berlin",
+                line1="Lagerstraße 1",
+                city="Berlin",
+                postal_code="10115",
+                country="DE",
+                priority=1,
+            ),
         )
         london = services.save_warehouse(
             actor=ACTOR,
-            changes={
-                "name": "London",
-                "line1": "1 Dock Road",
-                "city": "London",
-                "postal_code": "E16 1AA",
-                "country": "GB",
-                "countries": ["GB"],
-                "priority": 2,
-            },
+            changes=services.WarehouseChanges(
+                name="London",
+                line1="1 Dock Road",
+                city="London",
+                postal_code="E16 1AA",
+                country="GB",
+                countries=["GB"],
+                priority=2,
+            ),
         )
         rows = []
         for variant_id in ProductVariant.objects.filter(track_inventory=True).values_list(
@@ -76,6 +76,6 @@ def load_demo_inventory(*, seed: int = 7) -> int:
             batch_size=1000,
         )
         catalog_services.set_in_stock(
-            services.products_in_stock(Product.objects.values_list("pk", flat=True))
+            selectors.products_in_stock(Product.objects.values_list("pk", flat=True))
         )
     return len(stocks)

@@ -41,7 +41,7 @@ def order_warehouse(slug: str = "berlin") -> Warehouse:
     found = Warehouse.objects.filter(slug=slug).first()
     return found or inventory.save_warehouse(
         actor=SYSTEM,
-        changes={"name": slug.title(), "slug": slug, "priority": 10, "countries": []},
+        changes=inventory.WarehouseChanges(name=slug.title(), slug=slug, priority=10, countries=[]),
     )
 
 

@@ -16,7 +16,7 @@ from mercato.checkout.tests.conftest import (
     make_voucher,
 )
 from mercato.core.models import Event
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Reservation, Stock
 from mercato.orders.models import Order
 from mercato.pricing import services as pricing_services

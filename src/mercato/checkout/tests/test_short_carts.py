@@ -4,7 +4,7 @@ are not there, and once stock is back the short cart reserves again."""
 
 from mercato.checkout.tests.conftest import CARTS, add, checkout_state, complete, filled_cart
 from mercato.checkout.tests.conftest import new_cart as empty_cart
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Reservation
 from mercato.inventory.tests.conftest import put_stock
 from mercato.orders.models import Order

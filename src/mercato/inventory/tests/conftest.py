@@ -34,13 +34,9 @@ INVENTORY_MODELS = [
 def make_warehouse(slug: str, *, priority: int = 100, countries=(), **changes: Any) -> Warehouse:
     return services.save_warehouse(
         actor=SYSTEM,
-        changes={
-            "name": slug.title(),
-            "slug": slug,
-            "priority": priority,
-            "countries": list(countries),
-            **changes,
-        },
+        changes=services.WarehouseChanges(
+            name=slug.title(), slug=slug, priority=priority, countries=list(countries), **changes
+        ),
     )
 
 

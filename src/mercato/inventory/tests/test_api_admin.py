@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import SYSTEM
 from mercato.core.tests.helpers import assert_problem
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Stock, StockMovement, Warehouse
 from mercato.inventory.services import OrderLine
 from mercato.inventory.tests.conftest import (
@@ -449,7 +449,7 @@ def test_csv_import_sets_quantities_and_reports_each_row(api, owner, owner_token
         ("delivery", owner.pk),
         ("stock import", owner.pk),
     ]
-    assert services.verify_ledger() == []
+    assert selectors.verify_ledger() == []
 
 
 @pytest.mark.parametrize(

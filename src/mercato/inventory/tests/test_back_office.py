@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from mercato.audit.models import AuditLogEntry
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Stock, StockMovement, Warehouse
 from mercato.inventory.services import OrderLine
 from mercato.inventory.tests.conftest import (
@@ -111,7 +111,7 @@ def test_backorders_are_set_through_the_service(back_office, main, shirt):
     )
 
     assert response.status_code == 302
-    assert services.availability([shirt.pk])[shirt.pk].can_sell(5)
+    assert selectors.availability([shirt.pk])[shirt.pk].can_sell(5)
 
 
 def test_an_empty_warehouse_is_deleted_through_the_service(back_office, superuser, main, shirt):

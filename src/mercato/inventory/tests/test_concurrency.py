@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from mercato.audit.services import SYSTEM
 from mercato.core.errors import InvalidInput
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Allocation, Reservation, Stock, Warehouse
 from mercato.inventory.services import InsufficientStock, OrderLine
 from mercato.inventory.tests.conftest import make_variants, make_warehouse, put_stock
@@ -63,7 +63,7 @@ def outcomes(results: list[Any]) -> Counter:
 
 
 def assert_consistent() -> None:
-    assert services.verify_ledger() == []
+    assert selectors.verify_ledger() == []
     assert not Stock.objects.filter(quantity__lt=0).exists()
     assert not Stock.objects.filter(quantity_allocated__lt=0).exists()
 
@@ -97,7 +97,7 @@ def test_concurrent_buyers_reserve_exactly_the_last_units(last_units):
     }
     assert Reservation.objects.count() == units
     assert Reservation.objects.aggregate(n=Sum("quantity"))["n"] == units
-    current = services.availability([shirt.pk])[shirt.pk]
+    current = selectors.availability([shirt.pk])[shirt.pk]
     assert current.on_hand - current.allocated - current.reserved == 0
     assert_consistent()
 
@@ -173,7 +173,7 @@ def test_a_stock_cut_during_checkouts_leaves_no_unit_unsold_and_none_sold_twice(
         assert outcomes(results[:units]) == {"ok": units}
     else:
         assert outcomes(results[:units]) == {"ok": units - 3, "InsufficientStock": 3}
-    current = services.availability([shirt.pk])[shirt.pk]
+    current = selectors.availability([shirt.pk])[shirt.pk]
     assert current.on_hand == current.allocated
     assert current.reserved == 0
     assert_consistent()

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from mercato.audit.services import SYSTEM
 from mercato.core.errors import InvalidInput, NotFound
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Reservation, StockMovement
 from mercato.inventory.services import InsufficientStock, OrderLine
 from mercato.inventory.tests.conftest import (
@@ -18,7 +18,7 @@ from mercato.inventory.tests.conftest import (
 
 
 def available(v) -> int:
-    return services.availability([v.pk])[v.pk].available
+    return selectors.availability([v.pk])[v.pk].available
 
 
 def expire(reference: str) -> None:
@@ -39,7 +39,7 @@ def test_available_is_on_hand_minus_allocated_minus_reserved_over_active_warehou
     )
     services.reserve_stock(reference="cart-1", lines=[(shirt.pk, 4)])
 
-    result = services.availability([shirt.pk])[shirt.pk]
+    result = selectors.availability([shirt.pk])[shirt.pk]
 
     assert (result.on_hand, result.allocated, result.reserved) == (15, 3, 4)
     assert result.available == 8
@@ -76,7 +76,7 @@ def test_a_variant_that_does_not_track_inventory_is_always_available(main):
         order_reference="o1", lines=[OrderLine("l1", untracked.pk, 500)], country="DE"
     )
 
-    assert services.availability([untracked.pk])[untracked.pk].can_sell(10**6)
+    assert selectors.availability([untracked.pk])[untracked.pk].can_sell(10**6)
     assert allocations == []
     assert not Reservation.objects.exists()
     assert not StockMovement.objects.exists()
@@ -94,14 +94,14 @@ def test_backorders_sell_beyond_what_is_on_hand(main, shirt):
         reservation_reference="cart-1",
     )
 
-    assert services.availability([shirt.pk])[shirt.pk].can_sell(1)
-    assert services.verify_ledger() == []
+    assert selectors.availability([shirt.pk])[shirt.pk].can_sell(1)
+    assert selectors.verify_ledger() == []
 
 
 def test_without_backorders_an_empty_variant_cannot_be_sold(main, shirt):
     put_stock(shirt, main, 0)
 
-    assert not services.availability([shirt.pk])[shirt.pk].can_sell(1)
+    assert not selectors.availability([shirt.pk])[shirt.pk].can_sell(1)
 
 
 # --- reserve --------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_renew_extends_only_live_reservations(main):
     assert renewed == 1
     assert Reservation.objects.get(variant=a).expires_at > timezone.now() + timedelta(seconds=500)
     assert Reservation.objects.get(variant=b).expires_at < timezone.now()
-    assert services.availability([b.pk])[b.pk].reserved == 0
+    assert selectors.availability([b.pk])[b.pk].reserved == 0
 
 
 def test_emptying_the_cart_releases_everything_it_held(main):

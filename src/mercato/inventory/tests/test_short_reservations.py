@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Reservation
 from mercato.inventory.services import InsufficientStock, OrderLine
 from mercato.inventory.tests.conftest import make_warehouse, put_stock
@@ -42,7 +42,7 @@ def test_cutting_stock_below_reservations_keeps_the_oldest_and_shortens_the_newe
 
     assert held(old, shirt) == (2, 0)
     assert held(new, shirt) == (1, 2)
-    state = services.availability([shirt.pk])[shirt.pk]
+    state = selectors.availability([shirt.pk])[shirt.pk]
     assert (state.on_hand, state.reserved, state.available) == (3, 3, 0)
 
 
@@ -69,7 +69,7 @@ def test_the_oldest_cart_can_be_allocated_after_the_cut(main, shirt):
             country=None,
             reservation_reference=new,
         )
-    assert services.availability([shirt.pk])[shirt.pk].available == 0
+    assert selectors.availability([shirt.pk])[shirt.pk].available == 0
 
 
 def test_a_cut_below_every_reservation_leaves_them_all_short_with_nothing_held(main, shirt):
@@ -80,7 +80,7 @@ def test_a_cut_below_every_reservation_leaves_them_all_short_with_nothing_held(m
 
     assert held(first, shirt) == (0, 2)
     assert held(second, shirt) == (0, 2)
-    state = services.availability([shirt.pk])[shirt.pk]
+    state = selectors.availability([shirt.pk])[shirt.pk]
     assert (state.reserved, state.available) == (0, 0)
 
 
@@ -106,7 +106,7 @@ def test_allocated_units_count_before_any_reservation(main, shirt):
     put_stock(shirt, main, 5)  # 3 free of orders
 
     assert held(cart, shirt) == (3, 1)
-    assert services.availability([shirt.pk])[shirt.pk].available == 0
+    assert selectors.availability([shirt.pk])[shirt.pk].available == 0
 
 
 def test_an_expired_reservation_is_not_shortened_and_leaves_room_for_the_live_ones(main, shirt):
@@ -166,7 +166,9 @@ def test_deactivating_a_warehouse_shortens_reservations(main, shirt):
     put_stock(shirt, annex, 3)
     (cart,) = reserve_in_order(shirt, 3)
 
-    services.save_warehouse(actor=SYSTEM, warehouse=annex, changes={"is_active": False})
+    services.save_warehouse(
+        actor=SYSTEM, warehouse=annex, changes=services.WarehouseChanges(is_active=False)
+    )
 
     assert held(cart, shirt) == (1, 2)
 

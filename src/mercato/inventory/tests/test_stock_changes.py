@@ -9,7 +9,7 @@ from mercato.audit.services import Actor
 from mercato.catalog.models import Product
 from mercato.core.errors import InvalidInput
 from mercato.core.models import Event
-from mercato.inventory import services
+from mercato.inventory import selectors, services
 from mercato.inventory.models import Allocation, InventoryItem, Reservation, Stock, StockMovement
 from mercato.inventory.services import InsufficientStock, OrderLine
 from mercato.inventory.tests.conftest import (
@@ -133,7 +133,7 @@ def test_transfer_moves_free_units_between_warehouses(main, annex, shirt):
     assert stock_of(shirt, main) == (4, 4)
     assert stock_of(shirt, annex) == (6, 0)
     assert AuditLogEntry.objects.filter(verb="stock.transfer").count() == 1
-    assert services.verify_ledger() == []
+    assert selectors.verify_ledger() == []
 
 
 def test_transfer_to_the_same_warehouse_is_refused(main, shirt):
@@ -263,7 +263,7 @@ def test_another_carts_expiring_reservation_does_not_leave_the_product_out_of_st
     )
     Reservation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    assert services.availability([shirt.pk])[shirt.pk].available == 2
+    assert selectors.availability([shirt.pk])[shirt.pk].available == 2
     assert Product.objects.get(pk=shirt.product_id).in_stock
 
 
@@ -303,7 +303,7 @@ def test_verify_ledger_names_allocations_that_disagree(main, shirt):
 
     Allocation.objects.update(quantity=3)
 
-    assert services.verify_ledger() == [f"{shirt.sku} @ main: allocated 4, allocations hold 3"]
+    assert selectors.verify_ledger() == [f"{shirt.sku} @ main: allocated 4, allocations hold 3"]
 
 
 def test_a_new_product_is_in_stock_only_once_it_has_stock(main):

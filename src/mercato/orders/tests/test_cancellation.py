@@ -8,7 +8,7 @@ from django.core import mail
 
 from mercato.core.errors import DomainError
 from mercato.core.models import Event
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Stock
 from mercato.orders.models import Order
 from mercato.orders.services.fulfilment import cancel_fulfilment, create_fulfilment

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from mercato.inventory.models import Allocation
-from mercato.inventory.services import verify_ledger
+from mercato.inventory.selectors import verify_ledger
 from mercato.orders.models import Order
 from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay

@@ -9,7 +9,7 @@ from mercato.audit.services import SYSTEM
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import DomainError
 from mercato.core.models import Event
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Stock
 from mercato.orders.models import Order, OrderEvent
 from mercato.orders.services.fulfilment import (

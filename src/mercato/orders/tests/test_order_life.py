@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from mercato.checkout.tests.conftest import complete, filled_cart, shop  # noqa: F401 (fixture)
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Stock
 from mercato.orders.models import Order
 from mercato.testing import run_tasks

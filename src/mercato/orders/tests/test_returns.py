@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from mercato.audit.services import Actor
 from mercato.core.errors import DomainError
 from mercato.core.models import Event
-from mercato.inventory import services as inventory
+from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Stock
 from mercato.orders.models import Order, OrderLine, Return
 from mercato.orders.services.fulfilment import create_fulfilment, mark_delivered, mark_shipped

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from mercato.inventory.models import Stock
-from mercato.inventory.services import verify_ledger
+from mercato.inventory.selectors import verify_ledger
 
 
 class Command(BaseCommand):
