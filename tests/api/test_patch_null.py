@@ -97,7 +97,7 @@ def _german_shipping():
 def _cart(w: World, line_path: bool) -> Target:
     v, method = _stocked_variant(), _german_shipping()
     voucher = pricing.create_voucher(
-        actor=SYSTEM, data={"code": "TENOFF", "kind": "fixed", "value": "1.00"}
+        actor=SYSTEM, details=pricing.VoucherDetails(code="TENOFF", kind="fixed", value="1.00")
     )
     response = w.api.post_json("/api/store/carts", token=w.customer_token)
     assert response.status_code == 201, response.content
@@ -191,11 +191,11 @@ def _tax_rate(w: World) -> Target:
 def _promotion(w: World) -> Target:
     promotion = pricing.create_promotion(
         actor=SYSTEM,
-        data={
-            "name": "Sale", "kind": "percentage", "value": "10",
-            "starts_at": timezone.now() - timedelta(days=1),
-            "ends_at": timezone.now() + timedelta(days=9),
-        },
+        details=pricing.PromotionDetails(
+            name="Sale", kind="percentage", value="10",
+            starts_at=timezone.now() - timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=9),
+        ),
     )  # fmt: skip
     return w.admin(f"/api/admin/pricing/promotions/{promotion.public_id}")
 
@@ -203,13 +203,13 @@ def _promotion(w: World) -> Target:
 def _voucher(w: World) -> Target:
     voucher = pricing.create_voucher(
         actor=SYSTEM,
-        data={
-            "code": "SAVE5", "name": "Five off", "kind": "fixed", "value": "5.00",
-            "min_subtotal": "20.00", "min_quantity": 2, "usage_limit": 100,
-            "usage_limit_per_customer": 1,
-            "starts_at": timezone.now() - timedelta(days=1),
-            "ends_at": timezone.now() + timedelta(days=9),
-        },
+        details=pricing.VoucherDetails(
+            code="SAVE5", name="Five off", kind="fixed", value="5.00",
+            min_subtotal="20.00", min_quantity=2, usage_limit=100,
+            usage_limit_per_customer=1,
+            starts_at=timezone.now() - timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=9),
+        ),
     )  # fmt: skip
     return w.admin(f"/api/admin/pricing/vouchers/{voucher.public_id}")
 
@@ -226,7 +226,9 @@ def _method(w: World) -> Target:
 
 def _draft(w: World) -> Target:
     v, method = _stocked_variant(), _german_shipping()
-    pricing.create_voucher(actor=SYSTEM, data={"code": "TENOFF", "kind": "fixed", "value": "1"})
+    pricing.create_voucher(
+        actor=SYSTEM, details=pricing.VoucherDetails(code="TENOFF", kind="fixed", value="1")
+    )
     response = w.api.post_json(
         "/api/admin/orders/drafts",
         {

@@ -137,7 +137,7 @@ def _request(api, owner_token, cart, stocked, operation: str) -> tuple[str, str,
         return "patch", f"/api/admin/catalog/variants/{stocked.public_id}", {}, owner_token
     if operation == "voucher window":
         voucher = pricing.create_voucher(
-            actor=SYSTEM, data={"code": "SAVE5", "kind": "fixed", "value": "5.00"}
+            actor=SYSTEM, details=pricing.VoucherDetails(code="SAVE5", kind="fixed", value="5.00")
         )
         return "patch", f"/api/admin/pricing/vouchers/{voucher.public_id}", {}, owner_token
     raise AssertionError(operation)

@@ -3,10 +3,13 @@ the API (services.clean_promotion, clean_voucher …) and saved through the serv
 change is validated the same way and audit logged."""
 
 import copy
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Model
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
@@ -40,7 +43,7 @@ def _form_error(form: forms.BaseForm, exc: DomainError) -> forms.ValidationError
     return forms.ValidationError(str(exc))
 
 
-class ServiceSavedAdmin(ModelAdmin):
+class ServiceSavedAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no type hints
     """Saved and deleted only through the services; the many-to-many fields too."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -51,7 +54,7 @@ class ServiceSavedAdmin(ModelAdmin):
 # --- tax ------------------------------------------------------------------------------------
 
 
-class TaxRateForm(forms.ModelForm):
+class TaxRateForm(forms.ModelForm[TaxRate]):
     class Meta:
         model = TaxRate
         fields = ("tax_class", "country", "rate")
@@ -62,14 +65,14 @@ class TaxRateForm(forms.ModelForm):
         except DomainError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
-    def clean_rate(self):
+    def clean_rate(self) -> Decimal:
         try:
             return services.clean_rate(self.cleaned_data["rate"])
         except DomainError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
 
-class TaxRateInline(TabularInline):
+class TaxRateInline(TabularInline):  # type: ignore[misc]
     model = TaxRate
     form = TaxRateForm
     extra = 0
@@ -83,7 +86,7 @@ class TaxClassAdmin(AuditedModelAdmin):
     search_fields = ("slug", "name")
     inlines = [TaxRateInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("slug",) if obj else ()
 
     def delete_model(self, request: HttpRequest, obj: TaxClass) -> None:
@@ -105,12 +108,12 @@ class TaxRateAdmin(AuditedModelAdmin):
     search_fields = ("country",)
     list_select_related = ("tax_class",)
 
-    @display(description="Rate", ordering="rate")
+    @display(description="Rate", ordering="rate")  # type: ignore[untyped-decorator]
     def percent(self, obj: TaxRate) -> str:
         return f"{obj.rate * 100:.2f} %"
 
 
-class TaxSettingsForm(forms.ModelForm):
+class TaxSettingsForm(forms.ModelForm[TaxSettings]):
     class Meta:
         model = TaxSettings
         fields = services.TAX_SETTINGS_FIELDS
@@ -123,7 +126,7 @@ class TaxSettingsForm(forms.ModelForm):
 
 
 @admin.register(TaxSettings)
-class TaxSettingsAdmin(ModelAdmin):
+class TaxSettingsAdmin(ModelAdmin):  # type: ignore[misc]
     """One row, saved through services.update_tax_settings."""
 
     form = TaxSettingsForm
@@ -142,9 +145,9 @@ class TaxSettingsAdmin(ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: TaxSettings, form: Any, change: bool) -> None:
+        changes = {name: form.cleaned_data[name] for name in services.TAX_SETTINGS_FIELDS}
         services.update_tax_settings(
-            actor=admin_actor(request),
-            changes={name: form.cleaned_data[name] for name in services.TAX_SETTINGS_FIELDS},
+            actor=admin_actor(request), details=services.TaxSettingsDetails(**changes)
         )
 
 
@@ -155,13 +158,14 @@ class ProductTypeTaxClassAdmin(ServiceSavedAdmin):
     autocomplete_fields = ("product_type",)
     list_select_related = ("product_type", "tax_class")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("product_type",) if obj else ()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         link = services.set_product_type_tax_class(
             actor=admin_actor(request), product_type=obj.product_type, tax_class=obj.tax_class
         )
+        assert link is not None  # the form requires a tax class
         obj.pk = link.pk
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -177,7 +181,12 @@ class ProductTypeTaxClassAdmin(ServiceSavedAdmin):
 # --- promotions and vouchers ----------------------------------------------------------------
 
 
-def _changes(form: forms.ModelForm, fields: tuple[str, ...], targets: dict) -> dict[str, Any]:
+def _changes(
+    form: forms.ModelForm[Any],
+    fields: tuple[str, ...],
+    targets: Mapping[str, tuple[str, type[Model], str]],
+) -> dict[str, Any]:
+    """The form's fields and targets (as primary keys), to build the service's input."""
     data = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
     for key, (m2m, *_rest) in targets.items():
         if m2m in form.cleaned_data:
@@ -185,7 +194,17 @@ def _changes(form: forms.ModelForm, fields: tuple[str, ...], targets: dict) -> d
     return data
 
 
-class PromotionForm(forms.ModelForm):
+def _promotion_details(form: forms.ModelForm[Any]) -> services.PromotionDetails:
+    changes = _changes(form, services.PROMOTION_FIELDS, services.PROMOTION_TARGETS)
+    return services.PromotionDetails(**changes)
+
+
+def _voucher_details(form: forms.ModelForm[Any]) -> services.VoucherDetails:
+    changes = _changes(form, services.VOUCHER_FIELDS, services.VOUCHER_TARGETS)
+    return services.VoucherDetails(**changes)
+
+
+class PromotionForm(forms.ModelForm[Promotion]):
     class Meta:
         model = Promotion
         fields = (
@@ -195,12 +214,11 @@ class PromotionForm(forms.ModelForm):
             "collections",
         )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if not self.errors:
-            changes = _changes(self, services.PROMOTION_FIELDS, services.PROMOTION_TARGETS)
             try:
-                services.clean_promotion(copy.copy(self.instance), changes)
+                services.clean_promotion(copy.copy(self.instance), _promotion_details(self))
             except DomainError as exc:
                 raise _form_error(self, exc) from exc
         return data
@@ -217,12 +235,11 @@ class PromotionAdmin(ServiceSavedAdmin):
     readonly_fields = ("public_id", "created_at", "updated_at")
 
     def save_model(self, request: HttpRequest, obj: Promotion, form: Any, change: bool) -> None:
-        changes = _changes(form, services.PROMOTION_FIELDS, services.PROMOTION_TARGETS)
-        actor = admin_actor(request)
+        details, actor = _promotion_details(form), admin_actor(request)
         if change:
-            saved = services.update_promotion(actor=actor, promotion=obj, changes=changes)
+            saved = services.update_promotion(actor=actor, promotion=obj, details=details)
         else:
-            saved = services.create_promotion(actor=actor, data=changes)
+            saved = services.create_promotion(actor=actor, details=details)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Promotion) -> None:
@@ -233,18 +250,17 @@ class PromotionAdmin(ServiceSavedAdmin):
             self.delete_model(request, promotion)
 
 
-class VoucherForm(forms.ModelForm):
+class VoucherForm(forms.ModelForm[Voucher]):
     class Meta:
         model = Voucher
         fields = (*services.VOUCHER_FIELDS, "products", "categories")
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if not self.errors:
-            changes = _changes(self, services.VOUCHER_FIELDS, services.VOUCHER_TARGETS)
             try:
                 voucher = copy.copy(self.instance)
-                services.clean_voucher(voucher, changes)
+                services.clean_voucher(voucher, _voucher_details(self))
             except DomainError as exc:
                 raise _form_error(self, exc) from exc
             if Voucher.objects.filter(code=voucher.code).exclude(pk=self.instance.pk).exists():
@@ -252,7 +268,7 @@ class VoucherForm(forms.ModelForm):
         return data
 
 
-class RedemptionInline(TabularInline):
+class RedemptionInline(TabularInline):  # type: ignore[misc]
     model = VoucherRedemption
     extra = 0
     max_num = 0
@@ -274,18 +290,17 @@ class VoucherAdmin(ServiceSavedAdmin):
     readonly_fields = ("public_id", "times_used", "created_at", "updated_at")
     inlines = [RedemptionInline]
 
-    @display(description="Used")
+    @display(description="Used")  # type: ignore[untyped-decorator]
     def usage(self, obj: Voucher) -> str:
         limit = obj.usage_limit if obj.usage_limit is not None else "∞"
         return f"{obj.times_used} / {limit}"
 
     def save_model(self, request: HttpRequest, obj: Voucher, form: Any, change: bool) -> None:
-        changes = _changes(form, services.VOUCHER_FIELDS, services.VOUCHER_TARGETS)
-        actor = admin_actor(request)
+        details, actor = _voucher_details(form), admin_actor(request)
         if change:
-            saved = services.update_voucher(actor=actor, voucher=obj, changes=changes)
+            saved = services.update_voucher(actor=actor, voucher=obj, details=details)
         else:
-            saved = services.create_voucher(actor=actor, data=changes)
+            saved = services.create_voucher(actor=actor, details=details)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Voucher) -> None:
@@ -300,7 +315,7 @@ class VoucherAdmin(ServiceSavedAdmin):
 
 
 @admin.register(VoucherRedemption)
-class VoucherRedemptionAdmin(ModelAdmin):
+class VoucherRedemptionAdmin(ModelAdmin):  # type: ignore[misc]
     list_display = ("created_at", "voucher", "email", "user", "order_reference")
     search_fields = ("voucher__code", "email", "order_reference")
     list_select_related = ("voucher", "user")

@@ -1,13 +1,15 @@
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
+from mercato.accounts.authentication import AdminAuth, Principal
 from mercato.accounts.services import actor_for
+from mercato.audit.services import Actor
 from mercato.catalog.models import Category, Collection, Product, ProductType
 from mercato.catalog.selectors import get_by_public_id
 from mercato.core.clientip import get_client_ip
@@ -16,7 +18,14 @@ from mercato.core.money import money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import problems
 from mercato.pricing import selectors, services
-from mercato.pricing.models import ProductTypeTaxClass, Promotion, TaxRate, TaxSettings, Voucher
+from mercato.pricing.models import (
+    ProductTypeTaxClass,
+    Promotion,
+    TaxClass,
+    TaxRate,
+    TaxSettings,
+    Voucher,
+)
 from mercato.pricing.schemas import (
     DiscountFilters,
     ProductTypeTaxClassIn,
@@ -54,7 +63,7 @@ admin_router = Router(tags=["admin: pricing"])
 @store_router.post(
     "/pricing/vat-number/validate", response={200: VatNumberOut, **problems(422)}, auth=None
 )
-def validate_vat(request: HttpRequest, payload: VatNumberIn):
+def validate_vat(request: HttpRequest, payload: VatNumberIn) -> dict[str, Any]:
     """Whether a VAT number has the format of its EU country (no lookup in VIES)."""
     try:
         country, normalized = validate_vat_number(payload.number)
@@ -66,27 +75,19 @@ def validate_vat(request: HttpRequest, payload: VatNumberIn):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _actor(request: HttpRequest):
-    return actor_for(request.auth, ip=get_client_ip(request))
+def _actor(request: HttpRequest) -> Actor:
+    principal: Principal = request.auth  # type: ignore[attr-defined]  # set by ninja's auth
+    return actor_for(principal, ip=get_client_ip(request))
 
 
-def _changes(payload: Schema, *, nullable: set[str] = frozenset()) -> dict[str, Any]:
-    """The fields the client sent; an explicit null is refused where null means nothing."""
-    data = payload.dict(exclude_unset=True)
-    for name, value in data.items():
-        if value is None and name not in nullable:
-            raise InvalidInput(f"{name} cannot be null.", code="value_required", field=name)
-    return data
-
-
-def _pks(model: type, ids: list[UUID], *, code: str, field: str) -> list[int]:
-    found = dict(model.objects.filter(public_id__in=ids).values_list("public_id", "pk"))
+def _pks(model: type[Model], ids: list[UUID], *, code: str, field: str) -> list[int]:
+    found = dict(model._default_manager.filter(public_id__in=ids).values_list("public_id", "pk"))
     if len(found) != len(set(ids)):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
     return list(found.values())
 
 
-TARGETS = {
+TARGETS: dict[str, tuple[type[Model], str, str]] = {
     "products": (Product, "unknown_product", "product_ids"),
     "categories": (Category, "unknown_category", "category_ids"),
     "collections": (Collection, "unknown_collection", "collection_ids"),
@@ -94,6 +95,8 @@ TARGETS = {
 
 
 def _resolve_targets(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a promotion or voucher schema, with the targets' public ids as primary
+    keys (`products` → `product_ids`)."""
     for name, (model, code, key) in TARGETS.items():
         if name in data:
             data[key] = _pks(model, data.pop(name), code=code, field=name)
@@ -105,7 +108,7 @@ def _running(obj: Promotion | Voucher) -> bool:
     return obj.is_active and obj.starts_at <= now and (obj.ends_at is None or now < obj.ends_at)
 
 
-def _promotion_out(promotion: Promotion) -> dict:
+def _promotion_out(promotion: Promotion) -> dict[str, Any]:
     return {
         "id": promotion.public_id,
         "name": promotion.name,
@@ -124,7 +127,7 @@ def _promotion_out(promotion: Promotion) -> dict:
     }
 
 
-def _voucher_out(voucher: Voucher) -> dict:
+def _voucher_out(voucher: Voucher) -> dict[str, Any]:
     return {
         "id": voucher.public_id,
         "code": voucher.code,
@@ -149,7 +152,7 @@ def _voucher_out(voucher: Voucher) -> dict:
     }
 
 
-def _rate_out(rate: TaxRate) -> dict:
+def _rate_out(rate: TaxRate) -> dict[str, Any]:
     return {
         "id": rate.public_id,
         "tax_class": rate.tax_class.slug,
@@ -158,7 +161,7 @@ def _rate_out(rate: TaxRate) -> dict:
     }
 
 
-def _settings_out(tax_settings: TaxSettings) -> dict:
+def _settings_out(tax_settings: TaxSettings) -> dict[str, Any]:
     shipping_class = tax_settings.shipping_tax_class
     return {
         "prices_include_tax": tax_settings.prices_include_tax,
@@ -172,9 +175,11 @@ def _settings_out(tax_settings: TaxSettings) -> dict:
     }
 
 
-def _tax_class_in(slug: str | None, field: str = "tax_class"):
-    if slug is None:
-        return None
+def _optional_tax_class_in(slug: str | None, field: str = "tax_class") -> TaxClass | None:
+    return None if slug is None else _tax_class_in(slug, field)
+
+
+def _tax_class_in(slug: str, field: str = "tax_class") -> TaxClass:
     try:
         return selectors.get_tax_class(slug=slug)
     except NotFound as exc:
@@ -191,7 +196,7 @@ def _tax_class_in(slug: str | None, field: str = "tax_class"):
     response={200: TaxSettingsOut, **problems(401, 403)},
     auth=AdminAuth("pricing.view_taxsettings"),
 )
-def get_tax_settings(request: HttpRequest):
+def get_tax_settings(request: HttpRequest) -> dict[str, Any]:
     return _settings_out(selectors.get_tax_settings())
 
 
@@ -200,16 +205,17 @@ def get_tax_settings(request: HttpRequest):
     response={200: TaxSettingsOut, **problems(401, 403, 422)},
     auth=AdminAuth("pricing.change_taxsettings"),
 )
-def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch):
+def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch) -> dict[str, Any]:
     """Prices with or without tax, tax on shipping, the origin country, the EU one-stop
     shop rule (destination-country VAT when the threshold is exceeded) and whether reverse
     charge needs a VAT number of the destination country."""
-    changes = _changes(payload, nullable={"shipping_tax_class"})
+    changes = payload.dict(exclude_unset=True)
     if "shipping_tax_class" in changes:
-        changes["shipping_tax_class"] = _tax_class_in(
+        changes["shipping_tax_class"] = _optional_tax_class_in(
             changes["shipping_tax_class"], "shipping_tax_class"
         )
-    return _settings_out(services.update_tax_settings(actor=_actor(request), changes=changes))
+    details = services.TaxSettingsDetails(**changes)
+    return _settings_out(services.update_tax_settings(actor=_actor(request), details=details))
 
 
 @admin_router.get(
@@ -217,7 +223,7 @@ def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch):
     response={200: list[TaxClassOut], **problems(401, 403)},
     auth=AdminAuth("pricing.view_taxclass"),
 )
-def list_tax_classes(request: HttpRequest):
+def list_tax_classes(request: HttpRequest) -> list[TaxClass]:
     return list(selectors.list_tax_classes())
 
 
@@ -226,7 +232,7 @@ def list_tax_classes(request: HttpRequest):
     response={201: TaxClassOut, **problems(401, 403, 409, 422)},
     auth=AdminAuth("pricing.add_taxclass"),
 )
-def create_tax_class(request: HttpRequest, payload: TaxClassIn):
+def create_tax_class(request: HttpRequest, payload: TaxClassIn) -> Status[TaxClass]:
     return Status(201, services.create_tax_class(actor=_actor(request), **payload.dict()))
 
 
@@ -235,7 +241,7 @@ def create_tax_class(request: HttpRequest, payload: TaxClassIn):
     response={200: TaxClassOut, **problems(401, 403, 404, 422)},
     auth=AdminAuth("pricing.change_taxclass"),
 )
-def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch):
+def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch) -> TaxClass:
     return services.update_tax_class(
         actor=_actor(request), tax_class=selectors.get_tax_class(slug=slug), name=payload.name
     )
@@ -246,7 +252,7 @@ def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch):
     response={204: None, **problems(401, 403, 404, 409)},
     auth=AdminAuth("pricing.delete_taxclass"),
 )
-def delete_tax_class(request: HttpRequest, slug: str):
+def delete_tax_class(request: HttpRequest, slug: str) -> Status[None]:
     """Delete a class with its rates (not "standard", nor a class still in use)."""
     services.delete_tax_class(actor=_actor(request), tax_class=selectors.get_tax_class(slug=slug))
     return Status(204, None)
@@ -257,7 +263,7 @@ def delete_tax_class(request: HttpRequest, slug: str):
     response={200: list[TaxRateOut], **problems(401, 403, 422)},
     auth=AdminAuth("pricing.view_taxrate"),
 )
-def list_tax_rates(request: HttpRequest, filters: Query[TaxRateFilters]):
+def list_tax_rates(request: HttpRequest, filters: Query[TaxRateFilters]) -> list[dict[str, Any]]:
     rates = selectors.list_tax_rates(country=filters.country, tax_class=filters.tax_class)
     return [_rate_out(rate) for rate in rates]
 
@@ -267,7 +273,7 @@ def list_tax_rates(request: HttpRequest, filters: Query[TaxRateFilters]):
     response={201: TaxRateOut, **problems(401, 403, 409, 422)},
     auth=AdminAuth("pricing.add_taxrate"),
 )
-def create_tax_rate(request: HttpRequest, payload: TaxRateIn):
+def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[dict[str, Any]]:
     rate = services.create_tax_rate(
         actor=_actor(request),
         tax_class=_tax_class_in(payload.tax_class),
@@ -282,7 +288,7 @@ def create_tax_rate(request: HttpRequest, payload: TaxRateIn):
     response={200: TaxRateOut, **problems(401, 403, 404, 422)},
     auth=AdminAuth("pricing.change_taxrate"),
 )
-def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch):
+def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch) -> dict[str, Any]:
     rate = services.update_tax_rate(
         actor=_actor(request),
         tax_rate=selectors.get_tax_rate(public_id=rate_id),
@@ -296,7 +302,7 @@ def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch):
     response={204: None, **problems(401, 403, 404)},
     auth=AdminAuth("pricing.delete_taxrate"),
 )
-def delete_tax_rate(request: HttpRequest, rate_id: UUID):
+def delete_tax_rate(request: HttpRequest, rate_id: UUID) -> Status[None]:
     services.delete_tax_rate(
         actor=_actor(request), tax_rate=selectors.get_tax_rate(public_id=rate_id)
     )
@@ -308,7 +314,7 @@ def delete_tax_rate(request: HttpRequest, rate_id: UUID):
     response={200: list[ProductTypeTaxClassOut], **problems(401, 403)},
     auth=AdminAuth("pricing.view_producttypetaxclass"),
 )
-def list_product_type_tax_classes(request: HttpRequest):
+def list_product_type_tax_classes(request: HttpRequest) -> list[dict[str, Any]]:
     """The product types with a class of their own (the others use "standard")."""
     links = ProductTypeTaxClass.objects.select_related("product_type", "tax_class")
     return [
@@ -322,13 +328,15 @@ def list_product_type_tax_classes(request: HttpRequest):
     response={200: ProductTypeTaxClassOut, **problems(401, 403, 404, 422)},
     auth=AdminAuth("pricing.change_producttypetaxclass"),
 )
-def set_product_type_tax_class(request: HttpRequest, type_id: UUID, payload: ProductTypeTaxClassIn):
+def set_product_type_tax_class(
+    request: HttpRequest, type_id: UUID, payload: ProductTypeTaxClassIn
+) -> dict[str, Any]:
     """The tax class of a product type's products (null: standard)."""
     product_type = get_by_public_id(ProductType, type_id, code="product_type_not_found")
     link = services.set_product_type_tax_class(
         actor=_actor(request),
         product_type=product_type,
-        tax_class=_tax_class_in(payload.tax_class),
+        tax_class=_optional_tax_class_in(payload.tax_class),
     )
     slug = link.tax_class.slug if link else "standard"
     return {"product_type": product_type.public_id, "tax_class": slug}
@@ -342,7 +350,7 @@ def set_product_type_tax_class(request: HttpRequest, type_id: UUID, payload: Pro
     response={200: PromotionPage, **problems(401, 403, 422)},
     auth=AdminAuth("pricing.view_promotion"),
 )
-def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]):
+def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     promotions = selectors.list_promotions(search=filters.search, running=filters.running)
     return paginate(promotions, params=filters, transform=_promotion_out)
 
@@ -352,10 +360,10 @@ def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]):
     response={201: PromotionOut, **problems(401, 403, 422)},
     auth=AdminAuth("pricing.add_promotion"),
 )
-def create_promotion(request: HttpRequest, payload: PromotionIn):
+def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[str, Any]]:
     """A sale on products, categories (with their subcategories) and collections."""
-    data = _resolve_targets(payload.dict(exclude_none=True))
-    promotion = services.create_promotion(actor=_actor(request), data=data)
+    details = services.PromotionDetails(**_resolve_targets(payload.dict(exclude_none=True)))
+    promotion = services.create_promotion(actor=_actor(request), details=details)
     return Status(201, _promotion_out(selectors.get_promotion(public_id=promotion.public_id)))
 
 
@@ -364,7 +372,7 @@ def create_promotion(request: HttpRequest, payload: PromotionIn):
     response={200: PromotionOut, **problems(401, 403, 404)},
     auth=AdminAuth("pricing.view_promotion"),
 )
-def get_promotion(request: HttpRequest, promotion_id: UUID):
+def get_promotion(request: HttpRequest, promotion_id: UUID) -> dict[str, Any]:
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
@@ -373,10 +381,12 @@ def get_promotion(request: HttpRequest, promotion_id: UUID):
     response={200: PromotionOut, **problems(401, 403, 404, 422)},
     auth=AdminAuth("pricing.change_promotion"),
 )
-def update_promotion(request: HttpRequest, promotion_id: UUID, payload: PromotionPatch):
+def update_promotion(
+    request: HttpRequest, promotion_id: UUID, payload: PromotionPatch
+) -> dict[str, Any]:
     promotion = selectors.get_promotion(public_id=promotion_id)
-    changes = _resolve_targets(_changes(payload, nullable={"ends_at"}))
-    services.update_promotion(actor=_actor(request), promotion=promotion, changes=changes)
+    details = services.PromotionDetails(**_resolve_targets(payload.dict(exclude_unset=True)))
+    services.update_promotion(actor=_actor(request), promotion=promotion, details=details)
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
@@ -385,7 +395,7 @@ def update_promotion(request: HttpRequest, promotion_id: UUID, payload: Promotio
     response={204: None, **problems(401, 403, 404)},
     auth=AdminAuth("pricing.delete_promotion"),
 )
-def delete_promotion(request: HttpRequest, promotion_id: UUID):
+def delete_promotion(request: HttpRequest, promotion_id: UUID) -> Status[None]:
     services.delete_promotion(
         actor=_actor(request), promotion=selectors.get_promotion(public_id=promotion_id)
     )
@@ -394,15 +404,13 @@ def delete_promotion(request: HttpRequest, promotion_id: UUID):
 
 # --- admin: vouchers ------------------------------------------------------------------------
 
-VOUCHER_NULLABLE = {"ends_at", "usage_limit", "usage_limit_per_customer"}
-
 
 @admin_router.get(
     "/pricing/vouchers",
     response={200: VoucherPage, **problems(401, 403, 422)},
     auth=AdminAuth("pricing.view_voucher"),
 )
-def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]):
+def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     vouchers = selectors.list_vouchers(search=filters.search, running=filters.running)
     return paginate(vouchers, params=filters, transform=_voucher_out)
 
@@ -412,9 +420,9 @@ def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]):
     response={201: VoucherOut, **problems(401, 403, 409, 422)},
     auth=AdminAuth("pricing.add_voucher"),
 )
-def create_voucher(request: HttpRequest, payload: VoucherIn):
-    data = _resolve_targets(payload.dict(exclude_none=True))
-    voucher = services.create_voucher(actor=_actor(request), data=data)
+def create_voucher(request: HttpRequest, payload: VoucherIn) -> Status[dict[str, Any]]:
+    details = services.VoucherDetails(**_resolve_targets(payload.dict(exclude_none=True)))
+    voucher = services.create_voucher(actor=_actor(request), details=details)
     return Status(201, _voucher_out(selectors.get_voucher(public_id=voucher.public_id)))
 
 
@@ -423,7 +431,7 @@ def create_voucher(request: HttpRequest, payload: VoucherIn):
     response={200: VoucherOut, **problems(401, 403, 404)},
     auth=AdminAuth("pricing.view_voucher"),
 )
-def get_voucher(request: HttpRequest, voucher_id: UUID):
+def get_voucher(request: HttpRequest, voucher_id: UUID) -> dict[str, Any]:
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
@@ -432,10 +440,10 @@ def get_voucher(request: HttpRequest, voucher_id: UUID):
     response={200: VoucherOut, **problems(401, 403, 404, 409, 422)},
     auth=AdminAuth("pricing.change_voucher"),
 )
-def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch):
+def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch) -> dict[str, Any]:
     voucher = selectors.get_voucher(public_id=voucher_id)
-    changes = _resolve_targets(_changes(payload, nullable=VOUCHER_NULLABLE))
-    services.update_voucher(actor=_actor(request), voucher=voucher, changes=changes)
+    details = services.VoucherDetails(**_resolve_targets(payload.dict(exclude_unset=True)))
+    services.update_voucher(actor=_actor(request), voucher=voucher, details=details)
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
@@ -444,7 +452,7 @@ def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch
     response={204: None, **problems(401, 403, 404, 409)},
     auth=AdminAuth("pricing.delete_voucher"),
 )
-def delete_voucher(request: HttpRequest, voucher_id: UUID):
+def delete_voucher(request: HttpRequest, voucher_id: UUID) -> Status[None]:
     """Delete a voucher nobody has used (deactivate a used one)."""
     services.delete_voucher(
         actor=_actor(request), voucher=selectors.get_voucher(public_id=voucher_id)
@@ -457,6 +465,8 @@ def delete_voucher(request: HttpRequest, voucher_id: UUID):
     response={200: RedemptionPage, **problems(401, 403, 404, 422)},
     auth=AdminAuth("pricing.view_voucherredemption"),
 )
-def list_redemptions(request: HttpRequest, voucher_id: UUID, params: Query[PageParams]):
+def list_redemptions(
+    request: HttpRequest, voucher_id: UUID, params: Query[PageParams]
+) -> dict[str, Any]:
     voucher = selectors.get_voucher(public_id=voucher_id)
     return paginate(voucher.redemptions.all(), params=params)

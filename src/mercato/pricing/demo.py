@@ -3,7 +3,6 @@ through the pricing services. The API guide's checkout walkthrough applies it. T
 rates and settings are not demo data: a migration loads them into every database."""
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
@@ -13,14 +12,14 @@ from mercato.pricing.models import Voucher
 
 ACTOR = Actor(label="demo-data", source="command")
 
-DEMO_VOUCHERS: list[dict[str, Any]] = [
-    {
-        "code": "WELCOME10",
-        "name": "Welcome: 10 % off orders from 50.00",
-        "kind": Voucher.Kind.PERCENTAGE,
-        "value": Decimal("10"),
-        "min_subtotal": Decimal("50.00"),
-    },
+DEMO_VOUCHERS = [
+    services.VoucherDetails(
+        code="WELCOME10",
+        name="Welcome: 10 % off orders from 50.00",
+        kind=Voucher.Kind.PERCENTAGE,
+        value=Decimal("10"),
+        min_subtotal=Decimal("50.00"),
+    ),
 ]
 
 
@@ -29,6 +28,6 @@ def load_demo_pricing() -> int:
     if Voucher.objects.exists():
         return 0
     with transaction.atomic():
-        for data in DEMO_VOUCHERS:
-            services.create_voucher(actor=ACTOR, data=dict(data))
+        for details in DEMO_VOUCHERS:
+            services.create_voucher(actor=ACTOR, details=details)
     return len(DEMO_VOUCHERS)

@@ -7,7 +7,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema, unset
 
 NumberIn = AmountInput  # checked by the services
 Ids = list[UUID]
@@ -57,14 +57,14 @@ class TaxRateFilters(Schema):
 
 
 class TaxSettingsPatch(PatchSchema):
-    prices_include_tax: StrictBool = None
-    tax_shipping: StrictBool = None
+    prices_include_tax: StrictBool = unset()
+    tax_shipping: StrictBool = unset()
     shipping_tax_class: str | None = Field(
         None, max_length=50, description="tax class slug; null: standard"
     )
-    origin_country: str = Field(None, min_length=2, max_length=2)
-    oss_threshold_exceeded: StrictBool = None
-    reverse_charge_requires_destination_country: StrictBool = None
+    origin_country: str = unset(min_length=2, max_length=2)
+    oss_threshold_exceeded: StrictBool = unset()
+    reverse_charge_requires_destination_country: StrictBool = unset()
 
 
 class TaxSettingsOut(Schema):
@@ -104,16 +104,16 @@ class PromotionIn(InputSchema):
 
 
 class PromotionPatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=200)
-    kind: PromotionKind = None
-    value: NumberIn = None
-    currency: str = Field(None, min_length=3, max_length=3)
-    starts_at: IsoDateTime = None
+    name: str = unset(min_length=1, max_length=200)
+    kind: PromotionKind = unset()
+    value: NumberIn = unset()
+    currency: str = unset(min_length=3, max_length=3)
+    starts_at: IsoDateTime = unset()
     ends_at: IsoDateTime | None = None
-    is_active: StrictBool = None
-    products: Ids = Field(None, max_length=1000)
-    categories: Ids = Field(None, max_length=1000)
-    collections: Ids = Field(None, max_length=1000)
+    is_active: StrictBool = unset()
+    products: Ids = unset(max_length=1000)
+    categories: Ids = unset(max_length=1000)
+    collections: Ids = unset(max_length=1000)
 
 
 class PromotionOut(Schema):
@@ -166,22 +166,22 @@ class VoucherIn(InputSchema):
 
 
 class VoucherPatch(PatchSchema):
-    code: str = Field(None, min_length=1, max_length=50)
-    name: str = Field(None, max_length=200)
-    kind: VoucherKind = None
-    value: NumberIn = None
-    currency: str = Field(None, min_length=3, max_length=3)
-    applies_to: AppliesTo = None
-    products: Ids = Field(None, max_length=1000)
-    categories: Ids = Field(None, max_length=1000)
-    min_subtotal: NumberIn = None
-    min_quantity: StrictInt = Field(None, ge=0, le=1_000_000)
-    starts_at: IsoDateTime = None
+    code: str = unset(min_length=1, max_length=50)
+    name: str = unset(max_length=200)
+    kind: VoucherKind = unset()
+    value: NumberIn = unset()
+    currency: str = unset(min_length=3, max_length=3)
+    applies_to: AppliesTo = unset()
+    products: Ids = unset(max_length=1000)
+    categories: Ids = unset(max_length=1000)
+    min_subtotal: NumberIn = unset()
+    min_quantity: StrictInt = unset(ge=0, le=1_000_000)
+    starts_at: IsoDateTime = unset()
     ends_at: IsoDateTime | None = None
     usage_limit: StrictInt | None = Limit
     usage_limit_per_customer: StrictInt | None = Limit
-    combine_with_promotions: StrictBool = None
-    is_active: StrictBool = None
+    combine_with_promotions: StrictBool = unset()
+    is_active: StrictBool = unset()
 
 
 class VoucherOut(Schema):

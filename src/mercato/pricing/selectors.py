@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Model, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mercato.catalog.models import Category, CollectionProduct, Product, ProductVariant
@@ -74,12 +74,12 @@ def get_tax_rate(*, public_id: UUID) -> TaxRate:
 
 
 def _targets(*names: str) -> list[Prefetch[Any]]:
-    models: dict[str, type[Product] | type[Category]] = {
+    models: dict[str, type[Model]] = {
         "products": Product,
         "categories": Category,
     }
     return [
-        Prefetch(name, queryset=models[name].objects.only("pk", "public_id"))
+        Prefetch(name, queryset=models[name]._default_manager.only("pk", "public_id"))
         if name in models
         else Prefetch(name)
         for name in names
@@ -157,7 +157,7 @@ def _line_categories(products: Iterable[Product]) -> dict[int, frozenset[int]]:
     """`_ancestors` of the products' categories, read if the products came without them."""
     products = [p for p in products if p.category_id]
     if all(Product.category.is_cached(p) for p in products):
-        return _ancestors(p.category for p in products)
+        return _ancestors(p.category for p in products if p.category is not None)
     return _ancestors(Category.objects.filter(pk__in={p.category_id for p in products}))
 
 
@@ -488,7 +488,11 @@ class _LineTargets:
                     unit_price=line.unit_price if line.unit_price is not None else variant.price,
                     product_id=product.pk,
                     tax_class=tax_classes.get(product.product_type_id, TaxClass.STANDARD),
-                    category_ids=self.ancestors.get(product.category_id, frozenset()),
+                    category_ids=(
+                        self.ancestors.get(product.category_id, frozenset())
+                        if product.category_id is not None
+                        else frozenset()
+                    ),
                     collection_ids=self.collections.get(product.pk, frozenset()),
                 )
             )

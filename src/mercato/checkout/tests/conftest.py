@@ -69,7 +69,10 @@ def address(country: str = "DE", **changes: Any) -> dict[str, Any]:
 
 def make_voucher(code: str, **data: Any) -> Voucher:
     return pricing_services.create_voucher(
-        actor=SYSTEM, data={"code": code, "kind": "fixed", "value": "10.00", **data}
+        actor=SYSTEM,
+        details=pricing_services.VoucherDetails(
+            **{"code": code, "kind": "fixed", "value": "10.00", **data}
+        ),
     )
 
 
@@ -118,12 +121,9 @@ def shop(db) -> Shop:
     )
     pricing_services.create_promotion(
         actor=SYSTEM,
-        data={
-            "name": "Tee sale",
-            "kind": "percentage",
-            "value": "25",
-            "product_ids": [tee_product.pk],
-        },
+        details=pricing_services.PromotionDetails(
+            name="Tee sale", kind="percentage", value="25", product_ids=[tee_product.pk]
+        ),
     )
     tee, novel = tee_product.variants.get(), novel_product.variants.get()
     warehouse = make_warehouse("main", priority=1)

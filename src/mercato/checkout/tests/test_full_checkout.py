@@ -159,7 +159,9 @@ def test_a_customer_checks_out_to_austria_with_free_shipping_at_the_austrian_rat
 ):
     # given: past the OSS threshold, a sale to Austria is taxed at 20 % / 10 %; shipping
     # 6.00 (800 g) is made free by the voucher
-    pricing_services.update_tax_settings(actor=SYSTEM, changes={"oss_threshold_exceeded": True})
+    pricing_services.update_tax_settings(
+        actor=SYSTEM, details=pricing_services.TaxSettingsDetails(oss_threshold_exceeded=True)
+    )
     make_voucher("FREESHIP", kind="free_shipping", usage_limit_per_customer=1)
     billing = address("DE", company="Lovelace Ltd")
     cart = filled_cart(
@@ -297,7 +299,9 @@ def test_completing_a_completed_cart_returns_the_same_order(api, shop, completio
 
 def test_a_shop_with_net_prices_adds_tax_on_top(api, shop):
     # given: prices without tax; a novel at 15.00 - 10 % = 13.50 (+ 7 %), shipping 4.90 (+ 19 %)
-    pricing_services.update_tax_settings(actor=SYSTEM, changes={"prices_include_tax": False})
+    pricing_services.update_tax_settings(
+        actor=SYSTEM, details=pricing_services.TaxSettingsDetails(prices_include_tax=False)
+    )
     make_voucher("TEN", kind="percentage", value="10")
     cart = filled_cart(api, shop, lines=((1, 1),), voucher_code="TEN")
     shown = api.get_json(f"{CARTS}/{cart}").json()

@@ -102,7 +102,9 @@ def test_a_listed_method_shows_the_free_shipping_a_voucher_gives(api, shop):
 
 
 def test_a_shop_with_net_prices_lists_shipping_with_its_tax_on_top(api, shop):
-    pricing_services.update_tax_settings(actor=SYSTEM, changes={"prices_include_tax": False})
+    pricing_services.update_tax_settings(
+        actor=SYSTEM, details=pricing_services.TaxSettingsDetails(prices_include_tax=False)
+    )
     cart = filled_cart(api, shop, lines=((1, 1),))
 
     (method,) = api.get_json(f"{CARTS}/{cart}/shipping-methods").json()
@@ -152,7 +154,9 @@ def test_cart_order_invoice_and_email_show_the_same_totals(api, shop, scenario):
     # given
     settings, changes, expected = SCENARIOS[scenario]
     if settings:
-        pricing_services.update_tax_settings(actor=SYSTEM, changes=settings)
+        pricing_services.update_tax_settings(
+            actor=SYSTEM, details=pricing_services.TaxSettingsDetails(**settings)
+        )
     make_voucher("TENOFF")
     make_voucher("SHIPFREE", kind="free_shipping", value="0")
     cart = filled_cart(api, shop, lines=((0, 2), (1, 1)), **changes)
@@ -233,7 +237,10 @@ def test_a_french_vat_number_shipped_to_france_gets_reverse_charge(api, shop):
 
 def test_the_tax_settings_may_accept_a_vat_number_of_another_eu_country(api, shop):
     pricing_services.update_tax_settings(
-        actor=SYSTEM, changes={"reverse_charge_requires_destination_country": False}
+        actor=SYSTEM,
+        details=pricing_services.TaxSettingsDetails(
+            reverse_charge_requires_destination_country=False
+        ),
     )
     cart = filled_cart(api, shop, country="FR", lines=((1, 1),), vat_number="IT12345678901")
 

@@ -76,9 +76,10 @@ def shop(db) -> Shop:
     )
     pricing_services.create_promotion(
         actor=SYSTEM,
-        data={"name": "Tee sale", "kind": "percentage", "value": "25",
-              "product_ids": [tee_product.pk]},
-    )  # fmt: skip
+        details=pricing_services.PromotionDetails(
+            name="Tee sale", kind="percentage", value="25", product_ids=[tee_product.pk]
+        ),
+    )
     tee, novel = tee_product.variants.get(), novel_product.variants.get()
     warehouse = make_warehouse("main", priority=1)
     put_stock(tee, warehouse, 10)
@@ -185,7 +186,8 @@ def test_without_auto_confirm_a_finalised_draft_waits_for_staff(shop, actor, set
 
 def test_finalising_counts_the_voucher_once(shop, actor):
     pricing_services.create_voucher(
-        actor=SYSTEM, data={"code": "TENOFF", "kind": "fixed", "value": "10.00"}
+        actor=SYSTEM,
+        details=pricing_services.VoucherDetails(code="TENOFF", kind="fixed", value="10.00"),
     )
     order = phone_order(shop, actor, voucher_code="TENOFF")
     assert order.total_gross == D("39.90")

@@ -49,8 +49,6 @@ class LineInput:
     collection_ids: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
-        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
-            raise ValueError("quantity must be an int")
         if self.quantity < 1:
             raise ValueError("quantity must be 1 or more")
         check_amount(self.unit_price, "unit_price")

@@ -1,11 +1,13 @@
 """The checks every pricing change shares: countries, rates, amounts, currencies, date
-windows, targets that must exist, codes."""
+windows, targets that must exist, codes; and the UNSET marker of the service inputs."""
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from django.db.models import Model
 from django.utils import timezone
@@ -13,6 +15,32 @@ from django.utils import timezone
 from mercato.catalog.services import clean_price
 from mercato.core.countries import COUNTRY_CODES
 from mercato.core.errors import InvalidInput
+
+
+class Unset(Enum):
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+"""A field of a service input left out: on a change it stays as it is, on a new object it
+takes the model's default."""
+
+Amount = Decimal | str | int | float
+"""An amount as the API and the back office give it; the services check its places."""
+
+
+@dataclass(frozen=True)
+class Details:
+    """The base of a frozen service input whose fields may be left UNSET."""
+
+    def given(self) -> dict[str, Any]:
+        """{name: value} of the fields that are set."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not UNSET
+        }
+
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{2,49}")
 
@@ -64,7 +92,14 @@ def clean_discount_value(kind: str, value: Any) -> Decimal:
                 field="value",
             )
         return number
-    return clean_price(value, field="value")
+    return clean_amount(value, "value")
+
+
+def clean_amount(value: Any, field: str) -> Decimal:
+    """A required amount with two places (a missing one is refused by clean_price)."""
+    amount = clean_price(value, field=field)
+    assert amount is not None
+    return amount
 
 
 def clean_currency(value: Any) -> str:
@@ -88,15 +123,9 @@ def check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
 
 def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: str) -> list[int]:
     wanted = sorted(set(ids))
-    if model.objects.filter(pk__in=wanted).count() != len(wanted):
+    if model._default_manager.filter(pk__in=wanted).count() != len(wanted):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
     return wanted
-
-
-def check_flag(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput("Give true or false.", field=field)
-    return value
 
 
 def normalize_email(value: str | None) -> str:

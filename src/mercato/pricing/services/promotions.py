@@ -1,8 +1,11 @@
 """Promotions: made, changed and deleted by staff (audit logged)."""
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Model
 
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Category, Collection, Product
@@ -11,7 +14,10 @@ from mercato.pricing.models import (
     Promotion,
 )
 from mercato.pricing.services.checks import (
-    check_flag,
+    UNSET,
+    Amount,
+    Details,
+    Unset,
     check_window,
     clean_currency,
     clean_discount_value,
@@ -21,16 +27,34 @@ from mercato.pricing.services.checks import (
 PROMOTION_FIELDS = ("name", "kind", "value", "currency", "starts_at", "ends_at", "is_active")
 
 
-PROMOTION_TARGETS = {
+PROMOTION_TARGETS: dict[str, tuple[str, type[Model], str]] = {
     "product_ids": ("products", Product, "unknown_product"),
     "category_ids": ("categories", Category, "unknown_category"),
     "collection_ids": ("collections", Collection, "unknown_collection"),
 }
 
 
-def clean_promotion(promotion: Promotion, changes: dict[str, Any]) -> dict[str, list[int]]:
-    """Apply `changes` to an unsaved promotion and check it (the back office checks its form
+@dataclass(frozen=True)
+class PromotionDetails(Details):
+    """A promotion to make, or the changes to one: a field left UNSET stays as it is (a new
+    promotion takes the model's default). The targets are primary keys."""
+
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    value: Amount | Unset = UNSET
+    currency: str | Unset = UNSET
+    starts_at: datetime | Unset = UNSET
+    ends_at: datetime | Unset | None = UNSET
+    is_active: bool | Unset = UNSET
+    product_ids: Sequence[int] | Unset = UNSET
+    category_ids: Sequence[int] | Unset = UNSET
+    collection_ids: Sequence[int] | Unset = UNSET
+
+
+def clean_promotion(promotion: Promotion, details: PromotionDetails) -> dict[str, list[int]]:
+    """Apply `details` to an unsaved promotion and check it (the back office checks its form
     with this too). Returns the targets to set: {m2m name: [pk]}."""
+    changes = details.given()
     for name in PROMOTION_FIELDS:
         if name in changes:
             setattr(promotion, name, changes[name])
@@ -41,7 +65,6 @@ def clean_promotion(promotion: Promotion, changes: dict[str, Any]) -> dict[str, 
         raise InvalidInput(f"Unknown kind {promotion.kind!r}.", field="kind")
     promotion.value = clean_discount_value(promotion.kind, promotion.value)
     promotion.currency = clean_currency(promotion.currency)
-    promotion.is_active = check_flag(promotion.is_active, "is_active")
     check_window(promotion.starts_at, promotion.ends_at)
     return {
         m2m: existing_ids(model, changes[key], code=code, field=key)
@@ -50,10 +73,10 @@ def clean_promotion(promotion: Promotion, changes: dict[str, Any]) -> dict[str, 
     }
 
 
-def _save_promotion(actor: Actor, promotion: Promotion, changes: dict[str, Any]) -> Promotion:
+def _save_promotion(actor: Actor, promotion: Promotion, details: PromotionDetails) -> Promotion:
     creating = promotion.pk is None
     before = None if creating else snapshot(promotion)
-    targets = clean_promotion(promotion, changes)
+    targets = clean_promotion(promotion, details)
     promotion.save()
     for m2m, ids in targets.items():
         getattr(promotion, m2m).set(ids)
@@ -67,17 +90,16 @@ def _save_promotion(actor: Actor, promotion: Promotion, changes: dict[str, Any])
     return promotion
 
 
-def create_promotion(*, actor: Actor, data: dict[str, Any]) -> Promotion:
-    """`data`: name, kind, value, currency, starts_at, ends_at, is_active and the targets
-    product_ids, category_ids, collection_ids (primary keys)."""
+def create_promotion(*, actor: Actor, details: PromotionDetails) -> Promotion:
+    """A promotion from `details` (name, kind and value are required)."""
     with transaction.atomic():
-        return _save_promotion(actor, Promotion(), data)
+        return _save_promotion(actor, Promotion(), details)
 
 
-def update_promotion(*, actor: Actor, promotion: Promotion, changes: dict[str, Any]) -> Promotion:
+def update_promotion(*, actor: Actor, promotion: Promotion, details: PromotionDetails) -> Promotion:
     with transaction.atomic():
         locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
-        return _save_promotion(actor, locked, changes)
+        return _save_promotion(actor, locked, details)
 
 
 def delete_promotion(*, actor: Actor, promotion: Promotion) -> None:

@@ -1,6 +1,7 @@
 """Tax classes, tax rates, the shop's tax settings and the tax class of product types
 (each change audit logged)."""
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,9 @@ from mercato.pricing.models import (
 )
 from mercato.pricing.services.checks import (
     SLUG_PATTERN,
-    check_flag,
+    UNSET,
+    Details,
+    Unset,
     clean_country,
     clean_rate,
 )
@@ -120,35 +123,30 @@ def ensure_tax_settings() -> TaxSettings:
     return tax_settings
 
 
-TAX_SETTINGS_FIELDS = (
-    "prices_include_tax",
-    "tax_shipping",
-    "shipping_tax_class",
-    "origin_country",
-    "oss_threshold_exceeded",
-    "reverse_charge_requires_destination_country",
-)
+@dataclass(frozen=True)
+class TaxSettingsDetails(Details):
+    """Changes to the shop's tax settings: a field left UNSET stays as it is;
+    `shipping_tax_class` None is the standard class."""
+
+    prices_include_tax: bool | Unset = UNSET
+    tax_shipping: bool | Unset = UNSET
+    shipping_tax_class: TaxClass | Unset | None = UNSET
+    origin_country: str | Unset = UNSET
+    oss_threshold_exceeded: bool | Unset = UNSET
+    reverse_charge_requires_destination_country: bool | Unset = UNSET
 
 
-def update_tax_settings(*, actor: Actor, changes: dict[str, Any]) -> TaxSettings:
-    """Change the shop's tax settings; `shipping_tax_class` is a TaxClass or None."""
-    unknown = set(changes) - set(TAX_SETTINGS_FIELDS)
-    if unknown:
-        raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+TAX_SETTINGS_FIELDS = tuple(f.name for f in fields(TaxSettingsDetails))
+
+
+def update_tax_settings(*, actor: Actor, details: TaxSettingsDetails) -> TaxSettings:
+    """Change the shop's tax settings."""
     with transaction.atomic():
         ensure_tax_settings()
         tax_settings = TaxSettings.objects.select_for_update().get(pk=1)
         before = snapshot(tax_settings)
-        for name in TAX_SETTINGS_FIELDS:
-            if name in changes:
-                setattr(tax_settings, name, changes[name])
-        for name in (
-            "prices_include_tax",
-            "tax_shipping",
-            "oss_threshold_exceeded",
-            "reverse_charge_requires_destination_country",
-        ):
-            check_flag(getattr(tax_settings, name), name)
+        for name, value in details.given().items():
+            setattr(tax_settings, name, value)
         tax_settings.origin_country = clean_country(tax_settings.origin_country, "origin_country")
         tax_settings.save()
         record_change(

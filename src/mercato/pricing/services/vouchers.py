@@ -2,17 +2,17 @@
 checkout: `check_voucher` (may this cart use the code?) and `redeem_voucher` (count one
 use, safe under concurrency)."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, ProtectedError, Q
+from django.db.models import F, Model, ProtectedError, Q
 from django.utils import timezone
 
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Category, Product
-from mercato.catalog.services import clean_price
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.pricing.errors import InUse, VoucherNotFound, VoucherNotUsable, VoucherUsedUp
 from mercato.pricing.models import (
@@ -21,8 +21,12 @@ from mercato.pricing.models import (
 )
 from mercato.pricing.services.checks import (
     CODE_PATTERN,
-    check_flag,
+    UNSET,
+    Amount,
+    Details,
+    Unset,
     check_window,
+    clean_amount,
     clean_currency,
     clean_discount_value,
     existing_ids,
@@ -48,16 +52,39 @@ VOUCHER_FIELDS = (
 )
 
 
-VOUCHER_TARGETS = {
+VOUCHER_TARGETS: dict[str, tuple[str, type[Model], str]] = {
     "product_ids": ("products", Product, "unknown_product"),
     "category_ids": ("categories", Category, "unknown_category"),
 }
 
 
-def _limit(value: Any, field: str) -> int | None:
+@dataclass(frozen=True)
+class VoucherDetails(Details):
+    """A voucher to make, or the changes to one: a field left UNSET stays as it is (a new
+    voucher takes the model's default). The targets are primary keys."""
+
+    code: str | Unset = UNSET
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    value: Amount | Unset = UNSET
+    currency: str | Unset = UNSET
+    applies_to: str | Unset = UNSET
+    min_subtotal: Amount | Unset = UNSET
+    min_quantity: int | Unset = UNSET
+    starts_at: datetime | Unset = UNSET
+    ends_at: datetime | Unset | None = UNSET
+    usage_limit: int | Unset | None = UNSET
+    usage_limit_per_customer: int | Unset | None = UNSET
+    combine_with_promotions: bool | Unset = UNSET
+    is_active: bool | Unset = UNSET
+    product_ids: Sequence[int] | Unset = UNSET
+    category_ids: Sequence[int] | Unset = UNSET
+
+
+def _limit(value: int | None, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if value < 1:
         raise InvalidInput(
             "A limit is a whole number of 1 or more (empty: none).",
             code="invalid_limit",
@@ -66,9 +93,10 @@ def _limit(value: Any, field: str) -> int | None:
     return value
 
 
-def clean_voucher(voucher: Voucher, changes: dict[str, Any]) -> dict[str, list[int]]:
-    """Apply `changes` to an unsaved voucher and check it (the back office checks its form
+def clean_voucher(voucher: Voucher, details: VoucherDetails) -> dict[str, list[int]]:
+    """Apply `details` to an unsaved voucher and check it (the back office checks its form
     with this too). Returns the targets to set: {m2m name: [pk]}."""
+    changes = details.given()
     for name in VOUCHER_FIELDS:
         if name in changes:
             setattr(voucher, name, changes[name])
@@ -85,16 +113,8 @@ def clean_voucher(voucher: Voucher, changes: dict[str, Any]) -> dict[str, list[i
         voucher.value = Decimal("0.00")
     voucher.value = clean_discount_value(voucher.kind, voucher.value)
     voucher.currency = clean_currency(voucher.currency)
-    voucher.is_active = check_flag(voucher.is_active, "is_active")
-    voucher.combine_with_promotions = check_flag(
-        voucher.combine_with_promotions, "combine_with_promotions"
-    )
-    voucher.min_subtotal = clean_price(voucher.min_subtotal, field="min_subtotal")
-    if (
-        isinstance(voucher.min_quantity, bool)
-        or not isinstance(voucher.min_quantity, int)
-        or not 0 <= voucher.min_quantity <= 1_000_000
-    ):
+    voucher.min_subtotal = clean_amount(voucher.min_subtotal, "min_subtotal")
+    if not 0 <= voucher.min_quantity <= 1_000_000:
         raise InvalidInput("A whole number from 0.", code="invalid_limit", field="min_quantity")
     voucher.usage_limit = _limit(voucher.usage_limit, "usage_limit")
     voucher.usage_limit_per_customer = _limit(
@@ -126,10 +146,10 @@ def clean_voucher(voucher: Voucher, changes: dict[str, Any]) -> dict[str, list[i
     return targets
 
 
-def _save_voucher(actor: Actor, voucher: Voucher, changes: dict[str, Any]) -> Voucher:
+def _save_voucher(actor: Actor, voucher: Voucher, details: VoucherDetails) -> Voucher:
     creating = voucher.pk is None
     before = None if creating else snapshot(voucher)
-    targets = clean_voucher(voucher, changes)
+    targets = clean_voucher(voucher, details)
     if Voucher.objects.filter(code=voucher.code).exclude(pk=voucher.pk).exists():
         raise Conflict("Another voucher has this code.", code="code_taken", field="code")
     try:
@@ -152,16 +172,16 @@ def _save_voucher(actor: Actor, voucher: Voucher, changes: dict[str, Any]) -> Vo
     return voucher
 
 
-def create_voucher(*, actor: Actor, data: dict[str, Any]) -> Voucher:
-    """`data`: the fields of VOUCHER_FIELDS and the targets product_ids, category_ids."""
+def create_voucher(*, actor: Actor, details: VoucherDetails) -> Voucher:
+    """A voucher from `details` (code and kind are required)."""
     with transaction.atomic():
-        return _save_voucher(actor, Voucher(), data)
+        return _save_voucher(actor, Voucher(), details)
 
 
-def update_voucher(*, actor: Actor, voucher: Voucher, changes: dict[str, Any]) -> Voucher:
+def update_voucher(*, actor: Actor, voucher: Voucher, details: VoucherDetails) -> Voucher:
     with transaction.atomic():
         locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
-        return _save_voucher(actor, locked, changes)
+        return _save_voucher(actor, locked, details)
 
 
 def delete_voucher(*, actor: Actor, voucher: Voucher) -> None:

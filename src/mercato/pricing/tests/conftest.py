@@ -77,13 +77,19 @@ def cart(*lines: LineInput, tax: TaxRules | None = None, **kwargs: Any) -> Prici
 
 def make_promotion(**data: Any) -> Promotion:
     return services.create_promotion(
-        actor=SYSTEM, data={"name": "Sale", "kind": "percentage", "value": "10", **data}
+        actor=SYSTEM,
+        details=services.PromotionDetails(
+            **{"name": "Sale", "kind": "percentage", "value": "10", **data}
+        ),
     )
 
 
 def make_voucher(code: str = "SAVE10", **data: Any) -> Voucher:
     return services.create_voucher(
-        actor=SYSTEM, data={"code": code, "kind": "percentage", "value": "10", **data}
+        actor=SYSTEM,
+        details=services.VoucherDetails(
+            **{"code": code, "kind": "percentage", "value": "10", **data}
+        ),
     )
 
 

@@ -375,7 +375,9 @@ def test_editing_a_voucher_never_overwrites_its_use_count(api, owner_token, db):
         voucher_id=voucher.pk, user_id=None, email="a@example.com", order_reference="#1"
     )
 
-    services.update_voucher(actor=SYSTEM, voucher=stale, changes={"name": "renamed"})
+    services.update_voucher(
+        actor=SYSTEM, voucher=stale, details=services.VoucherDetails(name="renamed")
+    )
 
     assert Voucher.objects.values_list("name", "times_used").get() == ("renamed", 1)
 

@@ -102,7 +102,9 @@ def test_a_business_in_another_eu_country_gets_reverse_charge(shop):
 
 def test_the_destination_rates_apply_above_the_oss_threshold(shop):
     tee, novel = shop
-    services.update_tax_settings(actor=SYSTEM, changes={"oss_threshold_exceeded": True})
+    services.update_tax_settings(
+        actor=SYSTEM, details=services.TaxSettingsDetails(oss_threshold_exceeded=True)
+    )
 
     result = price_cart(build_pricing_input(lines=spec(tee, novel), country="FR"))
 
