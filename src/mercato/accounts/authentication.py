@@ -230,6 +230,13 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
+def admin_site_user(request: HttpRequest) -> User:
+    """The signed-in staff member of a back-office (Django admin) request, where only such
+    a user gets through (the admin site's login check, or `_is_staff` in admin_two_factor):
+    `request.user` is typed User | AnonymousUser."""
+    return cast(User, request.user)
+
+
 class CustomerAuth(HttpBearer):
     """A customer's access token (from /api/store/auth/login)."""
 
