@@ -12,7 +12,7 @@ from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from mercato.accounts import services
-from mercato.accounts.authentication import Principal
+from mercato.accounts.authentication import Principal, admin_site_user
 from mercato.accounts.models import ApiKey, App, AuthSession, User
 from mercato.accounts.support_admin import CustomerSupportAdminMixin
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
@@ -110,12 +110,13 @@ class AppAdmin(AuditedModelAdmin):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "permissions":  # no more than the editor holds, as in the API
-            kwargs["queryset"] = held_permissions(request.user).select_related("content_type")
+            held = held_permissions(admin_site_user(request))
+            kwargs["queryset"] = held.select_related("content_type")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: App, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = admin_site_user(request)
         super().save_model(request, obj, form, change)
 
 
@@ -152,7 +153,7 @@ class ApiKeyAdmin(ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "app" and not request.user.is_superuser:
             # only apps whose permissions the editor holds: a key acts with all of them
-            not_held = Permission.objects.exclude(pk__in=held_permissions(request.user))
+            not_held = Permission.objects.exclude(pk__in=held_permissions(admin_site_user(request)))
             kwargs["queryset"] = App.objects.exclude(permissions__in=not_held)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -169,7 +170,7 @@ class ApiKeyAdmin(ModelAdmin):
             app=obj.app,
             name=obj.name,
             actor=admin_actor(request),
-            creator=Principal(user=request.user),
+            creator=Principal(user=admin_site_user(request)),
         )
         obj.pk = api_key.pk
         messages.warning(

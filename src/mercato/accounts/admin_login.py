@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
 from mercato.accounts import services, two_factor
+from mercato.accounts.authentication import admin_site_user
 from mercato.accounts.models import User
 from mercato.core import ratelimit
 from mercato.core.clientip import get_client_ip
@@ -34,7 +35,8 @@ def _refused(request: HttpRequest, site: admin.AdminSite, exc: RateLimited) -> H
     base = site.login_form or AdminAuthenticationForm
     message = _refusal_message(exc)
 
-    class RefusedForm(base):
+    # the site's own form class, known only at run time: mypy takes no variable as a base
+    class RefusedForm(base):  # type: ignore[valid-type,misc]
         def clean(self):  # no authentication at all while refused
             raise forms.ValidationError(message, code=exc.code)
 
@@ -68,7 +70,8 @@ def login(request: HttpRequest, site: admin.AdminSite | None = None) -> HttpResp
         return _refused(request, site, exc)
     response = site.login(request)
     if email and _signed_in_as(request, email) and response.status_code in (301, 302, 303):
-        if not two_factor.has_two_factor(request.user):  # else the code step clears them
+        # with two-factor authentication, the code step clears them
+        if not two_factor.has_two_factor(admin_site_user(request)):
             ratelimit.clear_failures(email)
     elif email and response.status_code == 200:  # the form came back: not signed in
         ratelimit.record_failure(email)

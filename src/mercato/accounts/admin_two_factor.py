@@ -7,6 +7,7 @@ Code guessing at `verify/` counts against the same per-IP and per-account limits
 lockout as the passwords at `/admin/login/` and the API sign-in."""
 
 from collections.abc import Callable
+from typing import Protocol, cast
 from urllib.parse import urlencode
 
 import django_otp
@@ -23,6 +24,8 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from mercato.accounts import services, two_factor
 from mercato.accounts.admin_login import _refusal_message
+from mercato.accounts.authentication import admin_site_user
+from mercato.accounts.models import User
 from mercato.accounts.roles import two_factor_required
 from mercato.audit.admin import admin_actor
 from mercato.core import ratelimit
@@ -65,6 +68,15 @@ def _page(request: HttpRequest, template: str, status: int = 200, **context) -> 
     return render(request, f"admin/two_factor/{template}", context, status=status)
 
 
+class _OtpUser(Protocol):
+    def is_verified(self) -> bool: ...
+
+
+def _is_verified(user: User) -> bool:
+    """django-otp's OTPMiddleware gives the signed-in user an is_verified() (untyped)."""
+    return cast(_OtpUser, user).is_verified()
+
+
 def _is_staff(request: HttpRequest) -> bool:
     return request.user.is_authenticated and request.user.is_staff and request.user.is_active
 
@@ -82,8 +94,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator or a recovery code."""
     if not _is_staff(request):
         return _to_login(request)
-    user = request.user
-    if request.user.is_verified() or not two_factor.has_two_factor(user):
+    user = admin_site_user(request)
+    if _is_verified(user) or not two_factor.has_two_factor(user):
         return HttpResponseRedirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method != "POST":
@@ -125,7 +137,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     """Scan the QR code, confirm with a code, see the recovery codes once."""
     if not _is_staff(request):
         return _to_login(request)
-    user = request.user
+    user = admin_site_user(request)
     if two_factor.has_two_factor(user):
         return HttpResponseRedirect(reverse("admin_2fa:manage"))
     device = two_factor.pending_enrolment(user) or two_factor.start_enrolment(
@@ -164,7 +176,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     """Status, new recovery codes, or switching 2FA off (each after a current code)."""
     if not _is_staff(request):
         return _to_login(request)
-    user = request.user
+    user = admin_site_user(request)
     if not two_factor.has_two_factor(user):
         return HttpResponseRedirect(reverse("admin_2fa:enrol"))
     form = CodeForm(request.POST or None)
@@ -230,10 +242,10 @@ class TwoFactorMiddleware:
         path_now = request.path
         if path_now in (reverse("admin:logout"), reverse("admin:login")):
             return None
-        user = request.user
+        user = admin_site_user(request)
         if two_factor.has_two_factor(user):
             verify_url = reverse("admin_2fa:verify")
-            if not user.is_verified() and path_now != verify_url:
+            if not _is_verified(user) and path_now != verify_url:
                 return HttpResponseRedirect(_with_next(verify_url, request))
             return None
         enrol_url = reverse("admin_2fa:enrol")

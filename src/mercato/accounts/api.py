@@ -1,3 +1,4 @@
+from typing import cast
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -5,8 +6,13 @@ from ninja import Router
 from ninja.responses import Status
 
 from mercato.accounts import selectors, services, two_factor
-from mercato.accounts.authentication import AdminAuth, Principal, customer_auth
-from mercato.accounts.models import ApiKey, AuthSession
+from mercato.accounts.authentication import (
+    AdminAuth,
+    customer_auth,
+    principal_of,
+    signed_in_user,
+)
+from mercato.accounts.models import ApiKey, AuthSession, User
 from mercato.accounts.roles import two_factor_required
 from mercato.accounts.schemas import (
     ApiKeyCreatedOut,
@@ -32,6 +38,7 @@ from mercato.accounts.schemas import (
     TwoFactorOut,
     VerifyEmailIn,
 )
+from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.errors import PermissionDenied
 from mercato.core.schemas import Message, problems
@@ -97,7 +104,8 @@ def refresh(request: HttpRequest, response: HttpResponse, payload: RefreshIn):
 @store_router.post("/auth/logout", response={204: None, **problems(401)}, auth=customer_auth)
 def logout(request: HttpRequest):
     """End this session: its access and refresh tokens stop working."""
-    services.log_out(session=request.auth.session)
+    # an access token's principal (CustomerAuth takes no API key), so it has a session
+    services.log_out(session=cast(AuthSession, principal_of(request).session))
     return Status(204, None)
 
 
@@ -106,10 +114,10 @@ def logout(request: HttpRequest):
 )
 def change_password(request: HttpRequest, payload: ChangePasswordIn):
     """Change the password; every other session is signed out."""
-    principal: Principal = request.auth
+    principal = principal_of(request)
     services.change_password(
-        user=principal.user,
-        session=principal.session,
+        user=signed_in_user(request),
+        session=cast(AuthSession, principal.session),  # an access token's, so never None
         current_password=payload.current_password,
         new_password=payload.new_password,
     )
@@ -141,7 +149,7 @@ def confirm_password_reset(request: HttpRequest, payload: PasswordResetConfirmIn
 )
 def request_email_verification(request: HttpRequest):
     """Send the email verification link again."""
-    services.request_email_verification(user=request.auth.user, ip=get_client_ip(request))
+    services.request_email_verification(user=signed_in_user(request), ip=get_client_ip(request))
     return Status(202, Message(detail="A confirmation email is on its way."))
 
 
@@ -202,8 +210,9 @@ def staff_refresh(request: HttpRequest, response: HttpResponse, payload: Refresh
 )
 def staff_logout(request: HttpRequest):
     """End this staff session (API keys are revoked under /apps instead)."""
-    if request.auth.session is not None:
-        services.log_out(session=request.auth.session)
+    session = principal_of(request).session
+    if session is not None:
+        services.log_out(session=session)
     return Status(204, None)
 
 
@@ -212,7 +221,7 @@ def staff_logout(request: HttpRequest):
 )
 def who_am_i(request: HttpRequest):
     """The caller: a staff member or an app, with the permissions it holds."""
-    principal: Principal = request.auth
+    principal = principal_of(request)
     permissions = sorted(principal.permissions())
     if principal.app is not None:
         return PrincipalOut(
@@ -221,18 +230,20 @@ def who_am_i(request: HttpRequest):
             app_name=principal.app.name,
             permissions=permissions,
         )
-    user = principal.user
-    return PrincipalOut(
-        kind="staff",
-        staff={
-            "public_id": user.public_id,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "is_superuser": user.is_superuser,
+    user = cast(User, principal.user)  # not an app's principal, so a staff member's
+    return PrincipalOut.model_validate(
+        {
+            "kind": "staff",
+            "staff": {
+                "public_id": user.public_id,
+                "email": user.email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "is_superuser": user.is_superuser,
+                "permissions": permissions,
+            },
             "permissions": permissions,
-        },
-        permissions=permissions,
+        }
     )
 
 
@@ -241,14 +252,14 @@ def who_am_i(request: HttpRequest):
 staff_2fa_auth = AdminAuth(during_enrolment=True)
 
 
-def _staff_user(request: HttpRequest):
-    principal: Principal = request.auth
+def _staff_user(request: HttpRequest) -> User:
+    principal = principal_of(request)
     if principal.user is None:
         raise PermissionDenied("Two-factor authentication is for staff members, not apps.")
     return principal.user
 
 
-def _two_factor_status(user) -> TwoFactorOut:
+def _two_factor_status(user: User) -> TwoFactorOut:
     return TwoFactorOut(
         enabled=two_factor.has_two_factor(user),
         required=two_factor_required(user),
@@ -333,8 +344,8 @@ def disable_two_factor(request: HttpRequest, payload: OtpCodeIn):
 # --- admin: apps and API keys ---------------------------------------------------------------
 
 
-def _actor(request: HttpRequest):
-    return services.actor_for(request.auth, ip=get_client_ip(request))
+def _actor(request: HttpRequest) -> Actor:
+    return services.actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 @admin_router.get(
@@ -354,7 +365,7 @@ def create_app(request: HttpRequest, payload: AppIn):
         name=payload.name,
         permissions=payload.permissions,
         actor=_actor(request),
-        creator=request.auth,
+        creator=principal_of(request),
     )
     return Status(201, selectors.get_app(public_id=app.public_id))
 
@@ -378,7 +389,7 @@ def update_app(request: HttpRequest, app_id: UUID, payload: AppPatch):
     app = services.update_app(
         app=selectors.get_app(public_id=app_id),
         actor=_actor(request),
-        creator=request.auth,
+        creator=principal_of(request),
         **payload.dict(exclude_unset=True),
     )
     return selectors.get_app(public_id=app.public_id)
@@ -396,7 +407,7 @@ def create_api_key(request: HttpRequest, response: HttpResponse, app_id: UUID, p
         app=selectors.get_app(public_id=app_id),
         name=payload.name,
         actor=_actor(request),
-        creator=request.auth,
+        creator=principal_of(request),
     )
     out = ApiKeyOut.model_validate(api_key, from_attributes=True)
     return Status(201, ApiKeyCreatedOut(**out.dict(by_alias=True), key=secret))

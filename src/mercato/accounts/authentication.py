@@ -10,7 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core import signing
@@ -43,7 +43,10 @@ class Principal:
 
     @property
     def identity(self) -> str:
-        return f"user:{self.user.pk}" if self.user else f"app:{self.app.pk}"
+        if self.user:
+            return f"user:{self.user.pk}"
+        app = cast(App, self.app)  # a principal is a user's or an app's, never neither
+        return f"app:{app.pk}"
 
     @property
     def is_staff(self) -> bool:
@@ -75,7 +78,7 @@ class Principal:
 
 
 def issue_access_token(session: AuthSession, *, enrolment_only: bool = False) -> str:
-    claims = {"s": str(session.public_id), "a": session.audience}
+    claims: dict[str, str | int] = {"s": str(session.public_id), "a": session.audience}
     if enrolment_only:
         claims["e"] = 1
     return signing.dumps(claims, salt=ACCESS_SALT)
@@ -108,7 +111,11 @@ def authenticate_access_token(token: str, *, audience: str) -> Principal:
         raise NotAuthenticated("This token is not for this API.", code="invalid_token")
     session = (
         AuthSession.objects.select_related("user")
-        .filter(public_id=claims.get("s"), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            public_id=cast(str, claims.get("s")),  # signed by issue_access_token: always there
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
         .first()
     )
     if session is None or not session.user.is_active:
@@ -153,6 +160,15 @@ def authenticate_api_key(key: str, *, ip: str | None) -> Principal:
 # --- request plumbing -----------------------------------------------------------------------
 
 
+class _Request(HttpRequest):
+    """What the auth classes below put on a request, which HttpRequest's type does not know
+    (for mypy only, through cast: requests stay plain HttpRequests)."""
+
+    auth: Principal  # set by ninja to what CustomerAuth/AdminAuth returned
+    principal: Principal | None
+    _mercato_principal: tuple[str, Principal]  # resolve_principal's cache: (audience, caller)
+
+
 def bearer_token(request: HttpRequest) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
@@ -175,7 +191,7 @@ def resolve_principal(request: HttpRequest, *, audience: str) -> Principal:
         principal = authenticate_api_key(token, ip=get_client_ip(request))
     else:
         principal = authenticate_access_token(token, audience=audience)
-    request._mercato_principal = (audience, principal)
+    cast(_Request, request)._mercato_principal = (audience, principal)
     return principal
 
 
@@ -196,6 +212,31 @@ def idempotency_caller(request: HttpRequest) -> str:
         return anonymous
 
 
+def _set_principal(request: HttpRequest, principal: Principal | None) -> None:
+    cast(_Request, request).principal = principal
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The caller of an endpoint behind CustomerAuth or AdminAuth. ninja keeps what the auth
+    class returned on `request.auth`, untyped; these classes always return a Principal."""
+    return cast(_Request, request).auth
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of an endpoint behind CustomerAuth (an access token always names one)."""
+    user = principal_of(request).user
+    if user is None:  # an app's API key, which CustomerAuth refuses
+        raise NotAuthenticated("A valid access token is required (Authorization: Bearer …).")
+    return user
+
+
+def admin_site_user(request: HttpRequest) -> User:
+    """The signed-in staff member of a back-office (Django admin) request, where only such
+    a user gets through (the admin site's login check, or `_is_staff` in admin_two_factor):
+    `request.user` is typed User | AnonymousUser."""
+    return cast(User, request.user)
+
+
 class CustomerAuth(HttpBearer):
     """A customer's access token (from /api/store/auth/login)."""
 
@@ -203,7 +244,7 @@ class CustomerAuth(HttpBearer):
 
     def __call__(self, request: HttpRequest) -> Any:
         principal = resolve_principal(request, audience=AuthSession.Audience.STORE)
-        request.principal = principal
+        _set_principal(request, principal)
         return principal
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover
@@ -215,7 +256,7 @@ class OptionalCustomerAuth(CustomerAuth):
 
     def __call__(self, request: HttpRequest) -> Any:
         if bearer_token(request) is None:
-            request.principal = None
+            _set_principal(request, None)
             return True
         return super().__call__(request)
 
@@ -245,7 +286,7 @@ class AdminAuth(HttpBearer):
             raise PermissionDenied(
                 "You do not have the permission this needs.", required=list(self.permissions)
             )
-        request.principal = principal
+        _set_principal(request, principal)
         return principal
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover

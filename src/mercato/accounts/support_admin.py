@@ -3,7 +3,7 @@ nobody, a superuser included, can type a new password or email. The page offers 
 password reset" and "Request an email change" instead, which call the same services as the
 admin API. Used by the Users page and the Customers page."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -40,7 +40,15 @@ class EmailChangeDialogForm(BaseDialogForm):
     )
 
 
-class CustomerSupportAdminMixin:
+if TYPE_CHECKING:  # what the mixin is put before; at run time it is a plain class
+    from django.contrib.auth.admin import UserAdmin
+
+    _AdminBase = UserAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class CustomerSupportAdminMixin(_AdminBase):
     """Put before the ModelAdmin base of a page showing customer accounts (pk = User pk)."""
 
     actions_detail = ["send_password_reset_detail", "request_email_change_detail"]

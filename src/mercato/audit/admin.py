@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -16,6 +16,12 @@ def admin_actor(request: HttpRequest) -> Actor:
     )
 
 
+class _AuditedRequest(HttpRequest):
+    """For mypy only (through cast): the snapshot save_model keeps on the request."""
+
+    _audit_before: dict[str, Any] | None
+
+
 def _object_id(obj: Any) -> str:
     return str(getattr(obj, "public_id", None) or obj.pk)
 
@@ -26,7 +32,8 @@ class AuditedModelAdmin(ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         previous = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
-        request._audit_before = snapshot(previous) if previous is not None else None
+        before = snapshot(previous) if previous is not None else None
+        cast(_AuditedRequest, request)._audit_before = before  # read back by save_related
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

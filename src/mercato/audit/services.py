@@ -5,7 +5,7 @@ import datetime
 import decimal
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -86,7 +86,8 @@ def record_change(
         actor_label=actor.label[:254],
         action=action,
         verb=verb or f"{opts.model_name}.{action}",
-        object_type=opts.concrete_model._meta.label_lower,  # a proxy (Customer) is its row
+        # a proxy (Customer) is its row; concrete_model is set on every model class's options
+        object_type=cast(type[models.Model], opts.concrete_model)._meta.label_lower,
         object_id=object_id or str(getattr(obj, "public_id", None) or obj.pk),
         object_repr=str(obj)[:200],
         changes=changes,

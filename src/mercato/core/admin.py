@@ -7,7 +7,7 @@ from unfold.admin import ModelAdmin
 from mercato.core.models import EmailMessageLog, Event
 
 
-class ReadOnlyAdmin(ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

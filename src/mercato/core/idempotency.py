@@ -25,6 +25,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -38,10 +39,13 @@ from mercato.core.middleware import API_PREFIX
 from mercato.core.models import IdempotencyRecord
 from mercato.core.problems import problem_response
 
+if TYPE_CHECKING:
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
+
 try:
     import fcntl
 except ImportError:  # Windows: no byte-range locks; only this process's requests are seen
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the checks below read None as no fcntl
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
@@ -51,14 +55,15 @@ logger = logging.getLogger(__name__)
 
 def _caller(request: HttpRequest) -> str:
     """The caller's identity ("user:12", "app:3", "anonymous:<ip>"), by IDEMPOTENCY_CALLER."""
-    return import_string(settings.IDEMPOTENCY_CALLER)(request)
+    caller: str = import_string(settings.IDEMPOTENCY_CALLER)(request)
+    return caller
 
 
 def _fingerprint(request: HttpRequest) -> str:
     """What makes two requests "the same": method, path and body. A file upload is not read
     here (it may be far larger than a JSON body): its length and type stand for it."""
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
+    digest.update(cast(str, request.method).encode())  # set on every request served
     digest.update(b"\0")
     digest.update(request.get_full_path().encode())
     digest.update(b"\0")
@@ -133,7 +138,7 @@ SELECT taken, (SELECT "id" FROM claim) FROM lock
 """
 
 
-def _insert(fields: dict) -> int | None:
+def _insert(fields: dict[str, Any]) -> int | None:
     """Insert the holding row; its id, or None if the key has a row already."""
     try:
         with transaction.atomic():
@@ -155,7 +160,7 @@ class KeyLock:
     def held(self) -> bool:
         return self._release is not None
 
-    def take_and_insert(self, fields: dict) -> int | None:
+    def take_and_insert(self, fields: dict[str, Any]) -> int | None:
         """Try to take the lock and, if taken, insert the holding row. The new row's id, or
         None: the key has a row already, or someone else holds the lock (see `held`)."""
         if connection.vendor == "postgresql":
@@ -167,7 +172,8 @@ class KeyLock:
                      IdempotencyRecord.State.IN_PROGRESS, fields["created_at"],
                      fields["locked_at"]],
                 )  # fmt: skip
-                taken, pk = cursor.fetchone()
+                row: tuple[bool, int | None] = cursor.fetchone()
+                taken, pk = row
             if taken:
                 self._release = self._advisory_release(connection.connection)
             return pk
@@ -219,7 +225,8 @@ def _lock_file() -> int | None:
     """This process's descriptor of the lock file beside the SQLite database (None for an
     in-memory database). It stays open: closing any descriptor of a file drops all of the
     process's locks on it."""
-    if fcntl is None or connection.is_in_memory_db():
+    # not PostgreSQL (take_and_insert), so SQLite's connection
+    if fcntl is None or cast("SQLiteDatabaseWrapper", connection).is_in_memory_db():
         return None
     path = f"{connection.settings_dict['NAME']}-idempotency.lock"
     if path not in _lock_files:

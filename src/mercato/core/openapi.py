@@ -74,7 +74,9 @@ FIELD_ERROR_SCHEMA = {
 LINKS: list[tuple[tuple[str, str, str], str, tuple[str, str], dict[str, str]]] = []
 
 
-def _link(source: tuple[str, str, str], targets: dict[str, tuple[str, str, dict[str, str]]]):
+def _link(
+    source: tuple[str, str, str], targets: dict[str, tuple[str, str, dict[str, str]]]
+) -> None:
     for name, (method, path, parameters) in targets.items():
         LINKS.append((source, name, (method, path), parameters))
 
@@ -218,14 +220,16 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
                 problem = content.get("application/json", {}).get("schema") == PROBLEM_REF
                 if status.startswith(("4", "5")) and problem:
                     response["content"] = {PROBLEM_CONTENT_TYPE: content.pop("application/json")}
-            for status, codes in _errors_for(method, operation).items():
-                if status == 414:  # gunicorn's own page, before Django sees the request
+            for status_code, codes in _errors_for(method, operation).items():
+                if status_code == 414:  # gunicorn's own page, before Django sees the request
                     responses["414"] = {
                         "description": f"{DESCRIPTIONS[414]}: {codes[0]}, as an HTML page",
                         "content": {"text/html": {"schema": {"type": "string"}}},
                     }
                     continue
-                response = responses.setdefault(str(status), _problem(DESCRIPTIONS[status]))
+                response = responses.setdefault(
+                    str(status_code), _problem(DESCRIPTIONS[status_code])
+                )
                 response["description"] = "; ".join([response["description"], *codes])
             for status, response in responses.items():
                 if status == "409":  # an idempotent request in progress says when to retry

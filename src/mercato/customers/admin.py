@@ -32,9 +32,10 @@ class AddressForm(forms.ModelForm):
         model = Address
         fields = ADDRESS_FIELDS
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """The address rules of the API (mercato.core.addresses), field by field."""
-        data = super().clean()
+        super().clean()  # ModelForm's returns self.cleaned_data (typed as maybe None)
+        data = self.cleaned_data
         fields = [name for name in ADDRESS_FIELDS if name not in DEFAULT_FLAGS]
         kept = {name: getattr(self.instance, name) or "" for name in CORE_ADDRESS_FIELDS}
         try:

@@ -8,7 +8,13 @@ from pydantic import Field
 
 from mercato.accounts import services as account_services
 from mercato.accounts import support
-from mercato.accounts.authentication import AdminAuth, customer_auth
+from mercato.accounts.authentication import (
+    AdminAuth,
+    customer_auth,
+    principal_of,
+    signed_in_user,
+)
+from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import Message, problems
@@ -33,7 +39,7 @@ admin_router = Router(tags=["admin: customers"])
 @store_router.get("/me", response={200: ProfileOut, **problems(401)})
 def get_profile(request: HttpRequest):
     """The signed-in customer's profile."""
-    return request.auth.user
+    return signed_in_user(request)
 
 
 @store_router.patch("/me", response={200: ProfileOut, **problems(401, 409, 422)})
@@ -42,7 +48,7 @@ def update_profile(request: HttpRequest, payload: ProfilePatch):
     changes = payload.dict(exclude_unset=True)
     current_password = changes.pop("current_password", None)
     return account_services.update_profile(
-        user=request.auth.user,
+        user=signed_in_user(request),
         changes=changes,
         current_password=current_password,
         ip=get_client_ip(request),
@@ -53,7 +59,7 @@ def update_profile(request: HttpRequest, payload: ProfilePatch):
 def erase_account(request: HttpRequest, payload: EraseIn):
     """Erase the account (GDPR art. 17). Needs the password. Personal data is deleted or
     anonymised at once and every session ends; orders keep their accounting records."""
-    services.erase_customer(user=request.auth.user, password=payload.password)
+    services.erase_customer(user=signed_in_user(request), password=payload.password)
     return Status(204, None)
 
 
@@ -61,24 +67,24 @@ def erase_account(request: HttpRequest, payload: EraseIn):
 def export_personal_data(request: HttpRequest):
     """Everything held about the customer (GDPR art. 15 and 20), as JSON: one section per
     app that keeps personal data (account, addresses, emails_sent, carts, …)."""
-    return services.export_customer_data(user=request.auth.user)
+    return services.export_customer_data(user=signed_in_user(request))
 
 
 @store_router.get("/me/addresses", response={200: AddressPage, **problems(401, 422)})
 def list_addresses(request: HttpRequest, page: Query[PageParams]):
-    return paginate(selectors.list_addresses(user=request.auth.user), params=page)
+    return paginate(selectors.list_addresses(user=signed_in_user(request)), params=page)
 
 
 @store_router.post("/me/addresses", response={201: AddressOut, **problems(401, 422)})
 def create_address(request: HttpRequest, payload: CustomerAddressIn):
     """Add an address; the first one becomes the default shipping and billing address."""
     data = payload.dict(exclude_unset=True)  # an unsent default flag lets the service decide
-    return Status(201, services.create_address(user=request.auth.user, data=data))
+    return Status(201, services.create_address(user=signed_in_user(request), data=data))
 
 
 @store_router.get("/me/addresses/{address_id}", response={200: AddressOut, **problems(401, 404)})
 def get_address(request: HttpRequest, address_id: UUID):
-    return selectors.get_address(user=request.auth.user, public_id=address_id)
+    return selectors.get_address(user=signed_in_user(request), public_id=address_id)
 
 
 @store_router.patch(
@@ -86,14 +92,14 @@ def get_address(request: HttpRequest, address_id: UUID):
 )
 def update_address(request: HttpRequest, address_id: UUID, payload: AddressPatch):
     """Change fields of an address; `is_default_*: true` moves the default here."""
-    address = selectors.get_address(user=request.auth.user, public_id=address_id)
+    address = selectors.get_address(user=signed_in_user(request), public_id=address_id)
     return services.update_address(address=address, data=payload.dict(exclude_unset=True))
 
 
 @store_router.delete("/me/addresses/{address_id}", response={204: None, **problems(401, 404)})
 def delete_address(request: HttpRequest, address_id: UUID):
     services.delete_address(
-        address=selectors.get_address(user=request.auth.user, public_id=address_id)
+        address=selectors.get_address(user=signed_in_user(request), public_id=address_id)
     )
     return Status(204, None)
 
@@ -130,8 +136,8 @@ def get_customer(request: HttpRequest, customer_id: UUID):
 # ask for a change that the new address confirms.
 
 
-def _actor(request: HttpRequest):
-    return account_services.actor_for(request.auth, ip=get_client_ip(request))
+def _actor(request: HttpRequest) -> Actor:
+    return account_services.actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 @admin_router.post(

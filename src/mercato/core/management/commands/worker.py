@@ -3,6 +3,8 @@ and the periodic housekeeping."""
 
 import logging
 import threading
+from argparse import ArgumentParser
+from typing import Any
 
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
@@ -27,7 +29,7 @@ def _housekeeping_loop(stop: threading.Event) -> None:
 class Command(DBWorkerCommand):
     help = "Run Mercato's background worker: queued tasks and periodic housekeeping."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.set_defaults(queue_name="*", reload=False)
         parser.add_argument(
@@ -42,7 +44,8 @@ class Command(DBWorkerCommand):
         own = logging.INFO if verbosity >= 1 else logging.ERROR
         logging.getLogger("django_tasks_db").setLevel(own if verbosity < 3 else logging.DEBUG)
 
-    def handle(self, *args, no_housekeeping: bool = False, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        no_housekeeping: bool = options.pop("no_housekeeping", False)
         stop = threading.Event()
         if not no_housekeeping and not options.get("batch"):
             threading.Thread(target=_housekeeping_loop, args=(stop,), daemon=True).start()
