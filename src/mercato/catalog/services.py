@@ -6,11 +6,9 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min, ProtectedError
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import slugify
 from treebeard.exceptions import InvalidMoveToDescendant
 
@@ -40,6 +38,7 @@ from mercato.catalog.models import (
     ProductTypeAttribute,
     ProductVariant,
 )
+from mercato.catalog.signals import products_refreshed
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.core.urls_safety import check_public_url
@@ -132,18 +131,8 @@ def refresh_products(product_ids: Iterable[int]) -> None:
         .order_by()
     )
     search.index_products(ids)
-    set_in_stock(import_string(settings.CATALOG_STOCK_RESOLVER)(ids))
+    products_refreshed.send(sender=Product, product_ids=ids)
     bump_catalog_version()
-
-
-def every_product_in_stock(product_ids: Iterable[int]) -> dict[int, bool]:
-    """The stock resolver of a shop without inventory: whatever has a variant is in stock."""
-    with_variants = set(
-        ProductVariant.objects.filter(product_id__in=product_ids).values_list(
-            "product_id", flat=True
-        )
-    )
-    return {pk: pk in with_variants for pk in product_ids}
 
 
 # --- attributes -----------------------------------------------------------------------------
