@@ -1,5 +1,6 @@
 """Attributes and their values (the choices of a choice attribute)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +20,7 @@ def create_attribute(
     slug: str = "",
     unit: str = "",
     is_filterable: bool = True,
-    values: list[str] = (),
+    values: Sequence[str] = (),
 ) -> Attribute:
     if input_type not in Attribute.InputType.values:
         raise InvalidInput(f"Unknown input type {input_type!r}.", field="input_type")

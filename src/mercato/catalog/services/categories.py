@@ -17,7 +17,7 @@ def _refresh_slug_paths(category: Category) -> None:
     """Recompute slug_path for the category and its whole subtree."""
     bump_catalog_version()
     nodes = [category, *Category.objects.get_tree(category)[1:]]
-    by_path = {}
+    by_path: dict[str, str] = {}
     for node in nodes:
         node.refresh_from_db(fields=["path", "depth"])
         parent_path = node.path[: -Category.steplen]

@@ -15,9 +15,8 @@ def save_collection(
 ) -> Collection:
     with transaction.atomic():
         creating = collection is None
-        if creating:
-            collection = Collection()
-            before = None
+        if collection is None:
+            collection, before = Collection(), None
         else:
             collection = Collection.objects.select_for_update().get(pk=collection.pk)
             before = snapshot(collection)

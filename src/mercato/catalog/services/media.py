@@ -1,5 +1,6 @@
 """Product images: uploaded files or links to images hosted elsewhere."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,7 @@ def add_media(
     image: Any = None,
     external_url: str = "",
     alt: str = "",
-    variant_ids: list[int] = (),
+    variant_ids: Sequence[int] = (),
 ) -> ProductMedia:
     if not image and not external_url:
         raise InvalidInput("Send an image file or an external_url.", field="image")
