@@ -362,8 +362,6 @@ SEARCH_CONFIG = env("SEARCH_CONFIG", "simple")
 # Inventory: how long a cart holds its stock, whether an order line may draw on several
 # warehouses, the default low-stock threshold, and whether shoppers see exact counts.
 RESERVATION_TTL = env_int("RESERVATION_TTL", 15 * 60)
-# Who says whether a product can be bought: the inventory (stock, backorders, tracking).
-CATALOG_STOCK_RESOLVER = "mercato.inventory.services.products_in_stock"
 ALLOCATION_SPLIT_LINES = env_bool("ALLOCATION_SPLIT_LINES", True)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 STOCK_SHOW_QUANTITY = env_bool("STOCK_SHOW_QUANTITY", False)

@@ -10,7 +10,7 @@ Attributes are written `slug=value;slug=value1|value2` (value slugs for choices)
 import csv
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.core.files.base import File
@@ -55,6 +55,9 @@ REQUIRED = {"product_slug", "product_name", "product_type", "sku", "price"}
 MAX_REPORTED_ERRORS = 1000
 REFRESH_EVERY = 200
 CHUNK = 500
+
+
+Row = dict[str, Any]  # a CSV row as iter_csv_rows gives it: header name -> cell
 
 
 class InvalidCsv(DomainError):
@@ -150,41 +153,68 @@ def export_rows() -> Iterator[str]:
 # --- import ---------------------------------------------------------------------------------
 
 
-def _text_rows(binary: Any) -> Iterator[dict[str, str]]:
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    for row in csv.DictReader(text):
-        yield {name: _uncell(value) for name, value in row.items()}
+def iter_csv_rows(
+    file: Any,
+    *,
+    required_columns: Collection[str],
+    known_columns: Collection[str] | None = None,
+    max_rows: int | None = None,
+) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """The data rows of an uploaded CSV file, read as a stream, one `(number, row)` at a time.
 
+    `file` is a binary file object (an upload, or a stored file opened "rb"), read as UTF-8
+    (a byte-order mark is allowed). The first line is the header; its names are compared
+    with surrounding spaces taken off: every one of `required_columns` must be there and, if
+    `known_columns` is given, no other. `number` is the row's number in the file counting
+    the header as 1 and skipping blank lines; `row` maps each header name to its cell (as
+    `csv.DictReader` does: a short row's missing cells are None, extra cells are a list under
+    the key None). Nothing is changed in the cells: callers strip what they need.
 
-def check_file(binary: Any) -> int:
-    """Refuse a file whose columns or encoding are wrong; return its number of data rows.
-    Reads the stream once, in pieces."""
+    Raises InvalidCsv (400) with a code: `empty_csv` (no header), `invalid_csv_columns`
+    (with unknown_columns, missing_columns and expected_columns), `too_many_rows` (more than
+    `max_rows` data rows), `invalid_encoding` (not UTF-8), `malformed_csv`. The errors
+    about the file's content come while iterating, when the bad part is reached.
+    """
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     try:
-        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if header is None:
+        raw_header = next(csv.reader(text), None)
+        if raw_header is None:
             raise InvalidCsv("The file is empty.", code="empty_csv")
-        header = [name.strip() for name in header]
-        unknown = [name for name in header if name not in COLUMNS]
-        missing = sorted(REQUIRED - set(header))
+        header = [name.strip() for name in raw_header]
+        unknown = [n for n in header if known_columns is not None and n not in known_columns]
+        missing = sorted(set(required_columns) - set(header))
         if unknown or missing:
             raise InvalidCsv(
                 "The columns are not the expected ones.",
                 code="invalid_csv_columns",
                 unknown_columns=unknown,
                 missing_columns=missing,
-                expected_columns=COLUMNS,
+                expected_columns=list(known_columns or required_columns),
             )
-        rows = sum(1 for row in reader if row)  # the reader skips no blank line; DictReader does
-        text.detach()
+        for number, row in enumerate(csv.DictReader(text, fieldnames=raw_header), start=2):
+            if max_rows is not None and number - 1 > max_rows:
+                raise InvalidCsv(f"The file has more than {max_rows} rows.", code="too_many_rows")
+            yield number, row
     except UnicodeDecodeError as exc:
         raise InvalidCsv(
             "The file is not UTF-8 text; save it as CSV UTF-8.", code="invalid_encoding"
         ) from exc
     except csv.Error as exc:
         raise InvalidCsv(f"The file is not valid CSV: {exc}.", code="malformed_csv") from exc
-    return rows
+    finally:
+        text.detach()  # the caller's file stays open (and can be read again after a seek)
+
+
+def _product_rows(binary: Any) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """The rows of a product file, with the export's formula quoting taken off."""
+    for number, row in iter_csv_rows(binary, required_columns=REQUIRED, known_columns=COLUMNS):
+        yield number, {name: _uncell(value) for name, value in row.items()}
+
+
+def check_file(binary: Any) -> int:
+    """Refuse a file whose columns or encoding are wrong; return its number of data rows.
+    Reads the stream once, in pieces."""
+    return sum(1 for _ in iter_csv_rows(binary, required_columns=REQUIRED, known_columns=COLUMNS))
 
 
 def start_import(*, file: Any, actor: Actor) -> ProductImport:
@@ -233,73 +263,98 @@ def _category(text: str | None, cache: dict[Any, Any]) -> Category | None:
     return category
 
 
-def import_row(row: dict[str, str], *, actor: Actor, cache: dict[str, Any]) -> tuple[str, int]:
+def _product_type(text: str, cache: dict[Any, Any]) -> ProductType:
+    slug = text.strip()
+    if ("type", slug) not in cache:  # setdefault would run the query every time
+        cache["type", slug] = ProductType.objects.filter(slug=slug).first()
+    product_type = cache["type", slug]
+    if product_type is None:
+        raise InvalidInput(
+            f"No product type {slug!r}.", code="unknown_product_type", field="product_type"
+        )
+    return product_type
+
+
+def _weight(text: str | None) -> int | None:
+    weight = (text or "").strip()
+    if weight and (not weight.isdigit() or int(weight) > 10_000_000):
+        raise InvalidInput("weight_grams is a whole number of grams.", field="weight_grams")
+    return int(weight) if weight else None
+
+
+# A column left out of the file leaves its field as it is (a price-only file must not
+# unpublish products or clear their categories); a column present but empty clears it.
+
+
+def _product_data(row: Row, cache: dict[Any, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": row["product_name"].strip(),
+        "slug": row["product_slug"].strip(),
+        "product_type": _product_type(row["product_type"], cache),
+    }
+    if "category" in row:
+        data["category"] = _category(row["category"], cache)
+    if "status" in row:
+        data["status"] = (row["status"] or "draft").strip()
+    if "description" in row:
+        data["description"] = row["description"] or ""
+    if "product_attributes" in row:
+        data["attributes"] = _parse_attributes(row["product_attributes"])
+    return data
+
+
+def _variant_data(row: Row) -> dict[str, Any]:
+    data: dict[str, Any] = {"sku": row["sku"].strip(), "price": row["price"]}
+    if "variant_name" in row:
+        data["name"] = (row["variant_name"] or "").strip()
+    for name in ("compare_at_price", "cost_price"):
+        if name in row:
+            data[name] = row[name] or None
+    if "barcode" in row:
+        data["barcode"] = (row["barcode"] or "").strip()
+    if "track_inventory" in row:
+        data["track_inventory"] = _bool(row["track_inventory"])
+    if "weight_grams" in row:
+        data["weight_grams"] = _weight(row["weight_grams"])
+    if "variant_attributes" in row:
+        data["attributes"] = _parse_attributes(row["variant_attributes"])
+    return data
+
+
+def import_row(row: Row, *, actor: Actor, cache: dict[Any, Any]) -> tuple[str, int]:
     """Upsert one row (one variant and its product). Returns ("created"|"updated", product pk)."""
     missing = [name for name in REQUIRED if not (row.get(name) or "").strip()]
     if missing:
         raise InvalidInput(f"Missing values: {', '.join(sorted(missing))}.", code="missing_values")
-    type_slug = row["product_type"].strip()
-    if ("type", type_slug) not in cache:  # setdefault would run the query every time
-        cache["type", type_slug] = ProductType.objects.filter(slug=type_slug).first()
-    product_type = cache["type", type_slug]
-    if product_type is None:
-        raise InvalidInput(
-            f"No product type {type_slug!r}.", code="unknown_product_type", field="product_type"
-        )
-    # A column left out of the file leaves its field as it is (a price-only file must not
-    # unpublish products or clear their categories); a column present but empty clears it.
-    product_data: dict[str, Any] = {
-        "name": row["product_name"].strip(),
-        "slug": row["product_slug"].strip(),
-        "product_type": product_type,
-    }
-    if "category" in row:
-        product_data["category"] = _category(row["category"], cache)
-    if "status" in row:
-        product_data["status"] = (row["status"] or "draft").strip()
-    if "description" in row:
-        product_data["description"] = row["description"] or ""
-    if "product_attributes" in row:
-        product_data["attributes"] = _parse_attributes(row["product_attributes"])
-    variant_data: dict[str, Any] = {"sku": row["sku"].strip(), "price": row["price"]}
-    if "variant_name" in row:
-        variant_data["name"] = (row["variant_name"] or "").strip()
-    for name in ("compare_at_price", "cost_price"):
-        if name in row:
-            variant_data[name] = row[name] or None
-    if "barcode" in row:
-        variant_data["barcode"] = (row["barcode"] or "").strip()
-    if "track_inventory" in row:
-        variant_data["track_inventory"] = _bool(row["track_inventory"])
-    if "weight_grams" in row:
-        weight = (row["weight_grams"] or "").strip()
-        if weight and (not weight.isdigit() or int(weight) > 10_000_000):
-            raise InvalidInput("weight_grams is a whole number of grams.", field="weight_grams")
-        variant_data["weight_grams"] = int(weight) if weight else None
-    if "variant_attributes" in row:
-        variant_data["attributes"] = _parse_attributes(row["variant_attributes"])
-
+    product_data = _product_data(row, cache)
+    variant_data = _variant_data(row)
     with transaction.atomic():
-        variant = (
-            ProductVariant.objects.select_related("product").filter(sku=variant_data["sku"]).first()
-        )
-        product = Product.objects.filter(slug=services.make_slug(product_data["slug"])).first()
-        if variant is not None and product is not None and variant.product_id != product.pk:
-            raise InvalidInput(
-                f"SKU {variant.sku} belongs to product {variant.product.slug}.",
-                code="sku_taken",
-                field="sku",
-            )
-        if product is None:
-            product = services.create_product(actor=actor, data={**product_data, "variants": []})
-        else:
-            product_data.pop("product_type")
-            services.update_product(actor=actor, product=product, data=product_data)
+        sku = variant_data["sku"]
+        variant = ProductVariant.objects.select_related("product").filter(sku=sku).first()
+        product = _upsert_product(product_data, variant=variant, actor=actor)
         if variant is None:
             services.create_variant(actor=actor, product=product, data=variant_data)
             return "created", product.pk
         services.update_variant(actor=actor, variant=variant, data=variant_data)
         return "updated", product.pk
+
+
+def _upsert_product(
+    data: dict[str, Any], *, variant: ProductVariant | None, actor: Actor
+) -> Product:
+    """The row's product, created or changed; the row's variant (if the SKU exists) must be
+    one of its own."""
+    product = Product.objects.filter(slug=services.make_slug(data["slug"])).first()
+    if variant is not None and product is not None and variant.product_id != product.pk:
+        raise InvalidInput(
+            f"SKU {variant.sku} belongs to product {variant.product.slug}.",
+            code="sku_taken",
+            field="sku",
+        )
+    if product is None:
+        return services.create_product(actor=actor, data={**data, "variants": []})
+    data.pop("product_type")
+    return services.update_product(actor=actor, product=product, data=data)
 
 
 @task()
@@ -314,7 +369,7 @@ def run_product_import(import_id: str) -> None:
     cache: dict[Any, Any] = {}
     try:
         with product_import.file.open("rb") as binary:
-            for number, row in enumerate(_text_rows(binary), start=2):
+            for number, row in _product_rows(binary):
                 try:
                     outcome, _ = import_row(row, actor=actor, cache=cache)
                     counts[outcome] += 1

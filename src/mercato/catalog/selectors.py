@@ -12,7 +12,18 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from mercato.catalog import search
 from mercato.catalog.errors import ProductNotFound
@@ -26,6 +37,8 @@ from mercato.catalog.models import (
     Product,
     ProductFacet,
     ProductMedia,
+    ProductType,
+    ProductTypeAttribute,
     ProductVariant,
 )
 from mercato.core.errors import InvalidInput, NotFound
@@ -395,3 +408,115 @@ def get_by_public_id(model: type, public_id: UUID, *, code: str, queryset: Query
     if obj is None:
         raise NotFound(f"No such {model._meta.verbose_name}.", code=code)
     return obj
+
+
+# --- admin reads ----------------------------------------------------------------------------
+
+
+def get_product_type_for_input(*, slug: str) -> ProductType:
+    """The product type a request names by slug (422 unknown_product_type if none)."""
+    product_type = ProductType.objects.filter(slug=slug).first()
+    if product_type is None:
+        raise InvalidInput(
+            f"No product type {slug!r}.", code="unknown_product_type", field="product_type"
+        )
+    return product_type
+
+
+def get_category_for_input(slug_path: str | None, *, field: str = "category") -> Category | None:
+    """The category a request names by slug path, None when it names none (422
+    unknown_category if it names one that does not exist)."""
+    if not slug_path:
+        return None
+    category = Category.objects.filter(slug_path=slug_path.strip("/")).first()
+    if category is None:
+        raise InvalidInput(f"No category {slug_path!r}.", code="unknown_category", field=field)
+    return category
+
+
+def list_products_by_public_id(public_ids: list[UUID]) -> list[Product]:
+    """These products, every one of them (404 product_not_found if one is missing)."""
+    products = list(Product.objects.filter(public_id__in=public_ids))
+    if len(products) != len(set(public_ids)):
+        raise NotFound("Some products do not exist.", code="product_not_found")
+    return products
+
+
+def get_variant_pks(product: Product, public_ids: list[UUID]) -> list[int]:
+    """The primary keys of these variants of the product (422 unknown_variant if one is not
+    the product's)."""
+    found = dict(product.variants.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+    if len(found) != len(set(public_ids)):
+        raise InvalidInput(
+            "A variant is not of this product.", code="unknown_variant", field="variants"
+        )
+    return list(found.values())
+
+
+def get_attribute_value(*, attribute: Attribute, slug: str) -> AttributeValue:
+    value = AttributeValue.objects.filter(attribute=attribute, slug=slug).first()
+    if value is None:
+        raise NotFound("No such value.", code="attribute_value_not_found")
+    return value
+
+
+def get_admin_product(*, pk: int) -> Product:
+    """A product of any status with everything its admin view shows."""
+    return product_detail_queryset().prefetch_related("collections").get(pk=pk)
+
+
+def list_admin_products(
+    *, status: str = "", search: str = "", category: str = ""
+) -> QuerySet[Product]:
+    """Every product (any status) with its variant count, filtered by status, category
+    (subcategories included) and a search in name, slug or SKU."""
+    products = Product.objects.select_related("product_type", "category").annotate(
+        variant_count=Count("variants")
+    )
+    if status:
+        products = products.filter(status=status)
+    if category:
+        within = get_category_for_input(category)
+        assert within is not None
+        products = products.filter(category__path__startswith=within.path)
+    if search:  # Exists, not a join: a join would multiply variant_count
+        sku = ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=search)
+        products = products.filter(
+            Q(name__icontains=search) | Q(slug__icontains=search) | Exists(sku)
+        )
+    return products
+
+
+def list_product_types() -> QuerySet[ProductType]:
+    return ProductType.objects.prefetch_related(
+        Prefetch(
+            "type_attributes",
+            queryset=ProductTypeAttribute.objects.select_related("attribute"),
+        )
+    )
+
+
+def list_categories() -> list[Category]:
+    """Every category in tree order (depth tells the level)."""
+    return list(Category.objects.get_tree())
+
+
+def list_collections_with_products() -> QuerySet[Collection]:
+    return Collection.objects.prefetch_related("entries__product")
+
+
+def prefetch_collection_products(collection: Collection) -> Collection:
+    """Load the collection's products in order, unless a list prefetched them already."""
+    if "entries" not in getattr(collection, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([collection], "entries__product")
+    return collection
+
+
+def prefetch_list_items(products: list[Product]) -> list[Product]:
+    """What a storefront list item shows beyond the product row: its category and media."""
+    prefetch_related_objects(
+        products,
+        "category",
+        Prefetch("media", queryset=ProductMedia.objects.order_by("sort_order", "id")),
+    )
+    return products

@@ -1,10 +1,17 @@
-"""Cache busting: any saved or deleted catalog row bumps the catalog version."""
+"""Catalog signals: cache busting (any saved or deleted catalog row bumps the catalog
+version), and `products_refreshed`, sent when the derived columns of products were recomputed
+so that the app that knows stock (inventory) can set their in-stock flag."""
 
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.models import Product, ProductMedia
+
+# Sent by services.refresh_products inside its transaction, with product_ids=<list[int]>.
+# A receiver answers with catalog.services.set_in_stock(); with none, the flag stays as it is.
+products_refreshed = Signal()
 
 
 def connect() -> None:

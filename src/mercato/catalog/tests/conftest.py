@@ -4,7 +4,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from mercato.catalog.models import Product
+from mercato.catalog import services
+from mercato.catalog.models import Product, ProductVariant
+from mercato.catalog.signals import products_refreshed
 from mercato.catalog.tests.factories import (
     make_attribute,
     make_category,
@@ -13,6 +15,7 @@ from mercato.catalog.tests.factories import (
     make_product_type,
     tee,
 )
+from mercato.inventory import receivers
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +24,25 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+def _every_product_with_a_variant_in_stock(sender, *, product_ids, **kwargs):
+    with_variants = set(
+        ProductVariant.objects.filter(product_id__in=product_ids).values_list(
+            "product_id", flat=True
+        )
+    )
+    services.set_in_stock({pk: pk in with_variants for pk in product_ids})
+
+
 @pytest.fixture(autouse=True)
-def no_inventory(settings):
+def no_inventory():
     """Catalog tests run as a shop without inventory: a product with a variant is in stock
-    (the inventory tests cover the real resolver)."""
-    settings.CATALOG_STOCK_RESOLVER = "mercato.catalog.services.every_product_in_stock"
+    (the inventory tests cover the real receiver)."""
+    uid = "mercato.catalog.tests.every_product_in_stock"
+    products_refreshed.disconnect(dispatch_uid=receivers.DISPATCH_UID)
+    products_refreshed.connect(_every_product_with_a_variant_in_stock, dispatch_uid=uid)
+    yield
+    products_refreshed.disconnect(dispatch_uid=uid)
+    receivers.connect()
 
 
 @pytest.fixture

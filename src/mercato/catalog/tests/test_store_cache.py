@@ -1,6 +1,7 @@
 """The storefront response cache, with real commits (the version is bumped on commit)."""
 
 import pytest
+from django.db import transaction
 
 from mercato.audit.services import SYSTEM
 from mercato.catalog import services
@@ -59,7 +60,7 @@ def test_an_unpublished_product_disappears_from_cached_lists(api, cached, produc
 
 def test_a_rolled_back_change_leaves_the_version_alone(cached, product):
     before = CatalogState.objects.get(pk=1).version
-    with pytest.raises(RuntimeError), services.transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.update_product(actor=SYSTEM, product=product, data={"name": "Gone"})
         raise RuntimeError
 

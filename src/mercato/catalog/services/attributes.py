@@ -1,0 +1,88 @@
+"""Attributes and their values (the choices of a choice attribute)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.catalog.models import Attribute, AttributeValue
+from mercato.catalog.services.common import delete_audited, make_slug, save_unique
+from mercato.core.errors import InvalidInput
+
+
+def create_attribute(
+    *,
+    actor: Actor,
+    name: str,
+    input_type: str,
+    slug: str = "",
+    unit: str = "",
+    is_filterable: bool = True,
+    values: Sequence[str] = (),
+) -> Attribute:
+    if input_type not in Attribute.InputType.values:
+        raise InvalidInput(f"Unknown input type {input_type!r}.", field="input_type")
+    with transaction.atomic():
+        attribute = Attribute(
+            name=name,
+            slug=make_slug(slug or name),
+            input_type=input_type,
+            unit=unit,
+            is_filterable=is_filterable,
+        )
+        save_unique(attribute)
+        for position, value in enumerate(values):
+            _add_value(attribute, value, position)
+        record_change(actor=actor, action="create", obj=attribute, after=snapshot(attribute))
+    return attribute
+
+
+def update_attribute(*, actor: Actor, attribute: Attribute, changes: dict[str, Any]) -> Attribute:
+    with transaction.atomic():
+        attribute = Attribute.objects.select_for_update().get(pk=attribute.pk)
+        before = snapshot(attribute)
+        for name in ("name", "unit", "is_filterable", "sort_order"):
+            if name in changes:
+                setattr(attribute, name, changes[name])
+        if "slug" in changes:
+            attribute.slug = make_slug(changes["slug"])
+        save_unique(attribute)
+        record_change(
+            actor=actor, action="update", obj=attribute, before=before, after=snapshot(attribute)
+        )
+    return attribute
+
+
+def delete_attribute(*, actor: Actor, attribute: Attribute) -> None:
+    with transaction.atomic():
+        delete_audited(
+            attribute, actor=actor, in_use="The attribute is used by product types or products."
+        )
+
+
+def _add_value(attribute: Attribute, name: str, position: int, slug: str = "") -> AttributeValue:
+    if not attribute.has_choices:
+        raise InvalidInput("Only choice attributes have values.", code="not_a_choice_attribute")
+    value = AttributeValue(
+        attribute=attribute, name=name, slug=make_slug(slug or name), sort_order=position
+    )
+    save_unique(value)
+    return value
+
+
+def add_attribute_value(
+    *, actor: Actor, attribute: Attribute, name: str, slug: str = "", sort_order: int | None = None
+) -> AttributeValue:
+    with transaction.atomic():
+        if sort_order is None:
+            sort_order = (attribute.values.aggregate(top=Max("sort_order"))["top"] or 0) + 1
+        value = _add_value(attribute, name, sort_order, slug)
+        record_change(actor=actor, action="create", obj=value, after=snapshot(value))
+    return value
+
+
+def delete_attribute_value(*, actor: Actor, value: AttributeValue) -> None:
+    with transaction.atomic():
+        delete_audited(value, actor=actor, in_use="The value is used by products.")

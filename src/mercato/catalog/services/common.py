@@ -1,0 +1,83 @@
+"""What every catalog service shares: prices, slugs, and saving or deleting a row with its
+unique and protected constraints turned into problems."""
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils.text import slugify
+
+from mercato.audit.services import Actor, record_change, snapshot
+from mercato.catalog.errors import InUse, InvalidPrice, SkuTaken, SlugTaken
+from mercato.catalog.models import MAX_PRICE, ProductVariant
+from mercato.core.errors import InvalidInput
+
+CENT = Decimal("0.01")
+
+
+def clean_price(value: Any, *, field: str = "price", required: bool = True) -> Decimal | None:
+    """A price as Decimal with two places: not negative, not absurd."""
+    if value is None or value == "":
+        if required:
+            raise InvalidPrice("A price is required.", field=field)
+        return None
+    try:
+        price = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidPrice(f"{field} is not a number.", field=field) from exc
+    if not price.is_finite() or price < 0:
+        raise InvalidPrice(f"{field} must be zero or more.", field=field)
+    if price > MAX_PRICE:
+        raise InvalidPrice(f"{field} is larger than {MAX_PRICE}.", field=field)
+    return price.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def make_slug(value: str, *, field: str = "slug") -> str:
+    slug = slugify(value)[:100]
+    if not slug:
+        raise InvalidInput("A slug needs letters or digits.", code="invalid_slug", field=field)
+    return slug
+
+
+def save_unique(obj: Any, *, slug_error: type = SlugTaken, **save_kwargs: Any) -> None:
+    """Save; a unique slug or SKU collision becomes a 409 problem."""
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError as exc:
+        # The first line names the constraint; PostgreSQL's DETAIL line quotes the value, which
+        # may hold anything ("skull-bag" has "sku" in it).
+        message = (str(exc).splitlines() or [""])[0].lower()
+        if isinstance(obj, ProductVariant) and "sku" in message:
+            raise SkuTaken(f"The SKU {getattr(obj, 'sku', '')!r} is taken.", field="sku") from exc
+        if "slug" in message:
+            raise slug_error(
+                f"The slug {getattr(obj, 'slug', '')!r} is taken.", field="slug"
+            ) from exc
+        raise
+
+
+def delete_audited(obj: Any, *, actor: Actor, in_use: str = "", code: str = "in_use") -> None:
+    """Delete a row and log it; a row still referenced (PROTECT) is a 409 with `in_use`."""
+    before = snapshot(obj)
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        raise InUse(in_use or "It is still in use.", code=code) from exc
+    record_change(
+        actor=actor, action="delete", obj=obj, before=before, object_id=str(before.get("public_id"))
+    )
+
+
+def check_lengths(obj: Any, names: Iterable[str]) -> None:
+    """Text longer than its column is refused here (SQLite would keep it, PostgreSQL fail)."""
+    for name in names:
+        limit = obj._meta.get_field(name).max_length
+        value = getattr(obj, name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise InvalidInput(
+                f"{name} has at most {limit} characters.", code="too_long", field=name
+            )
