@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from mercato.accounts.models import User
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import InvalidInput, NotFound
-from mercato.orders.access import OrderNotFound
+from mercato.orders.errors import OrderNotFound
 from mercato.orders.models import (
     Fulfilment,
     FulfilmentLine,
