@@ -8,14 +8,10 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from mercato.core.errors import NotFound
+from mercato.orders.errors import OrderNotFound
 from mercato.orders.models import Order
 
 ORDER_TOKEN_HEADER = "X-Order-Token"
-
-
-class OrderNotFound(NotFound):
-    code, title = "order_not_found", "No such order"
 
 
 def shopper_order(

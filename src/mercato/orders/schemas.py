@@ -8,17 +8,45 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field, StrictInt
 
-from mercato.core.money import Money
+from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams
 from mercato.core.schemas import InputSchema, PatchSchema
-from mercato.orders.models import Order
-from mercato.orders.selectors import ORDER_SORTS
+from mercato.orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Return,
+    ReturnLine,
+)
+from mercato.orders.selectors import ORDER_SORTS, customer_event_data, list_order_payments
 
 Status = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
 PaymentStatus = Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
 Sort = Literal[tuple(ORDER_SORTS)]  # type: ignore[valid-type]
 
 # --- out ------------------------------------------------------------------------------------
+# Each schema reads its model: fields named as the model's attributes come as they are, the
+# others through `resolve_<field>`. Amounts are money in the order's currency.
+
+
+def _order_money(attr: str) -> Any:
+    """A resolver: the order's `attr` as money in its currency."""
+    return staticmethod(lambda order: money(getattr(order, attr), order.currency))
+
+
+def _line_money(attr: str) -> Any:
+    """A resolver: a line's `attr` as money in its order's currency."""
+    return staticmethod(lambda line: money(getattr(line, attr), line.order.currency))
+
+
+def _payment_money(attr: str) -> Any:
+    return staticmethod(lambda payment: money(getattr(payment, attr), payment.currency))
+
+
+def _public_id(obj: Any) -> UUID:
+    return obj.public_id
 
 
 class LineSummaryOut(Schema):
@@ -38,6 +66,9 @@ class OrderSummaryOut(Schema):
     created_at: datetime
     placed_at: datetime | None
 
+    resolve_id = staticmethod(_public_id)
+    resolve_total = _order_money("total_gross")
+
 
 class StoreOrderSummaryOut(OrderSummaryOut):
     lines: list[LineSummaryOut]
@@ -54,6 +85,8 @@ class CustomerOut(Schema):
     first_name: str
     last_name: str
 
+    resolve_id = staticmethod(_public_id)
+
 
 class AdminOrderSummaryOut(OrderSummaryOut):
     origin: str
@@ -62,6 +95,21 @@ class AdminOrderSummaryOut(OrderSummaryOut):
     customer_name: str = Field(description="From the account, else the shipping address.")
     total_charged: Money
     amount_due: Money
+
+    resolve_total_charged = _order_money("total_charged")
+    resolve_amount_due = _order_money("amount_due")
+
+    @staticmethod
+    def resolve_customer(order: Order) -> Any:
+        return order.user
+
+    @staticmethod
+    def resolve_customer_name(order: Order) -> str:
+        user = order.user
+        if user is not None and (user.first_name or user.last_name):
+            return f"{user.first_name} {user.last_name}".strip()
+        address = order.shipping_address or order.billing_address or {}
+        return f"{address.get('first_name', '')} {address.get('last_name', '')}".strip()
 
 
 class AdminOrderPage(Schema):
@@ -87,14 +135,47 @@ class LineOut(Schema):
     total_gross: Money
     tax_rate: str
 
+    resolve_id = staticmethod(_public_id)
+    resolve_unit_price = _line_money("unit_price")
+    resolve_unit_price_discounted = _line_money("unit_price_discounted")
+    resolve_promotion_discount = _line_money("promotion_discount")
+    resolve_voucher_discount = _line_money("voucher_discount")
+    resolve_total_net = _line_money("total_net")
+    resolve_total_tax = _line_money("total_tax")
+    resolve_total_gross = _line_money("total_gross")
 
-class OrderShippingOut(Schema):
+    @staticmethod
+    def resolve_variant_id(line: OrderLine) -> UUID | None:
+        return line.variant.public_id if line.variant else None
+
+    @staticmethod
+    def resolve_tax_rate(line: OrderLine) -> str:
+        return str(line.tax_rate)
+
+
+class OrderShippingOut(Schema):  # read from the order's shipping_* fields
     method_id: str
     method_name: str
     net: Money
     tax: Money
     gross: Money
     tax_rate: str
+
+    resolve_net = _order_money("shipping_net")
+    resolve_tax = _order_money("shipping_tax")
+    resolve_gross = _order_money("shipping_gross")
+
+    @staticmethod
+    def resolve_method_id(order: Order) -> str:
+        return order.shipping_method_id
+
+    @staticmethod
+    def resolve_method_name(order: Order) -> str:
+        return order.shipping_method_name
+
+    @staticmethod
+    def resolve_tax_rate(order: Order) -> str:
+        return str(order.shipping_tax_rate)
 
 
 STATED = (
@@ -123,7 +204,7 @@ class StatedTotals(Schema):
     tax_note: str = Field(description="The reverse-charge or export note, if any.")
 
 
-class OrderTotalsOut(StatedTotals):
+class OrderTotalsOut(StatedTotals):  # read from the order's stated totals
     subtotal_net: Money = Field(
         deprecated=True,
         description="Deprecated: the lines after every discount (the voucher too), net. "
@@ -137,11 +218,29 @@ class OrderTotalsOut(StatedTotals):
     net: Money = Field(deprecated=True, description="Deprecated: the order's net total.")
     gross: Money = Field(deprecated=True, description="Deprecated: `total`.")
 
+    resolve_subtotal = _order_money("subtotal")
+    resolve_discount = _order_money("voucher_discount")
+    resolve_shipping = _order_money("shipping_price")
+    resolve_tax = _order_money("tax_total")
+    resolve_total = _order_money("total_gross")
+    resolve_subtotal_net = _order_money("subtotal_net")
+    resolve_subtotal_gross = _order_money("subtotal_gross")
+    resolve_net = _order_money("total_net")
+    resolve_gross = _order_money("total_gross")
+
 
 class OrderFulfilmentLineOut(Schema):
     line_id: UUID
     sku: str
     quantity: int
+
+    @staticmethod
+    def resolve_line_id(item: FulfilmentLine) -> UUID:
+        return item.order_line.public_id
+
+    @staticmethod
+    def resolve_sku(item: FulfilmentLine) -> str:
+        return item.order_line.sku
 
 
 class OrderFulfilmentOut(Schema):
@@ -156,10 +255,16 @@ class OrderFulfilmentOut(Schema):
     delivered_at: datetime | None
     lines: list[OrderFulfilmentLineOut]
 
+    resolve_id = staticmethod(_public_id)
+
 
 class AdminFulfilmentOut(OrderFulfilmentOut):
     warehouse: str
     cancelled_at: datetime | None
+
+    @staticmethod
+    def resolve_warehouse(fulfilment: Fulfilment) -> str:
+        return fulfilment.warehouse.slug
 
 
 class OrderReturnLineOut(Schema):
@@ -167,6 +272,14 @@ class OrderReturnLineOut(Schema):
     sku: str
     quantity: int
     reason: str
+
+    @staticmethod
+    def resolve_line_id(item: ReturnLine) -> UUID:
+        return item.order_line.public_id
+
+    @staticmethod
+    def resolve_sku(item: ReturnLine) -> str:
+        return item.order_line.sku
 
 
 class OrderReturnOut(Schema):
@@ -179,15 +292,25 @@ class OrderReturnOut(Schema):
     created_at: datetime
     lines: list[OrderReturnLineOut]
 
+    resolve_id = staticmethod(_public_id)
+
+    @staticmethod
+    def resolve_refund_amount(order_return: Return) -> Any:
+        return money(order_return.refund_amount, order_return.order.currency)
+
 
 class AdminOrderReturnOut(OrderReturnOut):
     staff_note: str
 
 
-class StoreEventOut(Schema):
+class StoreEventOut(Schema):  # an entry of the history as the customer sees it
     type: str
     created_at: datetime
     data: dict[str, Any]
+
+    @staticmethod
+    def resolve_data(event: OrderEvent) -> dict[str, Any]:
+        return customer_event_data(event)
 
 
 class EventOut(Schema):
@@ -197,6 +320,14 @@ class EventOut(Schema):
     actor: str
     note: str
     data: dict[str, Any]
+
+    @staticmethod
+    def resolve_actor(event: OrderEvent) -> str:
+        return event.actor_label
+
+    @staticmethod
+    def resolve_data(event: OrderEvent) -> dict[str, Any]:
+        return event.data or {}
 
 
 class EventPage(Schema):
@@ -231,9 +362,34 @@ class OrderOut(Schema):
     fulfilments: list[OrderFulfilmentOut]
     returns: list[OrderReturnOut]
 
+    resolve_id = staticmethod(_public_id)
+    resolve_total_charged = _order_money("total_charged")
+    resolve_total_refunded = _order_money("total_refunded")
+    resolve_amount_due = _order_money("amount_due")
+
+    @staticmethod
+    def resolve_shipping_address(order: Order) -> dict[str, Any]:
+        return order.shipping_address or {}
+
+    @staticmethod
+    def resolve_billing_address(order: Order) -> dict[str, Any]:
+        return order.billing_address or {}
+
+    @staticmethod
+    def resolve_shipping(order: Order) -> Order:
+        return order  # OrderShippingOut reads the order's shipping_* fields
+
+    @staticmethod
+    def resolve_totals(order: Order) -> Order:
+        return order  # OrderTotalsOut reads the order's stated totals
+
 
 class StoreOrderOut(OrderOut):
     timeline: list[StoreEventOut]
+
+    @staticmethod
+    def resolve_timeline(order: Order) -> Any:
+        return order.events.all()
 
 
 class OrderPaymentOut(Schema):
@@ -245,8 +401,15 @@ class OrderPaymentOut(Schema):
     refunded: Money
     created_at: datetime
 
+    resolve_id = staticmethod(_public_id)
+    resolve_amount = _payment_money("amount")
+    resolve_captured = _payment_money("captured_amount")
+    resolve_refunded = _payment_money("refunded_amount")
+
 
 class AdminOrderOut(OrderOut):
+    # `payments` comes from the validation context (`AdminOrderOut.of`): null for staff
+    # without the payments view permission
     origin: str
     customer: CustomerOut | None
     total_authorized: Money
@@ -256,6 +419,26 @@ class AdminOrderOut(OrderOut):
         description="The order's payments, newest first (null without the payments app)."
     )
     timeline: list[EventOut]
+
+    resolve_total_authorized = _order_money("total_authorized")
+
+    @classmethod
+    def of(cls, order: Order, *, show_payments: bool) -> "AdminOrderOut":
+        payments = list_order_payments(order) if show_payments else None
+        return cls.model_validate(order, context={"payments": payments})
+
+    @staticmethod
+    def resolve_customer(order: Order) -> Any:
+        return order.user
+
+    @staticmethod
+    def resolve_payments(order: Order, context: dict[str, Any]) -> list[Any] | None:
+        payments: list[Any] | None = context["payments"]
+        return payments
+
+    @staticmethod
+    def resolve_timeline(order: Order) -> Any:
+        return order.events.all()
 
 
 # --- in -------------------------------------------------------------------------------------

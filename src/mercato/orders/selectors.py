@@ -23,8 +23,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Round
 
 from mercato.accounts.models import User
-from mercato.core.errors import NotFound
-from mercato.orders.access import OrderNotFound
+from mercato.catalog.models import ProductVariant
+from mercato.core.errors import InvalidInput, NotFound
+from mercato.orders.errors import OrderNotFound
 from mercato.orders.models import (
     Fulfilment,
     FulfilmentLine,
@@ -262,3 +263,18 @@ def list_order_payments(order: Order) -> list[Any] | None:
     if related is None or not hasattr(related, "all"):
         return None
     return list(related.order_by("-created_at", "-id"))
+
+
+def get_variant(*, variant_id: UUID) -> ProductVariant | None:
+    """A variant (with its product) to put on an order, or None."""
+    return ProductVariant.objects.select_related("product").filter(public_id=variant_id).first()
+
+
+def get_customer_account(*, customer_id: UUID) -> User:
+    """An active customer's (not staff's) account for an order; 422 `customer_not_found`."""
+    user = User.objects.filter(public_id=customer_id, is_staff=False).first()
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            "No such customer account.", code="customer_not_found", field="customer_id"
+        )
+    return user

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from mercato.core.emails import send_templated_email
-from mercato.orders.invoices import address_lines, format_money, format_rate
+from mercato.orders.formatting import address_lines, format_money, format_rate, money_formatter
 from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
 from mercato.orders.services.status import record_order_event
 
@@ -84,10 +84,7 @@ def order_context(order: Order) -> dict[str, Any]:
     """What every order email may show: the order, its lines and totals (money formatted
     with the currency), its addresses and the storefront link."""
     currency = order.currency
-
-    def m(amount: Decimal) -> str:
-        return format_money(amount, currency)
-
+    m = money_formatter(currency)
     name = " ".join(
         part
         for part in (

@@ -23,9 +23,9 @@ from mercato.core.schemas import InputSchema, PatchSchema, problems
 from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
 from mercato.orders.access import OrderNotFound, shopper_order
+from mercato.orders.errors import FulfilmentNotFound
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from mercato.orders.services import fulfilment as services
-from mercato.orders.services.fulfilment import FulfilmentNotFound
 
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])

@@ -1,14 +1,13 @@
 """The PDF invoice of an order, for its customer (or a guest holding the order's token) and
 for staff. A draft has none: shoppers never see drafts (404), staff get 409."""
 
-from uuid import UUID
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from mercato.accounts.authentication import AdminAuth, optional_customer_auth
 from mercato.core.schemas import problems
-from mercato.orders.access import OrderNotFound, shopper_order
+from mercato.orders import selectors
+from mercato.orders.access import shopper_order
 from mercato.orders.invoices import invoice_filename, render_invoice_pdf
 from mercato.orders.models import Order
 
@@ -45,11 +44,4 @@ def store_invoice(request: HttpRequest, order_id: str):
 )
 def admin_invoice(request: HttpRequest, order_id: str):
     """The invoice of any placed order as PDF (409 `invoice_not_available` for a draft)."""
-    try:
-        public_id = UUID(order_id)
-    except ValueError:
-        raise OrderNotFound() from None
-    order = Order.objects.filter(public_id=public_id).first()
-    if order is None:
-        raise OrderNotFound()
-    return _pdf_response(order)
+    return _pdf_response(selectors.get_order(order_id=order_id, detail=False))

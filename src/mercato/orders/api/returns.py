@@ -26,10 +26,10 @@ from mercato.orders.api.fulfilments import (
     staff_actor,
     warehouse_by_key,
 )
+from mercato.orders.errors import ReturnNotFound
 from mercato.orders.models import Order, Return, ReturnLine
 from mercato.orders.services import returns as services
 from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
-from mercato.orders.services.returns import ReturnNotFound
 
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])

@@ -25,10 +25,17 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from mercato.audit.services import Actor, record_change, snapshot
-from mercato.core.errors import Conflict, InvalidInput, NotFound
+from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
 from mercato.inventory.models import Allocation, Warehouse
+from mercato.orders.errors import (
+    FulfilExceedsOrdered,
+    FulfilmentNotFound,
+    IllegalFulfilmentTransition,
+    OrderNotFulfillable,
+    OrderNotPaid,
+)
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
 from mercato.orders.services.status import (
     check_move,
@@ -60,26 +67,6 @@ FULFILLABLE = frozenset(
         Order.Status.PARTIALLY_RETURNED,
     }
 )
-
-
-class FulfilmentNotFound(NotFound):
-    code, title = "fulfilment_not_found", "No such fulfilment"
-
-
-class OrderNotFulfillable(Conflict):
-    code, title = "order_not_fulfillable", "This order cannot be fulfilled now"
-
-
-class OrderNotPaid(Conflict):
-    code, title = "order_not_paid", "The order must be paid before it is fulfilled"
-
-
-class IllegalFulfilmentTransition(Conflict):
-    code, title = "illegal_fulfilment_transition", "This fulfilment change is not allowed"
-
-
-class FulfilExceedsOrdered(InvalidInput):
-    code, title = "fulfil_exceeds_ordered", "More than is left to fulfil"
 
 
 # --- input checks (shared with returns) -----------------------------------------------------

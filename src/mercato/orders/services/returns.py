@@ -28,11 +28,17 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from mercato.audit.services import Actor, record_change
-from mercato.core.errors import Conflict, InvalidInput, NotFound
+from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
 from mercato.core.money import quantize
 from mercato.inventory import services as inventory
 from mercato.inventory.models import Warehouse
+from mercato.orders.errors import (
+    IllegalReturnTransition,
+    ReturnExceedsDelivered,
+    ReturnNotFound,
+    ShippingAlreadyRefunded,
+)
 from mercato.orders.models import (
     Fulfilment,
     FulfilmentLine,
@@ -67,22 +73,6 @@ return is closed."""
 
 COUNTED = [R.REQUESTED, R.APPROVED, R.RECEIVED, R.REFUNDED]
 """Returns whose units are spoken for (every status but rejected)."""
-
-
-class ReturnNotFound(NotFound):
-    code, title = "return_not_found", "No such return"
-
-
-class IllegalReturnTransition(Conflict):
-    code, title = "illegal_return_transition", "This return change is not allowed"
-
-
-class ReturnExceedsDelivered(InvalidInput):
-    code, title = "return_exceeds_delivered", "More than was delivered and not yet returned"
-
-
-class ShippingAlreadyRefunded(Conflict):
-    code, title = "shipping_already_refunded", "The shipping of this order was refunded already"
 
 
 def _check_move(order_return: Return, target: str) -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from mercato.audit.services import SYSTEM, Actor
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
+from mercato.orders.errors import IllegalTransition, OrderClosed
 from mercato.orders.models import Order, OrderEvent, OrderLine
 
 S = Order.Status
@@ -55,14 +56,6 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 """Allowed moves of `Order.payment_status`. `not_charged` again means an authorisation was
 voided or a pending attempt abandoned. Money that was charged can only go back as refunds."""
-
-
-class IllegalTransition(Conflict):
-    code, title = "illegal_status_transition", "This status change is not allowed"
-
-
-class OrderClosed(Conflict):
-    code, title = "order_closed", "The order no longer allows this"
 
 
 def record_order_event(

@@ -9,14 +9,11 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from mercato.accounts.models import AuthSession
-from mercato.orders.invoices import (
-    REVERSE_CHARGE_NOTE,
-    InvoiceNotAvailable,
-    format_money,
-    format_rate,
-    printable,
-    render_invoice_pdf,
-)
+from mercato.orders.errors import InvoiceNotAvailable
+from mercato.orders.formatting import format_money, format_rate
+from mercato.orders.invoices import render_invoice_pdf
+from mercato.orders.invoices.layout import printable
+from mercato.orders.invoices.render import REVERSE_CHARGE_NOTE
 from mercato.orders.models import Order
 from mercato.orders.testing import make_order
 from mercato.testing import StaffFactory, sign_in
