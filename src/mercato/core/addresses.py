@@ -9,7 +9,7 @@ failing field.
 import re
 from typing import Any
 
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import is_country
 from mercato.core.errors import InvalidInput
 
 ADDRESS_FIELDS = (
@@ -86,7 +86,7 @@ def clean_address(data: dict[str, Any], *, partial: bool = False) -> dict[str, A
     country = address.get("country", "").upper()
     if "country" in address:
         address["country"] = country
-        if country and country not in COUNTRY_CODES:
+        if country and not is_country(country):
             errors.append({"field": "country", "message": "Not an ISO 3166-1 alpha-2 code."})
     if "postal_code" in address or (not partial and country in _PATTERNS):
         postal = address.get("postal_code", "").upper()

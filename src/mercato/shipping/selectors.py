@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from mercato.core.countries import clean_country
 from mercato.shipping.errors import (
     InvalidPrice,
     ShippingMethodNotFound,
@@ -22,7 +23,7 @@ from mercato.shipping.errors import (
     ZoneNotFound,
 )
 from mercato.shipping.models import MAX_AMOUNT, ShippingMethod, ShippingRate, ShippingZone
-from mercato.shipping.services import clean_country, clean_weight
+from mercato.shipping.services import clean_weight
 
 ZERO = Decimal("0.00")
 

@@ -4,7 +4,7 @@ the audit log. The back office calls the same `clean_*` helpers to show errors o
 
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import transaction
 
 from mercato.audit.services import Actor, record_change, snapshot
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import clean_countries
 from mercato.core.errors import InvalidInput
+from mercato.core.money import CENT, parse_amount
 from mercato.shipping.errors import (
     BracketsNotAllowed,
     InvalidBracket,
-    InvalidCountry,
     InvalidDeliveryEstimate,
     InvalidLimits,
     InvalidPrice,
@@ -27,7 +27,6 @@ from mercato.shipping.errors import (
     UnsupportedCurrency,
 )
 from mercato.shipping.models import (
-    MAX_AMOUNT,
     MAX_DELIVERY_DAYS,
     MAX_WEIGHT_GRAMS,
     ShippingMethod,
@@ -35,7 +34,6 @@ from mercato.shipping.models import (
     ShippingZone,
 )
 
-CENT = Decimal("0.01")
 MAX_BRACKETS = 100
 ZONE_FIELDS = ("name", "countries", "is_active")
 METHOD_FIELDS = (
@@ -59,45 +57,6 @@ SLUG = re.compile(r"^[-a-z0-9_]+$")
 
 
 # --- checks (pure: also used by the back office forms) -------------------------------------
-
-
-def clean_country(value: Any, *, field: str = "country") -> str:
-    code = value.strip().upper() if isinstance(value, str) else ""
-    if code not in COUNTRY_CODES:
-        raise InvalidCountry(f"{value!r} is not an ISO 3166-1 alpha-2 country code.", field=field)
-    return code
-
-
-def clean_countries(values: Any, *, field: str = "countries") -> list[str]:
-    """Upper-case, without repeats, sorted; any unknown code refuses the whole list."""
-    if not isinstance(values, list | tuple | set | frozenset):
-        raise InvalidCountry("Countries are a list of ISO 3166-1 alpha-2 codes.", field=field)
-    codes = [v.strip().upper() if isinstance(v, str) else v for v in values]
-    unknown = sorted({str(c) for c in codes if c not in COUNTRY_CODES})
-    if unknown:
-        raise InvalidCountry(
-            f"Not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}.", field=field
-        )
-    return sorted(set(codes))
-
-
-def clean_amount(value: Any, *, field: str, required: bool = True) -> Decimal | None:
-    """Money: a Decimal with two places (half-up), from zero to what the column holds."""
-    if value is None or value == "":
-        if required:
-            raise InvalidPrice(f"{field} is required.", field=field)
-        return None
-    if isinstance(value, bool):
-        raise InvalidPrice(f"{field} is not a number.", field=field)
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidPrice(f"{field} is not a number.", field=field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise InvalidPrice(f"{field} must be zero or more.", field=field)
-    if amount > MAX_AMOUNT:
-        raise InvalidPrice(f"{field} is larger than {MAX_AMOUNT}.", field=field)
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None:
@@ -140,13 +99,15 @@ def clean_method(method: ShippingMethod) -> None:
             code="invalid_kind",
             field="kind",
         )
-    method.price = clean_amount(method.price, field="price")
-    method.free_above = clean_amount(method.free_above, field="free_above", required=False)
-    method.min_order_value = clean_amount(
-        method.min_order_value, field="min_order_value", required=False
+    method.price = parse_amount(method.price, field="price", error=InvalidPrice)
+    method.free_above = parse_amount(
+        method.free_above, field="free_above", required=False, error=InvalidPrice
     )
-    method.max_order_value = clean_amount(
-        method.max_order_value, field="max_order_value", required=False
+    method.min_order_value = parse_amount(
+        method.min_order_value, field="min_order_value", required=False, error=InvalidPrice
+    )
+    method.max_order_value = parse_amount(
+        method.max_order_value, field="max_order_value", required=False, error=InvalidPrice
     )
     method.min_weight_grams = clean_weight(
         method.min_weight_grams, field="min_weight_grams", required=False
@@ -211,8 +172,10 @@ def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dic
             low = clean_weight(row.get("min_value"), field=f"{field}.min_value")
             high = clean_weight(row.get("max_value"), field=f"{field}.max_value", required=False)
         else:
-            low = clean_amount(row.get("min_value"), field=f"{field}.min_value")
-            high = clean_amount(row.get("max_value"), field=f"{field}.max_value", required=False)
+            low = parse_amount(row.get("min_value"), field=f"{field}.min_value", error=InvalidPrice)
+            high = parse_amount(
+                row.get("max_value"), field=f"{field}.max_value", required=False, error=InvalidPrice
+            )
         if high is not None and high <= low:
             raise InvalidBracket(
                 "A bracket's max_value is above its min_value.", field=f"{field}.max_value"
@@ -221,7 +184,7 @@ def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dic
             {
                 "min_value": Decimal(low).quantize(CENT),
                 "max_value": None if high is None else Decimal(high).quantize(CENT),
-                "price": clean_amount(row.get("price"), field=f"{field}.price"),
+                "price": parse_amount(row.get("price"), field=f"{field}.price", error=InvalidPrice),
             }
         )
     clean.sort(key=lambda row: row["min_value"])
