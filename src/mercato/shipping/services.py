@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, audited_save, record_change, record_save, snapshot
 from mercato.core.countries import clean_countries
 from mercato.core.errors import InvalidInput
 from mercato.core.money import CENT, parse_amount
@@ -248,14 +248,7 @@ def save_zone(
         zone.countries = clean_countries(zone.countries)
         if not isinstance(zone.is_active, bool):
             raise InvalidInput("is_active is true or false.", field="is_active")
-        zone.save()
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=zone,
-            before=before,
-            after=snapshot(zone),
-        )
+        audited_save(zone, actor=actor, before=before)
     return zone
 
 
@@ -319,12 +312,8 @@ def save_method(
         if _rates_snapshot(current_rates) != _rates_snapshot(brackets):
             ShippingRate.objects.filter(method=method).delete()
             ShippingRate.objects.bulk_create(ShippingRate(method=method, **row) for row in brackets)
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=method,
-            before=before,
-            after=_method_snapshot(method, brackets),
+        record_save(
+            actor=actor, obj=method, before=before, after=_method_snapshot(method, brackets)
         )
     return method
 
