@@ -10,7 +10,6 @@ flat price or that bracket's price, and 0.00 when `subtotal >= free_above`.
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -46,7 +45,9 @@ class ShippingQuote:
 # --- checkout interface ---------------------------------------------------------------------
 
 
-def _clean_subtotal(value: Any) -> Decimal:
+def _clean_subtotal(value: object) -> Decimal:
+    """Not rounded: free shipping and brackets compare the order value as it is. A float is
+    refused (tests pin it): 19.99 is not the amount a caller meant."""
     if isinstance(value, bool | float):
         raise InvalidPrice("subtotal is a Decimal (or a string), not a float.", field="subtotal")
     try:
@@ -58,7 +59,7 @@ def _clean_subtotal(value: Any) -> Decimal:
     return subtotal
 
 
-def _order(country: Any, weight_grams: Any, subtotal: Any) -> tuple[str, int, Decimal]:
+def _order(country: str, weight_grams: int, subtotal: object) -> tuple[str, int, Decimal]:
     return (
         clean_country(country),
         clean_weight(weight_grams, field="weight_grams"),

@@ -65,9 +65,7 @@ def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None
         if required:
             raise InvalidWeight(f"{field} is required.", field=field)
         return None
-    if isinstance(value, bool):
-        raise InvalidWeight(f"{field} is a whole number of grams.", field=field)
-    try:
+    try:  # str(True) is not a number
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise InvalidWeight(f"{field} is a whole number of grams.", field=field) from exc
@@ -78,11 +76,9 @@ def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None
     return int(number)
 
 
-def _clean_days(value: Any, *, field: str) -> int | None:
+def _clean_days(value: int | None, *, field: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidDeliveryEstimate(f"{field} is a whole number of days.", field=field)
     if not 0 <= value <= MAX_DELIVERY_DAYS:
         raise InvalidDeliveryEstimate(f"{field} is between 0 and {MAX_DELIVERY_DAYS}.", field=field)
     return value
@@ -140,9 +136,9 @@ def clean_method(method: ShippingMethod) -> None:
             field="tax_class_slug",
         )
     method.description = (method.description or "").strip()
-    if not isinstance(method.is_active, bool):
+    if method.is_active is None:  # a patch's null
         raise InvalidInput("is_active is true or false.", field="is_active")
-    if isinstance(method.sort_order, bool) or not isinstance(method.sort_order, int):
+    if method.sort_order is None:
         raise InvalidInput("sort_order is a whole number.", field="sort_order")
     if not 0 <= method.sort_order <= 1_000_000:
         raise InvalidInput("sort_order is between 0 and 1000000.", field="sort_order")
@@ -246,7 +242,7 @@ def save_zone(
         if not zone.name or len(zone.name) > 100:
             raise InvalidInput("A name of 1 to 100 characters is required.", field="name")
         zone.countries = clean_countries(zone.countries)
-        if not isinstance(zone.is_active, bool):
+        if zone.is_active is None:  # a patch's null
             raise InvalidInput("is_active is true or false.", field="is_active")
         audited_save(zone, actor=actor, before=before)
     return zone
