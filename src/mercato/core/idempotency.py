@@ -25,6 +25,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -133,11 +134,12 @@ SELECT taken, (SELECT "id" FROM claim) FROM lock
 """
 
 
-def _insert(fields: dict) -> int | None:
+def _insert(fields: dict[str, Any]) -> int | None:
     """Insert the holding row; its id, or None if the key has a row already."""
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(**fields).pk
+            pk: int = IdempotencyRecord.objects.create(**fields).pk
+            return pk
     except IntegrityError:
         return None
 
@@ -155,7 +157,7 @@ class KeyLock:
     def held(self) -> bool:
         return self._release is not None
 
-    def take_and_insert(self, fields: dict) -> int | None:
+    def take_and_insert(self, fields: dict[str, Any]) -> int | None:
         """Try to take the lock and, if taken, insert the holding row. The new row's id, or
         None: the key has a row already, or someone else holds the lock (see `held`)."""
         if connection.vendor == "postgresql":

@@ -7,6 +7,7 @@ Django's second line about the same request ("Bad Request: /path")."""
 import logging
 
 from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
 
 
 class OneLineFormatter(logging.Formatter):
@@ -25,7 +26,7 @@ class OneLineFormatter(logging.Formatter):
         return " ".join(line.split())
 
 
-def host_refused(request) -> bool:
+def host_refused(request: HttpRequest) -> bool:
     try:
         request.get_host()
     except DisallowedHost:

@@ -3,6 +3,7 @@ happen outside the API's own handlers, and a Content Security Policy for the HTM
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -38,7 +39,7 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
-def _json_object(response: HttpResponse) -> dict | None:
+def _json_object(response: HttpResponse) -> dict[str, Any] | None:
     if response.streaming or not response.get("Content-Type", "").startswith("application/json"):
         return None
     try:
@@ -78,7 +79,7 @@ class ProblemMiddleware:
         return response
 
     @staticmethod
-    def _as_problem(response: HttpResponse, body: dict | None) -> HttpResponse:
+    def _as_problem(response: HttpResponse, body: dict[str, Any] | None) -> HttpResponse:
         status = response.status_code
         if status == 404:
             return problem_response(404, "not_found", "No such resource.")

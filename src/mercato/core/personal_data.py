@@ -7,7 +7,7 @@ from mercato.core.models import EmailMessageLog, Event
 
 
 @personal_data_exporter("emails_sent")
-def export_emails(user: Any) -> list[dict]:
+def export_emails(user: Any) -> list[dict[str, Any]]:
     return [
         {"to": log.to, "subject": log.subject, "sent_at": log.sent_at.isoformat()}
         for log in EmailMessageLog.objects.filter(user=user).order_by("sent_at")
