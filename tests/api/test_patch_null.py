@@ -112,7 +112,7 @@ def _cart(w: World, line_path: bool) -> Target:
         "billing_address": ADDRESS,
         "shipping_method_id": str(method.public_id),
         "voucher_code": voucher.code,
-        "vat_number": "DE123456789",
+        "vat_number": "DE136695976",
         "note": "Ring twice",
     }
     patched = w.api.patch_json(url, details, token=w.customer_token)

@@ -38,7 +38,7 @@ from mercato.accounts.tokens import (
     user_for_password_reset_token,
 )
 from mercato.accounts.two_factor import check_sign_in_code, enrolment_pending
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, audited_save, record_save, snapshot
 from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
@@ -392,9 +392,7 @@ def create_staff_user(
         user.email_verified_at = timezone.now()
         user.save()
         user.groups.set(found)
-        record_change(
-            actor=actor, action="create", obj=user, verb="staff.create", after=snapshot(user)
-        )
+        record_save(actor=actor, obj=user, before=None, verb="staff.create")
     return user
 
 
@@ -441,7 +439,7 @@ def create_app(*, name: str, permissions: list[str], actor: Actor, creator: Prin
     with transaction.atomic():
         app = App.objects.create(name=name, created_by=creator.user)
         app.permissions.set(found)
-        record_change(actor=actor, action="create", obj=app, verb="app.create", after=snapshot(app))
+        record_save(actor=actor, obj=app, before=None, verb="app.create")
     return app
 
 
@@ -470,14 +468,7 @@ def update_app(
         app.save()
         if permissions is not None:
             app.permissions.set(found)
-        record_change(
-            actor=actor,
-            action="update",
-            obj=app,
-            verb="app.update",
-            before=before,
-            after=snapshot(app),
-        )
+        record_save(actor=actor, obj=app, before=before, verb="app.update")
     return app
 
 
@@ -495,9 +486,7 @@ def create_api_key(
     secret, prefix, key_hash = generate_api_key()
     with transaction.atomic():
         api_key = ApiKey.objects.create(app=app, name=name, prefix=prefix, key_hash=key_hash)
-        record_change(
-            actor=actor, action="create", obj=api_key, verb="apikey.create", after=snapshot(api_key)
-        )
+        record_save(actor=actor, obj=api_key, before=None, verb="apikey.create")
     return api_key, secret
 
 
@@ -508,13 +497,7 @@ def revoke_api_key(*, api_key: ApiKey, actor: Actor) -> ApiKey:
             return api_key
         before = snapshot(api_key)
         api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
-        record_change(
-            actor=actor,
-            action="update",
-            obj=api_key,
-            verb="apikey.revoke",
-            before=before,
-            after=snapshot(api_key),
+        audited_save(
+            api_key, actor=actor, before=before, verb="apikey.revoke", update_fields=["revoked_at"]
         )
     return api_key

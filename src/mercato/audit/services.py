@@ -94,3 +94,37 @@ def record_change(
         ip_address=actor.ip,
         source=actor.source,
     )
+
+
+def record_save(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None = None,
+    verb: str = "",
+) -> AuditLogEntry:
+    """Log a save of `obj` that already happened: a creation when there is no `before` (take
+    it with `snapshot(obj)` before changing a row that exists), else an update. `after` is
+    `snapshot(obj)` unless the caller's record holds more (a method's brackets)."""
+    return record_change(
+        actor=actor,
+        action="create" if before is None else "update",
+        obj=obj,
+        verb=verb,
+        before=before,
+        after=snapshot(obj) if after is None else after,
+    )
+
+
+def audited_save(
+    obj: models.Model,
+    *,
+    actor: Actor,
+    before: dict[str, Any] | None,
+    verb: str = "",
+    update_fields: list[str] | None = None,
+) -> AuditLogEntry:
+    """`obj.save()`, then `record_save`: the block every create-or-update service ends with."""
+    obj.save(update_fields=update_fields)
+    return record_save(actor=actor, obj=obj, before=before, verb=verb)

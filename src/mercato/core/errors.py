@@ -33,6 +33,18 @@ class InvalidInput(DomainError):
     code, status, title = "invalid", 422, "The input is not valid"
 
 
+class InvalidAmount(InvalidInput):
+    """An amount of money that `mercato.core.money.parse_amount` refuses."""
+
+    code, title = "invalid_amount", "The amount is not valid"
+
+
+class InvalidCountry(InvalidInput):
+    """Not an ISO 3166-1 alpha-2 country code."""
+
+    code, title = "invalid_country", "Not an ISO 3166-1 alpha-2 country code"
+
+
 class NotFound(DomainError):
     code, status, title = "not_found", 404, "Not found"
 

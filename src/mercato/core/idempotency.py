@@ -142,7 +142,8 @@ def _insert(fields: dict[str, Any]) -> int | None:
     """Insert the holding row; its id, or None if the key has a row already."""
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(**fields).pk
+            pk: int = IdempotencyRecord.objects.create(**fields).pk
+            return pk
     except IntegrityError:
         return None
 

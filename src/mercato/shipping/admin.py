@@ -14,6 +14,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
+from mercato.core.countries import clean_countries
 from mercato.core.errors import DomainError
 from mercato.shipping import services
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
@@ -50,7 +51,7 @@ class ZoneForm(forms.ModelForm):
     def clean_countries(self) -> list[str]:
         raw = self.cleaned_data.get("countries") or ""
         try:
-            return services.clean_countries(raw.replace(",", " ").split())
+            return clean_countries(raw.replace(",", " ").split())
         except DomainError as exc:
             raise ValidationError(str(exc)) from exc
 

@@ -9,10 +9,6 @@ class ShippingMethodNotFound(NotFound):
     code, title = "shipping_method_not_found", "No such shipping method"
 
 
-class InvalidCountry(InvalidInput):
-    code, title = "invalid_country", "Not an ISO 3166-1 alpha-2 country code"
-
-
 class InvalidPrice(InvalidInput):
     code, title = "invalid_price", "The amount is not valid"
 

@@ -10,11 +10,11 @@ flat price or that bracket's price, and 0.00 when `subtotal >= free_above`.
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 
+from mercato.core.countries import clean_country
 from mercato.shipping.errors import (
     InvalidPrice,
     ShippingMethodNotFound,
@@ -22,7 +22,7 @@ from mercato.shipping.errors import (
     ZoneNotFound,
 )
 from mercato.shipping.models import MAX_AMOUNT, ShippingMethod, ShippingRate, ShippingZone
-from mercato.shipping.services import clean_country, clean_weight
+from mercato.shipping.services import clean_weight
 
 ZERO = Decimal("0.00")
 
@@ -45,7 +45,9 @@ class ShippingQuote:
 # --- checkout interface ---------------------------------------------------------------------
 
 
-def _clean_subtotal(value: Any) -> Decimal:
+def _clean_subtotal(value: object) -> Decimal:
+    """Not rounded: free shipping and brackets compare the order value as it is. A float is
+    refused (tests pin it): 19.99 is not the amount a caller meant."""
     if isinstance(value, bool | float):
         raise InvalidPrice("subtotal is a Decimal (or a string), not a float.", field="subtotal")
     try:
@@ -57,7 +59,7 @@ def _clean_subtotal(value: Any) -> Decimal:
     return subtotal
 
 
-def _order(country: Any, weight_grams: Any, subtotal: Any) -> tuple[str, int, Decimal]:
+def _order(country: str, weight_grams: int, subtotal: object) -> tuple[str, int, Decimal]:
     return (
         clean_country(country),
         clean_weight(weight_grams, field="weight_grams"),

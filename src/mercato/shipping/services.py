@@ -4,20 +4,20 @@ the audit log. The back office calls the same `clean_*` helpers to show errors o
 
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
-from mercato.core.countries import COUNTRY_CODES
+from mercato.audit.services import Actor, audited_save, record_change, record_save, snapshot
+from mercato.core.countries import clean_countries
 from mercato.core.errors import InvalidInput
+from mercato.core.money import CENT, parse_amount
 from mercato.shipping.errors import (
     BracketsNotAllowed,
     InvalidBracket,
-    InvalidCountry,
     InvalidDeliveryEstimate,
     InvalidLimits,
     InvalidPrice,
@@ -27,7 +27,6 @@ from mercato.shipping.errors import (
     UnsupportedCurrency,
 )
 from mercato.shipping.models import (
-    MAX_AMOUNT,
     MAX_DELIVERY_DAYS,
     MAX_WEIGHT_GRAMS,
     ShippingMethod,
@@ -35,7 +34,6 @@ from mercato.shipping.models import (
     ShippingZone,
 )
 
-CENT = Decimal("0.01")
 MAX_BRACKETS = 100
 ZONE_FIELDS = ("name", "countries", "is_active")
 METHOD_FIELDS = (
@@ -61,54 +59,13 @@ SLUG = re.compile(r"^[-a-z0-9_]+$")
 # --- checks (pure: also used by the back office forms) -------------------------------------
 
 
-def clean_country(value: Any, *, field: str = "country") -> str:
-    code = value.strip().upper() if isinstance(value, str) else ""
-    if code not in COUNTRY_CODES:
-        raise InvalidCountry(f"{value!r} is not an ISO 3166-1 alpha-2 country code.", field=field)
-    return code
-
-
-def clean_countries(values: Any, *, field: str = "countries") -> list[str]:
-    """Upper-case, without repeats, sorted; any unknown code refuses the whole list."""
-    if not isinstance(values, list | tuple | set | frozenset):
-        raise InvalidCountry("Countries are a list of ISO 3166-1 alpha-2 codes.", field=field)
-    codes = [v.strip().upper() if isinstance(v, str) else v for v in values]
-    unknown = sorted({str(c) for c in codes if c not in COUNTRY_CODES})
-    if unknown:
-        raise InvalidCountry(
-            f"Not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}.", field=field
-        )
-    return sorted(set(codes))
-
-
-def clean_amount(value: Any, *, field: str, required: bool = True) -> Decimal | None:
-    """Money: a Decimal with two places (half-up), from zero to what the column holds."""
-    if value is None or value == "":
-        if required:
-            raise InvalidPrice(f"{field} is required.", field=field)
-        return None
-    if isinstance(value, bool):
-        raise InvalidPrice(f"{field} is not a number.", field=field)
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidPrice(f"{field} is not a number.", field=field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise InvalidPrice(f"{field} must be zero or more.", field=field)
-    if amount > MAX_AMOUNT:
-        raise InvalidPrice(f"{field} is larger than {MAX_AMOUNT}.", field=field)
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None:
     """A weight in whole grams, from 0 to MAX_WEIGHT_GRAMS."""
     if value is None or value == "":
         if required:
             raise InvalidWeight(f"{field} is required.", field=field)
         return None
-    if isinstance(value, bool):
-        raise InvalidWeight(f"{field} is a whole number of grams.", field=field)
-    try:
+    try:  # str(True) is not a number
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise InvalidWeight(f"{field} is a whole number of grams.", field=field) from exc
@@ -119,11 +76,9 @@ def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None
     return int(number)
 
 
-def _clean_days(value: Any, *, field: str) -> int | None:
+def _clean_days(value: int | None, *, field: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidDeliveryEstimate(f"{field} is a whole number of days.", field=field)
     if not 0 <= value <= MAX_DELIVERY_DAYS:
         raise InvalidDeliveryEstimate(f"{field} is between 0 and {MAX_DELIVERY_DAYS}.", field=field)
     return value
@@ -140,13 +95,15 @@ def clean_method(method: ShippingMethod) -> None:
             code="invalid_kind",
             field="kind",
         )
-    method.price = clean_amount(method.price, field="price")
-    method.free_above = clean_amount(method.free_above, field="free_above", required=False)
-    method.min_order_value = clean_amount(
-        method.min_order_value, field="min_order_value", required=False
+    method.price = parse_amount(method.price, field="price", error=InvalidPrice)
+    method.free_above = parse_amount(
+        method.free_above, field="free_above", required=False, error=InvalidPrice
     )
-    method.max_order_value = clean_amount(
-        method.max_order_value, field="max_order_value", required=False
+    method.min_order_value = parse_amount(
+        method.min_order_value, field="min_order_value", required=False, error=InvalidPrice
+    )
+    method.max_order_value = parse_amount(
+        method.max_order_value, field="max_order_value", required=False, error=InvalidPrice
     )
     method.min_weight_grams = clean_weight(
         method.min_weight_grams, field="min_weight_grams", required=False
@@ -179,9 +136,9 @@ def clean_method(method: ShippingMethod) -> None:
             field="tax_class_slug",
         )
     method.description = (method.description or "").strip()
-    if not isinstance(method.is_active, bool):
+    if method.is_active is None:  # a patch's null
         raise InvalidInput("is_active is true or false.", field="is_active")
-    if isinstance(method.sort_order, bool) or not isinstance(method.sort_order, int):
+    if method.sort_order is None:
         raise InvalidInput("sort_order is a whole number.", field="sort_order")
     if not 0 <= method.sort_order <= 1_000_000:
         raise InvalidInput("sort_order is between 0 and 1000000.", field="sort_order")
@@ -211,8 +168,10 @@ def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dic
             low = clean_weight(row.get("min_value"), field=f"{field}.min_value")
             high = clean_weight(row.get("max_value"), field=f"{field}.max_value", required=False)
         else:
-            low = clean_amount(row.get("min_value"), field=f"{field}.min_value")
-            high = clean_amount(row.get("max_value"), field=f"{field}.max_value", required=False)
+            low = parse_amount(row.get("min_value"), field=f"{field}.min_value", error=InvalidPrice)
+            high = parse_amount(
+                row.get("max_value"), field=f"{field}.max_value", required=False, error=InvalidPrice
+            )
         if high is not None and high <= low:
             raise InvalidBracket(
                 "A bracket's max_value is above its min_value.", field=f"{field}.max_value"
@@ -221,7 +180,7 @@ def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dic
             {
                 "min_value": Decimal(low).quantize(CENT),
                 "max_value": None if high is None else Decimal(high).quantize(CENT),
-                "price": clean_amount(row.get("price"), field=f"{field}.price"),
+                "price": parse_amount(row.get("price"), field=f"{field}.price", error=InvalidPrice),
             }
         )
     clean.sort(key=lambda row: row["min_value"])
@@ -283,16 +242,9 @@ def save_zone(
         if not zone.name or len(zone.name) > 100:
             raise InvalidInput("A name of 1 to 100 characters is required.", field="name")
         zone.countries = clean_countries(zone.countries)
-        if not isinstance(zone.is_active, bool):
+        if zone.is_active is None:  # a patch's null
             raise InvalidInput("is_active is true or false.", field="is_active")
-        zone.save()
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=zone,
-            before=before,
-            after=snapshot(zone),
-        )
+        audited_save(zone, actor=actor, before=before)
     return zone
 
 
@@ -356,12 +308,8 @@ def save_method(
         if _rates_snapshot(current_rates) != _rates_snapshot(brackets):
             ShippingRate.objects.filter(method=method).delete()
             ShippingRate.objects.bulk_create(ShippingRate(method=method, **row) for row in brackets)
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=method,
-            before=before,
-            after=_method_snapshot(method, brackets),
+        record_save(
+            actor=actor, obj=method, before=before, after=_method_snapshot(method, brackets)
         )
     return method
 

@@ -225,7 +225,7 @@ def test_a_customer_checks_out_to_austria_with_free_shipping_at_the_austrian_rat
 def test_a_business_in_another_eu_country_gets_reverse_charge(api, shop):
     # given: a French VAT number, shipped to France; the prices hold German VAT, dropped
     cart = filled_cart(
-        api, shop, country="FR", lines=((0, 2), (1, 1)), vat_number="fr 12 345678901"
+        api, shop, country="FR", lines=((0, 2), (1, 1)), vat_number="fr 40 303265045"
     )
     shown = api.get_json(f"{CARTS}/{cart}").json()
 
@@ -233,7 +233,7 @@ def test_a_business_in_another_eu_country_gets_reverse_charge(api, shop):
     response = complete(api, cart)
 
     # then: 30.00 / 1.19, 15.00 / 1.07 and 6.00 / 1.19, no tax, the legal note
-    assert shown["vat_number"] == "FR12345678901"
+    assert shown["vat_number"] == "FR40303265045"
     assert shown["totals"]["reverse_charge"] is True
     assert shown["totals"]["tax_note"] == REVERSE_CHARGE_NOTE
     assert response.status_code == 201, response.content
@@ -257,7 +257,7 @@ def test_a_business_in_another_eu_country_gets_reverse_charge(api, shop):
     assert (order.reverse_charge, order.tax_note, order.vat_number) == (
         True,
         REVERSE_CHARGE_NOTE,
-        "FR12345678901",
+        "FR40303265045",
     )
 
 

@@ -51,3 +51,31 @@ def test_invalid_addresses_name_their_fields(changes, fields):
 def test_unknown_fields_are_refused():
     with pytest.raises(InvalidInput):
         clean_address({**BASE, "country": "DE", "postal_code": "10115", "planet": "Mars"})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"country": "CH", "postal_code": ""}, "postal_code"),  # Google's data: required
+        ({"country": "CH", "postal_code": "80011"}, "postal_code"),
+        ({"country": "CA", "postal_code": "H3Z 2Y"}, "postal_code"),
+        ({"country": "GB", "postal_code": "SW1A 1AAX"}, "postal_code"),  # matched in full
+        ({"country": "US", "postal_code": "90210", "region": "NY"}, "postal_code"),  # CA ZIP
+        ({"country": "US", "postal_code": "10001", "region": ""}, "region"),
+    ],
+)
+def test_postal_codes_of_every_country_come_from_googles_data(changes, field):
+    with pytest.raises(InvalidInput) as caught:
+        clean_address({**BASE, **changes})
+
+    assert [error["field"] for error in caught.value.extra["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("country", "postal_code"),
+    [("CH", "8001"), ("CA", "h3z 2y7"), ("NO", "0025"), ("AE", ""), ("IE", "A65 F4E2")],
+)
+def test_more_countries_are_checked(country, postal_code):
+    address = clean_address({**BASE, "country": country, "postal_code": postal_code})
+
+    assert address["postal_code"] == postal_code.upper()

@@ -185,7 +185,7 @@ def test_reverse_charge_discount_and_payments_are_shown():
     order = make_order().order
     Order.objects.filter(pk=order.pk).update(
         reverse_charge=True,
-        vat_number="FR12345678901",
+        vat_number="FR40303265045",
         voucher_discount=Decimal("5.00"),
         voucher_code="SPRING",
         total_charged=Decimal("59.90"),
@@ -196,7 +196,7 @@ def test_reverse_charge_discount_and_payments_are_shown():
     text = pdf_text(render_invoice_pdf(order))
 
     assert REVERSE_CHARGE_NOTE[:40] in text.replace("\n", " ")
-    assert "VAT number: FR12345678901" in text
+    assert "VAT number: FR40303265045" in text
     assert "Voucher SPRING" in text
     assert "-5.00 EUR" in text
     assert "Paid: 59.90 EUR" in text

@@ -237,7 +237,7 @@ def test_reverse_charge_with_net_prices_charges_the_net_price():
     inp = cart(
         line("a", "10.00"),
         country="AT",
-        vat_number="ATU12345678",
+        vat_number="ATU13585627",
         tax=rules(prices_include_tax=False, oss_threshold_exceeded=True),
     )
 
@@ -251,7 +251,7 @@ def test_reverse_charge_with_net_prices_charges_the_net_price():
     ("country", "vat_number"),
     [
         ("DE", "FR40303265045"),  # the goods stay in the origin country
-        ("FR", "DE123456789"),  # a VAT number of the origin country
+        ("FR", "DE136695976"),  # a VAT number of the origin country
         ("FR", "FR123"),  # not a VAT number
     ],
 )

@@ -98,7 +98,7 @@ def carts(draw):
         country=draw(st.sampled_from([None, "DE", "FR", "AT", "HU", "US", "CH"])),
         vat_number=draw(
             st.sampled_from(
-                ["", "FR40303265045", "DE123456789", "ATU1", "HU12345678", "IT12345678901"]
+                ["", "FR40303265045", "DE136695976", "ATU1", "HU12892312", "IT00743110157"]
             )
         ),
     )

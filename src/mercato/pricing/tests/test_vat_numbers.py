@@ -104,3 +104,23 @@ def test_the_store_endpoint_answers_invalid_for_a_malformed_number(api, db):
 )
 def test_the_store_endpoint_refuses_bad_input(api, db, body):
     assert_problem(api.post_json(VALIDATE, body), 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "DE136695977",  # DE136695976 with a wrong check digit
+        "ATU13585628",
+        "FR41303265045",  # the French key does not match the SIREN
+        "IT00743110158",
+        "NL004495446B01",
+        "DE123456789",  # well-formed, but its check digit is wrong
+        "DEDE136695976",  # a doubled prefix
+        "XI123456782",  # Northern Ireland is not an EU member state
+    ],
+)
+def test_check_digits_are_checked(number):
+    with pytest.raises(InvalidInput) as refused:
+        validate_vat_number(number)
+
+    assert refused.value.code == "invalid_vat_number"
