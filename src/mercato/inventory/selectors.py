@@ -125,7 +125,7 @@ def availability_of_locked(
 
 def products_in_stock(product_ids: Iterable[int]) -> dict[int, bool]:
     """Whether each product has a variant that can be bought now (the catalog's in-stock
-    flag; the catalog calls this through CATALOG_STOCK_RESOLVER when variants change).
+    flag; inventory/receivers.py calls this when the catalog sends products_refreshed).
     Reservations do not count here: nothing recomputes the flag when one expires."""
     ids = set(product_ids)
     in_stock: dict[int, bool] = dict.fromkeys(ids, False)
