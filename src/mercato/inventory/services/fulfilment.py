@@ -8,7 +8,8 @@ from django.db.models import F
 
 from mercato.audit.services import SYSTEM, Actor
 from mercato.catalog.models import ProductVariant
-from mercato.inventory.errors import FulfilExceedsAllocation, InsufficientStock
+from mercato.core.errors import InvalidInput
+from mercato.inventory.errors import InsufficientStock
 from mercato.inventory.models import Allocation, Stock, StockMovement, Warehouse
 from mercato.inventory.services.ledger import after_change, check_quantity, write_movement
 from mercato.inventory.services.locks import lock_line_allocations, lock_stock_for, lock_stocks
@@ -54,8 +55,9 @@ def fulfil_line(
                 a for a in allocations if stocks[a.stock_id].warehouse_id == warehouse.pk
             ]
         if sum(a.quantity for a in allocations) < quantity:
-            raise FulfilExceedsAllocation(
+            raise InvalidInput(
                 "More than the line has allocated.",
+                code="fulfil_exceeds_allocation",
                 field="quantity",
             )
         taken = _ship(stocks, allocations, quantity, actor)
