@@ -41,7 +41,3 @@ class BelowAllocated(InvalidInput):
 
 class SameWarehouse(InvalidInput):
     code, title = "same_warehouse", "A transfer needs two different warehouses"
-
-
-class FulfilExceedsAllocation(InvalidInput):
-    code, title = "fulfil_exceeds_allocation", "More than the line has allocated"
