@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from enum import Enum
 from typing import Any
 
 from django.conf import settings
@@ -14,37 +13,23 @@ from mercato.checkout.services.common import open_cart, touch_cart
 from mercato.core import ratelimit
 from mercato.core.addresses import clean_address
 from mercato.core.errors import InvalidInput
+from mercato.core.inputs import UNSET, Changes, Unset
 from mercato.pricing.vat import validate_vat_number
 
 
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET = _Unset.UNSET
-
-
 @dataclass(frozen=True)
-class CheckoutDetails:
+class CheckoutDetails(Changes):
     """Checkout details to set, as the store's PATCH sends them: a field left UNSET stays
     as it is, None clears it. Addresses are checked per country, the VAT number is
     normalised and the voucher code trimmed when they are set."""
 
-    email: str | _Unset | None = UNSET
-    shipping_address: Mapping[str, Any] | _Unset | None = UNSET
-    billing_address: Mapping[str, Any] | _Unset | None = UNSET
-    shipping_method_id: str | _Unset | None = UNSET
-    voucher_code: str | _Unset | None = UNSET
-    vat_number: str | _Unset | None = UNSET
-    note: str | _Unset | None = UNSET
-
-    def given(self) -> dict[str, Any]:
-        """{name: value} of the fields to set."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not UNSET
-        }
+    email: str | Unset | None = UNSET
+    shipping_address: Mapping[str, Any] | Unset | None = UNSET
+    billing_address: Mapping[str, Any] | Unset | None = UNSET
+    shipping_method_id: str | Unset | None = UNSET
+    voucher_code: str | Unset | None = UNSET
+    vat_number: str | Unset | None = UNSET
+    note: str | Unset | None = UNSET
 
 
 CART_FIELDS = tuple(f.name for f in fields(CheckoutDetails))

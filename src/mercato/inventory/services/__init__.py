@@ -14,6 +14,7 @@ One module per business concern; this package exposes the public functions, so c
 write `from mercato.inventory import services` and `services.reserve_stock(...)`.
 """
 
+from mercato.core.inputs import UNSET, Unset
 from mercato.inventory.errors import InsufficientStock
 from mercato.inventory.selectors import products_in_stock  # the catalog's in-stock resolver
 from mercato.inventory.services.adjustments import adjust_stock, set_inventory_rules
@@ -24,7 +25,7 @@ from mercato.inventory.services.fulfilment import (
     restock_return,
     unfulfil_line,
 )
-from mercato.inventory.services.inputs import UNSET, Unset, WarehouseChanges
+from mercato.inventory.services.inputs import WarehouseChanges
 from mercato.inventory.services.ledger import MAX_QUANTITY
 from mercato.inventory.services.reservations import (
     delete_expired_reservations,

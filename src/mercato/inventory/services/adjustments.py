@@ -5,9 +5,9 @@ from django.db import transaction
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import InvalidInput
+from mercato.core.inputs import UNSET, Unset
 from mercato.inventory.errors import BelowAllocated, InvalidQuantity, ReasonRequired
 from mercato.inventory.models import InventoryItem, Stock, StockMovement, Warehouse
-from mercato.inventory.services.inputs import UNSET, Unset
 from mercato.inventory.services.ledger import (
     MAX_QUANTITY,
     after_change,

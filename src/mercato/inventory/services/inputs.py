@@ -2,22 +2,13 @@
 their validated input)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from enum import Enum
-from typing import Any, Final
+from dataclasses import dataclass
 
-
-class Unset(Enum):
-    """ "Leave it as it is", where None is a value."""
-
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
+from mercato.core.inputs import UNSET, Changes, Unset
 
 
 @dataclass(frozen=True, kw_only=True)
-class WarehouseChanges:
+class WarehouseChanges(Changes):
     """The fields of a warehouse to write; those left UNSET keep their value (a new
     warehouse takes the model's defaults). The slug is made from `slug`, or the name."""
 
@@ -31,11 +22,3 @@ class WarehouseChanges:
     countries: Sequence[str] | Unset = UNSET
     priority: int | Unset = UNSET
     is_active: bool | Unset = UNSET
-
-    def given(self) -> dict[str, Any]:
-        """The fields set, by name."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not Unset.UNSET
-        }

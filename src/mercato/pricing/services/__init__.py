@@ -8,9 +8,8 @@ stay as they are.
 Totals are not computed here: see `pricing.pipeline.price_cart`.
 """
 
+from mercato.core.inputs import UNSET, Unset
 from mercato.pricing.services.checks import (
-    UNSET,
-    Unset,
     clean_country,
     clean_rate,
     normalize_code,

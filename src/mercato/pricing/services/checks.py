@@ -3,11 +3,10 @@ windows, targets that must exist, codes; and the UNSET marker of the service inp
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from enum import Enum
-from typing import Any, Final
+from typing import Any
 
 from django.db.models import Model
 from django.utils import timezone
@@ -15,31 +14,15 @@ from django.utils import timezone
 from mercato.catalog.services import clean_price
 from mercato.core.countries import COUNTRY_CODES
 from mercato.core.errors import InvalidInput
-
-
-class Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
-"""A field of a service input left out: on a change it stays as it is, on a new object it
-takes the model's default."""
+from mercato.core.inputs import Changes
 
 Amount = Decimal | str | int | float
 """An amount as the API and the back office give it; the services check its places."""
 
 
 @dataclass(frozen=True)
-class Details:
+class Details(Changes):
     """The base of a frozen service input whose fields may be left UNSET."""
-
-    def given(self) -> dict[str, Any]:
-        """{name: value} of the fields that are set."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) is not UNSET
-        }
 
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{2,49}")

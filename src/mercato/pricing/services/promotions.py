@@ -10,14 +10,13 @@ from django.db.models import Model
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Category, Collection, Product
 from mercato.core.errors import InvalidInput
+from mercato.core.inputs import UNSET, Unset
 from mercato.pricing.models import (
     Promotion,
 )
 from mercato.pricing.services.checks import (
-    UNSET,
     Amount,
     Details,
-    Unset,
     check_window,
     clean_currency,
     clean_discount_value,

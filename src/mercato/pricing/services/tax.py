@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import ProductType
 from mercato.core.errors import Conflict, InvalidInput
+from mercato.core.inputs import UNSET, Unset
 from mercato.pricing.errors import InUse
 from mercato.pricing.models import (
     ProductTypeTaxClass,
@@ -19,9 +20,7 @@ from mercato.pricing.models import (
 )
 from mercato.pricing.services.checks import (
     SLUG_PATTERN,
-    UNSET,
     Details,
-    Unset,
     clean_country,
     clean_rate,
 )

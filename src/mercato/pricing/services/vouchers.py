@@ -14,6 +14,7 @@ from django.utils import timezone
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Category, Product
 from mercato.core.errors import Conflict, InvalidInput
+from mercato.core.inputs import UNSET, Unset
 from mercato.pricing.errors import InUse, VoucherNotFound, VoucherNotUsable, VoucherUsedUp
 from mercato.pricing.models import (
     Voucher,
@@ -21,10 +22,8 @@ from mercato.pricing.models import (
 )
 from mercato.pricing.services.checks import (
     CODE_PATTERN,
-    UNSET,
     Amount,
     Details,
-    Unset,
     check_window,
     clean_amount,
     clean_currency,
