@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from mercato.accounts.models import AuthSession
-from mercato.testing import ApiClient, StaffFactory, UserFactory, sign_in
+from tests.support import ApiClient, StaffFactory, UserFactory, sign_in
 
 
 @pytest.fixture(autouse=True)

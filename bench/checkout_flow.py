@@ -14,7 +14,7 @@ German address, read the shipping methods, pick one, complete with an Idempotenc
     bench/checkout_flow.py verify --result FILE
         (Django) the orders in the database are exactly the flows that got a 201, one per cart.
     bench/checkout_flow.py profile --variants FILE [--flows 30]
-        (Django, in-process through mercato.testing.ApiClient, DEBUG off) queries and time per
+        (Django, in-process through tests.support.ApiClient, DEBUG off) queries and time per
         call of the same flow, the slowest SQL, and a pyinstrument tree of `--flows` flows.
 
 bench/run_checkout.sh runs all of it on a fresh PostgreSQL database.
@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import os
+import pathlib
 import random
 import sys
 import time
@@ -552,7 +553,8 @@ def profile(args: argparse.Namespace) -> None:
     from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
-    from mercato.testing import ApiClient
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # tests/support
+    from tests.support import ApiClient
 
     with open(args.variants) as handle:
         variants = json.load(handle)["variants"]

@@ -28,10 +28,10 @@ from mercato.catalog.tests.factories import (
 from mercato.customers import services as customers
 from mercato.inventory import services as inventory
 from mercato.orders.services.fulfilment import create_fulfilment
-from mercato.orders.testing import make_order, order_warehouse
 from mercato.pricing import services as pricing
 from mercato.shipping.tests.factories import make_method, make_zone
 from tests.api.operations import database_state, operations
+from tests.support.orders import make_order, order_warehouse
 
 pytestmark = pytest.mark.django_db
 

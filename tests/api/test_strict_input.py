@@ -13,11 +13,11 @@ from mercato.audit.services import SYSTEM
 from mercato.catalog.schemas import CollectionPatch, VariantPatch
 from mercato.catalog.tests.factories import make_collection, make_product, variant
 from mercato.inventory import services as inventory
-from mercato.orders.testing import order_warehouse
 from mercato.pricing import services as pricing
 from mercato.pricing.schemas import VoucherPatch
 from mercato.shipping.tests.factories import make_zone
 from tests.api.operations import database_state, input_schemas
+from tests.support.orders import order_warehouse
 
 NOT_BOOLEANS = [1, 0, "yes", "true"]
 NOT_INTEGERS = [True, "3", 3.0]

@@ -2,7 +2,7 @@
 
 import re
 
-from mercato.testing import PASSWORD
+from tests.support import PASSWORD
 
 LOGIN = "/api/store/auth/login"
 ADMIN_LOGIN = "/api/admin/auth/login"

@@ -9,7 +9,7 @@ from mercato.accounts.authentication import Principal
 from mercato.accounts.models import ApiKey, App, AuthSession
 from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import SYSTEM
-from mercato.testing import ApiClient, StaffFactory, sign_in
+from tests.support import ApiClient, StaffFactory, sign_in
 
 ME = "/api/admin/me"
 APPS = "/api/admin/apps"

@@ -6,7 +6,7 @@ from django.test import Client
 
 from mercato.accounts.models import AuthSession
 from mercato.accounts.tests.helpers import log_in
-from mercato.testing import PASSWORD, ApiClient, StaffFactory, UserFactory
+from tests.support import PASSWORD, ApiClient, StaffFactory, UserFactory
 
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "not-the-password-1"

@@ -7,7 +7,7 @@ from django.test import Client
 
 from mercato.accounts.models import ApiKey, App
 from mercato.accounts.tests.test_admin_api import grant, make_app
-from mercato.testing import PASSWORD, StaffFactory, UserFactory
+from tests.support import PASSWORD, StaffFactory, UserFactory
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from mercato.accounts.models import User
 from mercato.accounts.roles import ROLES, sync_role_permissions
 from mercato.accounts.tests.helpers import log_in
 from mercato.audit.models import AuditLogEntry
-from mercato.testing import PASSWORD, StaffFactory
+from tests.support import PASSWORD, StaffFactory
 
 STAFF_PASSWORD = "Staff-secret-pass-5"
 

@@ -5,7 +5,7 @@ from django_tasks_db.models import DBTaskResult
 
 from mercato.accounts.tasks import MAX_ATTEMPTS, send_account_email
 from mercato.core.models import EmailMessageLog
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 FAILS = []
 

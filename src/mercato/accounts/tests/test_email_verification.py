@@ -7,7 +7,7 @@ from mercato.accounts.services import update_profile
 from mercato.accounts.tests.helpers import link_token
 from mercato.accounts.tokens import make_email_verification_token
 from mercato.core.errors import InvalidInput, RateLimited
-from mercato.testing import PASSWORD, run_tasks, sign_in
+from tests.support import PASSWORD, run_tasks, sign_in
 
 VERIFY = "/api/store/auth/email/verify"
 REQUEST = "/api/store/auth/email/verification"

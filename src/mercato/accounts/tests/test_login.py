@@ -3,7 +3,7 @@ from django.conf import settings as django_settings
 
 from mercato.accounts.models import AuthSession, RefreshToken
 from mercato.accounts.tests.helpers import LOGIN, log_in
-from mercato.testing import PASSWORD, ApiClient, StaffFactory, UserFactory
+from tests.support import PASSWORD, ApiClient, StaffFactory, UserFactory
 
 WRONG = "Not-the-password-1"
 

@@ -6,7 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 
 from mercato.accounts.models import AuthSession, User
 from mercato.accounts.tests.helpers import link_token, log_in
-from mercato.testing import PASSWORD, ApiClient, UserFactory, run_tasks, sign_in
+from tests.support import PASSWORD, ApiClient, UserFactory, run_tasks, sign_in
 
 CHANGE = "/api/store/auth/password/change"
 RESET = "/api/store/auth/password/reset"

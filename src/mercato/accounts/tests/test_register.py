@@ -5,7 +5,7 @@ from django_tasks_db.models import DBTaskResult
 from mercato.accounts.models import User
 from mercato.accounts.tests.helpers import log_in
 from mercato.core.models import Event
-from mercato.testing import PASSWORD, ApiClient, run_tasks
+from tests.support import PASSWORD, ApiClient, run_tasks
 
 REGISTER = "/api/store/auth/register"
 NEW_PASSWORD = "Another-long-secret-42"

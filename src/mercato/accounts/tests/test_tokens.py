@@ -7,7 +7,7 @@ from mercato.accounts.authentication import ACCESS_SALT
 from mercato.accounts.models import AuthSession, RefreshToken
 from mercato.accounts.services import revoke_session
 from mercato.accounts.tests.helpers import log_in
-from mercato.testing import ApiClient, StaffFactory, sign_in
+from tests.support import ApiClient, StaffFactory, sign_in
 
 ME = "/api/store/me"
 ADMIN_ME = "/api/admin/me"

@@ -18,7 +18,7 @@ from mercato.accounts.models import AuthSession
 from mercato.accounts.roles import two_factor_required
 from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import Actor
-from mercato.testing import PASSWORD, StaffFactory, sign_in
+from tests.support import PASSWORD, StaffFactory, sign_in
 
 ADMIN_LOGIN = "/api/admin/auth/login"
 STATUS = "/api/admin/auth/2fa"

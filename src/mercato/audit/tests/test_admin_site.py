@@ -8,7 +8,7 @@ from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import Actor, record_change
 from mercato.core.events import record_event
 from mercato.customers.models import Address
-from mercato.testing import PASSWORD, AddressFactory, StaffFactory, UserFactory
+from tests.support import PASSWORD, AddressFactory, StaffFactory, UserFactory
 
 IP = "203.0.113.9"
 

@@ -5,7 +5,7 @@ from mercato.accounts.models import App, AuthSession
 from mercato.accounts.services import create_api_key
 from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import Actor, record_change, snapshot
-from mercato.testing import ApiClient, StaffFactory, sign_in
+from tests.support import ApiClient, StaffFactory, sign_in
 
 AUDIT = "/api/admin/audit-log"
 

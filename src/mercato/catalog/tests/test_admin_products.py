@@ -18,7 +18,7 @@ from mercato.catalog.models import (
     ProductVariant,
 )
 from mercato.catalog.tests.factories import catalog_state, make_product, tee
-from mercato.testing import StaffFactory, sign_in
+from tests.support import StaffFactory, sign_in
 
 ADMIN = "/api/admin/catalog"
 PRODUCTS = f"{ADMIN}/products"

@@ -10,7 +10,7 @@ from mercato.audit.models import AuditLogEntry
 from mercato.catalog.csv_io import COLUMNS
 from mercato.catalog.models import Product, ProductImport, ProductVariant
 from mercato.catalog.tests.factories import catalog_state, make_product, tee
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 ADMIN = "/api/admin/catalog"
 EXPORT = f"{ADMIN}/products/export.csv"

@@ -21,7 +21,7 @@ from mercato.pricing.eu_vat import load_eu_vat
 from mercato.pricing.models import TaxClass, Voucher, VoucherRedemption
 from mercato.shipping.models import ShippingMethod
 from mercato.shipping.tests.factories import brackets, make_method, make_zone
-from mercato.testing import ApiClient
+from tests.support import ApiClient
 
 CARTS = "/api/store/carts"
 

@@ -15,7 +15,7 @@ from mercato.checkout.chores import delete_stale_carts
 from mercato.checkout.models import Cart, CartLine
 from mercato.checkout.tests.conftest import CARTS, add, address, checkout_state, new_cart
 from mercato.inventory.models import Reservation
-from mercato.testing import PASSWORD, UserFactory, sign_in
+from tests.support import PASSWORD, UserFactory, sign_in
 
 
 def quantities(body: dict) -> dict[str, int]:

@@ -22,7 +22,7 @@ from mercato.inventory.tests.test_concurrency import outcomes, run_together, wor
 from mercato.orders.models import Order
 from mercato.pricing.errors import VoucherUsedUp
 from mercato.pricing.models import Voucher, VoucherRedemption
-from mercato.testing import ApiClient
+from tests.support import ApiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

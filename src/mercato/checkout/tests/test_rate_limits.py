@@ -7,7 +7,7 @@ from mercato.accounts.tests.helpers import Clock
 from mercato.checkout.models import Cart
 from mercato.checkout.tests.conftest import CARTS, checkout_state, make_voucher, new_cart, patch
 from mercato.core import ratelimit
-from mercato.testing import ApiClient
+from tests.support import ApiClient
 
 
 @pytest.fixture

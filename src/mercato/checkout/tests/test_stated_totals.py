@@ -25,7 +25,7 @@ from mercato.orders.tests.test_invoices import pdf_text
 from mercato.pricing import services as pricing_services
 from mercato.shipping import services as shipping_services
 from mercato.shipping.demo import demo_zones
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 GB = {"postal_code": "SW1A 1AA", "city": "London"}
 

@@ -14,7 +14,7 @@ from mercato.core.events import (
     subscriber,
 )
 from mercato.core.models import Event
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 PING = "test.core.ping"
 ECHO = "test.core.echo"

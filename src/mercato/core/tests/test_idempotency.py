@@ -22,7 +22,7 @@ from mercato.core.problems import problem_response
 from mercato.core.tests.helpers import assert_problem
 from mercato.customers import services as customer_services
 from mercato.customers.models import Address
-from mercato.testing import PASSWORD, ApiClient, UserFactory, sign_in
+from tests.support import PASSWORD, ApiClient, UserFactory, sign_in
 
 ADDRESSES = "/api/store/me/addresses"
 HOME = {"first_name": "Ada", "last_name": "Lovelace", "line1": "1 Main St", "city": "Berlin",

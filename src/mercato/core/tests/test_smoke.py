@@ -1,4 +1,4 @@
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 
 def test_register_login_and_read_profile(api, db, mailoutbox):

@@ -6,7 +6,7 @@ import pytest
 
 from mercato.customers.models import Address
 from mercato.customers.services import MAX_ADDRESSES
-from mercato.testing import AddressFactory
+from tests.support import AddressFactory
 
 ADDRESSES = "/api/store/me/addresses"
 

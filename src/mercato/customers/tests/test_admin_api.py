@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from mercato.testing import AddressFactory, UserFactory
+from tests.support import AddressFactory, UserFactory
 
 CUSTOMERS = "/api/admin/customers"
 

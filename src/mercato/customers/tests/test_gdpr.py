@@ -3,7 +3,7 @@ import pytest
 from mercato.accounts.models import AuthSession, User
 from mercato.core.models import EmailMessageLog, Event
 from mercato.customers.models import Address
-from mercato.testing import PASSWORD, AddressFactory, run_tasks, sign_in
+from tests.support import PASSWORD, AddressFactory, run_tasks, sign_in
 
 ME = "/api/store/me"
 EXPORT = "/api/store/me/export"

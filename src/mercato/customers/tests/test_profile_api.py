@@ -2,7 +2,7 @@ import pytest
 
 from mercato.accounts.models import User
 from mercato.core.models import Event
-from mercato.testing import PASSWORD, UserFactory
+from tests.support import PASSWORD, UserFactory
 
 ME = "/api/store/me"
 

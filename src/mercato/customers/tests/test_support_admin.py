@@ -8,7 +8,7 @@ from django.test import Client
 
 from mercato.accounts.tests.helpers import link_token
 from mercato.audit.models import AuditLogEntry
-from mercato.testing import PASSWORD, StaffFactory, UserFactory, run_tasks
+from tests.support import PASSWORD, StaffFactory, UserFactory, run_tasks
 
 USERS = "/admin/accounts/user"
 CUSTOMERS = "/admin/customers/customer"

@@ -11,7 +11,7 @@ from mercato.accounts.models import AuthSession
 from mercato.accounts.tests.helpers import link_token, log_in
 from mercato.accounts.tokens import CHANGE_EMAIL_SALT, email_digest
 from mercato.audit.models import AuditLogEntry
-from mercato.testing import PASSWORD, StaffFactory, UserFactory, run_tasks, sign_in
+from tests.support import PASSWORD, StaffFactory, UserFactory, run_tasks, sign_in
 
 NEW_PASSWORD = "Chosen-by-the-customer-7"
 CUSTOMERS = "/api/admin/customers"

@@ -11,7 +11,7 @@ from mercato.inventory.tests.conftest import (
     put_stock,
     stock_of,
 )
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
 
 ADMIN = "/admin/inventory"
 

@@ -19,12 +19,12 @@ from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
 from mercato.orders.services.fulfilment import create_fulfilment, mark_delivered, mark_shipped
 from mercato.orders.services.returns import request_return
 from mercato.orders.services.status import add_note
-from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay
 from mercato.pricing.eu_vat import load_eu_vat
 from mercato.shipping.models import ShippingMethod
 from mercato.shipping.tests.factories import make_method, make_zone
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/order/"

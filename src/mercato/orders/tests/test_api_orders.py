@@ -13,10 +13,10 @@ from mercato.accounts.models import AuthSession
 from mercato.audit.services import Actor
 from mercato.orders.models import Order, OrderEvent
 from mercato.orders.services.status import add_note, sync_payment_totals, transition_order
-from mercato.orders.testing import make_order
 from mercato.orders.tests.test_drafts import address, shop  # noqa: F401 (fixture)
 from mercato.pricing.eu_vat import load_eu_vat
-from mercato.testing import StaffFactory, UserFactory, sign_in
+from tests.support import StaffFactory, UserFactory, sign_in
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal

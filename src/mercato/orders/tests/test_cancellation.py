@@ -12,11 +12,11 @@ from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Stock
 from mercato.orders.models import Order
 from mercato.orders.services.fulfilment import cancel_fulfilment, create_fulfilment
-from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay
 from mercato.payments.models import Payment
 from mercato.payments.services import cancel_order
-from mercato.testing import run_tasks
+from tests.support import run_tasks
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

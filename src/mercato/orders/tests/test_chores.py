@@ -8,9 +8,9 @@ from django.utils import timezone
 from mercato.inventory.models import Allocation
 from mercato.inventory.selectors import verify_ledger
 from mercato.orders.models import Order
-from mercato.orders.testing import make_order
 from mercato.orders.tests.conftest import pay
 from mercato.payments.chores import cancel_unpaid_orders
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

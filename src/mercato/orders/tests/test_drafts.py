@@ -20,13 +20,13 @@ from mercato.inventory.tests.conftest import make_warehouse, put_stock
 from mercato.orders.models import Order, OrderEvent, OrderLine, OrderNumber
 from mercato.orders.services import drafts
 from mercato.orders.services.status import sync_payment_totals, transition_order
-from mercato.orders.testing import make_order
 from mercato.pricing import services as pricing_services
 from mercato.pricing.eu_vat import load_eu_vat
 from mercato.pricing.models import TaxClass, VoucherRedemption
 from mercato.shipping.models import ShippingMethod
 from mercato.shipping.tests.factories import brackets, make_method, make_zone
-from mercato.testing import StaffFactory, UserFactory
+from tests.support import StaffFactory, UserFactory
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal

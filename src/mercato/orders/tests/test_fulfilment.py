@@ -19,8 +19,8 @@ from mercato.orders.services.fulfilment import (
     mark_shipped,
     update_tracking,
 )
-from mercato.orders.testing import make_order, order_warehouse
-from mercato.testing import run_tasks, sign_in
+from tests.support import run_tasks, sign_in
+from tests.support.orders import make_order, order_warehouse
 
 pytestmark = pytest.mark.django_db
 

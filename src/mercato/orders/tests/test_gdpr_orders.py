@@ -8,8 +8,8 @@ import pytest
 from mercato.audit.services import Actor
 from mercato.orders.models import Order, OrderEvent, OrderLine, Return, ReturnLine
 from mercato.orders.services.status import add_note, record_order_event
-from mercato.orders.testing import make_order
-from mercato.testing import PASSWORD, UserFactory
+from tests.support import PASSWORD, UserFactory
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -17,7 +17,7 @@ import pytest
 
 from mercato.orders.invoices import render_invoice_pdf
 from mercato.orders.models import Order
-from mercato.orders.testing import make_order
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from mercato.orders.invoices import render_invoice_pdf
 from mercato.orders.invoices.layout import printable
 from mercato.orders.invoices.render import REVERSE_CHARGE_NOTE
 from mercato.orders.models import Order
-from mercato.orders.testing import make_order
-from mercato.testing import StaffFactory, sign_in
+from tests.support import StaffFactory, sign_in
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

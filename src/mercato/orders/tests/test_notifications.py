@@ -15,8 +15,8 @@ from mercato.core.events import dispatch_event, record_event
 from mercato.core.models import EmailMessageLog, Event
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, Return, ReturnLine
 from mercato.orders.tasks import MAX_ATTEMPTS, is_undeliverable, order_link, send_order_email
-from mercato.orders.testing import make_order
-from mercato.testing import run_tasks
+from tests.support import run_tasks
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 

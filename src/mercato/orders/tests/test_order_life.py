@@ -12,7 +12,7 @@ from mercato.checkout.tests.conftest import complete, filled_cart, shop  # noqa:
 from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Stock
 from mercato.orders.models import Order
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from mercato.core.models import Event
 from mercato.orders import services
 from mercato.orders.models import Order, OrderLine, OrderNumber
 from mercato.orders.services import placement
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

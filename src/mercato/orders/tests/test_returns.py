@@ -22,11 +22,11 @@ from mercato.orders.services.returns import (
     reject_return,
     request_return,
 )
-from mercato.orders.testing import make_order, order_warehouse
 from mercato.orders.tests.conftest import pay
 from mercato.payments.models import Transaction
 from mercato.payments.services import refund_return
-from mercato.testing import sign_in
+from tests.support import sign_in
+from tests.support.orders import make_order, order_warehouse
 
 pytestmark = pytest.mark.django_db
 

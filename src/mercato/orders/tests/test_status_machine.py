@@ -21,7 +21,7 @@ from mercato.orders.services.status import (
     transition_order,
     transition_payment,
 )
-from mercato.orders.testing import make_order
+from tests.support.orders import make_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -1,7 +1,7 @@
 import pytest
 
 from mercato.audit.services import Actor
-from mercato.orders.testing import make_order
+from tests.support.orders import make_order
 
 
 @pytest.fixture(autouse=True)

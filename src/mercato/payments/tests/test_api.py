@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from mercato.orders.testing import make_order
 from mercato.payments import services
 from mercato.payments.models import Payment, Transaction
+from tests.support.orders import make_order
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_guest_pays_with_the_order_token(api, order):
 def test_someone_elses_order_is_404_and_nothing_changes(
     api, my_order, order, other_customer, customer_token
 ):
-    from mercato.testing import sign_in
+    from tests.support import sign_in
 
     other_token = sign_in(other_customer).access_token
     response = pay(api, my_order, {"provider": "test", "token": "tok_visa"}, token=other_token)
@@ -77,7 +77,7 @@ def test_declined_card_is_402_with_the_reason(api, my_order, customer_token):
 
 
 def test_3ds_over_http(api, my_order, customer_token, other_customer):
-    from mercato.testing import sign_in
+    from tests.support import sign_in
 
     response = pay(api, my_order, {"provider": "test", "token": "tok_3ds"}, token=customer_token)
     assert response.status_code == 201

@@ -6,7 +6,7 @@ from django.test import Client
 
 from mercato.payments import services
 from mercato.payments.models import Transaction
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
 
 
 def staff_client() -> Client:

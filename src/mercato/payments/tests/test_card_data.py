@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from mercato.orders.testing import make_order
 from mercato.payments.models import Payment
 from mercato.payments.services import looks_like_card_number
+from tests.support.orders import make_order
 
 PAN = "4242424242424242"
 

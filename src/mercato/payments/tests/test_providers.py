@@ -9,7 +9,7 @@ from mercato.core.models import Event
 from mercato.orders.models import OrderEvent
 from mercato.payments import services
 from mercato.payments.models import Payment, SimulatedCharge, Transaction
-from mercato.testing import run_tasks
+from tests.support import run_tasks
 
 
 def _refresh(*objs):

@@ -5,9 +5,9 @@ import pytest
 
 from mercato.accounts.tests.helpers import Clock
 from mercato.core import ratelimit
-from mercato.orders.testing import make_order
 from mercato.payments.models import Payment, Transaction
-from mercato.testing import ApiClient
+from tests.support import ApiClient
+from tests.support.orders import make_order
 
 
 @pytest.fixture

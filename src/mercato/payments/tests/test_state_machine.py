@@ -17,9 +17,9 @@ from hypothesis.stateful import (
 from mercato.audit.services import Actor
 from mercato.core.errors import DomainError
 from mercato.orders.models import OrderEvent
-from mercato.orders.testing import make_order
 from mercato.payments import services
 from mercato.payments.models import Payment, Transaction
+from tests.support.orders import make_order
 
 ZERO = Decimal("0")
 TOTAL = Decimal("59.90")

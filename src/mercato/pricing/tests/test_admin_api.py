@@ -24,7 +24,7 @@ from mercato.pricing.models import (
     Voucher,
 )
 from mercato.pricing.tests.conftest import ago, later, make_promotion, make_voucher, pricing_state
-from mercato.testing import StaffFactory, sign_in
+from tests.support import StaffFactory, sign_in
 
 ADMIN = "/api/admin/pricing"
 

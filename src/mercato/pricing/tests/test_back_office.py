@@ -8,7 +8,7 @@ from mercato.catalog.tests.factories import make_category
 from mercato.pricing import services
 from mercato.pricing.models import Promotion, TaxSettings, Voucher
 from mercato.pricing.tests.conftest import make_promotion, make_voucher, pricing_state
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
 
 PAGES = [
     "promotion",

@@ -12,7 +12,7 @@ from mercato.core.errors import DomainError
 from mercato.pricing import services
 from mercato.pricing.models import Voucher, VoucherRedemption
 from mercato.pricing.tests.conftest import ago, later, make_voucher, pricing_state
-from mercato.testing import UserFactory
+from tests.support import UserFactory
 
 
 def check(code: str = "SAVE10", subtotal: str = "100.00", quantity: int = 3, **kwargs):

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from mercato.accounts.models import AuthSession
-from mercato.testing import StaffFactory, sign_in
+from tests.support import StaffFactory, sign_in
 
 
 @pytest.fixture

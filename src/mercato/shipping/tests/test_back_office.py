@@ -4,7 +4,7 @@ from django.test import Client
 from mercato.audit.models import AuditLogEntry
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
 from mercato.shipping.tests.factories import brackets, make_method, make_zone, shipping_state
-from mercato.testing import StaffFactory
+from tests.support import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

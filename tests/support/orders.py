@@ -50,6 +50,52 @@ def _split(gross: Decimal) -> tuple[Decimal, Decimal]:
     return net, gross - net
 
 
+def _stocked_line(
+    price: str, quantity: int, *, warehouse: Warehouse, stock: int
+) -> tuple[ProductVariant, LineSnapshot]:
+    """A new variant at `price` (gross, 19 % VAT in it) with `stock` units in `warehouse`,
+    and the order line of `quantity` of it."""
+    product = make_product(variants=[variant(price)])
+    v = product.variants.get()
+    inventory.adjust_stock(
+        variant=v, warehouse=warehouse, quantity=stock, reason="count", actor=SYSTEM
+    )
+    gross = Decimal(price) * quantity
+    net, tax = _split(gross)
+    return v, LineSnapshot(
+        variant_id=v.pk,
+        product_name=product.name,
+        variant_name=v.name,
+        sku=v.sku,
+        quantity=quantity,
+        unit_price=Decimal(price),
+        unit_price_discounted=Decimal(price),
+        promotion_discount=Decimal("0"),
+        voucher_discount=Decimal("0"),
+        total_net=net,
+        total_tax=tax,
+        total_gross=gross,
+        tax_rate=RATE,
+        tax_class="standard",
+    )
+
+
+def _totals(snapshots: list[LineSnapshot], ship_gross: Decimal, ship_tax: Decimal) -> dict:
+    subtotal_gross = sum((s.total_gross for s in snapshots), Decimal("0"))
+    subtotal_net = sum((s.total_net for s in snapshots), Decimal("0"))
+    return {
+        "subtotal": subtotal_gross,
+        "voucher_discount": Decimal("0"),
+        "shipping_price": ship_gross,
+        "subtotal_net": subtotal_net,
+        "subtotal_gross": subtotal_gross,
+        "discount_total": Decimal("0"),
+        "tax_total": subtotal_gross - subtotal_net + ship_tax,
+        "total_net": subtotal_net + ship_gross - ship_tax,
+        "total_gross": subtotal_gross + ship_gross,
+    }
+
+
 def make_order(
     *,
     lines: list[tuple[str, int]] = (("20.00", 2), ("15.00", 1)),
@@ -64,54 +110,16 @@ def make_order(
     quantity), 19 % VAT included, shipped to Berlin. Each variant gets `stock` units in
     `warehouse` (made if missing) and the order is allocated there, as checkout does."""
     warehouse = warehouse or order_warehouse()
-    variants, snapshots = [], []
-    for price, quantity in lines:
-        product = make_product(variants=[variant(price)])
-        v = product.variants.get()
-        inventory.adjust_stock(
-            variant=v, warehouse=warehouse, quantity=stock, reason="count", actor=SYSTEM
-        )
-        gross = Decimal(price) * quantity
-        net, tax = _split(gross)
-        variants.append(v)
-        snapshots.append(
-            LineSnapshot(
-                variant_id=v.pk,
-                product_name=product.name,
-                variant_name=v.name,
-                sku=v.sku,
-                quantity=quantity,
-                unit_price=Decimal(price),
-                unit_price_discounted=Decimal(price),
-                promotion_discount=Decimal("0"),
-                voucher_discount=Decimal("0"),
-                total_net=net,
-                total_tax=tax,
-                total_gross=gross,
-                tax_rate=RATE,
-                tax_class="standard",
-            )
-        )
+    made = [_stocked_line(p, q, warehouse=warehouse, stock=stock) for p, q in lines]
+    snapshots = [snapshot for _, snapshot in made]
     ship_gross = Decimal(shipping)
     ship_net, ship_tax = _split(ship_gross)
-    subtotal_gross = sum((s.total_gross for s in snapshots), Decimal("0"))
-    subtotal_net = sum((s.total_net for s in snapshots), Decimal("0"))
     order = place_order(
         user=user,
         email=email or (user.email if user else "guest@example.com"),
         currency="EUR",
         lines=snapshots,
-        totals={
-            "subtotal": subtotal_gross,
-            "voucher_discount": Decimal("0"),
-            "shipping_price": ship_gross,
-            "subtotal_net": subtotal_net,
-            "subtotal_gross": subtotal_gross,
-            "discount_total": Decimal("0"),
-            "tax_total": subtotal_gross - subtotal_net + ship_tax,
-            "total_net": subtotal_net + ship_net,
-            "total_gross": subtotal_gross + ship_gross,
-        },
+        totals=_totals(snapshots, ship_gross, ship_tax),
         shipping_address=dict(ADDRESS),
         billing_address=dict(ADDRESS),
         shipping={
@@ -132,4 +140,4 @@ def make_order(
             ],
             country="DE",
         )
-    return PlacedOrder(order=order, variants=variants, warehouse=warehouse)
+    return PlacedOrder(order=order, variants=[v for v, _ in made], warehouse=warehouse)
