@@ -2,6 +2,7 @@
 and kept current after every change."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Max, Min
 
@@ -24,7 +25,7 @@ def refresh_products(product_ids: Iterable[int]) -> None:
         .annotate(low=Min("price"), high=Max("price"))
     }
     for pk in ids:
-        row = ranges.get(pk, {})
+        row: dict[str, Any] = ranges.get(pk, {})
         Product.objects.filter(pk=pk).update(price_min=row.get("low"), price_max=row.get("high"))
     ProductFacet.objects.filter(product_id__in=ids).delete()
     ProductFacet.objects.bulk_create(
