@@ -330,6 +330,14 @@ def _assigned() -> QuerySet[AssignedAttribute]:
     )
 
 
+def prefetched_rows(obj: models.Model, to_attr: str) -> list[AssignedAttribute]:
+    """The attribute rows a `Prefetch(..., to_attr=to_attr)` left on `obj` (the stubs follow
+    a to_attr on the queryset's own rows, not through a nested prefetch or a function
+    argument)."""
+    rows: list[AssignedAttribute] = getattr(obj, to_attr)
+    return rows
+
+
 def get_visible_product(*, key: str) -> Product:
     """A published product by public id or slug."""
     products = product_detail_queryset().visible()
