@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,6 +26,17 @@ from mercato.catalog.models import (
 )
 from mercato.core.errors import DomainError
 from mercato.core.urls_safety import UnsafeUrl, check_public_url
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ProductCount(TypedDict):
+    products_n: int  # the list's annotation
+
+
+class VariantCount(TypedDict):
+    variants_n: int
 
 
 class AttributeValueInline(TabularInline):
@@ -64,7 +75,7 @@ class ProductTypeAdmin(AuditedModelAdmin):
         return super().get_queryset(request).annotate(products_n=Count("products"))
 
     @display(description="Products", ordering="products_n")
-    def product_count(self, obj: ProductType) -> int:
+    def product_count(self, obj: "WithAnnotations[ProductType, ProductCount]") -> int:
         return obj.products_n
 
 
@@ -86,9 +97,8 @@ class CategoryForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["parent"].initial = self.instance.get_parent()
             # a category cannot move under itself or its descendants
-            self.fields["parent"].queryset = Category.objects.exclude(
-                path__startswith=self.instance.path
-            )
+            parent = cast(forms.ModelChoiceField, self.fields["parent"])
+            parent.queryset = Category.objects.exclude(path__startswith=self.instance.path)
 
 
 @admin.register(Category)
@@ -214,8 +224,9 @@ class AssignedAttributeForm(forms.ModelForm):
         model = AssignedAttribute
         fields = ("attribute", "value", "text", "number", "boolean")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         attribute, value = data.get("attribute"), data.get("value")
         if attribute and value and value.attribute_id != attribute.pk:
             raise forms.ValidationError(f"{value.name} is not a value of {attribute.name}.")
@@ -299,7 +310,7 @@ class ProductAdmin(AuditedModelAdmin):
         )
 
     @display(description="Variants", ordering="variants_n")
-    def variant_count(self, obj: Product) -> int:
+    def variant_count(self, obj: "WithAnnotations[Product, VariantCount]") -> int:
         return obj.variants_n
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -31,7 +31,7 @@ def _bump() -> None:
 
 def bump_catalog_version(**_: Any) -> None:
     """Invalidate every cached storefront answer once the current transaction commits."""
-    if connection.in_atomic_block and any(func is _bump for _, func, _ in connection.run_on_commit):
+    if connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit):
         return
     transaction.on_commit(_bump)
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from mercato.audit.services import Actor, record_change
-from mercato.catalog import services
+from mercato.catalog import selectors, services
 from mercato.catalog.models import (
     AssignedAttribute,
     Category,
@@ -92,7 +92,7 @@ class _Echo:
 def _attributes_text(rows: list[AssignedAttribute]) -> str:
     grouped: dict[str, list[str]] = {}
     for row in rows:
-        if row.value_id:
+        if row.value is not None:
             text = row.value.slug
         elif row.number is not None:
             text = format(row.number.normalize(), "f")
@@ -145,7 +145,7 @@ def export_rows() -> Iterator[str]:
                     variant.barcode,
                     "true" if variant.track_inventory else "false",
                     product_attributes,
-                    _attributes_text(variant.own),
+                    _attributes_text(selectors.prefetched_rows(variant, "own")),
                 ]
             )
 

@@ -61,7 +61,7 @@ TYPES = {
     "Poster": (["material"], ["size"], True),
 }
 
-TREE = {
+TREE: dict[str, dict[str, list[str]]] = {
     "Men": {"Clothing": ["T-shirts", "Hoodies", "Trousers"], "Shoes": ["Sneakers"]},
     "Women": {"Clothing": ["T-shirts", "Hoodies", "Trousers"], "Shoes": ["Sneakers"]},
     "Kids": {"Clothing": ["T-shirts", "Hoodies"]},

@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
-MAX_PRICE = Decimal("9999999999.99")
+from mercato.core.money import MAX_AMOUNT
+
+MAX_PRICE = MAX_AMOUNT  # what a price column (DecimalField(12, 2)) holds
 
 
 def private_storage():
@@ -151,7 +153,7 @@ class Collection(models.Model):
         return self.name
 
 
-class ProductQuerySet(models.QuerySet):
+class ProductQuerySet(models.QuerySet["Product"]):
     def visible(self) -> "ProductQuerySet":
         """What shoppers may see: published, with a publish date that has come."""
         return self.filter(status=Product.Status.PUBLISHED).filter(

@@ -10,7 +10,7 @@ from mercato.catalog.models import (
     ProductMedia,
     ProductVariant,
 )
-from mercato.catalog.selectors import breadcrumbs
+from mercato.catalog.selectors import breadcrumbs, prefetched_rows
 from mercato.core.money import money
 
 
@@ -29,7 +29,7 @@ def attributes_out(rows: Iterable[AssignedAttribute]) -> list[dict[str, Any]]:
                 "value": None,
             },
         )
-        if row.value_id:
+        if row.value is not None:
             entry["values"].append({"slug": row.value.slug, "name": row.value.name})
         elif row.number is not None:
             entry["value"] = float(row.number)
@@ -107,7 +107,7 @@ def product_detail(product: Product, currency: str, *, admin: bool = False) -> d
         "metadata": product.metadata,
         "product_type": product.product_type.slug,
         "category": category_ref(product.category),
-        "attributes": attributes_out(product.product_attributes),
+        "attributes": attributes_out(prefetched_rows(product, "product_attributes")),
         "variants": [variant_out(v, media_ids, admin=admin) for v in product.variants.all()],
         "media": [media_out(m) for m in media],
         "price": price_range(product, currency),

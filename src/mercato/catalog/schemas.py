@@ -7,7 +7,7 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
 from mercato.core.money import Money
-from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema
+from mercato.core.schemas import AmountInput, InputSchema, IsoDateTime, PatchSchema, unset
 
 Slug = Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")
 PriceIn = AmountInput  # checked by the services
@@ -155,11 +155,11 @@ class AttributeIn(InputSchema):
 
 
 class AttributePatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    slug: str = Field(None, max_length=100)
-    unit: str = Field(None, max_length=20)
-    is_filterable: StrictBool = None
-    sort_order: StrictInt = Field(None, ge=0, le=100000)
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+    unit: str = unset(max_length=20)
+    is_filterable: StrictBool = unset()
+    sort_order: StrictInt = unset(ge=0, le=100000)
 
 
 class AttributeValueIn(InputSchema):
@@ -177,11 +177,11 @@ class ProductTypeIn(InputSchema):
 
 
 class ProductTypePatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    slug: str = Field(None, max_length=100)
-    has_variants: StrictBool = None
-    product_attributes: list[str] = Field(None, max_length=100)
-    variant_attributes: list[str] = Field(None, max_length=100)
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+    has_variants: StrictBool = unset()
+    product_attributes: list[str] = unset(max_length=100)
+    variant_attributes: list[str] = unset(max_length=100)
 
 
 class CategoryIn(InputSchema):
@@ -195,12 +195,12 @@ class CategoryIn(InputSchema):
 
 
 class CategoryPatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    slug: str = Field(None, max_length=100)
-    description: str = Field(None, max_length=10000)
-    seo_title: str = Field(None, max_length=200)
-    seo_description: str = Field(None, max_length=300)
-    metadata: dict[str, Any] = None
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+    description: str = unset(max_length=10000)
+    seo_title: str = unset(max_length=200)
+    seo_description: str = unset(max_length=300)
+    metadata: dict[str, Any] = unset()
 
 
 class CategoryMoveIn(InputSchema):
@@ -221,13 +221,13 @@ class CollectionIn(InputSchema):
 
 
 class CollectionPatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    slug: str = Field(None, max_length=100)
-    description: str = Field(None, max_length=10000)
-    is_published: StrictBool = None
-    seo_title: str = Field(None, max_length=200)
-    seo_description: str = Field(None, max_length=300)
-    metadata: dict[str, Any] = None
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+    description: str = unset(max_length=10000)
+    is_published: StrictBool = unset()
+    seo_title: str = unset(max_length=200)
+    seo_description: str = unset(max_length=300)
+    metadata: dict[str, Any] = unset()
 
 
 class CollectionProductsIn(InputSchema):
@@ -247,16 +247,16 @@ class VariantIn(InputSchema):
 
 
 class VariantPatch(PatchSchema):
-    sku: str = Field(None, min_length=1, max_length=64)
-    name: str = Field(None, max_length=250)
-    price: PriceIn = None
+    sku: str = unset(min_length=1, max_length=64)
+    name: str = unset(max_length=250)
+    price: PriceIn = unset()
     compare_at_price: PriceIn | None = None
     cost_price: PriceIn | None = None
     weight_grams: StrictInt | None = Field(None, ge=0, le=10_000_000)
-    barcode: str = Field(None, max_length=64)
-    track_inventory: StrictBool = None
-    sort_order: StrictInt = Field(None, ge=0, le=100000)
-    attributes: AttributeInput = None
+    barcode: str = unset(max_length=64)
+    track_inventory: StrictBool = unset()
+    sort_order: StrictInt = unset(ge=0, le=100000)
+    attributes: AttributeInput = unset()
 
 
 Status = Literal["draft", "published", "archived"]
@@ -279,17 +279,17 @@ class ProductIn(InputSchema):
 
 
 class ProductPatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=250)
-    slug: str = Field(None, max_length=255)
+    name: str = unset(min_length=1, max_length=250)
+    slug: str = unset(max_length=255)
     category: str | None = Field(None, max_length=1000)
-    description: str = Field(None, max_length=100_000)
-    status: Status = None
+    description: str = unset(max_length=100_000)
+    status: Status = unset()
     published_at: IsoDateTime | None = None
-    seo_title: str = Field(None, max_length=200)
-    seo_description: str = Field(None, max_length=300)
-    metadata: dict[str, Any] = None
-    private_metadata: dict[str, Any] = None
-    attributes: AttributeInput = None
+    seo_title: str = unset(max_length=200)
+    seo_description: str = unset(max_length=300)
+    metadata: dict[str, Any] = unset()
+    private_metadata: dict[str, Any] = unset()
+    attributes: AttributeInput = unset()
 
 
 class BulkIn(InputSchema):
@@ -313,9 +313,9 @@ class MediaUrlIn(InputSchema):
 
 
 class MediaPatch(PatchSchema):
-    alt: str = Field(None, max_length=250)
-    sort_order: StrictInt = Field(None, ge=0, le=100000)
-    variants: list[UUID] = Field(None, max_length=500)
+    alt: str = unset(max_length=250)
+    sort_order: StrictInt = unset(ge=0, le=100000)
+    variants: list[UUID] = unset(max_length=500)
 
 
 # --- admin: output --------------------------------------------------------------------------

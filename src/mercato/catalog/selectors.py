@@ -6,7 +6,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -37,6 +37,7 @@ from mercato.catalog.models import (
     Product,
     ProductFacet,
     ProductMedia,
+    ProductQuerySet,
     ProductType,
     ProductTypeAttribute,
     ProductVariant,
@@ -53,10 +54,14 @@ SORTS = {
     "collection": ("collection_position", "id"),  # the collection's hand-picked order
 }
 POSITION_FIELD = models.IntegerField()
+M = TypeVar("M", bound=models.Model)
 
 
-def _sort_field(name: str) -> models.Field:
-    return POSITION_FIELD if name == "collection_position" else Product._meta.get_field(name)
+def _sort_field(name: str) -> models.Field[Any, Any]:
+    """The model field a sort key reads (the collection position is an annotation)."""
+    if name == "collection_position":
+        return POSITION_FIELD
+    return cast("models.Field[Any, Any]", Product._meta.get_field(name))
 
 
 @dataclass
@@ -170,12 +175,7 @@ def _keyset_values(cursor: str, fields: list[str]) -> list[Any]:
     """The cursor's values, each checked against its field (a forged cursor is refused)."""
     values = _cursor_values(cursor, len(fields))
     try:
-        values = [
-            (
-                POSITION_FIELD if f == "collection_position" else Product._meta.get_field(f)
-            ).to_python(v)
-            for f, v in zip(fields, values, strict=True)
-        ]
+        values = [_sort_field(f).to_python(v) for f, v in zip(fields, values, strict=True)]
     except (ValidationError, ValueError, TypeError) as exc:
         raise _invalid_cursor() from exc
     if any(value is None for value in values):
@@ -306,7 +306,7 @@ def facets(filters: ProductFilters) -> dict[str, Any]:
     }
 
 
-def product_detail_queryset() -> QuerySet[Product]:
+def product_detail_queryset() -> ProductQuerySet:
     return Product.objects.select_related("category", "product_type").prefetch_related(
         Prefetch(
             "variants",
@@ -328,6 +328,14 @@ def _assigned() -> QuerySet[AssignedAttribute]:
     return AssignedAttribute.objects.select_related("attribute", "value").order_by(
         "attribute__sort_order", "attribute__name", "value__sort_order", "id"
     )
+
+
+def prefetched_rows(obj: models.Model, to_attr: str) -> list[AssignedAttribute]:
+    """The attribute rows a `Prefetch(..., to_attr=to_attr)` left on `obj` (the stubs follow
+    a to_attr on the queryset's own rows, not through a nested prefetch or a function
+    argument)."""
+    rows: list[AssignedAttribute] = getattr(obj, to_attr)
+    return rows
 
 
 def get_visible_product(*, key: str) -> Product:
@@ -403,8 +411,11 @@ def list_attributes() -> QuerySet[Attribute]:
     return Attribute.objects.prefetch_related("values")
 
 
-def get_by_public_id(model: type, public_id: UUID, *, code: str, queryset: QuerySet | None = None):
-    obj = (queryset if queryset is not None else model.objects).filter(public_id=public_id).first()
+def get_by_public_id(
+    model: type[M], public_id: UUID, *, code: str, queryset: QuerySet[M] | None = None
+) -> M:
+    rows = queryset if queryset is not None else model._default_manager.all()
+    obj = rows.filter(public_id=public_id).first()
     if obj is None:
         raise NotFound(f"No such {model._meta.verbose_name}.", code=code)
     return obj

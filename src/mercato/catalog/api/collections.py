@@ -26,7 +26,7 @@ def _collection_out(collection: Collection) -> dict:
         **CollectionOut.model_validate(collection, from_attributes=True).model_dump(by_alias=True),
         "is_published": collection.is_published,
         "metadata": collection.metadata,
-        "products": [e.product.public_id for e in collection.entries.all()],  # type: ignore[attr-defined]
+        "products": [e.product.public_id for e in collection.entries.all()],
     }
 
 

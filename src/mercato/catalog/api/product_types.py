@@ -12,7 +12,7 @@ from mercato.catalog.schemas import ProductTypeIn, ProductTypeOut, ProductTypePa
 
 
 def _product_type_out(product_type: ProductType) -> dict:
-    rows = list(product_type.type_attributes.all())  # type: ignore[attr-defined]
+    rows = list(product_type.type_attributes.all())
     return {
         "id": product_type.public_id,
         "name": product_type.name,

@@ -2,8 +2,8 @@
 unique and protected constraints turned into problems."""
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal, overload
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -13,25 +13,25 @@ from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.errors import InUse, InvalidPrice, SkuTaken, SlugTaken
 from mercato.catalog.models import MAX_PRICE, ProductVariant
 from mercato.core.errors import InvalidInput
+from mercato.core.money import parse_amount
 
-CENT = Decimal("0.01")
+
+@overload
+def clean_price(value: object, *, field: str = ..., required: Literal[True] = ...) -> Decimal: ...
 
 
-def clean_price(value: Any, *, field: str = "price", required: bool = True) -> Decimal | None:
-    """A price as Decimal with two places: not negative, not absurd."""
-    if value is None or value == "":
-        if required:
-            raise InvalidPrice("A price is required.", field=field)
-        return None
-    try:
-        price = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidPrice(f"{field} is not a number.", field=field) from exc
-    if not price.is_finite() or price < 0:
-        raise InvalidPrice(f"{field} must be zero or more.", field=field)
-    if price > MAX_PRICE:
-        raise InvalidPrice(f"{field} is larger than {MAX_PRICE}.", field=field)
-    return price.quantize(CENT, rounding=ROUND_HALF_UP)
+@overload
+def clean_price(value: object, *, field: str = ..., required: bool) -> Decimal | None: ...
+
+
+def clean_price(value: object, *, field: str = "price", required: bool = True) -> Decimal | None:
+    """A price as Decimal with two places: not negative, not absurd (the one money rule,
+    `parse_amount`, refusing with InvalidPrice)."""
+    if required and (value is None or value == ""):
+        raise InvalidPrice("A price is required.", field=field)
+    return parse_amount(
+        value, field=field, required=required, maximum=MAX_PRICE, error=InvalidPrice
+    )
 
 
 def make_slug(value: str, *, field: str = "slug") -> str:

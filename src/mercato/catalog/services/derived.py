@@ -24,8 +24,10 @@ def refresh_products(product_ids: Iterable[int]) -> None:
         .annotate(low=Min("price"), high=Max("price"))
     }
     for pk in ids:
-        row = ranges.get(pk, {})
-        Product.objects.filter(pk=pk).update(price_min=row.get("low"), price_max=row.get("high"))
+        row = ranges.get(pk)
+        Product.objects.filter(pk=pk).update(
+            price_min=row["low"] if row else None, price_max=row["high"] if row else None
+        )
     ProductFacet.objects.filter(product_id__in=ids).delete()
     ProductFacet.objects.bulk_create(
         ProductFacet(product_id=product_id, attribute_id=attribute_id, value_id=value_id)
