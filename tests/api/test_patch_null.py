@@ -27,7 +27,7 @@ from mercato.catalog.tests.factories import (
 )
 from mercato.customers import services as customers
 from mercato.inventory import services as inventory
-from mercato.orders.services.fulfilment import create_fulfilment
+from mercato.orders.services.fulfilment import ParcelLine, create_fulfilment
 from mercato.pricing import services as pricing
 from mercato.shipping.tests.factories import make_method, make_zone
 from tests.api.operations import database_state, operations
@@ -261,7 +261,7 @@ def _fulfilment(w: World) -> Target:
     order = make_order().order
     line = order.lines.order_by("pk").first()
     fulfilment = create_fulfilment(
-        order=order, warehouse=order_warehouse(), lines=[(line, 1)], carrier="DHL",
+        order=order, warehouse=order_warehouse(), lines=[ParcelLine(line, 1)], carrier="DHL",
         tracking_number="00340434", tracking_url="https://93.184.216.34/t/00340434", actor=SYSTEM,
     )  # fmt: skip
     return w.admin(

@@ -18,6 +18,7 @@ from mercato.catalog.models import ProductVariant
 from mercato.core.addresses import ADDRESS_FIELDS
 from mercato.inventory.models import Warehouse
 from mercato.orders.models import Order, OrderLine
+from mercato.orders.services.fulfilment import ParcelLine
 from mercato.shipping.models import ShippingMethod
 
 
@@ -91,9 +92,9 @@ class FulfilForm(forms.Form):
     def head_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in ("warehouse", "carrier", "tracking_number", "tracking_url")]
 
-    def chosen(self) -> list[tuple[OrderLine, int]]:
+    def chosen(self) -> list[ParcelLine]:
         return [
-            (line, self.cleaned_data[f"line_{line.pk}"])
+            ParcelLine(line, self.cleaned_data[f"line_{line.pk}"])
             for line in self.lines
             if self.cleaned_data.get(f"line_{line.pk}")
         ]

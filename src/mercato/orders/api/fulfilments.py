@@ -256,7 +256,10 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     fulfilment = services.create_fulfilment(
         order=order,
         warehouse=warehouse_by_key(payload.warehouse),
-        lines=[(line, item.quantity) for line, item in zip(lines, payload.lines, strict=True)],
+        lines=[
+            services.ParcelLine(line, item.quantity)
+            for line, item in zip(lines, payload.lines, strict=True)
+        ],
         carrier=payload.carrier,
         tracking_number=payload.tracking_number,
         tracking_url=payload.tracking_url,

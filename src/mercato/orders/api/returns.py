@@ -194,7 +194,7 @@ def store_request_return(request: HttpRequest, order_id: str, payload: ReturnIn)
     order_return = services.request_return(
         order=order,
         lines=[
-            (line, item.quantity, item.reason)
+            services.ReturnItem(line, item.quantity, item.reason)
             for line, item in zip(lines, payload.lines, strict=True)
         ],
         reason=payload.reason,
@@ -292,9 +292,9 @@ def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
     (damaged). 422 `warehouse_required` when restocking without a warehouse."""
     order_return = admin_return(return_id)
-    restock: dict[str, bool] = {}
+    restock: dict[UUID, bool] = {}
     for i, item in enumerate(payload.lines):
-        key = str(item.line_id)
+        key = item.line_id
         if key in restock:
             raise InvalidInput(
                 "Each line may appear once.", code="duplicate_line", field=f"lines.{i}.line_id"

@@ -15,7 +15,8 @@ The customer's "shipped" email hangs on the `fulfilment.shipped` event; every ev
 `notify` (False: staff asked not to tell the customer).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,12 +70,20 @@ FULFILLABLE = frozenset(
 )
 
 
-# --- input checks (shared with returns) -----------------------------------------------------
+# --- inputs and their checks (shared with returns) -----------------------------------------
 
 
-def check_quantity(value: Any, *, field: str = "quantity") -> int:
-    """A whole number of units between 1 and MAX_QUANTITY, else 422 `invalid_quantity`."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
+@dataclass(frozen=True)
+class ParcelLine:
+    """Units of one order line going into a parcel."""
+
+    line: OrderLine
+    quantity: int
+
+
+def check_quantity(value: int, *, field: str = "quantity") -> int:
+    """Between 1 and MAX_QUANTITY units, else 422 `invalid_quantity`."""
+    if not 1 <= value <= MAX_QUANTITY:
         raise InvalidInput(
             f"A quantity is a whole number between 1 and {MAX_QUANTITY}.",
             code="invalid_quantity",
@@ -83,12 +92,12 @@ def check_quantity(value: Any, *, field: str = "quantity") -> int:
     return value
 
 
-def check_order_lines(order: Order, lines: Iterable[tuple[OrderLine, Any]]) -> list[OrderLine]:
+def check_order_lines(order: Order, lines: Iterable[OrderLine]) -> list[OrderLine]:
     """The order lines named, each once and each of `order` (else 422)."""
     seen: set[int] = set()
     found: list[OrderLine] = []
-    for i, (line, _) in enumerate(lines):
-        if not isinstance(line, OrderLine) or line.order_id != order.pk:
+    for i, line in enumerate(lines):
+        if line.order_id != order.pk:
             raise InvalidInput(
                 "This line is not part of the order.",
                 code="line_not_in_order",
@@ -107,13 +116,9 @@ def check_order_lines(order: Order, lines: Iterable[tuple[OrderLine, Any]]) -> l
     return found
 
 
-def clean_note(note: Any, *, field: str = "note") -> str:
-    """A staff or customer note: text, at most 5,000 characters (else 422 `note_too_long`)."""
-    if note is None:
-        return ""
-    if not isinstance(note, str):
-        raise InvalidInput("A note is text.", code="invalid_note", field=field)
-    note = note.strip()
+def clean_note(note: str | None, *, field: str = "note") -> str:
+    """A staff or customer note, at most 5,000 characters (else 422 `note_too_long`)."""
+    note = (note or "").strip()
     if len(note) > 5000:
         raise InvalidInput("A note is at most 5,000 characters.", code="note_too_long", field=field)
     return note
@@ -122,8 +127,6 @@ def clean_note(note: Any, *, field: str = "note") -> str:
 def _check_tracking(values: dict[str, str]) -> dict[str, str]:
     clean: dict[str, str] = {}
     for name, value in values.items():
-        if not isinstance(value, str):
-            raise InvalidInput(f"{name} must be text.", code="invalid_tracking", field=name)
         value = value.strip()
         if len(value) > TRACKING_LIMITS[name]:
             raise InvalidInput(
@@ -174,108 +177,51 @@ def create_fulfilment(
     *,
     order: Order,
     warehouse: Warehouse,
-    lines: list[tuple[OrderLine, int]],
+    lines: Sequence[ParcelLine],
     carrier: str = "",
     tracking_number: str = "",
     tracking_url: str = "",
     actor: Actor,
     notify: bool = True,
 ) -> Fulfilment:
-    """Pack `lines` ([(order line, quantity)]) of `order` from `warehouse` into a new parcel,
-    numbered 1, 2 … within the order. Refuses a line of another order (422
-    `line_not_in_order`), more than a line has left to fulfil (422 `fulfil_exceeds_ordered`),
-    more than the line holds in that warehouse (422 `fulfil_exceeds_allocation`), and an order
-    that is not confirmed, is cancelled, a draft or closed (409 `order_not_fulfillable`) or,
-    with ORDERS_FULFIL_UNPAID off, not fully paid (409 `order_not_paid`)."""
-    lines = list(lines)
-    wanted = check_order_lines(order, lines)
+    """Pack `lines` of `order` from `warehouse` into a new parcel, numbered 1, 2 … within the
+    order. Refuses a line of another order (422 `line_not_in_order`), more than a line has
+    left to fulfil (422 `fulfil_exceeds_ordered`), more than the line holds in that warehouse
+    (422 `fulfil_exceeds_allocation`), and an order that is not confirmed, is cancelled, a
+    draft or closed (409 `order_not_fulfillable`) or, with ORDERS_FULFIL_UNPAID off, not fully
+    paid (409 `order_not_paid`)."""
+    wanted = check_order_lines(order, [item.line for item in lines])
     quantities = {
-        line.pk: check_quantity(qty, field=f"lines.{i}.quantity")
-        for i, (line, qty) in enumerate(lines)
+        item.line.pk: check_quantity(item.quantity, field=f"lines.{i}.quantity")
+        for i, item in enumerate(lines)
     }
     tracking = _check_tracking(
         {"carrier": carrier, "tracking_number": tracking_number, "tracking_url": tracking_url}
     )
-    if not isinstance(warehouse, Warehouse) or warehouse.pk is None:
+    if warehouse.pk is None:
         raise InvalidInput("Name a warehouse.", code="warehouse_required", field="warehouse")
     with transaction.atomic():
         order = lock_order(order)
-        if order.status not in FULFILLABLE:
-            raise OrderNotFulfillable(
-                f"A {order.status} order cannot be fulfilled.", order_status=order.status
-            )
-        if not settings.ORDERS_FULFIL_UNPAID and order.amount_due > 0:
-            raise OrderNotPaid(
-                "This shop ships paid orders only.", payment_status=order.payment_status
-            )
-        current = {
-            line.pk: line
-            for line in OrderLine.objects.filter(
-                order=order, pk__in=[w.pk for w in wanted]
-            ).select_related("variant")
-        }
-        for i, line in enumerate(wanted):
-            fresh = current[line.pk]
-            left = fresh.quantity - fresh.quantity_fulfilled
-            if quantities[line.pk] > left:
-                raise FulfilExceedsOrdered(
-                    f"Line {fresh.sku} has {left} left to fulfil.",
-                    field=f"lines.{i}.quantity",
-                    line_id=str(fresh.public_id),
-                    left=left,
-                )
+        _check_fulfillable(order)
+        current = _lines_left_to_fulfil(order, wanted, quantities)
         number = (order.fulfilments.aggregate(n=Max("number"))["n"] or 0) + 1
         fulfilment = Fulfilment.objects.create(
             order=order, number=number, warehouse=warehouse, **tracking
         )
-        # a line holds stock if it was allocated when placed, whatever its variant's
-        # track_inventory says now (staff may have switched it since)
-        allocated = set(
-            Allocation.objects.filter(
-                line_reference__in=[current[line.pk].reference for line in wanted]
-            ).values_list("line_reference", flat=True)
-        )
-        parcel: list[FulfilmentLine] = []
-        for line in wanted:
-            fresh, quantity = current[line.pk], quantities[line.pk]
-            if fresh.reference in allocated:
-                taken = inventory.fulfil_line(
-                    line_reference=fresh.reference,
-                    quantity=quantity,
-                    actor=actor,
-                    warehouse=warehouse,
-                )
-                parcel += [
-                    FulfilmentLine(fulfilment=fulfilment, order_line=fresh, stock=stock, quantity=n)
-                    for stock, n in taken
-                ]
-            else:
-                parcel.append(
-                    FulfilmentLine(fulfilment=fulfilment, order_line=fresh, quantity=quantity)
-                )
-            updated = OrderLine.objects.filter(
-                pk=fresh.pk, quantity_fulfilled__lte=F("quantity") - quantity
-            ).update(quantity_fulfilled=F("quantity_fulfilled") + quantity)
-            if not updated:  # the order lock makes this unreachable; the CHECK backs it up
-                raise FulfilExceedsOrdered(f"Line {fresh.sku} has too little left to fulfil.")
-        FulfilmentLine.objects.bulk_create(parcel)
+        _pack(fulfilment, [(current[w.pk], quantities[w.pk]) for w in wanted], actor=actor)
+        packed = [
+            {
+                "line_id": str(current[w.pk].public_id),
+                "sku": current[w.pk].sku,
+                "quantity": quantities[w.pk],
+            }
+            for w in wanted
+        ]
         record_order_event(
             order,
             OrderEvent.Type.FULFILLED,
             actor=actor,
-            **_fulfilment_data(
-                fulfilment,
-                warehouse=warehouse.slug,
-                lines=[
-                    {
-                        "line_id": str(current[w.pk].public_id),
-                        "sku": current[w.pk].sku,
-                        "quantity": quantities[w.pk],
-                    }
-                    for w in wanted
-                ],
-                notify=notify,
-            ),
+            **_fulfilment_data(fulfilment, warehouse=warehouse.slug, lines=packed, notify=notify),
         )
         refresh_fulfilment_status(order, actor=actor)
         record_change(actor=actor, action="create", obj=fulfilment, after=snapshot(fulfilment))
@@ -283,6 +229,74 @@ def create_fulfilment(
             "fulfilment.created", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
         )
     return fulfilment
+
+
+def _check_fulfillable(order: Order) -> None:
+    """409 unless the (locked) order may ship now."""
+    if order.status not in FULFILLABLE:
+        raise OrderNotFulfillable(
+            f"A {order.status} order cannot be fulfilled.", order_status=order.status
+        )
+    if not settings.ORDERS_FULFIL_UNPAID and order.amount_due > 0:
+        raise OrderNotPaid("This shop ships paid orders only.", payment_status=order.payment_status)
+
+
+def _lines_left_to_fulfil(
+    order: Order, wanted: list[OrderLine], quantities: dict[int, int]
+) -> dict[int, OrderLine]:
+    """The wanted lines read again under the order's lock (by pk); 422
+    `fulfil_exceeds_ordered` for a line asked for more than it has left."""
+    current = {
+        line.pk: line
+        for line in OrderLine.objects.filter(
+            order=order, pk__in=[w.pk for w in wanted]
+        ).select_related("variant")
+    }
+    for i, line in enumerate(wanted):
+        fresh = current[line.pk]
+        left = fresh.quantity - fresh.quantity_fulfilled
+        if quantities[line.pk] > left:
+            raise FulfilExceedsOrdered(
+                f"Line {fresh.sku} has {left} left to fulfil.",
+                field=f"lines.{i}.quantity",
+                line_id=str(fresh.public_id),
+                left=left,
+            )
+    return current
+
+
+def _pack(fulfilment: Fulfilment, lines: list[tuple[OrderLine, int]], *, actor: Actor) -> None:
+    """Put the units in the parcel: the stock of an allocated line leaves the parcel's
+    warehouse (one parcel row per stock row it came from) and each line's fulfilled quantity
+    grows."""
+    # a line holds stock if it was allocated when placed, whatever its variant's
+    # track_inventory says now (staff may have switched it since)
+    allocated = set(
+        Allocation.objects.filter(
+            line_reference__in=[line.reference for line, _ in lines]
+        ).values_list("line_reference", flat=True)
+    )
+    parcel: list[FulfilmentLine] = []
+    for line, quantity in lines:
+        if line.reference in allocated:
+            taken = inventory.fulfil_line(
+                line_reference=line.reference,
+                quantity=quantity,
+                actor=actor,
+                warehouse=fulfilment.warehouse,
+            )
+            parcel += [
+                FulfilmentLine(fulfilment=fulfilment, order_line=line, stock=stock, quantity=n)
+                for stock, n in taken
+            ]
+        else:
+            parcel.append(FulfilmentLine(fulfilment=fulfilment, order_line=line, quantity=quantity))
+        updated = OrderLine.objects.filter(
+            pk=line.pk, quantity_fulfilled__lte=F("quantity") - quantity
+        ).update(quantity_fulfilled=F("quantity_fulfilled") + quantity)
+        if not updated:  # the order lock makes this unreachable; the CHECK backs it up
+            raise FulfilExceedsOrdered(f"Line {line.sku} has too little left to fulfil.")
+    FulfilmentLine.objects.bulk_create(parcel)
 
 
 # --- tracking and moves ---------------------------------------------------------------------

@@ -18,10 +18,11 @@ rejected (before the goods are received). Each step writes the order's timeline
   once per order.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F, Max, Sum
@@ -120,28 +121,37 @@ def returnable_quantities(order: Order) -> dict[int, int]:
 # --- customer -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReturnItem:
+    """Units of one order line the customer sends back, and why."""
+
+    line: OrderLine
+    quantity: int
+    reason: str = ""
+
+
 def request_return(
     *,
     order: Order,
-    lines: list[tuple[OrderLine, int, str]],
+    lines: Sequence[ReturnItem],
     reason: str = "",
     actor: Actor,
 ) -> Return:
-    """The customer asks to send back `lines` ([(order line, quantity, reason)]) of a
-    delivered order. 422 `return_exceeds_delivered` for units not delivered or already in
-    another return; 409 `order_not_returnable` for a cancelled or draft order."""
-    lines = list(lines)
-    check_order_lines(order, [(line, qty) for line, qty, *_ in lines])
+    """The customer asks to send back `lines` of a delivered order. 422
+    `return_exceeds_delivered` for units not delivered or already in another return; 409
+    `order_not_returnable` for a cancelled or draft order."""
+    check_order_lines(order, [item.line for item in lines])
     entries = []
-    for i, (line, qty, *rest) in enumerate(lines):
-        line_reason = clean_note(rest[0] if rest else "", field=f"lines.{i}.reason")
+    for i, item in enumerate(lines):
+        line_reason = clean_note(item.reason, field=f"lines.{i}.reason")
         if len(line_reason) > MAX_LINE_REASON:
             raise InvalidInput(
                 f"A line's reason is at most {MAX_LINE_REASON} characters.",
                 code="reason_too_long",
                 field=f"lines.{i}.reason",
             )
-        entries.append((line, check_quantity(qty, field=f"lines.{i}.quantity"), line_reason))
+        quantity = check_quantity(item.quantity, field=f"lines.{i}.quantity")
+        entries.append((item.line, quantity, line_reason))
     reason = clean_note(reason, field="reason")
     with transaction.atomic():
         order = lock_order(order)
@@ -230,50 +240,21 @@ def reject_return(*, order_return: Return, actor: Actor, note: str = "") -> Retu
 def receive_return(
     *,
     order_return: Return,
-    restock: Mapping[Any, bool] | None = None,
+    restock: Mapping[UUID, bool] | None = None,
     warehouse: Warehouse | None = None,
     actor: Actor,
 ) -> Return:
-    """The goods of an approved return arrived. `restock` maps an order line (its public id,
-    or the OrderLine) to whether its units go back on hand in `warehouse`; a line not named
-    is not restocked. A variant that does not track inventory (or no longer exists) has no
-    stock to put back. The lines' returned quantities grow and the order's status follows."""
-    restock = dict(restock or {})
+    """The goods of an approved return arrived. `restock` maps an order line's public id to
+    whether its units go back on hand in `warehouse`; a line not named is not restocked. A
+    variant that does not track inventory (or no longer exists) has no stock to put back. The
+    lines' returned quantities grow and the order's status follows."""
     with transaction.atomic():
         order, order_return = _lock(order_return)
         _check_move(order_return, R.RECEIVED)
         items = list(order_return.lines.select_related("order_line__variant").order_by("pk"))
-        by_key: dict[str, ReturnLine] = {str(item.order_line.public_id): item for item in items}
-        decisions: dict[int, bool] = {}
-        for key, value in restock.items():
-            name = str(key.public_id) if isinstance(key, OrderLine) else str(key)
-            item = by_key.get(name)
-            if item is None:
-                raise InvalidInput(
-                    "This line is not part of the return.",
-                    code="line_not_in_return",
-                    field=f"restock.{name}",
-                )
-            if not isinstance(value, bool):
-                raise InvalidInput("Restock is true or false.", code="invalid_restock")
-            decisions[item.pk] = value
-        restocked = []
-        for item in items:
-            variant = item.order_line.variant
-            again = (
-                decisions.get(item.pk, False) and variant is not None and variant.track_inventory
-            )
-            if again:
-                restocked.append(item)
-            item.restock = again
-            item.warehouse = warehouse if again else None
-        if restocked and not isinstance(warehouse, Warehouse):
-            raise InvalidInput(
-                "Name the warehouse the goods go back to.",
-                code="warehouse_required",
-                field="warehouse",
-            )
+        restocked = _decide_restock(items, restock or {}, warehouse)
         for item in restocked:
+            assert warehouse is not None  # _decide_restock refuses restocking without one
             inventory.restock_return(
                 variant=item.order_line.variant,
                 warehouse=warehouse,
@@ -289,38 +270,86 @@ def receive_return(
             )
         order_return.status, order_return.received_at = R.RECEIVED, timezone.now()
         order_return.save(update_fields=["status", "received_at"])
-        record_order_event(
-            order,
-            OrderEvent.Type.RETURN_RECEIVED,
-            actor=actor,
-            **_data(
-                order_return,
-                warehouse=warehouse.slug if restocked else None,
-                lines=[
-                    {
-                        "line_id": str(item.order_line.public_id),
-                        "sku": item.order_line.sku,
-                        "quantity": item.quantity,
-                        "restock": item.restock,
-                    }
-                    for item in items
-                ],
-            ),
-        )
-        refresh_fulfilment_status(order, actor=actor)
-        record_change(
-            actor=actor,
-            action="update",
-            obj=order_return,
-            verb="return.receive",
-            before={"status": R.APPROVED},
-            after={
-                "status": R.RECEIVED,
-                "restocked": [str(i.order_line.public_id) for i in restocked],
-            },
-        )
-        record_event("return.received", order_id=order.pk, return_id=order_return.pk)
+        _record_received(order, order_return, items, restocked, warehouse, actor=actor)
     return order_return
+
+
+def _decide_restock(
+    items: list[ReturnLine], restock: Mapping[UUID, bool], warehouse: Warehouse | None
+) -> list[ReturnLine]:
+    """Set each return line's `restock` and `warehouse` (not saved) and give back those that
+    go on hand: asked for, and of a variant that still exists and tracks inventory. 422
+    `line_not_in_return` for a line of another return, `warehouse_required` for restocking
+    without a warehouse."""
+    by_key = {str(item.order_line.public_id): item for item in items}
+    decisions: dict[int, bool] = {}
+    for key, value in restock.items():
+        item = by_key.get(str(key))
+        if item is None:
+            raise InvalidInput(
+                "This line is not part of the return.",
+                code="line_not_in_return",
+                field=f"restock.{key}",
+            )
+        decisions[item.pk] = value
+    restocked = []
+    for item in items:
+        variant = item.order_line.variant
+        again = decisions.get(item.pk, False) and variant is not None and variant.track_inventory
+        if again:
+            restocked.append(item)
+        item.restock = again
+        item.warehouse = warehouse if again else None
+    if restocked and warehouse is None:
+        raise InvalidInput(
+            "Name the warehouse the goods go back to.",
+            code="warehouse_required",
+            field="warehouse",
+        )
+    return restocked
+
+
+def _record_received(
+    order: Order,
+    order_return: Return,
+    items: list[ReturnLine],
+    restocked: list[ReturnLine],
+    warehouse: Warehouse | None,
+    *,
+    actor: Actor,
+) -> None:
+    """The order's timeline and status, the audit log and the `return.received` event."""
+    record_order_event(
+        order,
+        OrderEvent.Type.RETURN_RECEIVED,
+        actor=actor,
+        **_data(
+            order_return,
+            warehouse=warehouse.slug if restocked and warehouse else None,
+            lines=[
+                {
+                    "line_id": str(item.order_line.public_id),
+                    "sku": item.order_line.sku,
+                    "quantity": item.quantity,
+                    "restock": item.restock,
+                }
+                for item in items
+            ],
+        ),
+    )
+    refresh_fulfilment_status(order, actor=actor)
+    record_change(
+        actor=actor,
+        action="update",
+        obj=order_return,
+        verb="return.receive",
+        before={"status": R.APPROVED},
+        after={
+            "status": R.RECEIVED,
+            "restocked": [str(i.order_line.public_id) for i in restocked],
+        },
+    )
+    record_event("return.received", order_id=order.pk, return_id=order_return.pk)
 
 
 def unit_share(line: OrderLine) -> Decimal:

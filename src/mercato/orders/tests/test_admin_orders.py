@@ -16,8 +16,13 @@ from mercato.catalog.tests.factories import make_product
 from mercato.inventory.models import Allocation
 from mercato.inventory.tests.conftest import make_warehouse, put_stock
 from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
-from mercato.orders.services.fulfilment import create_fulfilment, mark_delivered, mark_shipped
-from mercato.orders.services.returns import request_return
+from mercato.orders.services.fulfilment import (
+    ParcelLine,
+    create_fulfilment,
+    mark_delivered,
+    mark_shipped,
+)
+from mercato.orders.services.returns import ReturnItem, request_return
 from mercato.orders.services.status import add_note
 from mercato.orders.tests.conftest import pay
 from mercato.pricing.eu_vat import load_eu_vat
@@ -433,13 +438,13 @@ def delivered_with_return(actor: Actor):
     parcel = create_fulfilment(
         order=order,
         warehouse=placed.warehouse,
-        lines=[(line, line.quantity) for line in order.lines.order_by("pk")],
+        lines=[ParcelLine(line, line.quantity) for line in order.lines.order_by("pk")],
         actor=actor,
     )
     mark_shipped(fulfilment=parcel, actor=actor)
     mark_delivered(fulfilment=parcel, actor=actor)
     tee = order.lines.order_by("pk").first()
-    asked = request_return(order=order, lines=[(tee, 1, "too small")], actor=actor)
+    asked = request_return(order=order, lines=[ReturnItem(tee, 1, "too small")], actor=actor)
     return placed, asked
 
 
@@ -528,7 +533,10 @@ def test_the_tracking_of_a_parcel_is_edited_on_the_fulfil_page(back_office, db_s
     order = placed.order
     line = order.lines.get()
     parcel = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(line, 2)], actor=Actor(label="sam")
+        order=order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(line, 2)],
+        actor=Actor(label="sam"),
     )
     url = f"{CHANGELIST}{order.pk}/fulfilments/{parcel.pk}/tracking/"
     assert url in back_office.get(f"{CHANGELIST}{order.pk}/fulfil/").content.decode()

@@ -11,7 +11,7 @@ from mercato.core.models import Event
 from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Stock
 from mercato.orders.models import Order
-from mercato.orders.services.fulfilment import cancel_fulfilment, create_fulfilment
+from mercato.orders.services.fulfilment import ParcelLine, cancel_fulfilment, create_fulfilment
 from mercato.orders.tests.conftest import pay
 from mercato.payments.models import Payment
 from mercato.payments.services import cancel_order
@@ -119,13 +119,16 @@ def test_an_order_with_a_parcel_must_have_it_cancelled_first(staff_actor, db_sta
     order = pay(placed.order)
     tee, cap = order.lines.order_by("pk")
     parcel = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(tee, 1)], actor=staff_actor
+        order=order, warehouse=placed.warehouse, lines=[ParcelLine(tee, 1)], actor=staff_actor
     )
 
     error = refused(db_state, order=order, actor=staff_actor)
     assert "cancel its fulfilments first" in str(error)
     create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(tee, 1), (cap, 1)], actor=staff_actor
+        order=order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 1), ParcelLine(cap, 1)],
+        actor=staff_actor,
     )
     refused(db_state, order=order, actor=staff_actor)  # fulfilled
 

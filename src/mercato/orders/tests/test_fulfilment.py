@@ -13,6 +13,7 @@ from mercato.inventory import selectors as inventory
 from mercato.inventory.models import Allocation, Stock
 from mercato.orders.models import Order, OrderEvent
 from mercato.orders.services.fulfilment import (
+    ParcelLine,
     cancel_fulfilment,
     create_fulfilment,
     mark_delivered,
@@ -54,7 +55,7 @@ def test_fulfilling_in_two_parts_takes_stock_and_moves_the_order(placed, staff_a
     first = create_fulfilment(
         order=order,
         warehouse=placed.warehouse,
-        lines=[(tee, 1)],
+        lines=[ParcelLine(tee, 1)],
         carrier="DHL",
         tracking_number="JJD0001",
         tracking_url="https://track.example/JJD0001",
@@ -79,7 +80,10 @@ def test_fulfilling_in_two_parts_takes_stock_and_moves_the_order(placed, staff_a
     ).exists()
 
     second = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(tee, 1), (cap, 1)], actor=staff_actor
+        order=order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 1), ParcelLine(cap, 1)],
+        actor=staff_actor,
     )
 
     assert second.number == 2
@@ -113,7 +117,10 @@ def test_a_variant_that_does_not_track_stock_ships_without_stock(staff_actor):
     [line] = lines_of(placed.order)
 
     fulfilment = create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(line, 3)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(line, 3)],
+        actor=staff_actor,
     )
 
     [item] = fulfilment.lines.all()
@@ -135,7 +142,10 @@ def test_a_line_allocated_when_placed_ships_its_allocation_even_if_tracking_stop
     ProductVariant.objects.filter(pk=variant.pk).update(track_inventory=False)
 
     create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(line, 2)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(line, 2)],
+        actor=staff_actor,
     )
 
     stock = stock_of(variant)
@@ -157,7 +167,7 @@ def test_an_order_that_must_be_paid_first_is_refused_until_paid(
         create_fulfilment,
         order=placed.order,
         warehouse=placed.warehouse,
-        lines=[(tee, 1)],
+        lines=[ParcelLine(tee, 1)],
         actor=staff_actor,
     )
 
@@ -168,8 +178,8 @@ def test_an_order_that_must_be_paid_first_is_refused_until_paid(
 # --- refused input changes nothing -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 1_000_001, 10**12, True, "1", 1.0, None])
-def test_a_quantity_must_be_a_sane_whole_number(placed, staff_actor, db_state, quantity):
+@pytest.mark.parametrize("quantity", [0, -1, 1_000_001, 10**12])
+def test_a_quantity_must_be_in_range(placed, staff_actor, db_state, quantity):
     tee, _ = lines_of(placed.order)
     before = db_state()
 
@@ -179,7 +189,7 @@ def test_a_quantity_must_be_a_sane_whole_number(placed, staff_actor, db_state, q
         create_fulfilment,
         order=placed.order,
         warehouse=placed.warehouse,
-        lines=[(tee, quantity)],
+        lines=[ParcelLine(tee, quantity)],
         actor=staff_actor,
     )
 
@@ -189,7 +199,9 @@ def test_a_quantity_must_be_a_sane_whole_number(placed, staff_actor, db_state, q
 def test_more_than_ordered_is_refused_also_after_a_first_part(placed, staff_actor, db_state):
     order = placed.order
     tee, cap = lines_of(order)
-    create_fulfilment(order=order, warehouse=placed.warehouse, lines=[(tee, 1)], actor=staff_actor)
+    create_fulfilment(
+        order=order, warehouse=placed.warehouse, lines=[ParcelLine(tee, 1)], actor=staff_actor
+    )
     before = db_state()
 
     error = refused(
@@ -198,7 +210,7 @@ def test_more_than_ordered_is_refused_also_after_a_first_part(placed, staff_acto
         create_fulfilment,
         order=order,
         warehouse=placed.warehouse,
-        lines=[(cap, 1), (tee, 2)],
+        lines=[ParcelLine(cap, 1), ParcelLine(tee, 2)],
         actor=staff_actor,
     )
 
@@ -214,10 +226,10 @@ def test_lines_of_another_order_empty_or_repeated_lines_are_refused(placed, staf
     before = db_state()
 
     for lines, code in [
-        ([(foreign, 1)], "line_not_in_order"),
-        ([(tee, 1), (foreign, 1)], "line_not_in_order"),
+        ([ParcelLine(foreign, 1)], "line_not_in_order"),
+        ([ParcelLine(tee, 1), ParcelLine(foreign, 1)], "line_not_in_order"),
         ([], "lines_required"),
-        ([(tee, 1), (tee, 1)], "duplicate_line"),
+        ([ParcelLine(tee, 1), ParcelLine(tee, 1)], "duplicate_line"),
     ]:
         refused(
             code,
@@ -243,7 +255,7 @@ def test_a_warehouse_without_the_lines_stock_is_refused(placed, staff_actor, db_
         create_fulfilment,
         order=placed.order,
         warehouse=hamburg,
-        lines=[(tee, 1)],
+        lines=[ParcelLine(tee, 1)],
         actor=staff_actor,
     )
 
@@ -261,7 +273,7 @@ def test_a_bad_tracking_url_is_refused(placed, staff_actor, db_state):
             create_fulfilment,
             order=placed.order,
             warehouse=placed.warehouse,
-            lines=[(tee, 1)],
+            lines=[ParcelLine(tee, 1)],
             tracking_url=url,
             actor=staff_actor,
         )
@@ -284,7 +296,7 @@ def test_unconfirmed_cancelled_and_draft_orders_cannot_be_fulfilled(
         create_fulfilment,
         order=placed.order,
         warehouse=placed.warehouse,
-        lines=[(line, 1)],
+        lines=[ParcelLine(line, 1)],
         actor=staff_actor,
     )
     assert db_state() == before
@@ -298,7 +310,7 @@ def test_unconfirmed_cancelled_and_draft_orders_cannot_be_fulfilled(
             create_fulfilment,
             order=placed.order,
             warehouse=placed.warehouse,
-            lines=[(line, 1)],
+            lines=[ParcelLine(line, 1)],
             actor=staff_actor,
         )
         assert db_state() == before
@@ -313,7 +325,7 @@ def test_ship_then_deliver_and_the_customer_gets_the_tracking_email(placed, staf
     fulfilment = create_fulfilment(
         order=order,
         warehouse=placed.warehouse,
-        lines=[(tee, 2), (cap, 1)],
+        lines=[ParcelLine(tee, 2), ParcelLine(cap, 1)],
         carrier="DHL",
         tracking_number="JJD0042",
         tracking_url="https://track.example/JJD0042",
@@ -355,15 +367,24 @@ def test_ship_then_deliver_and_the_customer_gets_the_tracking_email(placed, staf
 def test_illegal_fulfilment_moves_are_refused_with_409(placed, staff_actor, db_state):
     tee, cap = lines_of(placed.order)
     shipped = create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(tee, 1)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 1)],
+        actor=staff_actor,
     )
     mark_shipped(fulfilment=shipped, actor=staff_actor)
     delivered = create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(tee, 1)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 1)],
+        actor=staff_actor,
     )
     mark_delivered(fulfilment=delivered, actor=staff_actor)
     cancelled = create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(cap, 1)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(cap, 1)],
+        actor=staff_actor,
     )
     cancel_fulfilment(fulfilment=cancelled, actor=staff_actor)
     before = db_state()
@@ -398,7 +419,10 @@ def test_cancelling_a_shipped_parcel_puts_the_stock_back_where_it_was(placed, st
     order = placed.order
     tee, cap = lines_of(order)
     fulfilment = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(tee, 2), (cap, 1)], actor=staff_actor
+        order=order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 2), ParcelLine(cap, 1)],
+        actor=staff_actor,
     )
     mark_shipped(fulfilment=fulfilment, actor=staff_actor)
     order.refresh_from_db()
@@ -429,7 +453,7 @@ def test_cancelling_a_shipped_parcel_puts_the_stock_back_where_it_was(placed, st
 
     # the order can be packed again, and numbering goes on
     again = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(tee, 2)], actor=staff_actor
+        order=order, warehouse=placed.warehouse, lines=[ParcelLine(tee, 2)], actor=staff_actor
     )
     assert again.number == 2
 
@@ -437,7 +461,10 @@ def test_cancelling_a_shipped_parcel_puts_the_stock_back_where_it_was(placed, st
 def test_tracking_can_change_until_cancelled(placed, staff_actor):
     tee, _ = lines_of(placed.order)
     fulfilment = create_fulfilment(
-        order=placed.order, warehouse=placed.warehouse, lines=[(tee, 1)], actor=staff_actor
+        order=placed.order,
+        warehouse=placed.warehouse,
+        lines=[ParcelLine(tee, 1)],
+        actor=staff_actor,
     )
 
     update_tracking(
@@ -540,6 +567,8 @@ NO_LINE = "00000000-0000-0000-0000-000000000000"
         ("LINE", -2, {}, 422, "validation_error"),
         ("LINE", 10**15, {}, 422, "validation_error"),
         ("LINE", "1", {}, 422, "validation_error"),
+        ("LINE", True, {}, 422, "validation_error"),
+        ("LINE", 1.0, {}, 422, "validation_error"),
         (None, None, {}, 422, "validation_error"),
         ("FOREIGN", 1, {}, 422, "line_not_in_order"),
         (NO_LINE, 1, {}, 422, "line_not_in_order"),
@@ -599,7 +628,7 @@ def test_a_parcel_of_another_order_is_not_found_through_this_one(
     parcel = create_fulfilment(
         order=other.order,
         warehouse=other.warehouse,
-        lines=[(other.order.lines.get(), 1)],
+        lines=[ParcelLine(other.order.lines.get(), 1)],
         actor=staff_actor,
     )
 
@@ -621,7 +650,7 @@ def test_shoppers_see_their_parcels_with_tracking_and_nobody_else_does(
     parcel = create_fulfilment(
         order=order,
         warehouse=placed.warehouse,
-        lines=[(line, 1)],
+        lines=[ParcelLine(line, 1)],
         carrier="DHL",
         tracking_number="JJD7",
         tracking_url="https://track.example/JJD7",
@@ -629,7 +658,7 @@ def test_shoppers_see_their_parcels_with_tracking_and_nobody_else_does(
     )
     mark_shipped(fulfilment=parcel, actor=staff_actor)
     dropped = create_fulfilment(
-        order=order, warehouse=placed.warehouse, lines=[(line, 1)], actor=staff_actor
+        order=order, warehouse=placed.warehouse, lines=[ParcelLine(line, 1)], actor=staff_actor
     )
     cancel_fulfilment(fulfilment=dropped, actor=SYSTEM)
     url = f"/api/store/orders/{order.public_id}/fulfilments"
@@ -673,7 +702,7 @@ def test_concurrent_parcels_of_the_same_units_fulfil_them_once(threads_allowed, 
 
     def fulfil(_: int):
         return create_fulfilment(
-            order=order, warehouse=placed.warehouse, lines=[(line, 2)], actor=actor
+            order=order, warehouse=placed.warehouse, lines=[ParcelLine(line, 2)], actor=actor
         )
 
     results = run_together(4, fulfil)
@@ -700,10 +729,13 @@ def test_parcel_lists_run_constant_queries(
     counts = []
     for _ in range(2):
         create_fulfilment(
-            order=order, warehouse=placed.warehouse, lines=[(a, 1), (b, 1)], actor=staff_actor
+            order=order,
+            warehouse=placed.warehouse,
+            lines=[ParcelLine(a, 1), ParcelLine(b, 1)],
+            actor=staff_actor,
         )
         create_fulfilment(
-            order=order, warehouse=placed.warehouse, lines=[(a, 1)], actor=staff_actor
+            order=order, warehouse=placed.warehouse, lines=[ParcelLine(a, 1)], actor=staff_actor
         )
         with django_assert_max_num_queries(3) as store_queries:
             shown = api.get_json(store, headers=guest)

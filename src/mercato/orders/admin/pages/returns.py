@@ -69,7 +69,7 @@ class ReturnPages(OrderAdminBase):
                     messages.error(request, "Choose a warehouse from the list.")
                     return None
             restock = {
-                item.order_line: post.get(f"restock_{item.pk}") == "on"
+                item.order_line.public_id: post.get(f"restock_{item.pk}") == "on"
                 for item in order_return.lines.select_related("order_line")
             }
             return lambda: returns.receive_return(
