@@ -11,10 +11,11 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from mercato.catalog.services import clean_price
-from mercato.core.countries import COUNTRY_CODES
+from mercato.catalog.errors import InvalidPrice
+from mercato.core import countries
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import Changes
+from mercato.core.money import parse_amount
 
 Amount = Decimal | str | int | float
 """An amount as the API and the back office give it; the services check its places."""
@@ -35,10 +36,8 @@ CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
 
 def clean_country(value: Any, field: str = "country") -> str:
-    code = str(value or "").strip().upper()
-    if code not in COUNTRY_CODES:
-        raise InvalidInput("Not an ISO 3166-1 country code.", code="invalid_country", field=field)
-    return code
+    """An ISO 3166-1 alpha-2 code (`mercato.core.countries`), refused as invalid_country."""
+    return countries.clean_country(value, field=field, error=InvalidInput)
 
 
 def clean_decimal(value: Any, field: str) -> Decimal:
@@ -79,10 +78,9 @@ def clean_discount_value(kind: str, value: Any) -> Decimal:
 
 
 def clean_amount(value: Any, field: str) -> Decimal:
-    """A required amount with two places (a missing one is refused by clean_price)."""
-    amount = clean_price(value, field=field)
-    assert amount is not None
-    return amount
+    """A required amount of zero or more, rounded to two places (`parse_amount`'s rule),
+    refused as invalid_price."""
+    return parse_amount(value, field=field, error=InvalidPrice)
 
 
 def clean_currency(value: Any) -> str:
