@@ -1,8 +1,9 @@
 """The checks every pricing change shares: countries, rates, amounts, currencies, date
-windows, targets that must exist, codes; and the UNSET marker of the service inputs."""
+windows, targets that must exist (and setting them, audit logged), codes; and the base of
+the service inputs."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -11,6 +12,7 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
+from mercato.audit.services import Actor, record_save
 from mercato.catalog.errors import InvalidPrice
 from mercato.core import countries
 from mercato.core.errors import InvalidInput
@@ -107,6 +109,16 @@ def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: st
     if model._default_manager.filter(pk__in=wanted).count() != len(wanted):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
     return wanted
+
+
+def set_targets(
+    obj: Model, targets: Mapping[str, list[int]], *, actor: Actor, before: dict[str, Any] | None
+) -> None:
+    """After saving a promotion or a voucher: set its targets ({m2m name: [pk]}), then log
+    the save (a creation when there is no `before`)."""
+    for m2m, ids in targets.items():
+        getattr(obj, m2m).set(ids)
+    record_save(actor=actor, obj=obj, before=before)
 
 
 def normalize_email(value: str | None) -> str:
