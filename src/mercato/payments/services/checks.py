@@ -6,10 +6,8 @@ import uuid
 from decimal import Decimal
 
 from mercato.core.errors import InvalidInput
+from mercato.core.money import parse_amount
 from mercato.payments.errors import CardDataNotAccepted, InvalidAmount
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")
 
 _DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
 
@@ -44,14 +42,9 @@ def reject_card_data(value: str, *, field: str) -> None:
 
 
 def clean_amount(amount: Decimal, *, field: str = "amount") -> Decimal:
-    """A positive amount with at most two decimals, below ten billion."""
-    if not amount.is_finite() or amount <= 0:
-        raise InvalidAmount("The amount must be more than zero.", field=field)
-    if amount > MAX_AMOUNT:
-        raise InvalidAmount("The amount is too large.", field=field)
-    if amount != amount.quantize(CENT):
-        raise InvalidAmount("The amount has at most two decimals.", field=field)
-    return amount.quantize(CENT)
+    """Money that moves: more than zero, below ten billion, at most two decimals (refused,
+    not rounded)."""
+    return parse_amount(amount, field=field, positive=True, exact=True, error=InvalidAmount)
 
 
 def clean_optional_amount(amount: Decimal | None) -> Decimal | None:

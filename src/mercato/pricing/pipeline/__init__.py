@@ -16,7 +16,8 @@ Steps, in order:
    product itself, its category or any ancestor of it, or a collection it is in): the one that
    takes most off the unit price (a tie goes to the lower id). Percentage: unit price x value
    / 100; fixed: value per unit. The discounted unit price is never below 0 and is rounded
-   half-up to the cent here (ROUNDING 1), so that line totals are whole cents.
+   half-up to the cent here (ROUNDING 1), so that line totals are whole cents. Every rounding
+   is `mercato.core.money.quantize` (half-up to the cent).
 2. Line totals: subtotal = discounted unit price x quantity (exact);
    promotion discount = (unit price - discounted unit price) x quantity.
 3. Voucher. It applies when the order subtotal (sum of step 2) reaches `min_subtotal` and the
@@ -67,14 +68,6 @@ Steps, in order:
 
 from mercato.pricing.pipeline.cart import price_cart, price_shipping
 from mercato.pricing.pipeline.types import (
-    CENT,
-    FIXED,
-    FREE_SHIPPING,
-    ORDER,
-    PERCENTAGE,
-    SPECIFIC,
-    STANDARD,
-    ZERO,
     LineInput,
     LineResult,
     PricingInput,
@@ -85,18 +78,9 @@ from mercato.pricing.pipeline.types import (
     TaxRules,
     Totals,
     VoucherInput,
-    round_money,
 )
 
 __all__ = [
-    "CENT",
-    "FIXED",
-    "FREE_SHIPPING",
-    "ORDER",
-    "PERCENTAGE",
-    "SPECIFIC",
-    "STANDARD",
-    "ZERO",
     "LineInput",
     "LineResult",
     "PricingInput",
@@ -109,5 +93,4 @@ __all__ = [
     "VoucherInput",
     "price_cart",
     "price_shipping",
-    "round_money",
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from mercato.core.money import quantize
 from mercato.pricing.pipeline.tax import TaxPlace, stated, tax_place, taxed
 from mercato.pricing.pipeline.types import (
     FIXED,
@@ -24,7 +25,6 @@ from mercato.pricing.pipeline.types import (
     TaxRules,
     Totals,
     check_amount,
-    round_money,
 )
 
 
@@ -91,11 +91,11 @@ def _promoted_lines(inp: PricingInput) -> list[_Promoted]:
     """Each line with the best running promotion that targets it."""
     staged = []
     for line in inp.lines:
-        unit = round_money(line.unit_price)
+        unit = quantize(line.unit_price)
         promotion = _best_promotion(line, inp.promotions, inp.currency, inp.now)
         discounted = unit
         if promotion is not None:
-            discounted = max(round_money(unit - _unit_discount(promotion, unit)), ZERO)
+            discounted = max(quantize(unit - _unit_discount(promotion, unit)), ZERO)
         staged.append(_Promoted(line, unit, discounted, promotion if discounted < unit else None))
     return staged
 
@@ -131,7 +131,7 @@ def _spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
     shares, given, running = [], ZERO, ZERO
     for weight in weights:
         running += weight
-        so_far = round_money(amount * running / whole)
+        so_far = quantize(amount * running / whole)
         shares.append(so_far - given)
         given = so_far
     return shares
@@ -175,9 +175,9 @@ def _apply_voucher(
     weights = [staged[i].subtotal for i in eligible]
     base = sum(weights, ZERO)
     if voucher.kind == PERCENTAGE:
-        amount = round_money(base * voucher.value / HUNDRED)
+        amount = quantize(base * voucher.value / HUNDRED)
     else:
-        amount = round_money(voucher.value)
+        amount = quantize(voucher.value)
     shares = list(none)
     for i, share in zip(eligible, _spread(min(amount, base), weights), strict=True):
         shares[i] = share
@@ -281,7 +281,7 @@ def price_shipping(
 
 def _shipping(inp: PricingInput, place: TaxPlace, free: bool) -> ShippingResult:
     rules = inp.tax
-    price = round_money(inp.shipping_price) if inp.shipping_price is not None else ZERO
+    price = quantize(inp.shipping_price) if inp.shipping_price is not None else ZERO
     discount = price if free else ZERO
     amount = price - discount
     tax_class = inp.shipping_tax_class or rules.shipping_tax_class or STANDARD

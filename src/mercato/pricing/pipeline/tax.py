@@ -4,7 +4,8 @@ the package docstring)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from mercato.pricing.pipeline.types import ZERO, TaxRules, round_money
+from mercato.core.money import quantize
+from mercato.pricing.pipeline.types import ZERO, TaxRules
 from mercato.pricing.vat import EU_COUNTRIES, EXPORT_NOTE, REVERSE_CHARGE_NOTE, vat_country
 
 
@@ -59,12 +60,12 @@ def taxed(
     if place.zero_rated:
         if rules.prices_include_tax:
             origin_rate = rules.rate(tax_class, rules.origin_country.upper())
-            net = round_money(amount / (1 + origin_rate))
+            net = quantize(amount / (1 + origin_rate))
             return Decimal("0"), net, ZERO, net
         return Decimal("0"), amount, ZERO, amount
     rate = rules.rate(tax_class, place.country)
     if rules.prices_include_tax:
-        net = round_money(amount / (1 + rate))
+        net = quantize(amount / (1 + rate))
         return rate, net, amount - net, amount
-    tax = round_money(amount * rate)
+    tax = quantize(amount * rate)
     return rate, amount, tax, amount + tax

@@ -3,21 +3,15 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from types import MappingProxyType
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 STANDARD = "standard"
 
 PERCENTAGE, FIXED, FREE_SHIPPING = "percentage", "fixed", "free_shipping"
 ORDER, SPECIFIC = "order", "specific"
-
-
-def round_money(amount: Decimal) -> Decimal:
-    """Half-up to the cent: the one rounding the pipeline uses."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def check_amount(value: Decimal, name: str) -> None:

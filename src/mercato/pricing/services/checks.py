@@ -1,8 +1,9 @@
 """The checks every pricing change shares: countries, rates, amounts, currencies, date
-windows, targets that must exist, codes; and the UNSET marker of the service inputs."""
+windows, targets that must exist (and setting them, audit logged), codes; and the base of
+the service inputs."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -11,10 +12,12 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from mercato.catalog.services import clean_price
-from mercato.core.countries import COUNTRY_CODES
+from mercato.audit.services import Actor, record_save
+from mercato.catalog.errors import InvalidPrice
+from mercato.core import countries
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import Changes
+from mercato.core.money import parse_amount
 
 Amount = Decimal | str | int | float
 """An amount as the API and the back office give it; the services check its places."""
@@ -35,10 +38,8 @@ CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
 
 def clean_country(value: Any, field: str = "country") -> str:
-    code = str(value or "").strip().upper()
-    if code not in COUNTRY_CODES:
-        raise InvalidInput("Not an ISO 3166-1 country code.", code="invalid_country", field=field)
-    return code
+    """An ISO 3166-1 alpha-2 code (`mercato.core.countries`), refused as invalid_country."""
+    return countries.clean_country(value, field=field, error=InvalidInput)
 
 
 def clean_decimal(value: Any, field: str) -> Decimal:
@@ -79,10 +80,9 @@ def clean_discount_value(kind: str, value: Any) -> Decimal:
 
 
 def clean_amount(value: Any, field: str) -> Decimal:
-    """A required amount with two places (a missing one is refused by clean_price)."""
-    amount = clean_price(value, field=field)
-    assert amount is not None
-    return amount
+    """A required amount of zero or more, rounded to two places (`parse_amount`'s rule),
+    refused as invalid_price."""
+    return parse_amount(value, field=field, error=InvalidPrice)
 
 
 def clean_currency(value: Any) -> str:
@@ -109,6 +109,16 @@ def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: st
     if model._default_manager.filter(pk__in=wanted).count() != len(wanted):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
     return wanted
+
+
+def set_targets(
+    obj: Model, targets: Mapping[str, list[int]], *, actor: Actor, before: dict[str, Any] | None
+) -> None:
+    """After saving a promotion or a voucher: set its targets ({m2m name: [pk]}), then log
+    the save (a creation when there is no `before`)."""
+    for m2m, ids in targets.items():
+        getattr(obj, m2m).set(ids)
+    record_save(actor=actor, obj=obj, before=before)
 
 
 def normalize_email(value: str | None) -> str:

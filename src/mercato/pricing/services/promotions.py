@@ -21,6 +21,7 @@ from mercato.pricing.services.checks import (
     clean_currency,
     clean_discount_value,
     existing_ids,
+    set_targets,
 )
 
 PROMOTION_FIELDS = ("name", "kind", "value", "currency", "starts_at", "ends_at", "is_active")
@@ -73,19 +74,10 @@ def clean_promotion(promotion: Promotion, details: PromotionDetails) -> dict[str
 
 
 def _save_promotion(actor: Actor, promotion: Promotion, details: PromotionDetails) -> Promotion:
-    creating = promotion.pk is None
-    before = None if creating else snapshot(promotion)
+    before = None if promotion.pk is None else snapshot(promotion)
     targets = clean_promotion(promotion, details)
     promotion.save()
-    for m2m, ids in targets.items():
-        getattr(promotion, m2m).set(ids)
-    record_change(
-        actor=actor,
-        action="create" if creating else "update",
-        obj=promotion,
-        before=before,
-        after=snapshot(promotion),
-    )
+    set_targets(promotion, targets, actor=actor, before=before)
     return promotion
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, audited_save, record_change, record_save, snapshot
 from mercato.catalog.models import ProductType
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.inputs import UNSET, Unset
@@ -38,7 +38,7 @@ def create_tax_class(*, actor: Actor, slug: str, name: str) -> TaxClass:
         if TaxClass.objects.filter(slug=slug).exists():
             raise Conflict("Another tax class uses this slug.", code="slug_taken", field="slug")
         tax_class = TaxClass.objects.create(slug=slug, name=name.strip())
-        record_change(actor=actor, action="create", obj=tax_class, after=snapshot(tax_class))
+        record_save(actor=actor, obj=tax_class, before=None)
     return tax_class
 
 
@@ -50,10 +50,7 @@ def update_tax_class(*, actor: Actor, tax_class: TaxClass, name: str) -> TaxClas
         tax_class = TaxClass.objects.select_for_update().get(pk=tax_class.pk)
         before = snapshot(tax_class)
         tax_class.name = name.strip()
-        tax_class.save()
-        record_change(
-            actor=actor, action="update", obj=tax_class, before=before, after=snapshot(tax_class)
-        )
+        audited_save(tax_class, actor=actor, before=before)
     return tax_class
 
 
@@ -87,7 +84,7 @@ def create_tax_rate(*, actor: Actor, tax_class: TaxClass, country: str, rate: An
                 field="country",
             )
         tax_rate = TaxRate.objects.create(tax_class=tax_class, country=country, rate=rate)
-        record_change(actor=actor, action="create", obj=tax_rate, after=snapshot(tax_rate))
+        record_save(actor=actor, obj=tax_rate, before=None)
     return tax_rate
 
 
@@ -97,10 +94,7 @@ def update_tax_rate(*, actor: Actor, tax_rate: TaxRate, rate: Any) -> TaxRate:
         tax_rate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
         before = snapshot(tax_rate)
         tax_rate.rate = rate
-        tax_rate.save()
-        record_change(
-            actor=actor, action="update", obj=tax_rate, before=before, after=snapshot(tax_rate)
-        )
+        audited_save(tax_rate, actor=actor, before=before)
     return tax_rate
 
 
@@ -147,14 +141,7 @@ def update_tax_settings(*, actor: Actor, details: TaxSettingsDetails) -> TaxSett
         for name, value in details.given().items():
             setattr(tax_settings, name, value)
         tax_settings.origin_country = clean_country(tax_settings.origin_country, "origin_country")
-        tax_settings.save()
-        record_change(
-            actor=actor,
-            action="update",
-            obj=tax_settings,
-            before=before,
-            after=snapshot(tax_settings),
-        )
+        audited_save(tax_settings, actor=actor, before=before)
     return tax_settings
 
 

@@ -31,6 +31,7 @@ from mercato.pricing.services.checks import (
     existing_ids,
     normalize_code,
     normalize_email,
+    set_targets,
 )
 
 VOUCHER_FIELDS = (
@@ -159,15 +160,7 @@ def _save_voucher(actor: Actor, voucher: Voucher, details: VoucherDetails) -> Vo
                 voucher.save(update_fields=[*VOUCHER_FIELDS, "updated_at"])
     except IntegrityError as exc:
         raise Conflict("Another voucher has this code.", code="code_taken", field="code") from exc
-    for m2m, ids in targets.items():
-        getattr(voucher, m2m).set(ids)
-    record_change(
-        actor=actor,
-        action="create" if creating else "update",
-        obj=voucher,
-        before=before,
-        after=snapshot(voucher),
-    )
+    set_targets(voucher, targets, actor=actor, before=before)
     return voucher
 
 

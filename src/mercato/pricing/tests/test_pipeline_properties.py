@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mercato.core.money import CENT
 from mercato.pricing.pipeline import (
-    CENT,
     LineInput,
     PricingInput,
     PromotionInput,
