@@ -15,7 +15,7 @@ from django.db.models import Model, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from mercato.catalog.models import Category, CollectionProduct, Product, ProductVariant
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import country_codes
 from mercato.core.errors import InvalidInput, NotFound
 from mercato.pricing import services
 from mercato.pricing.models import (
@@ -364,7 +364,7 @@ def build_pricing_input(
     voucher later with `replace`)."""
     now = now or timezone.now()
     currency = currency or settings.STORE_CURRENCY
-    if country and country.upper() not in COUNTRY_CODES:
+    if country and country.upper() not in country_codes():
         raise InvalidInput(
             "Not an ISO 3166-1 country code.", code="invalid_country", field="country"
         )

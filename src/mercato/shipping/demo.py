@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from mercato.audit.services import Actor
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import country_codes
 from mercato.shipping import services
 from mercato.shipping.models import ShippingZone
 
@@ -40,7 +40,7 @@ DemoZone = tuple[
 
 def demo_zones() -> list[DemoZone]:
     """(zone name, countries, [(method fields, brackets)]) of the demo setup."""
-    rest_of_world = sorted(COUNTRY_CODES - EU - {"GB", "US"})
+    rest_of_world = sorted(country_codes() - EU - {"GB", "US"})
     return [
         (
             "Germany",

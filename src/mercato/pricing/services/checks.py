@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from mercato.catalog.services import clean_price
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import country_codes
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import Changes
 
@@ -36,7 +36,7 @@ CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
 def clean_country(value: Any, field: str = "country") -> str:
     code = str(value or "").strip().upper()
-    if code not in COUNTRY_CODES:
+    if code not in country_codes():
         raise InvalidInput("Not an ISO 3166-1 country code.", code="invalid_country", field=field)
     return code
 
