@@ -42,6 +42,7 @@ from mercato.audit.services import Actor, audited_save, record_save, snapshot
 from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
+from mercato.core.inputs import UNSET, Changes, Unset
 
 # attempts per window (seconds), per IP and per account
 LOGIN_LIMITS = {"ip": (30, 60), "account": (10, 60)}
@@ -324,25 +325,30 @@ def verify_email(*, token: str, ip: str | None = None) -> User:
 # --- profile --------------------------------------------------------------------------------
 
 
-PROFILE_FIELDS = ("first_name", "last_name", "phone", "marketing_opt_in")
+@dataclass(frozen=True, kw_only=True)
+class ProfileChanges(Changes):
+    """The profile fields to change; those left UNSET keep their value."""
+
+    first_name: str | Unset = UNSET
+    last_name: str | Unset = UNSET
+    phone: str | Unset = UNSET
+    marketing_opt_in: bool | Unset = UNSET
+    email: str | Unset = UNSET
 
 
 def update_profile(
-    *, user: User, changes: dict, current_password: str | None = None, ip: str = ""
+    *, user: User, changes: ProfileChanges, current_password: str | None = None, ip: str = ""
 ) -> User:
     """Change profile fields. A new email needs the current password, is verified anew, and
     the old address is told."""
-    unknown = set(changes) - {*PROFILE_FIELDS, "email"}
-    if unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    given = changes.given()
+    new_email = given.pop("email", None)
     update_fields = ["updated_at"]
-    new_email = changes.get("email")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        for name in PROFILE_FIELDS:
-            if name in changes:
-                setattr(user, name, changes[name])
-                update_fields.append(name)
+        for name, value in given.items():
+            setattr(user, name, value)
+            update_fields.append(name)
         if new_email is not None:
             new_email = User.objects.normalize_email(new_email)
             if new_email != user.email:

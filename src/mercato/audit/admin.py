@@ -6,6 +6,7 @@ from unfold.admin import ModelAdmin
 
 from mercato.audit.models import AuditLogEntry
 from mercato.audit.services import Actor, record_change, snapshot
+from mercato.core.admin import ReadOnlyAdmin
 from mercato.core.clientip import get_client_ip
 
 
@@ -93,7 +94,7 @@ class AuditedModelAdmin(ModelAdmin):
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     """Read-only: nobody edits or deletes the audit log, not even a superuser."""
 
     list_display = (
@@ -109,12 +110,3 @@ class AuditLogEntryAdmin(ModelAdmin):
     search_fields = ("actor_label", "object_id", "object_repr", "verb")
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

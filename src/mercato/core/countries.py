@@ -71,11 +71,3 @@ def clean_countries(
             f"Not ISO 3166-1 alpha-2 country codes: {', '.join(unknown)}.", code=CODE, field=field
         )
     return sorted(str(c) for c in codes)
-
-
-def __getattr__(name: str) -> frozenset[str]:
-    # COUNTRY_CODES was a hand-kept frozenset; read lazily now (the names need the app
-    # registry). Remove once inventory and pricing call is_country()/clean_country().
-    if name == "COUNTRY_CODES":
-        return country_codes()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -69,8 +69,11 @@ class AddressFormSet(BaseInlineFormSet):
         if commit:
             for form in self._kept_forms():
                 if form.has_changed():
-                    flags = {flag: form.cleaned_data.get(flag) for flag in DEFAULT_FLAGS}
-                    services.take_defaults(address=form.instance, data=flags)
+                    services.take_defaults(
+                        address=form.instance,
+                        shipping=bool(form.cleaned_data.get("is_default_shipping")),
+                        billing=bool(form.cleaned_data.get("is_default_billing")),
+                    )
         return super().save(commit)
 
 

@@ -45,12 +45,11 @@ def get_profile(request: HttpRequest):
 @store_router.patch("/me", response={200: ProfileOut, **problems(401, 409, 422)})
 def update_profile(request: HttpRequest, payload: ProfilePatch):
     """Change profile fields. A new email needs `current_password` and is verified anew."""
-    changes = payload.dict(exclude_unset=True)
-    current_password = changes.pop("current_password", None)
+    changes = payload.dict(exclude_unset=True, exclude={"current_password"})
     return account_services.update_profile(
         user=signed_in_user(request),
-        changes=changes,
-        current_password=current_password,
+        changes=account_services.ProfileChanges(**changes),
+        current_password=payload.current_password,
         ip=get_client_ip(request),
     )
 
@@ -78,8 +77,9 @@ def list_addresses(request: HttpRequest, page: Query[PageParams]):
 @store_router.post("/me/addresses", response={201: AddressOut, **problems(401, 422)})
 def create_address(request: HttpRequest, payload: CustomerAddressIn):
     """Add an address; the first one becomes the default shipping and billing address."""
-    data = payload.dict(exclude_unset=True)  # an unsent default flag lets the service decide
-    return Status(201, services.create_address(user=signed_in_user(request), data=data))
+    # an unsent default flag lets the service decide
+    changes = services.AddressChanges(**payload.dict(exclude_unset=True))
+    return Status(201, services.create_address(user=signed_in_user(request), changes=changes))
 
 
 @store_router.get("/me/addresses/{address_id}", response={200: AddressOut, **problems(401, 404)})
@@ -93,7 +93,9 @@ def get_address(request: HttpRequest, address_id: UUID):
 def update_address(request: HttpRequest, address_id: UUID, payload: AddressPatch):
     """Change fields of an address; `is_default_*: true` moves the default here."""
     address = selectors.get_address(user=signed_in_user(request), public_id=address_id)
-    return services.update_address(address=address, data=payload.dict(exclude_unset=True))
+    return services.update_address(
+        address=address, changes=services.AddressChanges(**payload.dict(exclude_unset=True))
+    )
 
 
 @store_router.delete("/me/addresses/{address_id}", response={204: None, **problems(401, 404)})

@@ -10,6 +10,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
+from mercato.core.admin import ReadOnlyAdmin
 from mercato.core.errors import DomainError
 from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMovement, Warehouse
@@ -175,21 +176,12 @@ class StockAdmin(ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "stock", *MOVEMENT_COLUMNS[1:])
     list_filter = ("kind", "stock__warehouse")
     search_fields = ("stock__variant__sku", "order_reference", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("stock__variant", "stock__warehouse")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Reservation)

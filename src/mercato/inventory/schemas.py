@@ -4,11 +4,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from mercato.core.pagination import PageParams
 from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.inventory.models import Stock, StockMovement
 from mercato.inventory.services import MAX_QUANTITY
 
 
@@ -61,6 +63,7 @@ class WarehouseOut(Schema):
     is_active: bool
 
 
+# A stock row, read with its variant, product, inventory item and warehouse.
 class StockOut(Schema):
     sku: str
     product: str
@@ -69,6 +72,26 @@ class StockOut(Schema):
     quantity_allocated: int
     quantity_free: int
     low_stock_threshold: int
+
+    @staticmethod
+    def resolve_sku(stock: Stock) -> str:
+        return stock.variant.sku
+
+    @staticmethod
+    def resolve_product(stock: Stock) -> str:
+        return stock.variant.product.name
+
+    @staticmethod
+    def resolve_warehouse(stock: Stock) -> str:
+        return stock.warehouse.slug
+
+    @staticmethod
+    def resolve_low_stock_threshold(stock: Stock) -> int:
+        """The variant's own threshold, else the shop's."""
+        item = getattr(stock.variant, "inventory_item", None)
+        if item is not None and item.low_stock_threshold is not None:
+            return item.low_stock_threshold
+        return settings.LOW_STOCK_THRESHOLD
 
 
 class StockPage(Schema):
@@ -125,6 +148,18 @@ class MovementOut(Schema):
     reason: str
     actor: str
     order_reference: str
+
+    @staticmethod
+    def resolve_sku(movement: StockMovement) -> str:
+        return movement.stock.variant.sku
+
+    @staticmethod
+    def resolve_warehouse(movement: StockMovement) -> str:
+        return movement.stock.warehouse.slug
+
+    @staticmethod
+    def resolve_actor(movement: StockMovement) -> str:
+        return movement.actor_label
 
 
 class MovementPage(Schema):

@@ -116,7 +116,11 @@ class ShippingZoneAdmin(ModelAdmin):
             saved = services.save_zone(
                 actor=admin_actor(request),
                 zone=ShippingZone.objects.get(pk=obj.pk) if change else None,
-                changes={name: form.cleaned_data[name] for name in services.ZONE_FIELDS},
+                changes=services.ShippingZoneChanges(
+                    name=form.cleaned_data["name"],
+                    countries=form.cleaned_data["countries"],
+                    is_active=form.cleaned_data["is_active"],
+                ),
             )
             obj.pk, obj.public_id = saved.pk, saved.public_id
         except DomainError as exc:
@@ -154,9 +158,13 @@ class MethodForm(forms.ModelForm):
 class RateFormSet(BaseInlineFormSet):
     """Runs the bracket rules (no overlap, weights in whole grams) of the method's kind."""
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[services.Bracket]:
         return [
-            {name: form.cleaned_data.get(name) for name in ("min_value", "max_value", "price")}
+            services.Bracket(
+                min_value=form.cleaned_data.get("min_value"),
+                max_value=form.cleaned_data.get("max_value"),
+                price=form.cleaned_data.get("price"),
+            )
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
@@ -251,7 +259,9 @@ class ShippingMethodAdmin(ModelAdmin):
                 actor=admin_actor(request),
                 method=ShippingMethod.objects.get(pk=form.instance.pk) if change else None,
                 zone=data["zone"],
-                changes={name: data[name] for name in services.METHOD_FIELDS},
+                changes=services.ShippingMethodChanges(
+                    **{name: data[name] for name in services.METHOD_FIELDS}
+                ),
                 rates=rates,
             )
             form.instance.pk, form.instance.public_id = saved.pk, saved.public_id

@@ -19,6 +19,7 @@ from mercato.shipping.schemas import (
     MethodIn,
     MethodOut,
     MethodPatch,
+    RateIn,
     ZoneIn,
     ZoneOut,
     ZonePatch,
@@ -61,6 +62,10 @@ def available_methods(request: HttpRequest, params: Query[AvailableMethodsParams
 
 def _actor(request: HttpRequest):
     return actor_for(request.auth, ip=get_client_ip(request))
+
+
+def _brackets(rates: list[RateIn]) -> list[services.Bracket]:
+    return [services.Bracket(**rate.dict()) for rate in rates]
 
 
 def _bracket_value(method: ShippingMethod, value: Decimal | None) -> int | str | None:
@@ -129,7 +134,9 @@ def list_zones(request: HttpRequest):
     auth=AdminAuth("shipping.add_shippingzone"),
 )
 def create_zone(request: HttpRequest, payload: ZoneIn):
-    zone = services.save_zone(actor=_actor(request), changes=payload.dict())
+    zone = services.save_zone(
+        actor=_actor(request), changes=services.ShippingZoneChanges(**payload.dict())
+    )
     return Status(201, _zone_out(selectors.get_zone(public_id=zone.public_id)))
 
 
@@ -151,7 +158,7 @@ def update_zone(request: HttpRequest, zone_id: UUID, payload: ZonePatch):
     services.save_zone(
         actor=_actor(request),
         zone=selectors.get_zone(public_id=zone_id),
-        changes=payload.dict(exclude_unset=True),
+        changes=services.ShippingZoneChanges(**payload.dict(exclude_unset=True)),
     )
     return _zone_out(selectors.get_zone(public_id=zone_id))
 
@@ -187,13 +194,12 @@ def list_methods(request: HttpRequest, zone: UUID | None = None):
 )
 def create_method(request: HttpRequest, zone_id: UUID, payload: MethodIn):
     """Add a method to a zone; a weight or order_value method comes with its brackets."""
-    data = payload.dict()
-    rates = data.pop("rates")
+    data = payload.dict(exclude={"rates"})
     method = services.save_method(
         actor=_actor(request),
         zone=selectors.get_zone(public_id=zone_id),
-        changes=data,
-        rates=rates,
+        changes=services.ShippingMethodChanges(**data),
+        rates=_brackets(payload.rates),
     )
     return Status(201, _method_out(selectors.get_method(public_id=method.public_id)))
 
@@ -215,15 +221,14 @@ def get_method(request: HttpRequest, method_id: UUID):
 def update_method(request: HttpRequest, method_id: UUID, payload: MethodPatch):
     """Change a method; `rates` replaces all its brackets, `zone_id` moves it."""
     method = selectors.get_method(public_id=method_id)
-    data = payload.dict(exclude_unset=True)
-    zone_id = data.pop("zone_id", None)
-    rates = data.pop("rates", None)
+    data = payload.dict(exclude_unset=True, exclude={"zone_id", "rates"})
+    given = payload.model_fields_set
     services.save_method(
         actor=_actor(request),
         method=method,
-        zone=selectors.get_zone(public_id=zone_id) if zone_id else None,
-        changes=data,
-        rates=rates,
+        zone=selectors.get_zone(public_id=payload.zone_id) if "zone_id" in given else None,
+        changes=services.ShippingMethodChanges(**data),
+        rates=_brackets(payload.rates) if "rates" in given else None,
     )
     return _method_out(selectors.get_method(public_id=method_id))
 

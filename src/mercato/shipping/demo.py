@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from mercato.audit.services import Actor
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import country_codes
 from mercato.shipping import services
 from mercato.shipping.models import ShippingZone
 
@@ -21,17 +21,26 @@ EU = frozenset(
 PARCEL_LIMIT = 31_500  # grams
 
 
-def _brackets(*rows: tuple[Any, Any, str]) -> list[dict[str, Any]]:
-    return [{"min_value": low, "max_value": high, "price": price} for low, high, price in rows]
+def _brackets(*rows: tuple[int, int | None, str]) -> list[services.Bracket]:
+    return [
+        services.Bracket(min_value=low, max_value=high, price=price) for low, high, price in rows
+    ]
 
 
-def _method(name: str, description: str, **fields: Any) -> dict[str, Any]:
-    return {"name": name, "description": description, "tax_class_slug": "standard", **fields}
+def _method(name: str, description: str, **fields: Any) -> services.ShippingMethodChanges:
+    return services.ShippingMethodChanges(
+        name=name, description=description, tax_class_slug="standard", **fields
+    )
 
 
-def demo_zones() -> list[tuple[str, list[str], list[tuple[dict[str, Any], list[dict]]]]]:
+DemoZone = tuple[
+    str, list[str], list[tuple[services.ShippingMethodChanges, list[services.Bracket]]]
+]
+
+
+def demo_zones() -> list[DemoZone]:
     """(zone name, countries, [(method fields, brackets)]) of the demo setup."""
-    rest_of_world = sorted(COUNTRY_CODES - EU - {"GB", "US"})
+    rest_of_world = sorted(country_codes() - EU - {"GB", "US"})
     return [
         (
             "Germany",
@@ -208,7 +217,10 @@ def load_demo_shipping() -> int:
     with transaction.atomic():
         for name, countries, methods in demo_zones():
             zone = services.save_zone(
-                actor=ACTOR, changes={"name": name, "countries": countries, "is_active": True}
+                actor=ACTOR,
+                changes=services.ShippingZoneChanges(
+                    name=name, countries=countries, is_active=True
+                ),
             )
             for fields, rates in methods:
                 services.save_method(actor=ACTOR, zone=zone, changes=fields, rates=rates)

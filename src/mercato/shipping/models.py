@@ -27,6 +27,16 @@ MAX_WEIGHT_GRAMS = 100_000_000  # 100 t
 MAX_DELIVERY_DAYS = 365
 
 
+def _in_order(low: str, high: str, *, name: str) -> models.CheckConstraint:
+    """`low <= high` where both limits are set."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{low}__isnull": True})
+        | Q(**{f"{high}__isnull": True})
+        | Q(**{f"{low}__lte": F(high)}),
+        name=name,
+    )
+
+
 def store_currency() -> str:
     return settings.STORE_CURRENCY
 
@@ -105,24 +115,9 @@ class ShippingMethod(models.Model):
                 condition=Q(max_order_value__isnull=True) | Q(max_order_value__gte=0),
                 name="shipmethod_max_value_gte_0",
             ),
-            models.CheckConstraint(
-                condition=Q(min_weight_grams__isnull=True)
-                | Q(max_weight_grams__isnull=True)
-                | Q(min_weight_grams__lte=F("max_weight_grams")),
-                name="shipmethod_weight_limits",
-            ),
-            models.CheckConstraint(
-                condition=Q(min_order_value__isnull=True)
-                | Q(max_order_value__isnull=True)
-                | Q(min_order_value__lte=F("max_order_value")),
-                name="shipmethod_value_limits",
-            ),
-            models.CheckConstraint(
-                condition=Q(min_delivery_days__isnull=True)
-                | Q(max_delivery_days__isnull=True)
-                | Q(min_delivery_days__lte=F("max_delivery_days")),
-                name="shipmethod_delivery_days",
-            ),
+            _in_order("min_weight_grams", "max_weight_grams", name="shipmethod_weight_limits"),
+            _in_order("min_order_value", "max_order_value", name="shipmethod_value_limits"),
+            _in_order("min_delivery_days", "max_delivery_days", name="shipmethod_delivery_days"),
             models.CheckConstraint(
                 condition=Q(kind__in=["flat", "weight", "order_value"]), name="shipmethod_kind"
             ),

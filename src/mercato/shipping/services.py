@@ -3,10 +3,11 @@ transaction, checks its input (bad input raises a DomainError and changes nothin
 the audit log. The back office calls the same `clean_*` helpers to show errors on its forms."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db import transaction
 from mercato.audit.services import Actor, audited_save, record_change, record_save, snapshot
 from mercato.core.countries import clean_countries
 from mercato.core.errors import InvalidInput
+from mercato.core.inputs import UNSET, Changes, Unset
 from mercato.core.money import CENT, parse_amount
 from mercato.shipping.errors import (
     BracketsNotAllowed,
@@ -35,31 +37,73 @@ from mercato.shipping.models import (
 )
 
 MAX_BRACKETS = 100
-ZONE_FIELDS = ("name", "countries", "is_active")
-METHOD_FIELDS = (
-    "name",
-    "description",
-    "kind",
-    "price",
-    "currency",
-    "free_above",
-    "min_weight_grams",
-    "max_weight_grams",
-    "min_order_value",
-    "max_order_value",
-    "min_delivery_days",
-    "max_delivery_days",
-    "tax_class_slug",
-    "is_active",
-    "sort_order",
-)
 SLUG = re.compile(r"^[-a-z0-9_]+$")
+
+Amount = Decimal | str | int | float
+"""An amount (or a bracket bound) as the API and the back office give it; the services check
+its places."""
+
+
+# --- inputs (built by the API handlers and the admin from their validated input) ------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShippingZoneChanges(Changes):
+    """The fields of a zone to write; those left UNSET keep their value (a new zone takes the
+    model's defaults)."""
+
+    name: str | Unset = UNSET
+    countries: Sequence[str] | Unset = UNSET
+    is_active: bool | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShippingMethodChanges(Changes):
+    """The fields of a method to write; those left UNSET keep their value (a
+    new method takes the model's defaults). None clears a limit."""
+
+    name: str | Unset = UNSET
+    description: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    price: Amount | Unset = UNSET
+    currency: str | Unset | None = UNSET
+    free_above: Amount | Unset | None = UNSET
+    min_weight_grams: int | Unset | None = UNSET
+    max_weight_grams: int | Unset | None = UNSET
+    min_order_value: Amount | Unset | None = UNSET
+    max_order_value: Amount | Unset | None = UNSET
+    min_delivery_days: int | Unset | None = UNSET
+    max_delivery_days: int | Unset | None = UNSET
+    tax_class_slug: str | Unset = UNSET
+    is_active: bool | Unset = UNSET
+    sort_order: int | Unset = UNSET
+
+
+METHOD_FIELDS = tuple(f.name for f in fields(ShippingMethodChanges))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bracket:
+    """A price bracket: `min_value <= value < max_value` (max None: open-ended); grams for a
+    weight method, money for an order_value one."""
+
+    min_value: Amount
+    max_value: Amount | None = None
+    price: Amount
 
 
 # --- checks (pure: also used by the back office forms) -------------------------------------
 
 
-def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None:
+@overload
+def clean_weight(value: object, *, field: str, required: Literal[True] = ...) -> int: ...
+
+
+@overload
+def clean_weight(value: object, *, field: str, required: bool) -> int | None: ...
+
+
+def clean_weight(value: object, *, field: str, required: bool = True) -> int | None:
     """A weight in whole grams, from 0 to MAX_WEIGHT_GRAMS."""
     if value is None or value == "":
         if required:
@@ -77,7 +121,7 @@ def clean_weight(value: Any, *, field: str, required: bool = True) -> int | None
 
 
 def _clean_days(value: int | None, *, field: str) -> int | None:
-    if value is None or value == "":
+    if value is None:
         return None
     if not 0 <= value <= MAX_DELIVERY_DAYS:
         raise InvalidDeliveryEstimate(f"{field} is between 0 and {MAX_DELIVERY_DAYS}.", field=field)
@@ -136,18 +180,21 @@ def clean_method(method: ShippingMethod) -> None:
             field="tax_class_slug",
         )
     method.description = (method.description or "").strip()
-    if method.is_active is None:  # a patch's null
-        raise InvalidInput("is_active is true or false.", field="is_active")
-    if method.sort_order is None:
-        raise InvalidInput("sort_order is a whole number.", field="sort_order")
     if not 0 <= method.sort_order <= 1_000_000:
         raise InvalidInput("sort_order is between 0 and 1000000.", field="sort_order")
 
 
-def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Check a method's brackets and return them sorted by `min_value`. Each covers
-    `min_value <= value < max_value` (max empty: open-ended); two may meet (one's max is the
-    next one's min) but not overlap. Weight brackets hold whole grams."""
+def _bound(kind: str, value: object, *, field: str) -> Decimal:
+    """A bracket bound: whole grams for a weight method, money for an order_value one."""
+    if kind == ShippingMethod.Kind.WEIGHT:
+        return Decimal(clean_weight(value, field=field)).quantize(CENT)
+    return parse_amount(value, field=field, error=InvalidPrice)
+
+
+def clean_brackets(*, kind: str, brackets: Iterable[Bracket]) -> list[Bracket]:
+    """Check a method's brackets and return them sorted by `min_value`, as Decimals. Each
+    covers `min_value <= value < max_value` (max empty: open-ended); two may meet (one's max
+    is the next one's min) but not overlap. Weight brackets hold whole grams."""
     rows = list(brackets)
     if kind not in ShippingMethod.BRACKET_KINDS:
         if rows:
@@ -161,58 +208,46 @@ def clean_brackets(*, kind: str, brackets: Iterable[dict[str, Any]]) -> list[dic
         )
     if len(rows) > MAX_BRACKETS:
         raise InvalidBracket(f"At most {MAX_BRACKETS} brackets.", field="rates")
-    clean = []
+    clean: list[tuple[Decimal, Decimal | None, Decimal]] = []
     for i, row in enumerate(rows):
         field = f"rates.{i}"
-        if kind == ShippingMethod.Kind.WEIGHT:
-            low = clean_weight(row.get("min_value"), field=f"{field}.min_value")
-            high = clean_weight(row.get("max_value"), field=f"{field}.max_value", required=False)
-        else:
-            low = parse_amount(row.get("min_value"), field=f"{field}.min_value", error=InvalidPrice)
-            high = parse_amount(
-                row.get("max_value"), field=f"{field}.max_value", required=False, error=InvalidPrice
-            )
+        low = _bound(kind, row.min_value, field=f"{field}.min_value")
+        high = (
+            None
+            if row.max_value is None or row.max_value == ""
+            else _bound(kind, row.max_value, field=f"{field}.max_value")
+        )
         if high is not None and high <= low:
             raise InvalidBracket(
                 "A bracket's max_value is above its min_value.", field=f"{field}.max_value"
             )
         clean.append(
-            {
-                "min_value": Decimal(low).quantize(CENT),
-                "max_value": None if high is None else Decimal(high).quantize(CENT),
-                "price": parse_amount(row.get("price"), field=f"{field}.price", error=InvalidPrice),
-            }
+            (low, high, parse_amount(row.price, field=f"{field}.price", error=InvalidPrice))
         )
-    clean.sort(key=lambda row: row["min_value"])
-    for before, after in pairwise(clean):
-        if before["max_value"] is None or before["max_value"] > after["min_value"]:
-            upper = "∞" if before["max_value"] is None else before["max_value"]
+    clean.sort(key=lambda row: row[0])
+    for (low, high, _), (next_low, _, _) in pairwise(clean):
+        if high is None or high > next_low:
+            upper = "∞" if high is None else high
             raise OverlappingBrackets(
-                f"The bracket {before['min_value']} to {upper} overlaps the bracket starting at "
-                f"{after['min_value']}.",
+                f"The bracket {low} to {upper} overlaps the bracket starting at {next_low}.",
                 field="rates",
             )
-    return clean
+    return [Bracket(min_value=low, max_value=high, price=price) for low, high, price in clean]
 
 
 # --- audit ----------------------------------------------------------------------------------
 
 
-def _rates_snapshot(rates: Iterable[ShippingRate | dict[str, Any]]) -> list[list[str | None]]:
-    def get(rate: Any, name: str) -> Any:
-        return rate[name] if isinstance(rate, dict) else getattr(rate, name)
-
+def _rates_snapshot(rates: Iterable[ShippingRate | Bracket]) -> list[list[str | None]]:
     return [
-        [
-            str(get(r, "min_value")),
-            None if get(r, "max_value") is None else str(get(r, "max_value")),
-            str(get(r, "price")),
-        ]
+        [str(r.min_value), None if r.max_value is None else str(r.max_value), str(r.price)]
         for r in rates
     ]
 
 
-def _method_snapshot(method: ShippingMethod, rates: list | None = None) -> dict[str, Any]:
+def _method_snapshot(
+    method: ShippingMethod, rates: Sequence[ShippingRate | Bracket] | None = None
+) -> dict[str, Any]:
     data = snapshot(method)
     data["zone"] = str(method.zone.public_id) if method.zone_id else None
     data["rates"] = _rates_snapshot(
@@ -225,25 +260,21 @@ def _method_snapshot(method: ShippingMethod, rates: list | None = None) -> dict[
 
 
 def save_zone(
-    *, actor: Actor, zone: ShippingZone | None = None, changes: dict[str, Any]
+    *, actor: Actor, zone: ShippingZone | None = None, changes: ShippingZoneChanges
 ) -> ShippingZone:
-    """Create a zone (`zone` None) or change one; `changes` holds any of name, countries,
-    is_active."""
-    creating = zone is None
+    """Create a zone (`zone` None) or change one."""
     with transaction.atomic():
-        zone = (
-            ShippingZone() if creating else ShippingZone.objects.select_for_update().get(pk=zone.pk)
-        )
-        before = None if creating else snapshot(zone)
-        for name in ZONE_FIELDS:
-            if name in changes:
-                setattr(zone, name, changes[name])
+        if zone is None:
+            zone, before = ShippingZone(), None
+        else:
+            zone = ShippingZone.objects.select_for_update().get(pk=zone.pk)
+            before = snapshot(zone)
+        for name, value in changes.given().items():
+            setattr(zone, name, value)
         zone.name = (zone.name or "").strip()
         if not zone.name or len(zone.name) > 100:
             raise InvalidInput("A name of 1 to 100 characters is required.", field="name")
         zone.countries = clean_countries(zone.countries)
-        if zone.is_active is None:  # a patch's null
-            raise InvalidInput("is_active is true or false.", field="is_active")
         audited_save(zone, actor=actor, before=before)
     return zone
 
@@ -268,19 +299,16 @@ def save_method(
     actor: Actor,
     method: ShippingMethod | None = None,
     zone: ShippingZone | None = None,
-    changes: dict[str, Any],
-    rates: list[dict[str, Any]] | None = None,
+    changes: ShippingMethodChanges,
+    rates: Sequence[Bracket] | None = None,
 ) -> ShippingMethod:
-    """Create a method in `zone` (`method` None) or change one (a `zone` moves it). `changes`
-    holds any of METHOD_FIELDS. `rates` ({min_value, max_value, price} each) replaces the
-    brackets; None keeps them. A flat method keeps no brackets."""
-    creating = method is None
-    if creating and zone is None:
+    """Create a method in `zone` (`method` None) or change one (a `zone` moves it). `rates`
+    replaces the brackets; None keeps them. A flat method keeps no brackets."""
+    if method is None and zone is None:
         raise InvalidInput("A new method needs a zone.", code="zone_required", field="zone")
     with transaction.atomic():
-        if creating:
-            method = ShippingMethod(zone=zone)
-            before = None
+        if method is None:
+            method, before = ShippingMethod(zone=zone), None
             current_rates: list[ShippingRate] = []
         else:
             method = ShippingMethod.objects.select_for_update().get(pk=method.pk)
@@ -288,14 +316,13 @@ def save_method(
             before = _method_snapshot(method, current_rates)
             if zone is not None:
                 method.zone = zone
-        for name in METHOD_FIELDS:
-            if name in changes:
-                setattr(method, name, changes[name])
+        for name, value in changes.given().items():
+            setattr(method, name, value)
         clean_method(method)
         if rates is None:
             keep = (
                 [
-                    {"min_value": r.min_value, "max_value": r.max_value, "price": r.price}
+                    Bracket(min_value=r.min_value, max_value=r.max_value, price=r.price)
                     for r in current_rates
                 ]
                 if method.uses_brackets
@@ -307,7 +334,12 @@ def save_method(
         method.save()
         if _rates_snapshot(current_rates) != _rates_snapshot(brackets):
             ShippingRate.objects.filter(method=method).delete()
-            ShippingRate.objects.bulk_create(ShippingRate(method=method, **row) for row in brackets)
+            ShippingRate.objects.bulk_create(
+                ShippingRate(
+                    method=method, min_value=b.min_value, max_value=b.max_value, price=b.price
+                )
+                for b in brackets
+            )
         record_save(
             actor=actor, obj=method, before=before, after=_method_snapshot(method, brackets)
         )

@@ -38,7 +38,10 @@ def test_a_completed_cart_shows_its_order_as_placed_not_priced_again(api, shop):
     rate = TaxRate.objects.get(country="DE", tax_class__slug="standard")
     pricing_services.update_tax_rate(actor=SYSTEM, tax_rate=rate, rate="0.25")
     shipping_services.save_method(
-        actor=SYSTEM, method=shop.standard_de, zone=shop.standard_de.zone, changes={"price": "9.90"}
+        actor=SYSTEM,
+        method=shop.standard_de,
+        zone=shop.standard_de.zone,
+        changes=shipping_services.ShippingMethodChanges(price="9.90"),
     )
     shown = api.get_json(f"{CARTS}/{cart}")
 
@@ -85,7 +88,7 @@ def test_the_shipping_method_s_own_tax_class_is_used(api, shop):
         actor=SYSTEM,
         method=shop.standard_de,
         zone=shop.standard_de.zone,
-        changes={"tax_class_slug": "reduced"},
+        changes=shipping_services.ShippingMethodChanges(tax_class_slug="reduced"),
     )
     cart = filled_cart(api, shop, lines=((1, 1),))
 

@@ -43,7 +43,10 @@ def uk(shop):
     """The demo setup's UK zone: "Standard UK", 12.90 up to 2 kg (prices include tax)."""
     name, countries, methods = next(z for z in demo_zones() if z[0] == "UK")
     zone = shipping_services.save_zone(
-        actor=SYSTEM, changes={"name": name, "countries": countries, "is_active": True}
+        actor=SYSTEM,
+        changes=shipping_services.ShippingZoneChanges(
+            name=name, countries=countries, is_active=True
+        ),
     )
     (fields, rates), *_ = methods
     return shipping_services.save_method(actor=SYSTEM, zone=zone, changes=fields, rates=rates)

@@ -9,7 +9,7 @@ from mercato.accounts.authentication import AdminAuth
 from mercato.core.pagination import paginate
 from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor, stock_out
+from mercato.inventory.api.common import request_actor
 from mercato.inventory.schemas import (
     AdjustIn,
     ImportReport,
@@ -37,7 +37,7 @@ def list_stocks(request: HttpRequest, filters: Query[StockFilters]):
         state=filters.state,
         default_threshold=settings.LOW_STOCK_THRESHOLD,
     )
-    return paginate(stocks, params=filters, ordering=("id",), transform=stock_out)
+    return paginate(stocks, params=filters, ordering=("id",))
 
 
 @admin_router.post(
@@ -57,7 +57,7 @@ def adjust_stock(request: HttpRequest, payload: AdjustIn):
         actor=request_actor(request),
     )
     (shown,) = selectors.list_stocks_by_pk([stock.pk])
-    return stock_out(shown)
+    return shown
 
 
 @admin_router.put(

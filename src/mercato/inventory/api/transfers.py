@@ -6,7 +6,7 @@ from ninja import Router
 from mercato.accounts.authentication import AdminAuth
 from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor, stock_out
+from mercato.inventory.api.common import request_actor
 from mercato.inventory.schemas import StockOut, TransferIn
 
 admin_router = Router(tags=["admin: inventory"])
@@ -28,4 +28,4 @@ def transfer_stock(request: HttpRequest, payload: TransferIn):
         reason=payload.reason,
         actor=request_actor(request),
     )
-    return [stock_out(s) for s in selectors.list_stocks_by_pk([out.pk, into.pk])]
+    return list(selectors.list_stocks_by_pk([out.pk, into.pk]))

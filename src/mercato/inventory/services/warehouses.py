@@ -4,9 +4,9 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog import services as catalog_services
-from mercato.core.countries import COUNTRY_CODES
+from mercato.core.countries import clean_countries, clean_country
 from mercato.inventory.errors import InvalidCountry, WarehouseInUse, WarehouseSlugTaken
 from mercato.inventory.models import Stock, Warehouse
 from mercato.inventory.services.inputs import WarehouseChanges
@@ -29,13 +29,8 @@ WAREHOUSE_FIELDS = (
 def clean_country_codes(*, country: str, countries: Sequence[str]) -> tuple[str, list[str]]:
     """A warehouse's own country and the sorted, unique list it ships to, upper-cased; an
     `invalid_country` error names the field that is not ISO 3166-1 alpha-2."""
-    codes = sorted({c.strip().upper() for c in countries})
-    if any(c not in COUNTRY_CODES for c in codes):
-        raise InvalidCountry("Not an ISO 3166-1 alpha-2 country code.", field="countries")
-    country = (country or "").strip().upper()
-    if country and country not in COUNTRY_CODES:
-        raise InvalidCountry("Not an ISO 3166-1 alpha-2 country code.", field="country")
-    return country, codes
+    codes = clean_countries(countries, error=InvalidCountry)
+    return clean_country(country, blank=True, error=InvalidCountry), codes
 
 
 def save_warehouse(
@@ -73,13 +68,7 @@ def save_warehouse(
         warehouse.save()
         if before and before["is_active"] and not warehouse.is_active:
             reapportion_reservations(s.variant_id for s in stocked)
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=warehouse,
-            before=before,
-            after=snapshot(warehouse),
-        )
+        record_save(actor=actor, obj=warehouse, before=before)
     return warehouse
 
 

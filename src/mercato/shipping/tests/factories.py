@@ -12,7 +12,8 @@ SHIPPING_MODELS = [ShippingZone, ShippingMethod, ShippingRate, AuditLogEntry]
 
 def make_zone(name: str = "Germany", countries=("DE",), **changes: Any) -> ShippingZone:
     return services.save_zone(
-        actor=SYSTEM, changes={"name": name, "countries": list(countries), **changes}
+        actor=SYSTEM,
+        changes=services.ShippingZoneChanges(name=name, countries=list(countries), **changes),
     )
 
 
@@ -20,12 +21,22 @@ def make_method(
     zone: ShippingZone, name: str = "Standard", *, rates=None, **changes: Any
 ) -> ShippingMethod:
     return services.save_method(
-        actor=SYSTEM, zone=zone, changes={"name": name, **changes}, rates=rates
+        actor=SYSTEM,
+        zone=zone,
+        changes=services.ShippingMethodChanges(name=name, **changes),
+        rates=rates,
     )
 
 
-def brackets(*rows) -> list[dict[str, Any]]:
+def brackets(*rows) -> list[services.Bracket]:
     """(min, max, price) rows as service input."""
+    return [
+        services.Bracket(min_value=low, max_value=high, price=price) for low, high, price in rows
+    ]
+
+
+def bracket_json(*rows) -> list[dict[str, Any]]:
+    """(min, max, price) rows as an API request's `rates`."""
     return [{"min_value": low, "max_value": high, "price": price} for low, high, price in rows]
 
 

@@ -4,7 +4,13 @@ import pytest
 
 from mercato.audit.models import AuditLogEntry
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
-from mercato.shipping.tests.factories import brackets, make_method, make_zone, shipping_state
+from mercato.shipping.tests.factories import (
+    bracket_json,
+    brackets,
+    make_method,
+    make_zone,
+    shipping_state,
+)
 
 ADMIN = "/api/admin/shipping"
 
@@ -163,11 +169,11 @@ def test_bad_input_is_a_problem_and_changes_nothing(api, owner_token, zone, parc
         (api.post_json(f"{ADMIN}/zones/{zone.public_id}/methods",
                        {"name": "M", "min_weight_grams": 10**20}, token=owner_token),
          422, "invalid_weight"),
-        (api.patch_json(method_url, {"rates": brackets((0, 1000, "5"), (500, None, "6"))},
+        (api.patch_json(method_url, {"rates": bracket_json((0, 1000, "5"), (500, None, "6"))},
                         token=owner_token), 422, "overlapping_brackets"),
         (api.patch_json(method_url, raw='{"rates": [{"min_value": 0, "price": 1e400}]}',
                         token=owner_token), 422, "validation_error"),
-        (api.patch_json(method_url, {"kind": "flat", "rates": brackets((0, None, "5"))},
+        (api.patch_json(method_url, {"kind": "flat", "rates": bracket_json((0, None, "5"))},
                         token=owner_token), 422, "brackets_not_allowed"),
         (api.patch_json(method_url, {"min_delivery_days": 9, "max_delivery_days": 1},
                         token=owner_token), 422, "invalid_delivery_estimate"),
