@@ -1,8 +1,9 @@
 """Schemas of the orders API (orders, drafts, line edits, timeline): one input schema per
 endpoint that takes a body, and the shapes of what goes out."""
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -10,7 +11,7 @@ from pydantic import Field, StrictInt
 
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import InputSchema, PatchSchema, unset
 from mercato.orders.models import (
     Fulfilment,
     FulfilmentLine,
@@ -22,9 +23,14 @@ from mercato.orders.models import (
 )
 from mercato.orders.selectors import ORDER_SORTS, customer_event_data, list_order_payments
 
-Status = Literal[tuple(Order.Status.values)]  # type: ignore[valid-type]
-PaymentStatus = Literal[tuple(Order.PaymentStatus.values)]  # type: ignore[valid-type]
-Sort = Literal[tuple(ORDER_SORTS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the values are only known at run time: mypy sees text
+    Status = str
+    PaymentStatus = str
+    Sort = str
+else:
+    Status = Literal[tuple(Order.Status.values)]
+    PaymentStatus = Literal[tuple(Order.PaymentStatus.values)]
+    Sort = Literal[tuple(ORDER_SORTS)]
 
 # --- out ------------------------------------------------------------------------------------
 # Each schema reads its model: fields named as the model's attributes come as they are, the
@@ -229,18 +235,24 @@ class OrderTotalsOut(StatedTotals):  # read from the order's stated totals
     resolve_gross = _order_money("total_gross")
 
 
-class OrderFulfilmentLineOut(Schema):
+class _PartOfLineOut(Schema):
+    """Units of an order line in a parcel or a return (a FulfilmentLine or a ReturnLine)."""
+
     line_id: UUID
     sku: str
     quantity: int
 
     @staticmethod
-    def resolve_line_id(item: FulfilmentLine) -> UUID:
+    def resolve_line_id(item: FulfilmentLine | ReturnLine) -> UUID:
         return item.order_line.public_id
 
     @staticmethod
-    def resolve_sku(item: FulfilmentLine) -> str:
+    def resolve_sku(item: FulfilmentLine | ReturnLine) -> str:
         return item.order_line.sku
+
+
+class OrderFulfilmentLineOut(_PartOfLineOut):
+    pass
 
 
 class OrderFulfilmentOut(Schema):
@@ -267,19 +279,8 @@ class AdminFulfilmentOut(OrderFulfilmentOut):
         return fulfilment.warehouse.slug
 
 
-class OrderReturnLineOut(Schema):
-    line_id: UUID
-    sku: str
-    quantity: int
+class OrderReturnLineOut(_PartOfLineOut):
     reason: str
-
-    @staticmethod
-    def resolve_line_id(item: ReturnLine) -> UUID:
-        return item.order_line.public_id
-
-    @staticmethod
-    def resolve_sku(item: ReturnLine) -> str:
-        return item.order_line.sku
 
 
 class OrderReturnOut(Schema):
@@ -359,8 +360,8 @@ class OrderOut(Schema):
     total_charged: Money
     total_refunded: Money
     amount_due: Money
-    fulfilments: list[OrderFulfilmentOut]
-    returns: list[OrderReturnOut]
+    fulfilments: Sequence[OrderFulfilmentOut]  # narrowed by AdminOrderOut
+    returns: Sequence[OrderReturnOut]
 
     resolve_id = staticmethod(_public_id)
     resolve_total_charged = _order_money("total_charged")
@@ -490,7 +491,7 @@ class DraftIn(InputSchema):
 
 class DraftPatch(PatchSchema):
     customer_id: UUID | None = None
-    email: str = Field(None, max_length=254)
+    email: str = unset(max_length=254)
     shipping_address: DraftAddressIn | None = None
     billing_address: DraftAddressIn | None = None
     shipping_method_id: UUID | None = None

@@ -25,7 +25,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 from mercato.accounts.models import User
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import InvalidInput, NotFound
-from mercato.orders.errors import OrderNotFound
+from mercato.orders.errors import FulfilmentNotFound, OrderNotFound, ReturnNotFound
 from mercato.orders.models import (
     Fulfilment,
     FulfilmentLine,
@@ -172,7 +172,7 @@ def _search(text: str) -> Q:
         | Q(shipping_address__first_name__icontains=text)
         | Q(shipping_address__last_name__icontains=text)
         | Q(billing_address__last_name__icontains=text)
-        | Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__iexact=text))
+        | Q(Exists(OrderLine.objects.filter(order=OuterRef("pk"), sku__iexact=text)))
     )
     number = text.removeprefix("#")
     if number.isascii() and number.isdigit() and len(number) < 10:
@@ -217,22 +217,16 @@ def shopper_order_queryset() -> QuerySet[Order]:
 
 def get_order(*, order_id: UUID | str, detail: bool = True) -> Order:
     """Any order (drafts too) by its public id, for staff; 404 `order_not_found`."""
-    try:
-        public_id = UUID(str(order_id))
-    except ValueError:
-        raise OrderNotFound() from None
+    public_id = parse_public_id(order_id)
     orders = _detail_queryset(staff=True) if detail else Order.objects.all()
-    order = orders.filter(public_id=public_id).first()
+    order = orders.filter(public_id=public_id).first() if public_id else None
     if order is None:
         raise OrderNotFound()
     return order
 
 
 def get_order_line(*, order: Order, line_id: UUID | str) -> OrderLine:
-    try:
-        public_id = UUID(str(line_id))
-    except ValueError:
-        public_id = None
+    public_id = parse_public_id(line_id)
     line = (
         OrderLine.objects.select_related("variant").filter(order=order, public_id=public_id).first()
         if public_id
@@ -278,3 +272,103 @@ def get_customer_account(*, customer_id: UUID) -> User:
             "No such customer account.", code="customer_not_found", field="customer_id"
         )
     return user
+
+
+def parse_public_id(value: UUID | str) -> UUID | None:
+    """A public id from a path segment, or None when it is not a UUID."""
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
+
+
+def list_order_lines_by_id(
+    *, order: Order, line_ids: list[UUID], field: str = "lines"
+) -> list[OrderLine]:
+    """The lines of `order` with these public ids, in the same order (422 for a line that is
+    not the order's: `line_not_in_order`)."""
+    found = {line.public_id: line for line in order.lines.filter(public_id__in=line_ids)}
+    lines = []
+    for i, line_id in enumerate(line_ids):
+        if line_id not in found:
+            raise InvalidInput(
+                "This line is not part of the order.",
+                code="line_not_in_order",
+                field=f"{field}.{i}.line_id",
+            )
+        lines.append(found[line_id])
+    return lines
+
+
+# --- fulfilments and returns ----------------------------------------------------------------
+
+
+def _fulfilments_with_lines(queryset: QuerySet[Fulfilment]) -> QuerySet[Fulfilment]:
+    return queryset.select_related("warehouse").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
+        )
+    )
+
+
+def get_fulfilment(*, order: Order, fulfilment_id: UUID | str) -> Fulfilment:
+    """A parcel of `order` by its public id; 404 `fulfilment_not_found`."""
+    public_id = parse_public_id(fulfilment_id)
+    found = (
+        Fulfilment.objects.filter(order=order, public_id=public_id).first() if public_id else None
+    )
+    if found is None:
+        raise FulfilmentNotFound()
+    return found
+
+
+def get_fulfilment_detail(*, fulfilment: Fulfilment) -> Fulfilment:
+    """The parcel read again with its warehouse and lines, as the API shows it."""
+    return _fulfilments_with_lines(Fulfilment.objects.filter(pk=fulfilment.pk)).get()
+
+
+def list_order_fulfilments(*, order: Order, cancelled: bool = True) -> QuerySet[Fulfilment]:
+    """The parcels of `order` by number, with their lines (cancelled ones too, unless not)."""
+    parcels = order.fulfilments.all()
+    if not cancelled:
+        parcels = parcels.exclude(status=Fulfilment.Status.CANCELLED)
+    return _fulfilments_with_lines(parcels.order_by("number"))
+
+
+def _returns_with_lines(queryset: QuerySet[Return]) -> QuerySet[Return]:
+    return queryset.select_related("order").prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ReturnLine.objects.select_related("order_line", "warehouse").order_by("pk"),
+        )
+    )
+
+
+def get_return(*, return_id: UUID | str) -> Return:
+    """Any return by its public id; 404 `return_not_found`."""
+    public_id = parse_public_id(return_id)
+    found = Return.objects.filter(public_id=public_id).first() if public_id else None
+    if found is None:
+        raise ReturnNotFound()
+    return found
+
+
+def get_return_detail(*, order_return: Return) -> Return:
+    """The return read again with its order and lines, as the API shows it."""
+    return _returns_with_lines(Return.objects.filter(pk=order_return.pk)).get()
+
+
+def list_order_returns(*, order: Order) -> QuerySet[Return]:
+    """The returns of `order` by number, with their lines."""
+    return _returns_with_lines(order.returns.order_by("number"))
+
+
+def list_returns(*, status: str | None = None, order_id: UUID | None = None) -> QuerySet[Return]:
+    """Every return, with its lines, optionally of one status or of one order (public id)."""
+    returns = Return.objects.all()
+    if status:
+        returns = returns.filter(status=status)
+    if order_id:
+        returns = returns.filter(order__public_id=order_id)
+    return _returns_with_lines(returns)

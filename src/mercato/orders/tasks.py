@@ -137,7 +137,7 @@ def _event_context(kind: str, order: Order, payload: dict[str, Any]) -> dict[str
         return {"amount": format_money(amount, payload.get("currency") or order.currency)}
     if kind == "shipped":
         fulfilment = (
-            Fulfilment.objects.filter(order=order, pk=payload.get("fulfilment_id"))
+            Fulfilment.objects.filter(order=order, pk=payload.get("fulfilment_id") or 0)
             .prefetch_related("lines__order_line")
             .first()
         )
@@ -156,7 +156,7 @@ def _event_context(kind: str, order: Order, payload: dict[str, Any]) -> dict[str
         }
     if kind == "return_update":
         order_return = (
-            Return.objects.filter(order=order, pk=payload.get("return_id"))
+            Return.objects.filter(order=order, pk=payload.get("return_id") or 0)
             .prefetch_related("lines__order_line")
             .first()
         )

@@ -168,7 +168,8 @@ class DraftForm(forms.Form):
         return user
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         skus = {
             i: data.get(f"sku_{i}", "").strip()
             for i in range(1, DRAFT_LINE_ROWS + 1)

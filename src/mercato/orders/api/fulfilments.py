@@ -8,23 +8,21 @@ Orders and parcels are addressed by their public ids (UUID)."""
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.accounts.authentication import AdminAuth, optional_customer_auth, principal_of
 from mercato.accounts.services import actor_for
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
-from mercato.core.errors import InvalidInput
-from mercato.core.schemas import InputSchema, PatchSchema, problems
+from mercato.core.schemas import InputSchema, PatchSchema, problems, unset
 from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
-from mercato.orders.access import OrderNotFound, shopper_order
-from mercato.orders.errors import FulfilmentNotFound
-from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from mercato.orders import selectors
+from mercato.orders.access import shopper_order
+from mercato.orders.models import Fulfilment, Order, OrderLine
 from mercato.orders.services import fulfilment as services
 
 store_router = Router(tags=["store: orders"])
@@ -37,7 +35,7 @@ VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
 
 
 def staff_actor(request: HttpRequest) -> Actor:
-    return actor_for(request.auth, ip=get_client_ip(request))
+    return actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def shopper_actor(request: HttpRequest) -> Actor:
@@ -52,64 +50,16 @@ def shopper_actor(request: HttpRequest) -> Actor:
     )
 
 
-def parse_uuid(value: str | UUID) -> UUID | None:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        return None
-
-
 def admin_order(order_id: str) -> Order:
     """The order with this public id (404 `order_not_found`)."""
-    public_id = parse_uuid(order_id)
-    order = Order.objects.filter(public_id=public_id).first() if public_id else None
-    if order is None:
-        raise OrderNotFound()
-    return order
-
-
-def order_lines_by_id(
-    order: Order, line_ids: list[UUID], *, field: str = "lines"
-) -> list[OrderLine]:
-    """The lines of `order` with these public ids, in the same order (422 for a line that is
-    not the order's: `line_not_in_order`)."""
-    found = {line.public_id: line for line in order.lines.filter(public_id__in=line_ids)}
-    lines = []
-    for i, line_id in enumerate(line_ids):
-        if line_id not in found:
-            raise InvalidInput(
-                "This line is not part of the order.",
-                code="line_not_in_order",
-                field=f"{field}.{i}.line_id",
-            )
-        lines.append(found[line_id])
-    return lines
+    return selectors.get_order(order_id=order_id, detail=False)
 
 
 def warehouse_by_key(key: str) -> Warehouse:
-    public_id = parse_uuid(key)
+    public_id = selectors.parse_public_id(key)
     if public_id is not None:
         return inventory_selectors.get_warehouse(public_id=public_id)
     return inventory_selectors.get_warehouse(slug=key)
-
-
-def _fulfilment(order: Order, fulfilment_id: str) -> Fulfilment:
-    public_id = parse_uuid(fulfilment_id)
-    found = (
-        Fulfilment.objects.filter(order=order, public_id=public_id).first() if public_id else None
-    )
-    if found is None:
-        raise FulfilmentNotFound()
-    return found
-
-
-def _with_lines(queryset: QuerySet[Fulfilment]) -> QuerySet[Fulfilment]:
-    return queryset.select_related("warehouse").prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
-        )
-    )
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -171,7 +121,7 @@ def fulfilment_out(fulfilment: Fulfilment) -> dict:
 
 
 def _reload(fulfilment: Fulfilment) -> dict:
-    return fulfilment_out(_with_lines(Fulfilment.objects.filter(pk=fulfilment.pk)).get())
+    return fulfilment_out(selectors.get_fulfilment_detail(fulfilment=fulfilment))
 
 
 class FulfilLineIn(InputSchema):
@@ -189,9 +139,9 @@ class FulfilmentIn(InputSchema):
 
 
 class TrackingIn(PatchSchema):
-    carrier: str = Field(None, max_length=100)
-    tracking_number: str = Field(None, max_length=100)
-    tracking_url: str = Field(None, max_length=500)
+    carrier: str = unset(max_length=100)
+    tracking_number: str = unset(max_length=100)
+    tracking_url: str = unset(max_length=500)
 
 
 class ShipIn(InputSchema):
@@ -222,8 +172,8 @@ def store_fulfilments(request: HttpRequest, order_id: str):
     """The parcels of one of your orders with their tracking (cancelled ones left out). A
     guest sends the order's token as `X-Order-Token` or `?token=`."""
     order = shopper_order(request, order_id)
-    parcels = _with_lines(order.fulfilments.exclude(status=Fulfilment.Status.CANCELLED))
-    return [fulfilment_out(f) for f in parcels.order_by("number")]
+    parcels = selectors.list_order_fulfilments(order=order, cancelled=False)
+    return [fulfilment_out(f) for f in parcels]
 
 
 # --- admin ----------------------------------------------------------------------------------
@@ -237,7 +187,7 @@ def store_fulfilments(request: HttpRequest, order_id: str):
 def list_fulfilments(request: HttpRequest, order_id: str):
     """Every parcel of the order, cancelled ones included."""
     order = admin_order(order_id)
-    return [fulfilment_out(f) for f in _with_lines(order.fulfilments.order_by("number"))]
+    return [fulfilment_out(f) for f in selectors.list_order_fulfilments(order=order)]
 
 
 @admin_router.post(
@@ -252,7 +202,9 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     unconfirmed, cancelled, a draft or closed, `order_not_paid` when the shop ships paid
     orders only (ORDERS_FULFIL_UNPAID off)."""
     order = admin_order(order_id)
-    lines = order_lines_by_id(order, [item.line_id for item in payload.lines])
+    lines = selectors.list_order_lines_by_id(
+        order=order, line_ids=[item.line_id for item in payload.lines]
+    )
     fulfilment = services.create_fulfilment(
         order=order,
         warehouse=warehouse_by_key(payload.warehouse),
@@ -276,7 +228,7 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
 )
 def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
     """Change the carrier, tracking number or tracking URL (not of a cancelled parcel)."""
-    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
     fulfilment = services.update_tracking(
         fulfilment=fulfilment, actor=staff_actor(request), **payload.dict(exclude_unset=True)
     )
@@ -293,7 +245,7 @@ def ship_fulfilment(
 ):
     """The parcel left (the customer gets the shipped email with its tracking). 409
     `illegal_fulfilment_transition` unless it was just created."""
-    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
     notify = payload.notify if payload is not None else True
     return _reload(
         services.mark_shipped(fulfilment=fulfilment, actor=staff_actor(request), notify=notify)
@@ -308,7 +260,7 @@ def ship_fulfilment(
 def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     """The parcel arrived; its units may now be returned. 409 for a cancelled or delivered
     parcel."""
-    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
     return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
 
 
@@ -322,7 +274,7 @@ def cancel_fulfilment(
 ):
     """Undo a parcel that was not delivered: its stock goes back to the shelf it left and is
     allocated to the order again."""
-    fulfilment = _fulfilment(admin_order(order_id), fulfilment_id)
+    fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
     note = payload.note if payload is not None else ""
     return _reload(
         services.cancel_fulfilment(fulfilment=fulfilment, actor=staff_actor(request), note=note)

@@ -1,6 +1,8 @@
 """The PDF invoice of an order, for its customer (or a guest holding the order's token) and
 for staff. A draft has none: shoppers never see drafts (404), staff get 409."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
@@ -14,7 +16,7 @@ from mercato.orders.models import Order
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])
 
-PDF_RESPONSE = {"responses": {200: {"content": {"application/pdf": {}}}}}
+PDF_RESPONSE: dict[str, Any] = {"responses": {200: {"content": {"application/pdf": {}}}}}
 
 
 def _pdf_response(order: Order) -> HttpResponse:

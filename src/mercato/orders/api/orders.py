@@ -16,7 +16,13 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth, customer_auth, optional_customer_auth
+from mercato.accounts.authentication import (
+    AdminAuth,
+    customer_auth,
+    optional_customer_auth,
+    principal_of,
+    signed_in_user,
+)
 from mercato.accounts.models import User
 from mercato.accounts.services import actor_for
 from mercato.catalog.models import ProductVariant
@@ -56,7 +62,7 @@ ADD = AdminAuth("orders.add_order")
 
 
 def _actor(request: HttpRequest):
-    return actor_for(request.auth, ip=get_client_ip(request))
+    return actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def _admin_detail(request: HttpRequest, order: Order) -> AdminOrderOut:
@@ -64,7 +70,7 @@ def _admin_detail(request: HttpRequest, order: Order) -> AdminOrderOut:
     references, amounts) only with the payments view permission."""
     return AdminOrderOut.of(
         selectors.get_order(order_id=order.public_id),
-        show_payments=request.principal.has_perms("payments.view_payment"),
+        show_payments=principal_of(request).has_perms("payments.view_payment"),
     )
 
 
@@ -101,7 +107,7 @@ def _address(value: Any) -> dict[str, Any] | None:
 )
 def my_orders(request: HttpRequest, params: Query[PageParams]):
     """Your orders, newest first, with their lines in short."""
-    orders = selectors.list_customer_orders(user=request.auth.user)
+    orders = selectors.list_customer_orders(user=signed_in_user(request))
     return paginate(orders, params=params)
 
 
@@ -236,7 +242,7 @@ def admin_order(request: HttpRequest, order_id: str):
     payments and the whole timeline with staff notes."""
     return AdminOrderOut.of(
         selectors.get_order(order_id=order_id),
-        show_payments=request.principal.has_perms("payments.view_payment"),
+        show_payments=principal_of(request).has_perms("payments.view_payment"),
     )
 
 

@@ -3,10 +3,11 @@ request. Admin: staff list returns (by status), approve or reject, receive the g
 (restocking per line); the refund moves money: it is `payments.api.order_actions` (same
 path and tag). Returns are addressed by their public ids (UUID)."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -17,17 +18,15 @@ from mercato.core.errors import InvalidInput
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, one_of, problems
+from mercato.orders import selectors
 from mercato.orders.access import shopper_order
 from mercato.orders.api.fulfilments import (
     admin_order,
-    order_lines_by_id,
-    parse_uuid,
     shopper_actor,
     staff_actor,
     warehouse_by_key,
 )
-from mercato.orders.errors import ReturnNotFound
-from mercato.orders.models import Order, Return, ReturnLine
+from mercato.orders.models import Order, Return
 from mercato.orders.services import returns as services
 from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
 
@@ -37,21 +36,8 @@ admin_router = Router(tags=["admin: orders"])
 VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
 
 
-def _with_lines(queryset: QuerySet[Return]) -> QuerySet[Return]:
-    return queryset.select_related("order").prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=ReturnLine.objects.select_related("order_line", "warehouse").order_by("pk"),
-        )
-    )
-
-
 def admin_return(return_id: str) -> Return:
-    public_id = parse_uuid(return_id)
-    found = Return.objects.filter(public_id=public_id).first() if public_id else None
-    if found is None:
-        raise ReturnNotFound()
-    return found
+    return selectors.get_return(return_id=return_id)
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -80,7 +66,7 @@ class ReturnOut(Schema):
     decided_at: datetime | None
     received_at: datetime | None
     refunded_at: datetime | None
-    lines: list[ReturnLineOut]
+    lines: Sequence[ReturnLineOut]  # narrowed by AdminReturnOut
 
 
 class AdminReturnLineOut(ReturnLineOut):
@@ -133,7 +119,7 @@ def return_out(order_return: Return) -> dict:
 
 
 def reload_return(order_return: Return) -> dict:
-    return return_out(_with_lines(Return.objects.filter(pk=order_return.pk)).get())
+    return return_out(selectors.get_return_detail(order_return=order_return))
 
 
 class ReturnLineIn(InputSchema):
@@ -173,9 +159,30 @@ class ReturnRefundIn(InputSchema):
     )
 
 
+if TYPE_CHECKING:  # the values are only known at run time: mypy sees text
+    ReturnStatus = str
+else:
+    ReturnStatus = one_of(Return.Status)
+
+
 class ReturnFilters(PageParams):
-    status: one_of(Return.Status) | None = None
+    status: ReturnStatus | None = None
     order: UUID | None = Field(None, description="Only returns of this order.")
+
+
+def _decided(
+    request: HttpRequest,
+    decide: Callable[..., Return],
+    return_id: str,
+    payload: ReturnNoteIn | None,
+) -> dict:
+    """Approve or reject (`decide`) a return with the staff's note."""
+    order_return = decide(
+        order_return=admin_return(return_id),
+        actor=staff_actor(request),
+        note=payload.note if payload is not None else "",
+    )
+    return reload_return(order_return)
 
 
 # --- store ----------------------------------------------------------------------------------
@@ -190,7 +197,9 @@ def store_request_return(request: HttpRequest, order_id: str, payload: ReturnIn)
     """Ask to send back delivered items of one of your orders, with a reason. 422
     `return_exceeds_delivered` for units not delivered yet or already being returned."""
     order = shopper_order(request, order_id)
-    lines = order_lines_by_id(order, [item.line_id for item in payload.lines])
+    lines = selectors.list_order_lines_by_id(
+        order=order, line_ids=[item.line_id for item in payload.lines]
+    )
     order_return = services.request_return(
         order=order,
         lines=[
@@ -211,7 +220,7 @@ def store_request_return(request: HttpRequest, order_id: str, payload: ReturnIn)
 def store_returns(request: HttpRequest, order_id: str):
     """The returns of one of your orders and where they stand."""
     order = shopper_order(request, order_id)
-    return [return_out(r) for r in _with_lines(order.returns.order_by("number"))]
+    return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
 # --- admin ----------------------------------------------------------------------------------
@@ -225,12 +234,8 @@ def store_returns(request: HttpRequest, order_id: str):
 def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     """Every return, newest first; filter by `status` (e.g. `requested`: waiting for a
     decision) or `order`."""
-    returns = Return.objects.all()
-    if filters.status:
-        returns = returns.filter(status=filters.status)
-    if filters.order:
-        returns = returns.filter(order__public_id=filters.order)
-    return paginate(_with_lines(returns), params=filters, transform=return_out)
+    returns = selectors.list_returns(status=filters.status, order_id=filters.order)
+    return paginate(returns, params=filters, transform=return_out)
 
 
 @admin_router.get(
@@ -241,7 +246,7 @@ def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
 def list_order_returns(request: HttpRequest, order_id: str):
     """The returns of one order."""
     order = admin_order(order_id)
-    return [return_out(r) for r in _with_lines(order.returns.order_by("number"))]
+    return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
 @admin_router.get(
@@ -260,12 +265,7 @@ def get_return(request: HttpRequest, return_id: str):
 )
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
-    order_return = services.approve_return(
-        order_return=admin_return(return_id),
-        actor=staff_actor(request),
-        note=payload.note if payload is not None else "",
-    )
-    return reload_return(order_return)
+    return _decided(request, services.approve_return, return_id, payload)
 
 
 @admin_router.post(
@@ -275,12 +275,7 @@ def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn |
 )
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
-    order_return = services.reject_return(
-        order_return=admin_return(return_id),
-        actor=staff_actor(request),
-        note=payload.note if payload is not None else "",
-    )
-    return reload_return(order_return)
+    return _decided(request, services.reject_return, return_id, payload)
 
 
 @admin_router.post(

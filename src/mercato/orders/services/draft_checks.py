@@ -35,8 +35,8 @@ class Wanted:
     unit_price: Decimal | None = None
 
 
-def check_quantity(value: Any, field: str = "quantity") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINE_QUANTITY:
+def check_quantity(value: int, field: str = "quantity") -> int:
+    if not 1 <= value <= MAX_LINE_QUANTITY:
         raise InvalidInput(
             f"A quantity is a whole number from 1 to {MAX_LINE_QUANTITY}.",
             code="invalid_quantity",
@@ -47,17 +47,18 @@ def check_quantity(value: Any, field: str = "quantity") -> int:
 
 def check_purchasable(variants: Iterable[ProductVariant | None], field: str = "variant_id") -> None:
     """Every variant exists and belongs to a published product (one query)."""
-    variants = list(variants)
-    if any(v is None for v in variants):
+    given = list(variants)
+    present = [v for v in given if v is not None]
+    if len(present) < len(given):
         raise VariantNotPurchasable(
             "A line's variant no longer exists; remove the line.", field=field
         )
     visible = set(
         Product.objects.visible()
-        .filter(pk__in={v.product_id for v in variants})
+        .filter(pk__in={v.product_id for v in present})
         .values_list("pk", flat=True)
     )
-    for v in variants:
+    for v in present:
         if v.product_id not in visible:
             raise VariantNotPurchasable(
                 f"{v.sku} is not on sale (its product is not published).", field=field

@@ -175,11 +175,13 @@ def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: Shi
             "tax_class": priced.tax_class,
         }
         if w.line is None or draft:  # a placed line keeps the names it was sold under
+            variant = w.variant
+            assert variant is not None  # check_purchasable refuses a line without one
             values |= {
-                "product_name": w.variant.product.name,
-                "variant_name": w.variant.name,
-                "sku": w.variant.sku,
-                "variant": w.variant,
+                "product_name": variant.product.name,
+                "variant_name": variant.name,
+                "sku": variant.sku,
+                "variant": variant,
             }
         if w.line is None:
             keep.append(OrderLine.objects.create(order=order, **values).pk)
@@ -388,10 +390,7 @@ def finalise_draft(*, order: Order, actor: Actor) -> Order:
             )
         inventory.allocate_order(
             order_reference=order.reference,
-            lines=[
-                inventory.OrderLine(line.reference, line.variant_id, line.quantity)
-                for line in OrderLine.objects.filter(order=order).order_by("id")
-            ],
+            lines=_to_allocate(OrderLine.objects.filter(order=order).order_by("id")),
             country=order.shipping_address["country"],
             actor=actor,
         )
@@ -477,13 +476,20 @@ def _reallocate(order: Order, old: dict[str, int], actor: Actor) -> None:
     if again:
         inventory.allocate_order(
             order_reference=order.reference,
-            lines=[
-                inventory.OrderLine(line.reference, line.variant_id, line.quantity)
-                for line in again
-            ],
+            lines=_to_allocate(again),
             country=(order.shipping_address or {}).get("country"),
             actor=actor,
         )
+
+
+def _to_allocate(lines: Iterable[OrderLine]) -> list[inventory.OrderLine]:
+    """What allocation needs of these lines (each has its variant: check_purchasable refuses
+    a line without one)."""
+    wanted = []
+    for line in lines:
+        assert line.variant_id is not None
+        wanted.append(inventory.OrderLine(line.reference, line.variant_id, line.quantity))
+    return wanted
 
 
 def add_order_line(*, order: Order, actor: Actor, variant: ProductVariant, quantity: int) -> Order:
@@ -506,7 +512,7 @@ def change_order_line(*, order: Order, actor: Actor, line: OrderLine, quantity: 
     check_quantity(quantity)
 
     def change(lines: list[Wanted]) -> list[Wanted]:
-        found = [i for i, w in enumerate(lines) if w.line.pk == line.pk]
+        found = [i for i, w in enumerate(lines) if w.line is not None and w.line.pk == line.pk]
         if not found:
             raise InvalidInput("The line is not in this order.", code="order_line_not_found")
         lines[found[0]] = replace(lines[found[0]], quantity=quantity)
@@ -517,8 +523,8 @@ def change_order_line(*, order: Order, actor: Actor, line: OrderLine, quantity: 
 
 def remove_order_line(*, order: Order, actor: Actor, line: OrderLine) -> Order:
     def change(lines: list[Wanted]) -> list[Wanted]:
-        if not any(w.line.pk == line.pk for w in lines):
+        if not any(w.line is not None and w.line.pk == line.pk for w in lines):
             raise InvalidInput("The line is not in this order.", code="order_line_not_found")
-        return [w for w in lines if w.line.pk != line.pk]
+        return [w for w in lines if w.line is None or w.line.pk != line.pk]
 
     return _edit_lines(order, actor, change, "order.line_remove")

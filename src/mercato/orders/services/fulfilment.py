@@ -41,6 +41,7 @@ from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent,
 from mercato.orders.services.status import (
     check_move,
     lock_order,
+    lock_order_and,
     record_order_event,
     refresh_fulfilment_status,
 )
@@ -158,12 +159,9 @@ def _check_move(fulfilment: Fulfilment, target: str) -> None:
 
 
 def _lock(fulfilment: Fulfilment) -> tuple[Order, Fulfilment]:
-    """The order (locked first, the one lock order of this module) and the fulfilment again."""
-    order = lock_order(fulfilment.order_id)
-    locked = Fulfilment.objects.select_for_update().filter(pk=fulfilment.pk).first()
-    if locked is None:
-        raise FulfilmentNotFound()
-    return order, locked
+    """The order and the fulfilment again, both locked."""
+    rows = Fulfilment.objects.filter(pk=fulfilment.pk)
+    return lock_order_and(fulfilment.order_id, rows, missing=FulfilmentNotFound)
 
 
 def _fulfilment_data(fulfilment: Fulfilment, **more: Any) -> dict[str, Any]:
@@ -208,26 +206,9 @@ def create_fulfilment(
         fulfilment = Fulfilment.objects.create(
             order=order, number=number, warehouse=warehouse, **tracking
         )
-        _pack(fulfilment, [(current[w.pk], quantities[w.pk]) for w in wanted], actor=actor)
-        packed = [
-            {
-                "line_id": str(current[w.pk].public_id),
-                "sku": current[w.pk].sku,
-                "quantity": quantities[w.pk],
-            }
-            for w in wanted
-        ]
-        record_order_event(
-            order,
-            OrderEvent.Type.FULFILLED,
-            actor=actor,
-            **_fulfilment_data(fulfilment, warehouse=warehouse.slug, lines=packed, notify=notify),
-        )
-        refresh_fulfilment_status(order, actor=actor)
-        record_change(actor=actor, action="create", obj=fulfilment, after=snapshot(fulfilment))
-        record_event(
-            "fulfilment.created", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
-        )
+        packed = [(current[w.pk], quantities[w.pk]) for w in wanted]
+        _pack(fulfilment, packed, actor=actor)
+        _record_created(order, fulfilment, packed, actor=actor, notify=notify)
     return fulfilment
 
 
@@ -263,6 +244,34 @@ def _lines_left_to_fulfil(
                 left=left,
             )
     return current
+
+
+def _record_created(
+    order: Order,
+    fulfilment: Fulfilment,
+    packed: list[tuple[OrderLine, int]],
+    *,
+    actor: Actor,
+    notify: bool,
+) -> None:
+    """The order's timeline and status, the audit log and the `fulfilment.created` event."""
+    lines = [
+        {"line_id": str(line.public_id), "sku": line.sku, "quantity": quantity}
+        for line, quantity in packed
+    ]
+    record_order_event(
+        order,
+        OrderEvent.Type.FULFILLED,
+        actor=actor,
+        **_fulfilment_data(
+            fulfilment, warehouse=fulfilment.warehouse.slug, lines=lines, notify=notify
+        ),
+    )
+    refresh_fulfilment_status(order, actor=actor)
+    record_change(actor=actor, action="create", obj=fulfilment, after=snapshot(fulfilment))
+    record_event(
+        "fulfilment.created", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
+    )
 
 
 def _pack(fulfilment: Fulfilment, lines: list[tuple[OrderLine, int]], *, actor: Actor) -> None:

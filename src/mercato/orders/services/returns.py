@@ -54,6 +54,7 @@ from mercato.orders.services.status import (
     FULFILMENT_STATUSES,
     check_move,
     lock_order,
+    lock_order_and,
     record_order_event,
     refresh_fulfilment_status,
 )
@@ -87,12 +88,9 @@ def _check_move(order_return: Return, target: str) -> None:
 
 
 def _lock(order_return: Return) -> tuple[Order, Return]:
-    """The order (locked first, as everywhere in orders) and the return again."""
-    order = lock_order(order_return.order_id)
-    locked = Return.objects.select_for_update().filter(pk=order_return.pk).first()
-    if locked is None:
-        raise ReturnNotFound()
-    return order, locked
+    """The order and the return again, both locked."""
+    rows = Return.objects.filter(pk=order_return.pk)
+    return lock_order_and(order_return.order_id, rows, missing=ReturnNotFound)
 
 
 def _data(order_return: Return, **more: Any) -> dict[str, Any]:
@@ -130,16 +128,11 @@ class ReturnItem:
     reason: str = ""
 
 
-def request_return(
-    *,
-    order: Order,
-    lines: Sequence[ReturnItem],
-    reason: str = "",
-    actor: Actor,
-) -> Return:
-    """The customer asks to send back `lines` of a delivered order. 422
-    `return_exceeds_delivered` for units not delivered or already in another return; 409
-    `order_not_returnable` for a cancelled or draft order."""
+def _check_return_lines(
+    order: Order, lines: Sequence[ReturnItem]
+) -> list[tuple[OrderLine, int, str]]:
+    """(line, quantity, reason) of each item, checked: lines of `order`, each once, quantities
+    in range, reasons at most MAX_LINE_REASON characters (else 422)."""
     check_order_lines(order, [item.line for item in lines])
     entries = []
     for i, item in enumerate(lines):
@@ -152,6 +145,20 @@ def request_return(
             )
         quantity = check_quantity(item.quantity, field=f"lines.{i}.quantity")
         entries.append((item.line, quantity, line_reason))
+    return entries
+
+
+def request_return(
+    *,
+    order: Order,
+    lines: Sequence[ReturnItem],
+    reason: str = "",
+    actor: Actor,
+) -> Return:
+    """The customer asks to send back `lines` of a delivered order. 422
+    `return_exceeds_delivered` for units not delivered or already in another return; 409
+    `order_not_returnable` for a cancelled or draft order."""
+    entries = _check_return_lines(order, lines)
     reason = clean_note(reason, field="reason")
     with transaction.atomic():
         order = lock_order(order)
@@ -254,9 +261,11 @@ def receive_return(
         items = list(order_return.lines.select_related("order_line__variant").order_by("pk"))
         restocked = _decide_restock(items, restock or {}, warehouse)
         for item in restocked:
-            assert warehouse is not None  # _decide_restock refuses restocking without one
+            variant = item.order_line.variant
+            # _decide_restock restocks a line that has a variant, into a warehouse named
+            assert variant is not None and warehouse is not None
             inventory.restock_return(
-                variant=item.order_line.variant,
+                variant=variant,
                 warehouse=warehouse,
                 quantity=item.quantity,
                 order_reference=order.reference,

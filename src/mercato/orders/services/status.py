@@ -13,14 +13,14 @@ refunded. Both then go through the transition functions, so the tables hold for 
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Model, QuerySet, Sum
 from django.utils import timezone
 
 from mercato.audit.services import SYSTEM, Actor
-from mercato.core.errors import Conflict, InvalidInput
+from mercato.core.errors import Conflict, DomainError, InvalidInput
 from mercato.core.events import record_event
 from mercato.orders.errors import IllegalTransition, OrderClosed
 from mercato.orders.models import Order, OrderEvent, OrderLine
@@ -155,6 +155,21 @@ def lock_order(order: Order | int) -> Order:
     """The order again, read under a row lock (inside the caller's transaction)."""
     pk = order.pk if isinstance(order, Order) else order
     return Order.objects.select_for_update().get(pk=pk)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def lock_order_and(
+    order_id: int, rows: QuerySet[M], *, missing: type[DomainError]
+) -> tuple[Order, M]:
+    """The order (locked first: the one lock order of the orders app), then the one row of
+    `rows` (a parcel or a return of it) under a lock too; `missing` when that row is gone."""
+    order = lock_order(order_id)
+    locked = rows.select_for_update().first()
+    if locked is None:
+        raise missing()
+    return order, locked
 
 
 def derived_fulfilment_status(order: Order) -> str:

@@ -107,7 +107,7 @@ class FulfilPages(OrderAdminBase):
         form = TrackingForm(request.POST)
         if not form.is_valid():
             for field, errors in form.errors.items():
-                messages.error(request, f"{field}: {' '.join(errors)}")
+                messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
         else:
             try:
                 fulfilment.update_tracking(
