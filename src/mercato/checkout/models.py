@@ -1,8 +1,13 @@
 import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django_stubs_ext.db.models.manager import RelatedManager
 
 
 def new_token() -> str:
@@ -42,6 +47,13 @@ class Cart(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
 
+    if TYPE_CHECKING:
+        lines: RelatedManager["CartLine"]
+        # Not columns: set by the reads and services that need them.
+        line_snapshot: list["CartLine"]  # the lines a service just read (checkout.services)
+        lines_n: int  # the back office's list
+        value_sum: Decimal
+
     class Meta:
         ordering = ["-updated_at"]
         indexes = [
@@ -67,6 +79,11 @@ class CartLine(models.Model):
         max_digits=12, decimal_places=2, help_text="The price the shopper saw when adding it."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    if TYPE_CHECKING:
+        # Not columns: what the cart's reservation holds of the line (selectors.list_cart_lines).
+        quantity_reserved: int
+        quantity_short: int
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -5,6 +5,7 @@ office."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, TypeGuard
 
 from django.db.models import Count, DecimalField, F, Manager, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -42,7 +43,7 @@ class CartRef:
     user: User | None = None
 
 
-def is_reachable(cart: Cart | None, user: User | None) -> bool:
+def is_reachable(cart: Cart | None, user: User | None) -> TypeGuard[Cart]:
     return not (
         cart is None
         or (cart.user_id is not None and (user is None or cart.user_id != user.pk))
@@ -153,10 +154,10 @@ class PricedCheckout:
     shipping: ShippingQuote | None
     weight_grams: int
     lines: list[CartLine]
+    rules: PricingRules
+    pricing_input: PricingInput
     voucher_problem: dict[str, str] | None = None
     shipping_problem: dict[str, str] | None = None
-    rules: PricingRules | None = None
-    pricing_input: PricingInput | None = None
     vat_number_problem: dict[str, str] | None = None
 
 
@@ -223,10 +224,10 @@ def price_checkout(
         priced.quote,
         weight,
         lines,
-        _problem(priced.voucher_error) or _problem(priced.voucher_refusal("cart")),
-        _problem(priced.shipping_error),
         rules,
-        pricing_input=priced.pricing_input,
+        priced.pricing_input,
+        voucher_problem=_problem(priced.voucher_error) or _problem(priced.voucher_refusal("cart")),
+        shipping_problem=_problem(priced.shipping_error),
         vat_number_problem=vat_number_problem(
             priced.result,
             vat_number=cart.vat_number,
@@ -278,7 +279,21 @@ def shipping_options(cart: Cart, *, lines: list[CartLine] | None = None) -> list
 # --- back office ----------------------------------------------------------------------------
 
 
-def list_abandoned_carts(*, idle_hours: int) -> QuerySet[Cart]:
+class AbandonedCartCounts(TypedDict):
+    line_count: int
+    item_count: int
+    value: Decimal
+
+
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import WithAnnotations
+
+    AbandonedCart = WithAnnotations[Cart, AbandonedCartCounts]
+else:
+    AbandonedCart = Cart
+
+
+def list_abandoned_carts(*, idle_hours: int) -> QuerySet[AbandonedCart]:
     """Open carts with lines and no activity for `idle_hours`, with their customer and
     `line_count`, `item_count` and `value` (at the current list prices)."""
     return (

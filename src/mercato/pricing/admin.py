@@ -15,6 +15,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
+from mercato.core.admin import ReadOnlyAdmin
 from mercato.core.errors import DomainError
 from mercato.pricing import services
 from mercato.pricing.models import (
@@ -315,17 +316,8 @@ class VoucherAdmin(ServiceSavedAdmin):
 
 
 @admin.register(VoucherRedemption)
-class VoucherRedemptionAdmin(ModelAdmin):  # type: ignore[misc]
+class VoucherRedemptionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "voucher", "email", "user", "order_reference")
     search_fields = ("voucher__code", "email", "order_reference")
     list_select_related = ("voucher", "user")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

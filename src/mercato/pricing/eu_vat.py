@@ -8,6 +8,8 @@ Example data: check the rates that apply to your goods before you sell."""
 
 from decimal import Decimal
 
+from django.apps.registry import Apps
+
 # country: (standard, reduced)
 EU_VAT_2025 = {
     "AT": ("20", "10"),
@@ -41,7 +43,7 @@ EU_VAT_2025 = {
 CLASSES = [("standard", "Standard rate"), ("reduced", "Reduced rate"), ("zero", "Zero rate")]
 
 
-def load_eu_vat(apps) -> None:
+def load_eu_vat(apps: Apps) -> None:
     """Add the example classes, rates and settings row that are missing (`apps`: the app
     registry, or a migration's historical one)."""
     tax_class = apps.get_model("pricing", "TaxClass")
@@ -60,6 +62,6 @@ def load_eu_vat(apps) -> None:
     tax_settings.objects.get_or_create(pk=1, defaults={"shipping_tax_class": classes["standard"]})
 
 
-def unload_eu_vat(apps) -> None:
+def unload_eu_vat(apps: Apps) -> None:
     apps.get_model("pricing", "TaxSettings").objects.all().delete()
     apps.get_model("pricing", "TaxRate").objects.filter(country__in=EU_VAT_2025).delete()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -86,6 +86,9 @@ def _targets(*names: str) -> list[Prefetch[Any]]:
     ]
 
 
+_Rows = TypeVar("_Rows", bound=QuerySet[Any])
+
+
 def list_promotions(*, search: str = "", running: bool | None = None) -> QuerySet[Promotion]:
     promotions = Promotion.objects.prefetch_related(
         *_targets("products", "categories", "collections")
@@ -93,9 +96,7 @@ def list_promotions(*, search: str = "", running: bool | None = None) -> QuerySe
     if search:
         promotions = promotions.filter(name__icontains=search)
     if running is not None:
-        now = timezone.now()
-        condition = Q(pk__in=Promotion.objects.running(now).values("pk"))
-        promotions = promotions.filter(condition if running else ~condition)
+        promotions = _by_running(promotions, Promotion.objects.running(timezone.now()), running)
     return promotions
 
 
@@ -111,9 +112,14 @@ def list_vouchers(*, search: str = "", running: bool | None = None) -> QuerySet[
     if search:
         vouchers = vouchers.filter(Q(code__icontains=search) | Q(name__icontains=search))
     if running is not None:
-        condition = Q(pk__in=Voucher.objects.running(timezone.now()).values("pk"))
-        vouchers = vouchers.filter(condition if running else ~condition)
+        vouchers = _by_running(vouchers, Voucher.objects.running(timezone.now()), running)
     return vouchers
+
+
+def _by_running(queryset: _Rows, running_now: QuerySet[Any], running: bool) -> _Rows:
+    """The rows of `queryset` that are among `running_now` (with `running`), or not."""
+    condition = Q(pk__in=running_now.values("pk"))
+    return queryset.filter(condition if running else ~condition)
 
 
 def get_voucher(*, public_id: UUID) -> Voucher:

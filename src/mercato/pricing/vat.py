@@ -7,12 +7,15 @@ and hyphens are ignored.
 """
 
 import re
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.util import get_cc_module
 
 from mercato.core.errors import InvalidInput
+
+if TYPE_CHECKING:  # stdnum defines its module protocol for type checkers only
+    from stdnum.util import NumberValidationModule
 
 EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
@@ -23,11 +26,17 @@ REVERSE_CHARGE_NOTE = (
 )
 EXPORT_NOTE = "Export outside the EU: exempt from VAT (Art. 146 Directive 2006/112/EC)"
 
+
+def _vat_module(country: str) -> "NumberValidationModule":
+    module = get_cc_module(country.lower(), "vat")
+    assert module is not None, f"python-stdnum has no VAT module for {country}"
+    return module
+
+
 # The python-stdnum module that checks the national part (format and check digits), per
 # VAT prefix. (Not stdnum.eu.vat itself: it also takes XI, Northern Ireland, not in the EU.)
-FORMATS: dict[str, ModuleType] = {
-    ("EL" if country == "GR" else country): get_cc_module(country.lower(), "vat")
-    for country in sorted(EU_COUNTRIES)
+FORMATS: dict[str, "NumberValidationModule"] = {
+    ("EL" if country == "GR" else country): _vat_module(country) for country in sorted(EU_COUNTRIES)
 }
 _IGNORED = re.compile(r"[\s.\-]")
 MAX_LENGTH = 40

@@ -9,7 +9,6 @@ from ninja import Query, Router
 from mercato.accounts.authentication import AdminAuth
 from mercato.checkout import selectors
 from mercato.checkout.api.schemas import AbandonedFilters, AbandonedPage
-from mercato.checkout.models import Cart
 from mercato.core.money import money
 from mercato.core.pagination import paginate
 from mercato.core.schemas import problems
@@ -28,7 +27,7 @@ def abandoned_carts(request: HttpRequest, filters: Query[AbandonedFilters]):
     current list prices, newest activity first."""
     carts = selectors.list_abandoned_carts(idle_hours=filters.idle_hours)
 
-    def item(cart: Cart) -> dict[str, Any]:
+    def item(cart: selectors.AbandonedCart) -> dict[str, Any]:
         return {
             "token": cart.token,
             "email": cart.email,

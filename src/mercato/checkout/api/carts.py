@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import customer_auth, optional_customer_auth
+from mercato.accounts.authentication import customer_auth, optional_customer_auth, signed_in_user
 from mercato.checkout import selectors, services
 from mercato.checkout.api.schemas import (
     CartOut,
@@ -187,5 +187,5 @@ def complete(request: HttpRequest, token: str):
 def merge_cart(request: HttpRequest, payload: MergeIn):
     """After signing in: move a guest cart into the customer's cart."""
     return cart_out(
-        services.merge_guest_cart(guest_token=payload.guest_token, user=request.auth.user)
+        services.merge_guest_cart(guest_token=payload.guest_token, user=signed_in_user(request))
     )

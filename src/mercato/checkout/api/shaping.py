@@ -6,7 +6,8 @@ from uuid import UUID
 from mercato.checkout import selectors
 from mercato.checkout.models import Cart
 from mercato.core.money import money
-from mercato.pricing.pipeline import ShippingResult
+from mercato.orders.models import Order
+from mercato.pricing.pipeline import ShippingResult, Totals
 from mercato.shipping.selectors import ShippingQuote
 
 
@@ -26,7 +27,9 @@ def shipping_out(quote: ShippingQuote, shipping: ShippingResult) -> dict[str, An
     }
 
 
-def _totals_out(totals, currency: str, *, reverse_charge: bool, tax_note: str) -> dict[str, Any]:
+def _totals_out(
+    totals: Totals, currency: str, *, reverse_charge: bool, tax_note: str
+) -> dict[str, Any]:
     return {
         "subtotal": money(totals.subtotal, currency),
         "discount": money(totals.discount, currency),
@@ -42,8 +45,8 @@ def _totals_out(totals, currency: str, *, reverse_charge: bool, tax_note: str) -
 def cart_out(cart: Cart) -> dict[str, Any]:
     """The cart priced now, from the lines the service just read (`line_snapshot`) when it
     gives them; a completed cart shows its order as placed."""
-    if cart.status == Cart.Status.COMPLETED and cart.order_id:
-        return _completed_cart_out(cart)
+    if cart.status == Cart.Status.COMPLETED and cart.order is not None:
+        return _completed_cart_out(cart, cart.order)
     priced = selectors.price_checkout(cart, lines=getattr(cart, "line_snapshot", None))
     result, currency = priced.result, priced.result.currency
     by_key = {line.key: line for line in result.lines}
@@ -102,12 +105,11 @@ def _cart_fields(cart: Cart) -> dict[str, Any]:
     }
 
 
-def _completed_cart_out(cart: Cart) -> dict[str, Any]:
+def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
     """A completed cart as its order was placed: the order's lines, shipping and totals (not
     priced again), with `order_id` and `order_number`. Line ids are the cart's."""
-    order = cart.order
     currency = order.currency
-    cart_line_ids = dict(cart.lines.values_list("variant_id", "public_id"))
+    cart_line_ids: dict[int | None, UUID] = dict(cart.lines.values_list("variant_id", "public_id"))
     order_lines = list(order.lines.select_related("variant").order_by("pk"))
     charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
     return {

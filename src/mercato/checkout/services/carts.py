@@ -119,7 +119,7 @@ def set_line(
     return cart
 
 
-def remove_line(*, cart: Cart | CartRef, line_id: UUID | str) -> Cart:
+def remove_line(*, cart: Cart | CartRef, line_id: UUID) -> Cart:
     with transaction.atomic():
         cart = open_cart(cart)
         _remove_line(cart, _line(cart, line_id))
@@ -134,7 +134,7 @@ def _remove_line(cart: Cart, line: CartLine) -> None:
     touch_cart(cart)
 
 
-def set_line_quantity(*, cart: Cart | CartRef, line_id: UUID | str, quantity: int) -> Cart:
+def set_line_quantity(*, cart: Cart | CartRef, line_id: UUID, quantity: int) -> Cart:
     """Set a line's quantity; 0 removes it (also the line of a variant no longer sold)."""
     with transaction.atomic():
         cart = lock_cart(cart)
@@ -147,16 +147,8 @@ def set_line_quantity(*, cart: Cart | CartRef, line_id: UUID | str, quantity: in
     return cart
 
 
-def _line(cart: Cart, line_id: UUID | str) -> CartLine:
-    try:
-        public_id = UUID(str(line_id))
-    except ValueError:
-        public_id = None
-    line = (
-        CartLine.objects.select_related("variant").filter(cart=cart, public_id=public_id).first()
-        if public_id
-        else None
-    )
+def _line(cart: Cart, line_id: UUID) -> CartLine:
+    line = CartLine.objects.select_related("variant").filter(cart=cart, public_id=line_id).first()
     if line is None:
         raise NotFound("No such line in this cart.", code="cart_line_not_found")
     return line

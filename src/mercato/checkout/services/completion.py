@@ -59,7 +59,7 @@ def complete_checkout(*, cart: Cart | CartRef) -> Order:
     Inventory and vouchers refer to the order by `order.reference` (its number)."""
     with transaction.atomic():
         cart = lock_cart(cart)
-        if cart.status == Cart.Status.COMPLETED and cart.order_id:
+        if cart.status == Cart.Status.COMPLETED and cart.order is not None:
             return cart.order
         if cart.status != Cart.Status.OPEN:
             raise CartClosed()
@@ -80,7 +80,8 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
     priced = price_checkout(cart, strict=True, lines=lines)
     if priced.shipping is None:
         raise CheckoutIncomplete("Choose a shipping method.", field="shipping_method_id")
-    result = priced.result
+    result, address = priced.result, cart.shipping_address
+    assert address is not None  # _check_complete requires it
     by_key = {line.key: line for line in result.lines}
     snapshots = [_snapshot(line, by_key[str(line.public_id)]) for line in lines]
     order = orders.place_order(
@@ -88,8 +89,8 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
         email=cart.email,
         currency=result.currency,
         lines=snapshots,
-        shipping_address=cart.shipping_address,
-        billing_address=cart.billing_address or cart.shipping_address,
+        shipping_address=address,
+        billing_address=cart.billing_address or address,
         totals=orders.priced_totals(result),
         shipping={
             "shipping_method_id": str(priced.shipping.method_id),
@@ -119,7 +120,7 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
                 "public_id", "variant_id", "quantity"
             )
         ],
-        country=cart.shipping_address["country"],
+        country=address["country"],
         reservation_reference=reservation_reference(cart),
     )
     cart.status = Cart.Status.COMPLETED

@@ -32,11 +32,11 @@ class PaymentOrderActions(ReturnPages):
             request, orders, "cancelled", lambda o: services.cancel_order(order=o, actor=actor)
         )
 
-    @action(description="Cancel the selected orders", permissions=["change"])
+    @action(description="Cancel the selected orders", permissions=["change"])  # type: ignore[untyped-decorator]
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._cancel(request, queryset.order_by("pk"))
 
-    @action(
+    @action(  # type: ignore[untyped-decorator]
         description="Cancel order",
         url_path="cancel",
         permissions=["change"],
@@ -57,7 +57,7 @@ class PaymentOrderActions(ReturnPages):
         # looks a dotted permission up in the database, before migrate has created it.
         return request.user.has_perm("payments.view_payment")
 
-    @action(
+    @action(  # type: ignore[untyped-decorator]
         description="Payments",
         url_path="payments",
         permissions=["view_payments"],

@@ -11,12 +11,13 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from mercato.audit.admin import admin_actor
+from mercato.core.admin import ReadOnlyAdmin
 from mercato.core.errors import DomainError
 from mercato.payments import services
 from mercato.payments.models import Payment, Transaction, WebhookDelivery
 
 
-class TransactionInline(TabularInline):
+class TransactionInline(TabularInline):  # type: ignore[misc]  # unfold has no types
     model = Transaction
     extra = 0
     can_delete = False
@@ -39,7 +40,7 @@ class TransactionInline(TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ModelAdmin):
+class PaymentAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types
     list_display = (
         "public_id",
         "order",
@@ -66,7 +67,7 @@ class PaymentAdmin(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @display(description="Card")
+    @display(description="Card")  # type: ignore[untyped-decorator]
     def card(self, obj: Payment) -> str:
         return f"{obj.card_brand} ···{obj.card_last4}" if obj.card_last4 else "—"
 
@@ -75,12 +76,15 @@ class PaymentAdmin(ModelAdmin):
         request: HttpRequest,
         queryset: QuerySet[Payment],
         verb: str,
-        call: Callable[[Payment], Any],
+        service: Callable[..., Transaction],
+        **arguments: Any,
     ) -> None:
-        done = 0
+        """`service(payment=…, actor=…, **arguments)` for each selected payment, with one
+        message for those done and one for each refused or declined."""
+        actor, done = admin_actor(request), 0
         for payment in queryset.order_by("pk"):
             try:
-                txn = call(payment)
+                txn = service(payment=payment, actor=actor, **arguments)
             except DomainError as exc:
                 messages.error(request, f"{payment.public_id}: {exc} ({exc.code})")
                 continue
@@ -93,46 +97,31 @@ class PaymentAdmin(ModelAdmin):
         if done:
             messages.success(request, f"{done} payment(s) {verb}.")
 
-    @action(description="Capture what is left of the selected payments", permissions=["change"])
+    @action(  # type: ignore[untyped-decorator]
+        description="Capture what is left of the selected payments", permissions=["change"]
+    )
     def capture_rest(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        actor = admin_actor(request)
-        self._each(
-            request,
-            queryset,
-            "captured",
-            lambda p: services.capture_payment(payment=p, actor=actor),
-        )
+        self._each(request, queryset, "captured", services.capture_payment)
 
-    @action(description="Void (release) what is not captured", permissions=["change"])
+    @action(  # type: ignore[untyped-decorator]
+        description="Void (release) what is not captured", permissions=["change"]
+    )
     def void_rest(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        actor = admin_actor(request)
-        self._each(
-            request,
-            queryset,
-            "voided",
-            lambda p: services.void_payment(payment=p, actor=actor, reason="back office"),
-        )
+        self._each(request, queryset, "voided", services.void_payment, reason="back office")
 
-    @action(description="Refund everything captured", permissions=["change"])
+    @action(description="Refund everything captured", permissions=["change"])  # type: ignore[untyped-decorator]
     def refund_all(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        actor = admin_actor(request)
-        self._each(
-            request,
-            queryset,
-            "refunded",
-            lambda p: services.refund_payment(payment=p, actor=actor, reason="back office"),
-        )
+        self._each(request, queryset, "refunded", services.refund_payment, reason="back office")
 
-    @action(description="Mark paid in full (manual payments)", permissions=["change"])
+    @action(  # type: ignore[untyped-decorator]
+        description="Mark paid in full (manual payments)", permissions=["change"]
+    )
     def mark_paid_in_full(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        actor = admin_actor(request)
-        self._each(
-            request, queryset, "marked paid", lambda p: services.mark_paid(payment=p, actor=actor)
-        )
+        self._each(request, queryset, "marked paid", services.mark_paid)
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """Every webhook received, accepted or refused (a refused one keeps no body)."""
 
     list_display = (
@@ -147,12 +136,3 @@ class WebhookDeliveryAdmin(ModelAdmin):
     list_filter = ("provider", "signature_ok", "processed", "received_at")
     search_fields = ("event_id", "event_type", "body_sha256")
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

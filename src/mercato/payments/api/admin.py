@@ -1,7 +1,8 @@
 """The payments back office API: staff list payments and their transactions, and capture,
 void, refund and mark paid."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -13,8 +14,14 @@ from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import one_of
 from mercato.orders.api.fulfilments import admin_order
 from mercato.payments import selectors, services
-from mercato.payments.api.common import ADMIN_ERRORS, answer, idempotency_key, staff
-from mercato.payments.models import Payment
+from mercato.payments.api.common import (
+    ADMIN_ERRORS,
+    answer,
+    idempotency_key,
+    order_payments_page,
+    staff,
+)
+from mercato.payments.models import Payment, Transaction
 from mercato.payments.schemas import (
     CaptureIn,
     MarkPaidIn,
@@ -31,8 +38,14 @@ from mercato.payments.schemas import (
 admin_router = Router(tags=["admin: payments"])
 
 
+if TYPE_CHECKING:
+    PaymentStatus = str
+else:  # the values inline in the document
+    PaymentStatus = one_of(Payment.Status)
+
+
 class PaymentFilters(PageParams):
-    status: one_of(Payment.Status) | None = None
+    status: PaymentStatus | None = None
     provider: str | None = Field(None, max_length=30)
 
 
@@ -57,12 +70,7 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> dict[
 def admin_order_payments(
     request: HttpRequest, order_id: UUID, page: Query[PageParams]
 ) -> dict[str, Any]:
-    order = admin_order(str(order_id))
-    return paginate(
-        selectors.list_payments_for_order(order=order),
-        params=page,
-        transform=lambda p: payment_out(p, order.public_id),
-    )
+    return order_payments_page(admin_order(str(order_id)), page)
 
 
 @admin_router.get(
@@ -93,6 +101,20 @@ def payment_transactions(
     )
 
 
+def _move(
+    request: HttpRequest, payment_id: str, service: Callable[..., Transaction], **arguments: Any
+) -> dict[str, Any]:
+    """`service` on the payment, by the staff member, under the request's Idempotency-Key:
+    the transaction, or 402 when the provider refused it."""
+    txn = service(
+        payment=selectors.get_payment(payment_id=payment_id),
+        actor=staff(request),
+        idempotency_key=idempotency_key(request),
+        **arguments,
+    )
+    return answer(txn)
+
+
 @admin_router.post(
     "/payments/{payment_id}/capture",
     response={200: TransactionOut, **ADMIN_ERRORS},
@@ -102,13 +124,7 @@ def payment_transactions(
 def capture(request: HttpRequest, payment_id: str, payload: CaptureIn) -> dict[str, Any]:
     """Capture `amount` (default: all that is left). Partial captures add up. Send an
     `Idempotency-Key`: a retry returns the first capture."""
-    txn = services.capture_payment(
-        payment=selectors.get_payment(payment_id=payment_id),
-        amount=payload.amount,
-        actor=staff(request),
-        idempotency_key=idempotency_key(request),
-    )
-    return answer(txn)
+    return _move(request, payment_id, services.capture_payment, amount=payload.amount)
 
 
 @admin_router.post(
@@ -119,13 +135,7 @@ def capture(request: HttpRequest, payment_id: str, payload: CaptureIn) -> dict[s
 )
 def void(request: HttpRequest, payment_id: str, payload: VoidIn) -> dict[str, Any]:
     """Release what is authorised and not captured (or abandon a pending payment)."""
-    txn = services.void_payment(
-        payment=selectors.get_payment(payment_id=payment_id),
-        actor=staff(request),
-        reason=payload.reason,
-        idempotency_key=idempotency_key(request),
-    )
-    return answer(txn)
+    return _move(request, payment_id, services.void_payment, reason=payload.reason)
 
 
 @admin_router.post(
@@ -137,14 +147,9 @@ def void(request: HttpRequest, payment_id: str, payload: VoidIn) -> dict[str, An
 def refund(request: HttpRequest, payment_id: str, payload: PaymentRefundIn) -> dict[str, Any]:
     """Refund `amount` (default: all that is left) of what was captured; never more (422
     `refund_exceeds_captured`). Send an `Idempotency-Key`."""
-    txn = services.refund_payment(
-        payment=selectors.get_payment(payment_id=payment_id),
-        amount=payload.amount,
-        actor=staff(request),
-        reason=payload.reason,
-        idempotency_key=idempotency_key(request),
+    return _move(
+        request, payment_id, services.refund_payment, amount=payload.amount, reason=payload.reason
     )
-    return answer(txn)
 
 
 @admin_router.post(
@@ -156,11 +161,6 @@ def refund(request: HttpRequest, payment_id: str, payload: PaymentRefundIn) -> d
 def mark_paid(request: HttpRequest, payment_id: str, payload: MarkPaidIn) -> dict[str, Any]:
     """A manual payment's money arrived (bank transfer, cash): capture `amount` (default:
     all that is left)."""
-    txn = services.mark_paid(
-        payment=selectors.get_payment(payment_id=payment_id),
-        amount=payload.amount,
-        actor=staff(request),
-        reference=payload.reference,
-        idempotency_key=idempotency_key(request),
+    return _move(
+        request, payment_id, services.mark_paid, amount=payload.amount, reference=payload.reference
     )
-    return answer(txn)

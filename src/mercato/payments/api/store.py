@@ -8,10 +8,17 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from mercato.accounts.authentication import optional_customer_auth
-from mercato.core.pagination import PageParams, paginate
+from mercato.core.pagination import PageParams
 from mercato.orders.access import OrderNotFound, shopper_order
 from mercato.payments import selectors, services
-from mercato.payments.api.common import PAY_ERRORS, STORE_ERRORS, declined, idempotency_key, shopper
+from mercato.payments.api.common import (
+    PAY_ERRORS,
+    STORE_ERRORS,
+    declined,
+    idempotency_key,
+    order_payments_page,
+    shopper,
+)
 from mercato.payments.errors import PaymentNotFound
 from mercato.payments.models import Payment
 from mercato.payments.schemas import (
@@ -62,12 +69,7 @@ def pay_order(request: HttpRequest, order_id: str, payload: PaymentIn) -> Status
 )
 def order_payments(request: HttpRequest, order_id: str, page: Query[PageParams]) -> dict[str, Any]:
     """The order's payments, newest first."""
-    order = shopper_order(request, order_id)
-    return paginate(
-        selectors.list_payments_for_order(order=order),
-        params=page,
-        transform=lambda p: payment_out(p, order.public_id),
-    )
+    return order_payments_page(shopper_order(request, order_id), page)
 
 
 @store_router.post(

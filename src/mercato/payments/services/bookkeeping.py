@@ -27,7 +27,7 @@ MANUAL = "manual"
 
 def lock_payment(payment: Payment) -> tuple[Order, Payment]:
     """The payment's order and the payment, locked in that order."""
-    order = lock_order(payment.order_id)  # type: ignore[attr-defined]
+    order = lock_order(payment.order_id)
     return order, Payment.objects.select_for_update().get(pk=payment.pk)
 
 
@@ -155,7 +155,7 @@ class _Sums:
 
 
 def _sums(order: Order) -> _Sums:
-    payments = list(order.payments.order_by("-created_at", "-id"))  # type: ignore[attr-defined]
+    payments = list(order.payments.order_by("-created_at", "-id"))
     if any(p.status in Payment.OPEN_STATES for p in payments):
         fallback = OP.PENDING
     elif payments and payments[0].status == P.FAILED:
@@ -199,7 +199,7 @@ def sync_order(order: Order, *, actor: Actor) -> Order:
 def committed(order: Order) -> Decimal:
     """What the order's payments already cover or are trying to: every attempt that has not
     failed, less what was released."""
-    payments = order.payments.exclude(status=P.FAILED)  # type: ignore[attr-defined]
+    payments = order.payments.exclude(status=P.FAILED)
     return sum((p.amount - p.voided_amount for p in payments), ZERO)
 
 

@@ -7,6 +7,7 @@ movement it made already (a webhook)."""
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -60,6 +61,51 @@ def _check_capture(order: Order, payment: Payment, *, by_provider: bool) -> Deci
     return capturable
 
 
+def _operate(
+    order: Order,
+    payment: Payment,
+    kind: str,
+    amount: Decimal,
+    result: ProviderResult,
+    *,
+    before: dict[str, Any],
+    key: str,
+    actor: Actor,
+    event_type: str,
+    change: Callable[[], None],
+    reason: str = "",
+    reference: str = "",
+    domain_event: str = "",
+) -> Transaction:
+    """The end of a capture, void or refund: the provider's `result` recorded; when it
+    succeeded, the payment changed (`change`) and the movement booked."""
+    txn = record_operation(
+        order, payment, kind, amount, result, key=key, actor=actor, reason=reason,
+        reference=reference,
+    )  # fmt: skip
+    if txn.success:
+        change()
+        book_movement(
+            order,
+            payment,
+            txn,
+            event_type=event_type,
+            actor=actor,
+            before=before,
+            note=reason,
+            domain_event=domain_event,
+        )
+    return txn
+
+
+def _add(
+    payment: Payment, *, captured: Decimal = Decimal(0), refunded: Decimal = Decimal(0)
+) -> None:
+    payment.captured_amount += captured
+    payment.refunded_amount += refunded
+    payment.status = payment.derive_status()
+
+
 def capture(
     order: Order,
     payment: Payment,
@@ -84,22 +130,11 @@ def capture(
     before = snapshot(payment, AUDIT_FIELDS)
     call = call or provider_of(payment).capture
     result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
-    txn = record_operation(
-        order, payment, T.CAPTURE, amount, result, key=key, actor=actor, reference=reference
-    )
-    if txn.success:
-        payment.captured_amount += amount
-        payment.status = payment.derive_status()
-        book_movement(
-            order,
-            payment,
-            txn,
-            event_type=event_type,
-            actor=actor,
-            before=before,
-            domain_event="payment.captured",
-        )
-    return txn
+    return _operate(
+        order, payment, T.CAPTURE, amount, result, before=before, key=key, actor=actor,
+        reference=reference, event_type=event_type, domain_event="payment.captured",
+        change=lambda: _add(payment, captured=amount),
+    )  # fmt: skip
 
 
 def void(order: Order, payment: Payment, *, key: str, actor: Actor, reason: str) -> Transaction:
@@ -113,21 +148,11 @@ def void(order: Order, payment: Payment, *, key: str, actor: Actor, reason: str)
         )
     before = snapshot(payment, AUDIT_FIELDS)
     result = provider_of(payment).void(reference=payment.provider_reference, idempotency_key=key)
-    txn = record_operation(
-        order, payment, T.VOID, released, result, key=key, actor=actor, reason=reason
-    )
-    if txn.success:
-        mark_released(payment, released)
-        book_movement(
-            order,
-            payment,
-            txn,
-            event_type=E.PAYMENT_VOIDED,
-            actor=actor,
-            before=before,
-            note=reason,
-        )
-    return txn
+    return _operate(
+        order, payment, T.VOID, released, result, before=before, key=key, actor=actor,
+        reason=reason, event_type=E.PAYMENT_VOIDED,
+        change=lambda: mark_released(payment, released),
+    )  # fmt: skip
 
 
 def refund(
@@ -153,24 +178,11 @@ def refund(
     before = snapshot(payment, AUDIT_FIELDS)
     call = call or provider_of(payment).refund
     result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
-    txn = record_operation(
-        order, payment, T.REFUND, amount, result, key=key, actor=actor, reason=reason,
-        reference=reference,
+    return _operate(
+        order, payment, T.REFUND, amount, result, before=before, key=key, actor=actor,
+        reason=reason, reference=reference, event_type=E.PAYMENT_REFUNDED,
+        domain_event="payment.refunded", change=lambda: _add(payment, refunded=amount),
     )  # fmt: skip
-    if txn.success:
-        payment.refunded_amount += amount
-        payment.status = payment.derive_status()
-        book_movement(
-            order,
-            payment,
-            txn,
-            event_type=E.PAYMENT_REFUNDED,
-            actor=actor,
-            before=before,
-            note=reason,
-            domain_event="payment.refunded",
-        )
-    return txn
 
 
 def capture_payment(

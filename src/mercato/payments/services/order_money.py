@@ -24,9 +24,7 @@ def release_order_payments(*, order: Order, actor: Actor, reason: str = "") -> N
     reason = (reason or "").strip()[:500]
     with transaction.atomic():
         order = lock_order(order)
-        payments = order.payments.select_for_update().order_by(  # type: ignore[attr-defined]
-            "-created_at", "-id"
-        )
+        payments = order.payments.select_for_update().order_by("-created_at", "-id")
         for payment in payments:
             if payment.status in Payment.OPEN_STATES or payment.capturable_amount > 0:
                 key = f"release:{uuid.uuid4().hex}"
@@ -63,7 +61,7 @@ def refund_order(
         if reference and (done := _refunded_before(order, reference)):
             return done
         payments: list[Payment] = list(
-            order.payments.select_for_update().order_by("-created_at", "-id")  # type: ignore[attr-defined]
+            order.payments.select_for_update().order_by("-created_at", "-id")
         )
         refundable = sum((p.refundable_amount for p in payments), ZERO)
         if amount > refundable:

@@ -127,7 +127,7 @@ def _amount_due(order: Order, wanted: Decimal | None, *, actor: Actor) -> Decima
         raise OrderNotPayable(f"A {order.status} order cannot be paid.")
     if order.payment_status == OP.REFUNDED:
         raise OrderRefunded("The order was refunded; it takes no new payments.")
-    superseded = order.payments.select_for_update().filter(  # type: ignore[attr-defined]
+    superseded = order.payments.select_for_update().filter(
         Q(status=P.ACTION_REQUIRED) | Q(status=P.PENDING, provider=MANUAL)
     )
     for old in superseded.order_by("pk"):

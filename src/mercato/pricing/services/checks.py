@@ -1,5 +1,5 @@
 """The checks every pricing change shares: countries, rates, amounts, currencies, date
-windows, targets that must exist (and setting them, audit logged), codes; and the base of
+windows, targets that must exist (and setting them), audit-logged deletion, codes; and the base of
 the service inputs."""
 
 import re
@@ -12,12 +12,13 @@ from typing import Any
 from django.db.models import Model
 from django.utils import timezone
 
-from mercato.audit.services import Actor, record_save
+from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog.errors import InvalidPrice
 from mercato.core import countries
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import Changes
 from mercato.core.money import parse_amount
+from mercato.pricing.models import Promotion, TaxRate, Voucher
 
 Amount = Decimal | str | int | float
 """An amount as the API and the back office give it; the services check its places."""
@@ -119,6 +120,13 @@ def set_targets(
     for m2m, ids in targets.items():
         getattr(obj, m2m).set(ids)
     record_save(actor=actor, obj=obj, before=before)
+
+
+def delete_logged(obj: Promotion | TaxRate | Voucher, *, actor: Actor) -> None:
+    """Delete `obj` and log the deletion under its public id."""
+    before, object_id = snapshot(obj), str(obj.public_id)
+    obj.delete()
+    record_change(actor=actor, action="delete", obj=obj, before=before, object_id=object_id)
 
 
 def normalize_email(value: str | None) -> str:

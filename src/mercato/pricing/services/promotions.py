@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Model
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, snapshot
 from mercato.catalog.models import Category, Collection, Product
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import UNSET, Unset
@@ -20,6 +20,7 @@ from mercato.pricing.services.checks import (
     check_window,
     clean_currency,
     clean_discount_value,
+    delete_logged,
     existing_ids,
     set_targets,
 )
@@ -95,8 +96,4 @@ def update_promotion(*, actor: Actor, promotion: Promotion, details: PromotionDe
 
 def delete_promotion(*, actor: Actor, promotion: Promotion) -> None:
     with transaction.atomic():
-        before, object_id = snapshot(promotion), str(promotion.public_id)
-        promotion.delete()
-        record_change(
-            actor=actor, action="delete", obj=promotion, before=before, object_id=object_id
-        )
+        delete_logged(promotion, actor=actor)

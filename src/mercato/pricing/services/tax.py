@@ -23,6 +23,7 @@ from mercato.pricing.services.checks import (
     Details,
     clean_country,
     clean_rate,
+    delete_logged,
 )
 
 
@@ -100,11 +101,7 @@ def update_tax_rate(*, actor: Actor, tax_rate: TaxRate, rate: Any) -> TaxRate:
 
 def delete_tax_rate(*, actor: Actor, tax_rate: TaxRate) -> None:
     with transaction.atomic():
-        before, object_id = snapshot(tax_rate), str(tax_rate.public_id)
-        tax_rate.delete()
-        record_change(
-            actor=actor, action="delete", obj=tax_rate, before=before, object_id=object_id
-        )
+        delete_logged(tax_rate, actor=actor)
 
 
 def ensure_tax_settings() -> TaxSettings:

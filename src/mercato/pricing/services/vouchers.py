@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model, ProtectedError, Q
 from django.utils import timezone
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, snapshot
 from mercato.catalog.models import Category, Product
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.inputs import UNSET, Unset
@@ -28,6 +28,7 @@ from mercato.pricing.services.checks import (
     clean_amount,
     clean_currency,
     clean_discount_value,
+    delete_logged,
     existing_ids,
     normalize_code,
     normalize_email,
@@ -179,13 +180,11 @@ def update_voucher(*, actor: Actor, voucher: Voucher, details: VoucherDetails) -
 def delete_voucher(*, actor: Actor, voucher: Voucher) -> None:
     """Delete a voucher nobody used (a used one is kept for its orders: deactivate it)."""
     with transaction.atomic():
-        before, object_id = snapshot(voucher), str(voucher.public_id)
         try:
             with transaction.atomic():
-                voucher.delete()
+                delete_logged(voucher, actor=actor)
         except ProtectedError as exc:
             raise InUse("The voucher has been used; deactivate it instead.") from exc
-        record_change(actor=actor, action="delete", obj=voucher, before=before, object_id=object_id)
 
 
 def _check_window(voucher: Voucher, now: datetime) -> None:
