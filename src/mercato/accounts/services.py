@@ -1,8 +1,10 @@
 """Accounts: registering, signing in and out, tokens, passwords, email verification, staff
 and app keys. Every state change of an account goes through a function here."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 from uuid import UUID
 
 from django.conf import settings
@@ -96,7 +98,7 @@ def actor_for(principal: Principal, *, ip: str | None, source: str = "admin_api"
         return Actor(
             app_id=principal.app.pk, label=f"app:{principal.app.name}", ip=ip, source=source
         )
-    user = principal.user
+    user = cast(User, principal.user)  # a principal is a user's or an app's, never neither
     return Actor(user_id=user.pk, label=user.email, ip=ip, source=source)
 
 
@@ -377,7 +379,7 @@ def create_staff_user(
     *,
     email: str,
     password: str,
-    groups: list[str] = (),
+    groups: Sequence[str] = (),
     superuser: bool = False,
     first_name: str = "",
     last_name: str = "",

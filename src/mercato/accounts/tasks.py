@@ -3,7 +3,6 @@ secret waits in the task queue."""
 
 import logging
 import smtplib
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +14,7 @@ from mercato.accounts.tokens import (
     make_email_verification_token,
     make_password_reset_token,
 )
-from mercato.core.emails import send_templated_email
+from mercato.core.emails import retry_delay, send_templated_email
 
 ACCOUNT_EMAILS = {
     "verify_email",
@@ -27,8 +26,6 @@ ACCOUNT_EMAILS = {
     "confirm_email_change",  # to the new address, asked for by customer support
     "email_change_requested",  # to the current address, at the same time
 }
-MAX_ATTEMPTS = 6
-RETRY_BASE_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +63,9 @@ def send_account_email(user_id: int, kind: str, to: str = "", attempt: int = 1) 
             template=template, to=to or user.email, context=context, user_id=user.pk
         )
     except (smtplib.SMTPException, OSError):
-        if attempt >= MAX_ATTEMPTS:
+        delay = retry_delay(attempt)
+        if delay is None:
             raise
-        delay = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempt - 1))
         logger.warning("Email %s to user %s failed; retrying in %s", kind, user_id, delay)
         send_account_email.using(run_after=timezone.now() + delay).enqueue(
             user_id=user_id, kind=kind, to=to, attempt=attempt + 1

@@ -131,6 +131,13 @@ def check_sign_in_code(*, user: User, otp: str | None) -> Device | None:
 # --- changes ----------------------------------------------------------------------------------
 
 
+def _issue_recovery_codes(*, user: User, actor: Actor, verb: str) -> list[str]:
+    """New recovery codes in place of the old ones, logged (the count, not the codes)."""
+    codes = _new_recovery_codes(user)
+    _audit(user=user, actor=actor, verb=verb, after={"recovery_codes": len(codes)})
+    return codes
+
+
 def _audit(*, user: User, actor: Actor, verb: str, after: dict) -> None:
     record_change(actor=actor, action="action", obj=user, verb=verb, after=after)
 
@@ -191,14 +198,7 @@ def confirm_enrolment(*, user: User, code: str | None, actor: Actor) -> list[str
         )
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        codes = _new_recovery_codes(user)
-        _audit(
-            user=user,
-            actor=actor,
-            verb="staff.2fa_enabled",
-            after={"recovery_codes": len(codes)},
-        )
-    return codes
+        return _issue_recovery_codes(user=user, actor=actor, verb="staff.2fa_enabled")
 
 
 def regenerate_recovery_codes(*, user: User, code: str | None, actor: Actor) -> list[str]:
@@ -209,14 +209,9 @@ def regenerate_recovery_codes(*, user: User, code: str | None, actor: Actor) -> 
         )
     _check_code(user=user, code=code)
     with transaction.atomic():
-        codes = _new_recovery_codes(user)
-        _audit(
-            user=user,
-            actor=actor,
-            verb="staff.2fa_recovery_codes_regenerated",
-            after={"recovery_codes": len(codes)},
+        return _issue_recovery_codes(
+            user=user, actor=actor, verb="staff.2fa_recovery_codes_regenerated"
         )
-    return codes
 
 
 def disable_two_factor(*, user: User, code: str | None, actor: Actor) -> None:

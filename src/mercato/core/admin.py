@@ -1,10 +1,22 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
+from mercato.core.errors import DomainError
 from mercato.core.models import EmailMessageLog, Event
+
+
+def form_error(exc: DomainError, fields: Iterable[str]) -> ValidationError:
+    """A service's error as a form error, on its field when the form has that field."""
+    errors = exc.extra.get("errors") or []
+    field = errors[0]["field"] if errors else None
+    if field is not None and field in fields:
+        return ValidationError({field: str(exc)})
+    return ValidationError(str(exc))
 
 
 class ReadOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any

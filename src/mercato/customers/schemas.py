@@ -11,13 +11,18 @@ Name = Field(min_length=1, max_length=150)
 PHONE_PATTERN = r"^[0-9+()./ -]*$"
 
 
-class ProfileOut(Schema):
+class _AccountOut(Schema):
+    """What the profile and the back office's customer views both show first."""
+
     id: UUID = Field(alias="public_id")
     email: str
     first_name: str
     last_name: str
     phone: str
     email_verified: bool = Field(alias="is_email_verified")
+
+
+class ProfileOut(_AccountOut):
     marketing_opt_in: bool
     date_joined: datetime
 
@@ -92,13 +97,7 @@ class AddressPage(Schema):
     next: str | None
 
 
-class CustomerOut(Schema):
-    id: UUID = Field(alias="public_id")
-    email: str
-    first_name: str
-    last_name: str
-    phone: str
-    email_verified: bool = Field(alias="is_email_verified")
+class CustomerOut(_AccountOut):
     is_active: bool
     date_joined: datetime
     last_login: datetime | None

@@ -10,7 +10,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
-from mercato.core.admin import ReadOnlyAdmin
+from mercato.core.admin import ReadOnlyAdmin, form_error
 from mercato.core.errors import DomainError
 from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMovement, Warehouse
@@ -29,13 +29,6 @@ MOVEMENT_COLUMNS = (
 )
 
 
-def _form_error(exc: DomainError, fields: Any) -> ValidationError:
-    """A service's error as a form error, on its field when the form has that field."""
-    errors = exc.extra.get("errors") or []
-    field = errors[0]["field"] if errors else None
-    return ValidationError({field: str(exc)} if field in fields else str(exc))
-
-
 class WarehouseForm(forms.ModelForm):
     slug = forms.SlugField(max_length=100, required=False, help_text="Made from the name if empty.")
 
@@ -47,13 +40,14 @@ class WarehouseForm(forms.ModelForm):
         return countries
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             data["country"], data["countries"] = services.clean_country_codes(
                 country=data.get("country") or "", countries=data.get("countries") or []
             )
         except DomainError as exc:
-            raise _form_error(exc, self.fields) from exc
+            raise form_error(exc, self.fields) from exc
         return data
 
     class Meta:
@@ -128,8 +122,8 @@ class LowStockFilter(admin.SimpleListFilter):
         return [("low", "Low (at or below threshold)"), ("out", "Out of stock")]
 
     def queryset(self, request: HttpRequest, queryset: Any):
-        if self.value() in {"low", "out"}:
-            ids = list_stocks(state=self.value(), default_threshold=settings.LOW_STOCK_THRESHOLD)
+        if (state := self.value()) in {"low", "out"}:
+            ids = list_stocks(state=str(state), default_threshold=settings.LOW_STOCK_THRESHOLD)
             return queryset.filter(pk__in=ids.values("pk"))
         return queryset
 

@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from mercato.core.pagination import PageParams
-from mercato.core.schemas import InputSchema, PatchSchema
+from mercato.core.schemas import InputSchema, PatchSchema, unset
 from mercato.inventory.models import Stock, StockMovement
 from mercato.inventory.services import MAX_QUANTITY
 
@@ -37,16 +37,16 @@ class WarehouseIn(InputSchema):
 
 
 class WarehousePatch(PatchSchema):
-    name: str = Field(None, min_length=1, max_length=100)
-    slug: str = Field(None, max_length=100)
-    line1: str = Field(None, max_length=200)
-    line2: str = Field(None, max_length=200)
-    city: str = Field(None, max_length=100)
-    postal_code: str = Field(None, max_length=20)
-    country: str = Field(None, max_length=2)
-    countries: list[str] = Field(None, max_length=250)
-    priority: StrictInt = Field(None, ge=0, le=100000)
-    is_active: StrictBool = None
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+    line1: str = unset(max_length=200)
+    line2: str = unset(max_length=200)
+    city: str = unset(max_length=100)
+    postal_code: str = unset(max_length=20)
+    country: str = unset(max_length=2)
+    countries: list[str] = unset(max_length=250)
+    priority: StrictInt = unset(ge=0, le=100000)
+    is_active: StrictBool = unset()
 
 
 class WarehouseOut(Schema):

@@ -14,20 +14,11 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
+from mercato.core.admin import form_error
 from mercato.core.countries import clean_countries
 from mercato.core.errors import DomainError
 from mercato.shipping import services
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
-
-
-def _form_error(exc: DomainError, fields: Any) -> ValidationError:
-    """A service's error as a form error, on its field when the form has that field."""
-    errors = exc.extra.get("errors") or []
-    field = errors[0]["field"] if errors else None
-    if field is not None and field in fields:
-        return ValidationError({field: str(exc)})
-    return ValidationError(str(exc))
-
 
 # --- zones ----------------------------------------------------------------------------------
 
@@ -151,7 +142,7 @@ class MethodForm(forms.ModelForm):
         try:
             services.clean_method(candidate)
         except DomainError as exc:
-            raise _form_error(exc, self.fields) from exc
+            raise form_error(exc, self.fields) from exc
         return data
 
 
@@ -161,9 +152,9 @@ class RateFormSet(BaseInlineFormSet):
     def rows(self) -> list[services.Bracket]:
         return [
             services.Bracket(
-                min_value=form.cleaned_data.get("min_value"),
+                min_value=form.cleaned_data["min_value"],
                 max_value=form.cleaned_data.get("max_value"),
-                price=form.cleaned_data.get("price"),
+                price=form.cleaned_data["price"],
             )
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")

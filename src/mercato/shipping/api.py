@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
+from mercato.accounts.authentication import AdminAuth, principal_of
 from mercato.accounts.services import actor_for
+from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.money import money
 from mercato.core.schemas import problems
@@ -60,8 +61,8 @@ def available_methods(request: HttpRequest, params: Query[AvailableMethodsParams
 # --- admin ----------------------------------------------------------------------------------
 
 
-def _actor(request: HttpRequest):
-    return actor_for(request.auth, ip=get_client_ip(request))
+def _actor(request: HttpRequest) -> Actor:
+    return actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def _brackets(rates: list[RateIn]) -> list[services.Bracket]:

@@ -21,7 +21,9 @@ EU = frozenset(
 PARCEL_LIMIT = 31_500  # grams
 
 
-def _brackets(*rows: tuple[int, int | None, str]) -> list[services.Bracket]:
+def _brackets(
+    *rows: tuple[services.Amount, services.Amount | None, str],
+) -> list[services.Bracket]:
     return [
         services.Bracket(min_value=low, max_value=high, price=price) for low, high, price in rows
     ]

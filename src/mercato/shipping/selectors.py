@@ -8,6 +8,7 @@ covers the weight (grams) or the subtotal: `min_value <= value < max_value`. Its
 flat price or that bracket's price, and 0.00 when `subtotal >= free_above`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from uuid import UUID
@@ -67,29 +68,43 @@ def _order(country: str, weight_grams: int, subtotal: object) -> tuple[str, int,
     )
 
 
-def _why_not(
+def _price_or_refusal(
     method: ShippingMethod, rates: list[ShippingRate], weight: int, subtotal: Decimal
-) -> tuple[str, Decimal | None]:
-    """("", its price), or (why it does not serve this order, None)."""
+) -> Decimal | str:
+    """The method's price for this order, or why it does not serve it."""
     if method.min_weight_grams is not None and weight < method.min_weight_grams:
-        return f"it ships parcels from {method.min_weight_grams} g", None
+        return f"it ships parcels from {method.min_weight_grams} g"
     if method.max_weight_grams is not None and weight > method.max_weight_grams:
-        return f"it ships parcels up to {method.max_weight_grams} g", None
+        return f"it ships parcels up to {method.max_weight_grams} g"
     if method.min_order_value is not None and subtotal < method.min_order_value:
-        return f"it needs an order value of at least {method.min_order_value}", None
+        return f"it needs an order value of at least {method.min_order_value}"
     if method.max_order_value is not None and subtotal > method.max_order_value:
-        return f"it serves order values up to {method.max_order_value}", None
+        return f"it serves order values up to {method.max_order_value}"
     if method.uses_brackets:
         value = weight if method.kind == ShippingMethod.Kind.WEIGHT else subtotal
         rate = next((r for r in rates if r.covers(value)), None)
         if rate is None:
-            return "none of its brackets covers this order", None
+            return "none of its brackets covers this order"
         price = rate.price
     else:
         price = method.price
     if method.free_above is not None and subtotal >= method.free_above:
         price = ZERO
-    return "", price
+    return price
+
+
+def _offered(
+    methods: Iterable[ShippingMethod], weight: int, subtotal: Decimal
+) -> list[ShippingQuote]:
+    """The methods that serve this order, priced, in the shop's order (sort_order, then
+    price, then name); their brackets are prefetched."""
+    offered = []
+    for method in methods:
+        price = _price_or_refusal(method, list(method.rates.all()), weight, subtotal)
+        if isinstance(price, Decimal):
+            offered.append((method, price))
+    offered.sort(key=lambda pair: (pair[0].sort_order, pair[1], pair[0].name, pair[0].pk))
+    return [_quote(method, price) for method, price in offered]
 
 
 def _quote(method: ShippingMethod, price: Decimal) -> ShippingQuote:
@@ -121,15 +136,12 @@ def offered_methods(
 ) -> list[ShippingQuote]:
     """`list_available_methods` over methods loaded by `active_methods` (no query)."""
     country, weight, subtotal = _order(country, weight_grams, subtotal)
-    offered = []
-    for method in methods:
-        if not (method.is_active and method.zone.is_active and method.zone.covers(country)):
-            continue
-        reason, price = _why_not(method, list(method.rates.all()), weight, subtotal)
-        if not reason:
-            offered.append((method, price))
-    offered.sort(key=lambda pair: (pair[0].sort_order, pair[1], pair[0].name, pair[0].pk))
-    return [_quote(method, price) for method, price in offered]
+    serving = (
+        method
+        for method in methods
+        if method.is_active and method.zone.is_active and method.zone.covers(country)
+    )
+    return _offered(serving, weight, subtotal)
 
 
 def list_available_methods(
@@ -151,13 +163,7 @@ def list_available_methods(
     methods = ShippingMethod.objects.filter(zone_id__in=zone_ids, is_active=True).prefetch_related(
         "rates"
     )
-    offered = []
-    for method in methods:
-        reason, price = _why_not(method, list(method.rates.all()), weight, subtotal)
-        if not reason:
-            offered.append((method, price))
-    offered.sort(key=lambda pair: (pair[0].sort_order, pair[1], pair[0].name, pair[0].pk))
-    return [_quote(method, price) for method, price in offered]
+    return _offered(methods, weight, subtotal)
 
 
 def _public_id(value: UUID | str) -> UUID | None:
@@ -179,10 +185,10 @@ def _quote_found(
             f"{method.name} does not ship to {country}.", field="shipping_method"
         )
     rates = list(method.rates.all()) if method.uses_brackets else []
-    reason, price = _why_not(method, rates, weight, subtotal)
-    if reason:
+    price = _price_or_refusal(method, rates, weight, subtotal)
+    if not isinstance(price, Decimal):
         raise ShippingMethodUnavailable(
-            f"{method.name} does not serve this order: {reason}.", field="shipping_method"
+            f"{method.name} does not serve this order: {price}.", field="shipping_method"
         )
     return _quote(method, price)
 

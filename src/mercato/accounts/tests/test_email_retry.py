@@ -3,7 +3,8 @@ import smtplib
 from django.core.mail.backends.base import BaseEmailBackend
 from django_tasks_db.models import DBTaskResult
 
-from mercato.accounts.tasks import MAX_ATTEMPTS, send_account_email
+from mercato.accounts.tasks import send_account_email
+from mercato.core.emails import MAX_ATTEMPTS
 from mercato.core.models import EmailMessageLog
 from tests.support import run_tasks
 
