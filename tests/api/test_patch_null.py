@@ -124,7 +124,7 @@ def _cart(w: World, line_path: bool) -> Target:
 
 
 def _address(w: World) -> Target:
-    address = customers.create_address(user=w.customer, data=ADDRESS)
+    address = customers.create_address(user=w.customer, changes=customers.AddressChanges(**ADDRESS))
     return w.store(f"/api/store/me/addresses/{address.public_id}")
 
 
