@@ -233,7 +233,7 @@ def setup_catalog() -> dict:
     )
     for position, attribute in enumerate([size, colour, material, features]):
         services.update_attribute(
-            actor=ACTOR, attribute=attribute, changes={"sort_order": position}
+            actor=ACTOR, attribute=attribute, changes=services.AttributeChanges(sort_order=position)
         )
     types = {
         slug: services.save_product_type(
@@ -262,7 +262,8 @@ def setup_catalog() -> dict:
                 leaves.append((leaf, MIDDLE_TYPE.get(middle_name, "apparel"), child))
     collections = [
         services.save_collection(
-            actor=ACTOR, changes={"name": name, "is_published": True, "description": text}
+            actor=ACTOR,
+            changes=services.CollectionChanges(name=name, is_published=True, description=text),
         )
         for name, text in [
             ("New arrivals", "Just in."),

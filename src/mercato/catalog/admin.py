@@ -24,6 +24,7 @@ from mercato.catalog.models import (
     ProductTypeAttribute,
     ProductVariant,
 )
+from mercato.core.admin import ReadOnlyAdmin
 from mercato.core.errors import DomainError
 from mercato.core.urls_safety import UnsafeUrl, check_public_url
 
@@ -134,7 +135,8 @@ class CategoryAdmin(ModelAdmin):
                 created = services.create_category(actor=actor, parent=parent, **data)
                 obj.pk = created.pk
                 return
-            category = services.update_category(actor=actor, category=obj, changes=data)
+            changes = services.CategoryChanges(**data)
+            category = services.update_category(actor=actor, category=obj, changes=changes)
             current_parent = category.get_parent()
             if (current_parent.pk if current_parent else None) != (parent.pk if parent else None):
                 services.move_category(
@@ -375,7 +377,7 @@ class ProductImportAdmin(ModelAdmin):
 
 
 @admin.register(ProductVariant)
-class ProductVariantAdmin(ModelAdmin):
+class ProductVariantAdmin(ReadOnlyAdmin):
     """Every SKU in one searchable list (and the SKU picker of other pages). Variants are
     edited on their product's page."""
 
@@ -383,12 +385,3 @@ class ProductVariantAdmin(ModelAdmin):
     list_filter = ("track_inventory", "product__product_type")
     search_fields = ("sku", "name", "product__name", "barcode")
     list_select_related = ("product",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -332,10 +332,11 @@ def import_row(row: Row, *, actor: Actor, cache: dict[Any, Any]) -> tuple[str, i
         sku = variant_data["sku"]
         variant = ProductVariant.objects.select_related("product").filter(sku=sku).first()
         product = _upsert_product(product_data, variant=variant, actor=actor)
+        changes = services.VariantChanges(**variant_data)
         if variant is None:
-            services.create_variant(actor=actor, product=product, data=variant_data)
+            services.create_variant(actor=actor, product=product, changes=changes)
             return "created", product.pk
-        services.update_variant(actor=actor, variant=variant, data=variant_data)
+        services.update_variant(actor=actor, variant=variant, changes=changes)
         return "updated", product.pk
 
 
@@ -352,9 +353,11 @@ def _upsert_product(
             field="sku",
         )
     if product is None:
-        return services.create_product(actor=actor, data={**data, "variants": []})
+        return services.create_product(actor=actor, changes=services.ProductChanges(**data))
     data.pop("product_type")
-    return services.update_product(actor=actor, product=product, data=data)
+    return services.update_product(
+        actor=actor, product=product, changes=services.ProductChanges(**data)
+    )
 
 
 @task()

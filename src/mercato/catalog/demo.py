@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 from mercato.audit.services import Actor
 from mercato.catalog import services
 from mercato.catalog.models import Category, Product, ProductType
+from mercato.catalog.services.inputs import AttributeValue, VariantChanges
 
 ACTOR = Actor(label="demo-data", source="command")
 
@@ -180,7 +181,9 @@ def load_demo_catalog(
                 actor=ACTOR, name=name, input_type=input_type, unit=unit, values=values
             )
             services.update_attribute(
-                actor=ACTOR, attribute=attribute, changes={"sort_order": position}
+                actor=ACTOR,
+                attribute=attribute,
+                changes=services.AttributeChanges(sort_order=position),
             )
         for name, (plain, variant, has_variants) in TYPES.items():
             services.save_product_type(
@@ -193,7 +196,8 @@ def load_demo_catalog(
         leaves = _categories()
         collections = [
             services.save_collection(
-                actor=ACTOR, changes={"name": name, "is_published": True, "description": text}
+                actor=ACTOR,
+                changes=services.CollectionChanges(name=name, is_published=True, description=text),
             )
             for name, text in [
                 ("New arrivals", "Just in."),
@@ -216,17 +220,17 @@ def load_demo_catalog(
         with transaction.atomic():
             product = services.create_product(
                 actor=ACTOR,
-                data={
-                    "name": name,
-                    "product_type": _type(type_slug),
-                    "category": category,
-                    "status": status,
-                    "description": f"The {name.lower()}: {adjective.lower()} design, made to last. "
+                changes=services.ProductChanges(
+                    name=name,
+                    product_type=_type(type_slug),
+                    category=category,
+                    status=status,
+                    description=f"The {name.lower()}: {adjective.lower()} design, made to last. "
                     f"Part of our {category.name.lower()} range.",
-                    "seo_title": name,
-                    "attributes": attributes,
-                    "variants": variants,
-                },
+                    seo_title=name,
+                    attributes=attributes,
+                    variants=variants,
+                ),
             )
             if images:
                 colour = PALETTE[rng.choice(list(PALETTE))]
@@ -249,11 +253,18 @@ def _type(slug: str) -> ProductType:
     return ProductType.objects.get(slug=slug)
 
 
-def _attributes_and_variants(type_slug: str, name: str, base: Decimal, rng: random.Random):
+def _attributes_and_variants(
+    type_slug: str, name: str, base: Decimal, rng: random.Random
+) -> tuple[dict[str, AttributeValue], list[VariantChanges]]:
     sku_base = f"{type_slug[:3].upper()}-{hashlib.sha1(name.encode()).hexdigest()[:6].upper()}"  # noqa: S324
     if type_slug == "book":
-        attributes = {"author": rng.choice(AUTHORS), "pages": rng.randint(120, 640)}
-        return attributes, [{"sku": sku_base, "price": base, "weight_grams": rng.randint(200, 900)}]
+        attributes: dict[str, AttributeValue] = {
+            "author": rng.choice(AUTHORS),
+            "pages": rng.randint(120, 640),
+        }
+        return attributes, [
+            VariantChanges(sku=sku_base, price=base, weight_grams=rng.randint(200, 900))
+        ]
     if type_slug == "mug":
         attributes = {
             "material": "ceramic",
@@ -262,22 +273,22 @@ def _attributes_and_variants(type_slug: str, name: str, base: Decimal, rng: rand
         }
         colours = rng.sample(["black", "white", "navy", "green"], 2)
         return attributes, [
-            {
-                "sku": f"{sku_base}-{c.upper()}",
-                "price": base,
-                "weight_grams": 350,
-                "attributes": {"colour": c},
-            }
+            VariantChanges(
+                sku=f"{sku_base}-{c.upper()}",
+                price=base,
+                weight_grams=350,
+                attributes={"colour": c},
+            )
             for c in colours
         ]
     if type_slug == "poster":
         return {"material": "paper"}, [
-            {
-                "sku": f"{sku_base}-{s}",
-                "price": base + extra,
-                "weight_grams": 150,
-                "attributes": {"size": s.lower()},
-            }
+            VariantChanges(
+                sku=f"{sku_base}-{s}",
+                price=base + extra,
+                weight_grams=150,
+                attributes={"size": s.lower()},
+            )
             for s, extra in (("S", 0), ("M", 10), ("L", 20))
         ]
     materials = {
@@ -296,13 +307,13 @@ def _attributes_and_variants(type_slug: str, name: str, base: Decimal, rng: rand
     size_attribute = "shoe-size" if type_slug == "sneakers" else "size"
     colours = rng.sample(["black", "white", "navy", "red", "green", "sand", "grey"], 2)
     variants = [
-        {
-            "sku": f"{sku_base}-{colour.upper()}-{size.upper()}",
-            "price": base + (Decimal(5) if size in {"xl", "44"} else 0),
-            "compare_at_price": base + 10 if rng.random() < 0.2 else None,
-            "weight_grams": 900 if type_slug == "sneakers" else 300,
-            "attributes": {size_attribute: size, "colour": colour},
-        }
+        VariantChanges(
+            sku=f"{sku_base}-{colour.upper()}-{size.upper()}",
+            price=base + (Decimal(5) if size in {"xl", "44"} else 0),
+            compare_at_price=base + 10 if rng.random() < 0.2 else None,
+            weight_grams=900 if type_slug == "sneakers" else 300,
+            attributes={size_attribute: size, "colour": colour},
+        )
         for colour in colours
         for size in sizes
     ]

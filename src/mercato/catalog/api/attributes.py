@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.models import Attribute
 from mercato.catalog.schemas import AttributeIn, AttributeOut, AttributePatch, AttributeValueIn
 
@@ -40,19 +40,13 @@ def create_attribute(request: HttpRequest, payload: AttributeIn):
 )
 def update_attribute(request: HttpRequest, attribute_id: UUID, payload: AttributePatch):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
-    services.update_attribute(
-        actor=actor(request), attribute=attribute, changes=payload.dict(exclude_unset=True)
-    )
+    changes = services.AttributeChanges(**payload.dict(exclude_unset=True))
+    services.update_attribute(actor=actor(request), attribute=attribute, changes=changes)
     return selectors.list_attributes().get(pk=attribute.pk)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/attributes/{attribute_id}",
-    out=None,
-    status=204,
-    errors=(404, 409),
-    permission="catalog.delete_attribute",
+@admin_delete(
+    "/catalog/attributes/{attribute_id}", permission="catalog.delete_attribute", errors=(404, 409)
 )
 def delete_attribute(request: HttpRequest, attribute_id: UUID):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
@@ -74,13 +68,8 @@ def add_attribute_value(request: HttpRequest, attribute_id: UUID, payload: Attri
     return Status(201, selectors.list_attributes().get(pk=attribute.pk))
 
 
-@admin_operation(
-    "delete",
-    "/catalog/attributes/{attribute_id}/values/{value_slug}",
-    out=None,
-    status=204,
-    errors=(404, 409),
-    permission=CHANGE,
+@admin_delete(
+    "/catalog/attributes/{attribute_id}/values/{value_slug}", permission=CHANGE, errors=(404, 409)
 )
 def delete_attribute_value(request: HttpRequest, attribute_id: UUID, value_slug: str):
     attribute = get(Attribute, attribute_id, "attribute_not_found")

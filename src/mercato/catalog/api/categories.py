@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.models import Category
 from mercato.catalog.schemas import AdminCategoryOut, CategoryIn, CategoryMoveIn, CategoryPatch
 
@@ -40,9 +40,8 @@ def create_category(request: HttpRequest, payload: CategoryIn):
 )
 def update_category(request: HttpRequest, category_id: UUID, payload: CategoryPatch):
     category = get(Category, category_id, "category_not_found")
-    return services.update_category(
-        actor=actor(request), category=category, changes=payload.dict(exclude_unset=True)
-    )
+    changes = services.CategoryChanges(**payload.dict(exclude_unset=True))
+    return services.update_category(actor=actor(request), category=category, changes=changes)
 
 
 @admin_operation(
@@ -61,13 +60,8 @@ def move_category(request: HttpRequest, category_id: UUID, payload: CategoryMove
     )
 
 
-@admin_operation(
-    "delete",
-    "/catalog/categories/{category_id}",
-    out=None,
-    status=204,
-    errors=(404, 409),
-    permission="catalog.delete_category",
+@admin_delete(
+    "/catalog/categories/{category_id}", permission="catalog.delete_category", errors=(404, 409)
 )
 def delete_category(request: HttpRequest, category_id: UUID):
     category = get(Category, category_id, "category_not_found")

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.models import Collection
 from mercato.catalog.schemas import (
     AdminCollectionOut,
@@ -44,7 +44,8 @@ def list_admin_collections(request: HttpRequest):
     permission="catalog.add_collection",
 )
 def create_collection(request: HttpRequest, payload: CollectionIn):
-    collection = services.save_collection(actor=actor(request), changes=payload.dict())
+    changes = services.CollectionChanges(**payload.dict())
+    collection = services.save_collection(actor=actor(request), changes=changes)
     return Status(201, _collection_out(collection))
 
 
@@ -59,7 +60,7 @@ def update_collection(request: HttpRequest, collection_id: UUID, payload: Collec
     collection = services.save_collection(
         actor=actor(request),
         collection=get(Collection, collection_id, "collection_not_found"),
-        changes=payload.dict(exclude_unset=True),
+        changes=services.CollectionChanges(**payload.dict(exclude_unset=True)),
     )
     return _collection_out(collection)
 
@@ -86,14 +87,7 @@ def set_collection_products(
     return _collection_out(collection)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/collections/{collection_id}",
-    out=None,
-    status=204,
-    errors=(404,),
-    permission="catalog.delete_collection",
-)
+@admin_delete("/catalog/collections/{collection_id}", permission="catalog.delete_collection")
 def delete_collection(request: HttpRequest, collection_id: UUID):
     collection = get(Collection, collection_id, "collection_not_found")
     services.delete_collection(actor=actor(request), collection=collection)

@@ -60,3 +60,12 @@ def admin_operation(
         auth=AdminAuth(*permissions),
         **options,
     )
+
+
+def admin_delete(
+    path: str, *, permission: str, errors: tuple[int, ...] = (404,)
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An admin DELETE operation: it answers 204 with no content (see `no_content`)."""
+    return admin_operation(
+        "delete", path, out=None, status=204, errors=errors, permission=permission
+    )

@@ -9,7 +9,7 @@ from ninja.responses import Status
 from PIL import Image, UnidentifiedImageError
 
 from mercato.catalog import presenters, selectors, services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.errors import ImageTooLarge
 from mercato.catalog.models import Product, ProductMedia
 from mercato.catalog.schemas import MediaOut, MediaPatch, MediaUrlIn
@@ -81,18 +81,13 @@ def update_media(request: HttpRequest, media_id: UUID, payload: MediaPatch):
     changes = payload.dict(exclude_unset=True)
     if "variants" in changes:
         changes["variant_ids"] = selectors.get_variant_pks(media.product, changes.pop("variants"))
-    media = services.update_media(actor=actor(request), media=media, changes=changes)
+    media = services.update_media(
+        actor=actor(request), media=media, changes=services.MediaChanges(**changes)
+    )
     return presenters.media_out(media)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/media/{media_id}",
-    out=None,
-    status=204,
-    errors=(404,),
-    permission=CHANGE,
-)
+@admin_delete("/catalog/media/{media_id}", permission=CHANGE)
 def delete_media(request: HttpRequest, media_id: UUID):
     media = get(ProductMedia, media_id, "media_not_found")
     services.delete_media(actor=actor(request), media=media)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.models import ProductType
 from mercato.catalog.schemas import ProductTypeIn, ProductTypeOut, ProductTypePatch
 
@@ -62,13 +62,8 @@ def update_product_type(request: HttpRequest, type_id: UUID, payload: ProductTyp
     return _product_type_out(product_type)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/product-types/{type_id}",
-    out=None,
-    status=204,
-    errors=(404, 409),
-    permission="catalog.delete_producttype",
+@admin_delete(
+    "/catalog/product-types/{type_id}", permission="catalog.delete_producttype", errors=(404, 409)
 )
 def delete_product_type(request: HttpRequest, type_id: UUID):
     product_type = get(ProductType, type_id, "product_type_not_found")

@@ -8,7 +8,14 @@ from ninja.responses import Status
 from pydantic import Field
 
 from mercato.catalog import presenters, selectors, services
-from mercato.catalog.api.common import CURRENCY, actor, admin_operation, get, no_content
+from mercato.catalog.api.common import (
+    CURRENCY,
+    actor,
+    admin_delete,
+    admin_operation,
+    get,
+    no_content,
+)
 from mercato.catalog.models import Product
 from mercato.catalog.schemas import (
     AdminProductOut,
@@ -76,7 +83,9 @@ def create_product(request: HttpRequest, payload: ProductIn):
     data = payload.dict()
     data["product_type"] = selectors.get_product_type_for_input(slug=data["product_type"])
     data["category"] = selectors.get_category_for_input(data.get("category"))
-    product = services.create_product(actor=actor(request), data=data)
+    data["variants"] = [services.VariantChanges(**variant) for variant in data["variants"]]
+    changes = services.ProductChanges(**data)
+    product = services.create_product(actor=actor(request), changes=changes)
     return Status(201, admin_product_out(product))
 
 
@@ -126,18 +135,12 @@ def update_product(request: HttpRequest, product_id: UUID, payload: ProductPatch
     if "category" in data:
         data["category"] = selectors.get_category_for_input(data["category"])
     product = get(Product, product_id, "product_not_found")
-    product = services.update_product(actor=actor(request), product=product, data=data)
+    changes = services.ProductChanges(**data)
+    product = services.update_product(actor=actor(request), product=product, changes=changes)
     return admin_product_out(product)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/products/{product_id}",
-    out=None,
-    status=204,
-    errors=(404,),
-    permission="catalog.delete_product",
-)
+@admin_delete("/catalog/products/{product_id}", permission="catalog.delete_product")
 def delete_product(request: HttpRequest, product_id: UUID):
     product = get(Product, product_id, "product_not_found")
     services.delete_product(actor=actor(request), product=product)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import services
-from mercato.catalog.api.common import actor, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
 from mercato.catalog.api.products import admin_product_out
 from mercato.catalog.models import Product, ProductVariant
 from mercato.catalog.schemas import VariantIn, VariantPatch
@@ -29,7 +29,8 @@ def _variant_out(variant: ProductVariant) -> dict:
 )
 def create_variant(request: HttpRequest, product_id: UUID, payload: VariantIn):
     product = get(Product, product_id, "product_not_found")
-    variant = services.create_variant(actor=actor(request), product=product, data=payload.dict())
+    changes = services.VariantChanges(**payload.dict())
+    variant = services.create_variant(actor=actor(request), product=product, changes=changes)
     return Status(201, _variant_out(variant))
 
 
@@ -42,20 +43,12 @@ def create_variant(request: HttpRequest, product_id: UUID, payload: VariantIn):
 )
 def update_variant(request: HttpRequest, variant_id: UUID, payload: VariantPatch):
     variant = get(ProductVariant, variant_id, "variant_not_found")
-    variant = services.update_variant(
-        actor=actor(request), variant=variant, data=payload.dict(exclude_unset=True)
-    )
+    changes = services.VariantChanges(**payload.dict(exclude_unset=True))
+    variant = services.update_variant(actor=actor(request), variant=variant, changes=changes)
     return _variant_out(variant)
 
 
-@admin_operation(
-    "delete",
-    "/catalog/variants/{variant_id}",
-    out=None,
-    status=204,
-    errors=(404,),
-    permission=CHANGE,
-)
+@admin_delete("/catalog/variants/{variant_id}", permission=CHANGE)
 def delete_variant(request: HttpRequest, variant_id: UUID):
     variant = get(ProductVariant, variant_id, "variant_not_found")
     services.delete_variant(actor=actor(request), variant=variant)

@@ -26,12 +26,26 @@ from mercato.catalog.services.collections import (
 )
 from mercato.catalog.services.common import clean_price, make_slug
 from mercato.catalog.services.derived import refresh_products, set_in_stock
+from mercato.catalog.services.inputs import (
+    AttributeChanges,
+    CategoryChanges,
+    CollectionChanges,
+    MediaChanges,
+    ProductChanges,
+    VariantChanges,
+)
 from mercato.catalog.services.media import add_media, delete_media, update_media
 from mercato.catalog.services.product_types import delete_product_type, save_product_type
 from mercato.catalog.services.products import create_product, delete_product, update_product
 from mercato.catalog.services.variants import create_variant, delete_variant, update_variant
 
 __all__ = [
+    "AttributeChanges",
+    "CategoryChanges",
+    "CollectionChanges",
+    "MediaChanges",
+    "ProductChanges",
+    "VariantChanges",
     "add_attribute_value",
     "add_media",
     "bulk_change_price",

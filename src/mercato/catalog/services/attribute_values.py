@@ -13,11 +13,10 @@ from mercato.catalog.models import (
     ProductType,
     ProductVariant,
 )
+from mercato.catalog.services.inputs import AttributeValue, AttributeValues
 
-AttributeInput = dict[str, Any]  # {attribute slug: value or [values]}
 
-
-def _coerce(attribute: Attribute, raw: Any, *, field: str) -> list[dict[str, Any]]:
+def _coerce(attribute: Attribute, raw: AttributeValue, *, field: str) -> list[dict[str, Any]]:
     """Rows for AssignedAttribute from an input value, checked against the attribute."""
     kind = Attribute.InputType
     values = raw if isinstance(raw, list) else [raw]
@@ -45,9 +44,7 @@ def _coerce(attribute: Attribute, raw: Any, *, field: str) -> list[dict[str, Any
         except (InvalidOperation, ValueError) as exc:
             raise InvalidAttributeValue(f"{attribute.slug} takes a number.", field=field) from exc
         return [{"number": number}]
-    if attribute.input_type == kind.BOOLEAN:
-        if isinstance(value, bool):
-            return [{"boolean": value}]
+    if attribute.input_type == kind.BOOLEAN:  # true/false from JSON read as "True"/"False"
         lowered = str(value).strip().lower()
         if lowered not in {"true", "false", "1", "0", "yes", "no"}:
             raise InvalidAttributeValue(f"{attribute.slug} takes true or false.", field=field)
@@ -71,7 +68,7 @@ def allowed_attributes(product_type: ProductType, *, variant: bool) -> dict[str,
 def assign_attributes(
     product: Product,
     variant: ProductVariant | None,
-    values: AttributeInput,
+    values: AttributeValues,
     *,
     allowed: dict[str, Attribute] | None = None,
     fresh: bool = False,

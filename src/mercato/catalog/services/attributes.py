@@ -1,14 +1,14 @@
 """Attributes and their values (the choices of a choice attribute)."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Attribute, AttributeValue
-from mercato.catalog.services.common import delete_audited, make_slug, save_unique
+from mercato.catalog.services.common import delete_audited, make_slug, save_unique, set_given
+from mercato.catalog.services.inputs import AttributeChanges
 from mercato.core.errors import InvalidInput
 
 
@@ -39,15 +39,14 @@ def create_attribute(
     return attribute
 
 
-def update_attribute(*, actor: Actor, attribute: Attribute, changes: dict[str, Any]) -> Attribute:
+def update_attribute(*, actor: Actor, attribute: Attribute, changes: AttributeChanges) -> Attribute:
+    given = changes.given()
     with transaction.atomic():
         attribute = Attribute.objects.select_for_update().get(pk=attribute.pk)
         before = snapshot(attribute)
-        for name in ("name", "unit", "is_filterable", "sort_order"):
-            if name in changes:
-                setattr(attribute, name, changes[name])
-        if "slug" in changes:
-            attribute.slug = make_slug(changes["slug"])
+        set_given(attribute, given, ("name", "unit", "is_filterable", "sort_order"))
+        if "slug" in given:
+            attribute.slug = make_slug(given["slug"])
         save_unique(attribute)
         record_change(
             actor=actor, action="update", obj=attribute, before=before, after=snapshot(attribute)

@@ -1,7 +1,5 @@
 """The category tree: create, rename, move (with the subtree) and delete categories."""
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from treebeard.exceptions import InvalidMoveToDescendant
 
@@ -9,7 +7,8 @@ from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.errors import InUse, InvalidCategoryMove, SlugTaken
 from mercato.catalog.models import Category, Product
-from mercato.catalog.services.common import make_slug
+from mercato.catalog.services.common import make_slug, record_deletion, set_given
+from mercato.catalog.services.inputs import CategoryChanges
 from mercato.core.errors import InvalidInput
 
 
@@ -71,16 +70,17 @@ def create_category(
     return category
 
 
-def update_category(*, actor: Actor, category: Category, changes: dict[str, Any]) -> Category:
+def update_category(*, actor: Actor, category: Category, changes: CategoryChanges) -> Category:
+    given = changes.given()
     with transaction.atomic():
         category = Category.objects.select_for_update().get(pk=category.pk)
         before = snapshot(category)
-        for name in ("name", "description", "seo_title", "seo_description", "metadata"):
-            if name in changes:
-                setattr(category, name, changes[name])
-        slug_changed = "slug" in changes and make_slug(changes["slug"]) != category.slug
+        set_given(
+            category, given, ("name", "description", "seo_title", "seo_description", "metadata")
+        )
+        slug_changed = "slug" in given and make_slug(given["slug"]) != category.slug
         if slug_changed:
-            category.slug = make_slug(changes["slug"])
+            category.slug = make_slug(given["slug"])
         category.save()
         if slug_changed:
             try:
@@ -149,10 +149,4 @@ def delete_category(*, actor: Actor, category: Category) -> None:
         before = snapshot(category)
         Product.objects.filter(category=category).update(category=None)
         category.delete()
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=category,
-            before=before,
-            object_id=str(before.get("public_id")),
-        )
+        record_deletion(category, actor=actor, before=before)

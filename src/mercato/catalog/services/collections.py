@@ -1,18 +1,27 @@
 """Collections: hand-picked, ordered lists of products."""
 
-from typing import Any
-
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.models import Collection, CollectionProduct
-from mercato.catalog.services.common import delete_audited, make_slug, save_unique
+from mercato.catalog.services.common import delete_audited, make_slug, save_unique, set_given
+from mercato.catalog.services.inputs import CollectionChanges
+
+COLLECTION_FIELDS = (
+    "name",
+    "description",
+    "is_published",
+    "seo_title",
+    "seo_description",
+    "metadata",
+)
 
 
 def save_collection(
-    *, actor: Actor, collection: Collection | None = None, changes: dict[str, Any]
+    *, actor: Actor, collection: Collection | None = None, changes: CollectionChanges
 ) -> Collection:
+    given = changes.given()
     with transaction.atomic():
         creating = collection is None
         if collection is None:
@@ -20,26 +29,11 @@ def save_collection(
         else:
             collection = Collection.objects.select_for_update().get(pk=collection.pk)
             before = snapshot(collection)
-        for name in (
-            "name",
-            "description",
-            "is_published",
-            "seo_title",
-            "seo_description",
-            "metadata",
-        ):
-            if name in changes:
-                setattr(collection, name, changes[name])
-        if "slug" in changes or creating:
-            collection.slug = make_slug(changes.get("slug") or collection.name)
+        set_given(collection, given, COLLECTION_FIELDS)
+        if "slug" in given or creating:
+            collection.slug = make_slug(given.get("slug") or collection.name)
         save_unique(collection)
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=collection,
-            before=before,
-            after=snapshot(collection),
-        )
+        record_save(actor=actor, obj=collection, before=before)
     return collection
 
 

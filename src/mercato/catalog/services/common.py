@@ -1,12 +1,12 @@
 """What every catalog service shares: prices, slugs, and saving or deleting a row with its
 unique and protected constraints turned into problems."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal, overload
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.utils.text import slugify
 
 from mercato.audit.services import Actor, record_change, snapshot
@@ -59,7 +59,7 @@ def save_unique(obj: Any, *, slug_error: type = SlugTaken, **save_kwargs: Any) -
         raise
 
 
-def delete_audited(obj: Any, *, actor: Actor, in_use: str = "", code: str = "in_use") -> None:
+def delete_audited(obj: Model, *, actor: Actor, in_use: str = "", code: str = "in_use") -> None:
     """Delete a row and log it; a row still referenced (PROTECT) is a 409 with `in_use`."""
     before = snapshot(obj)
     try:
@@ -67,9 +67,21 @@ def delete_audited(obj: Any, *, actor: Actor, in_use: str = "", code: str = "in_
             obj.delete()
     except ProtectedError as exc:
         raise InUse(in_use or "It is still in use.", code=code) from exc
+    record_deletion(obj, actor=actor, before=before)
+
+
+def record_deletion(obj: Model, *, actor: Actor, before: dict[str, Any]) -> None:
+    """Log the deletion of `obj` (already deleted), named by its public id as it was."""
     record_change(
         actor=actor, action="delete", obj=obj, before=before, object_id=str(before.get("public_id"))
     )
+
+
+def set_given(obj: Model, given: Mapping[str, Any], names: Iterable[str]) -> None:
+    """Copy the plain fields `names` that a change gives onto `obj`."""
+    for name in names:
+        if name in given:
+            setattr(obj, name, given[name])
 
 
 def check_lengths(obj: Any, names: Iterable[str]) -> None:

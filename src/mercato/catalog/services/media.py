@@ -8,6 +8,8 @@ from django.db.models import Max
 
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Product, ProductMedia
+from mercato.catalog.services.common import record_deletion, set_given
+from mercato.catalog.services.inputs import MediaChanges
 from mercato.core.errors import InvalidInput
 from mercato.core.urls_safety import check_public_url
 
@@ -42,15 +44,14 @@ def add_media(
     return media
 
 
-def update_media(*, actor: Actor, media: ProductMedia, changes: dict[str, Any]) -> ProductMedia:
+def update_media(*, actor: Actor, media: ProductMedia, changes: MediaChanges) -> ProductMedia:
+    given = changes.given()
     with transaction.atomic():
         before = snapshot(media)
-        for name in ("alt", "sort_order"):
-            if name in changes:
-                setattr(media, name, changes[name])
+        set_given(media, given, ("alt", "sort_order"))
         media.save()
-        if "variant_ids" in changes:
-            ids = changes["variant_ids"]
+        if "variant_ids" in given:
+            ids = given["variant_ids"]
             allowed = set(media.product.variants.filter(pk__in=ids).values_list("pk", flat=True))
             if allowed != set(ids):
                 raise InvalidInput("A variant is not of this product.", field="variants")
@@ -65,12 +66,6 @@ def delete_media(*, actor: Actor, media: ProductMedia) -> None:
         storage_name = media.image.name if media.image else ""
         storage = media.image.storage if media.image else None
         media.delete()
-        record_change(
-            actor=actor,
-            action="delete",
-            obj=media,
-            before=before,
-            object_id=str(before.get("public_id")),
-        )
+        record_deletion(media, actor=actor, before=before)
         if storage and storage_name:
             transaction.on_commit(lambda: storage.delete(storage_name))

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_save, snapshot
 from mercato.catalog.models import Attribute, ProductType, ProductTypeAttribute
 from mercato.catalog.services.common import delete_audited, make_slug, save_unique
 from mercato.core.errors import InvalidInput
@@ -51,13 +51,7 @@ def save_product_type(
         save_unique(product_type)
         if product_attributes is not None or variant_attributes is not None:
             _set_type_attributes(product_type, product_attributes, variant_attributes)
-        record_change(
-            actor=actor,
-            action="create" if creating else "update",
-            obj=product_type,
-            before=before,
-            after=snapshot(product_type),
-        )
+        record_save(actor=actor, obj=product_type, before=before)
     return product_type
 
 

@@ -10,8 +10,15 @@ from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog import search
 from mercato.catalog.models import Product
 from mercato.catalog.services.attribute_values import allowed_attributes, assign_attributes
-from mercato.catalog.services.common import check_lengths, delete_audited, make_slug, save_unique
+from mercato.catalog.services.common import (
+    check_lengths,
+    delete_audited,
+    make_slug,
+    save_unique,
+    set_given,
+)
 from mercato.catalog.services.derived import refresh_products
+from mercato.catalog.services.inputs import ProductChanges
 from mercato.catalog.services.variants import add_variant
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
@@ -29,9 +36,7 @@ PRODUCT_FIELDS = (
 
 
 def _apply_product_fields(product: Product, data: dict[str, Any]) -> None:
-    for name in PRODUCT_FIELDS:
-        if name in data:
-            setattr(product, name, data[name])
+    set_given(product, data, PRODUCT_FIELDS)
     check_lengths(product, ["name", "seo_title", "seo_description"])
     if product.status not in Product.Status.values:
         raise InvalidInput(f"Unknown status {product.status!r}.", field="status")
@@ -43,10 +48,12 @@ def _apply_product_fields(product: Product, data: dict[str, Any]) -> None:
         product.product_type = data["product_type"]
 
 
-def create_product(*, actor: Actor, data: dict[str, Any]) -> Product:
-    """A product with its attributes and, optionally, its variants:
-    data = {name, slug?, product_type, category?, status?, attributes?: {slug: value},
-            variants?: [{sku, price, attributes?: {slug: value}, …}], …}"""
+def create_product(*, actor: Actor, changes: ProductChanges) -> Product:
+    """A product with its attributes and, optionally, its variants (a name and a product type
+    are required)."""
+    data = changes.given()
+    if "name" not in data or "product_type" not in data:
+        raise InvalidInput("A product needs a name and a product type.", field="name")
     with transaction.atomic():
         product = Product(name=data["name"])
         _apply_product_fields(product, {**data, "slug": data.get("slug") or data["name"]})
@@ -58,15 +65,16 @@ def create_product(*, actor: Actor, data: dict[str, Any]) -> Product:
         if not product.product_type.has_variants and len(variants) > 1:
             raise InvalidInput("This product type has one variant per product.", field="variants")
         allowed = allowed_attributes(product.product_type, variant=True)
-        for variant_data in variants:
-            add_variant(product, variant_data, allowed=allowed)
+        for variant_changes in variants:
+            add_variant(product, variant_changes, allowed=allowed)
         refresh_products([product.pk])
         record_change(actor=actor, action="create", obj=product, after=snapshot(product))
         record_event("product.created", product_id=product.pk)
     return product
 
 
-def update_product(*, actor: Actor, product: Product, data: dict[str, Any]) -> Product:
+def update_product(*, actor: Actor, product: Product, changes: ProductChanges) -> Product:
+    data = changes.given()
     with transaction.atomic():
         product = (
             Product.objects.select_for_update().select_related("product_type").get(pk=product.pk)

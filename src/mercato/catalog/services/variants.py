@@ -7,20 +7,25 @@ from django.db import transaction
 from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import Attribute, Product, ProductVariant
 from mercato.catalog.services.attribute_values import assign_attributes
-from mercato.catalog.services.common import check_lengths, clean_price, delete_audited, save_unique
+from mercato.catalog.services.common import (
+    check_lengths,
+    clean_price,
+    delete_audited,
+    save_unique,
+    set_given,
+)
 from mercato.catalog.services.derived import refresh_products
+from mercato.catalog.services.inputs import VariantChanges
 from mercato.core.errors import InvalidInput
 
 VARIANT_FIELDS = ("name", "weight_grams", "barcode", "track_inventory", "sort_order")
 
 
 def _apply_variant_fields(variant: ProductVariant, data: dict[str, Any]) -> None:
-    for name in VARIANT_FIELDS:
-        if name in data:
-            setattr(variant, name, data[name])
+    set_given(variant, data, VARIANT_FIELDS)
     check_lengths(variant, ["name", "barcode"])
     if "sku" in data:
-        sku = str(data["sku"]).strip()
+        sku = data["sku"].strip()
         if not sku or len(sku) > 64:
             raise InvalidInput("A SKU has 1 to 64 characters.", code="invalid_sku", field="sku")
         variant.sku = sku
@@ -32,8 +37,9 @@ def _apply_variant_fields(variant: ProductVariant, data: dict[str, Any]) -> None
 
 
 def add_variant(
-    product: Product, data: dict[str, Any], *, allowed: dict[str, Attribute] | None = None
+    product: Product, changes: VariantChanges, *, allowed: dict[str, Attribute] | None = None
 ) -> ProductVariant:
+    data = changes.given()
     if "sku" not in data or "price" not in data:
         raise InvalidInput("A variant needs a sku and a price.", field="variants")
     variant = ProductVariant(product=product)
@@ -52,7 +58,7 @@ def add_variant(
     return variant
 
 
-def create_variant(*, actor: Actor, product: Product, data: dict[str, Any]) -> ProductVariant:
+def create_variant(*, actor: Actor, product: Product, changes: VariantChanges) -> ProductVariant:
     with transaction.atomic():
         product = (
             Product.objects.select_for_update().select_related("product_type").get(pk=product.pk)
@@ -61,15 +67,16 @@ def create_variant(*, actor: Actor, product: Product, data: dict[str, Any]) -> P
             raise InvalidInput(
                 "This product type has one variant per product.", code="single_variant_type"
             )
-        variant = add_variant(product, data)
+        variant = add_variant(product, changes)
         refresh_products([product.pk])
         record_change(actor=actor, action="create", obj=variant, after=snapshot(variant))
     return variant
 
 
 def update_variant(
-    *, actor: Actor, variant: ProductVariant, data: dict[str, Any]
+    *, actor: Actor, variant: ProductVariant, changes: VariantChanges
 ) -> ProductVariant:
+    data = changes.given()
     with transaction.atomic():
         variant = (
             ProductVariant.objects.select_for_update()

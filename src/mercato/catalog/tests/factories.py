@@ -73,7 +73,7 @@ def make_collection(
     name: str, products: list[Product] = (), *, published: bool = True
 ) -> Collection:
     collection = services.save_collection(
-        actor=SYSTEM, changes={"name": name, "is_published": published}
+        actor=SYSTEM, changes=services.CollectionChanges(name=name, is_published=published)
     )
     if products:
         services.set_collection_products(
@@ -82,11 +82,11 @@ def make_collection(
     return collection
 
 
-def variant(price: Any = "10.00", sku: str = "", **data: Any) -> dict[str, Any]:
-    return {"sku": sku or f"SKU-{next_number():05d}", "price": price, **data}
+def variant(price: Any = "10.00", sku: str = "", **data: Any) -> services.VariantChanges:
+    return services.VariantChanges(sku=sku or f"SKU-{next_number():05d}", price=price, **data)
 
 
-def tee(size: str, colour: str, price: Any, **data: Any) -> dict[str, Any]:
+def tee(size: str, colour: str, price: Any, **data: Any) -> services.VariantChanges:
     """A T-shirt variant (see the `tshirt_type` fixture)."""
     return variant(price, attributes={"size": size, "colour": colour}, **data)
 
@@ -96,7 +96,7 @@ def make_product(
     *,
     product_type: ProductType | None = None,
     prices: list[Any] = ("10.00",),
-    variants: list[dict[str, Any]] | None = None,
+    variants: list[services.VariantChanges] | None = None,
     status: str = Product.Status.PUBLISHED,
     **data: Any,
 ) -> Product:
@@ -104,13 +104,13 @@ def make_product(
     name = name or f"Product {next_number()}"
     return services.create_product(
         actor=SYSTEM,
-        data={
-            "name": name,
-            "product_type": product_type or make_product_type(),
-            "status": status,
-            "variants": variants if variants is not None else [variant(p) for p in prices],
+        changes=services.ProductChanges(
+            name=name,
+            product_type=product_type or make_product_type(),
+            status=status,
+            variants=variants if variants is not None else [variant(p) for p in prices],
             **data,
-        },
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from mercato.catalog.services import VariantChanges
 from mercato.catalog.tests.factories import (
     make_attribute,
     make_category,
@@ -22,7 +23,7 @@ STORE_LISTS = ["/api/store/collections", "/api/store/categories"]
 def fill(count: int) -> None:
     kind = make_product_type("Kind")
     products = [
-        make_product(f"P{i}", product_type=kind, variants=[{"sku": f"S{i}", "price": "1"}])
+        make_product(f"P{i}", product_type=kind, variants=[VariantChanges(sku=f"S{i}", price="1")])
         for i in range(3)
     ]
     parent = None

@@ -106,7 +106,9 @@ def test_typos_are_forgiven_on_postgresql(api, clothes):
 def test_the_index_follows_a_rename_at_once(api, clothes):
     product = make_product("Hoodie", product_type=clothes)
 
-    services.update_product(actor=SYSTEM, product=product, data={"name": "Sweatshirt"})
+    services.update_product(
+        actor=SYSTEM, product=product, changes=services.ProductChanges(name="Sweatshirt")
+    )
 
     assert found(api, "sweatshirt") == ["Sweatshirt"]
     assert found(api, "hoodie") == []
@@ -127,11 +129,13 @@ def test_variant_changes_are_searchable_at_once(api, clothes):
     product = make_product("Hoodie", product_type=clothes)
 
     added = services.create_variant(
-        actor=SYSTEM, product=product, data={"sku": "ZQX9981", "price": "5"}
+        actor=SYSTEM, product=product, changes=services.VariantChanges(sku="ZQX9981", price="5")
     )
     assert found(api, "zqx9981") == ["Hoodie"]
 
-    services.update_variant(actor=SYSTEM, variant=added, data={"sku": "KLM4410"})
+    services.update_variant(
+        actor=SYSTEM, variant=added, changes=services.VariantChanges(sku="KLM4410")
+    )
     assert found(api, "klm4410") == ["Hoodie"]
     assert found(api, "zqx9981") == []
 
@@ -145,7 +149,9 @@ def test_attribute_and_description_changes_are_searchable_at_once(api, clothes):
     services.update_product(
         actor=SYSTEM,
         product=product,
-        data={"attributes": {"material": "merino"}, "description": "Made in Portugal."},
+        changes=services.ProductChanges(
+            attributes={"material": "merino"}, description="Made in Portugal."
+        ),
     )
 
     assert found(api, "merino") == ["Hoodie"]

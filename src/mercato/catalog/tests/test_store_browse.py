@@ -16,7 +16,9 @@ def test_detail_by_slug_has_variants_media_attributes_and_breadcrumbs(api, shop)
     services.update_product(
         actor=SYSTEM,
         product=product,
-        data={"metadata": {"badge": "new"}, "private_metadata": {"supplier": "acme"}},
+        changes=services.ProductChanges(
+            metadata={"badge": "new"}, private_metadata={"supplier": "acme"}
+        ),
     )
     small, medium = product.variants.order_by("price")
     services.add_media(actor=SYSTEM, product=product, external_url="https://img.test/a.png")

@@ -6,6 +6,7 @@ from django.db import transaction
 from mercato.audit.services import SYSTEM
 from mercato.catalog import services
 from mercato.catalog.models import CatalogState
+from mercato.catalog.services import VariantChanges
 from mercato.catalog.tests.factories import make_product, make_product_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,9 @@ def cached(settings):
 def product():
     CatalogState.objects.get_or_create(pk=1)
     kind = make_product_type("Mug")
-    return make_product("Blue mug", product_type=kind, variants=[{"sku": "MUG-1", "price": "9.00"}])
+    return make_product(
+        "Blue mug", product_type=kind, variants=[VariantChanges(sku="MUG-1", price="9.00")]
+    )
 
 
 def test_a_repeated_read_is_served_from_the_cache(api, cached, product):
@@ -40,7 +43,9 @@ def test_a_change_invalidates_cached_answers_at_once(api, cached, product):
     detail = api.get_json(f"{LIST}/{product.slug}")
     assert detail.json()["name"] == "Blue mug"
 
-    services.update_product(actor=SYSTEM, product=product, data={"name": "Red mug"})
+    services.update_product(
+        actor=SYSTEM, product=product, changes=services.ProductChanges(name="Red mug")
+    )
 
     listed = api.get_json(LIST)
     again = api.get_json(f"{LIST}/{product.slug}")
@@ -61,7 +66,9 @@ def test_an_unpublished_product_disappears_from_cached_lists(api, cached, produc
 def test_a_rolled_back_change_leaves_the_version_alone(cached, product):
     before = CatalogState.objects.get(pk=1).version
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.update_product(actor=SYSTEM, product=product, data={"name": "Gone"})
+        services.update_product(
+            actor=SYSTEM, product=product, changes=services.ProductChanges(name="Gone")
+        )
         raise RuntimeError
 
     assert CatalogState.objects.get(pk=1).version == before

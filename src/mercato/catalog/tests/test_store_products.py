@@ -98,7 +98,9 @@ def test_sorts(api, shop, subtests):
 
 def test_relevance_sort_puts_the_name_match_first(api, shop):
     services.update_product(
-        actor=SYSTEM, product=shop.alpha, data={"description": "Softer than a bravo tee."}
+        actor=SYSTEM,
+        product=shop.alpha,
+        changes=services.ProductChanges(description="Softer than a bravo tee."),
     )
 
     response = api.get_json(PRODUCTS, {"q": "bravo", "sort": "relevance"})

@@ -10,6 +10,7 @@ from django.apps import apps
 
 from mercato.audit.services import SYSTEM
 from mercato.catalog.models import ProductVariant
+from mercato.catalog.services import VariantChanges
 from mercato.catalog.tests.factories import make_product, make_product_type, variant
 from mercato.checkout.models import Cart, CartLine
 from mercato.core.models import Event
@@ -112,12 +113,12 @@ def shop(db) -> Shop:
     tee_product = make_product(
         "Tee",
         product_type=make_product_type("Shirts"),
-        variants=[{"sku": "TEE-M", "price": "20.00", "name": "M", "weight_grams": 200}],
+        variants=[VariantChanges(sku="TEE-M", price="20.00", name="M", weight_grams=200)],
     )
     novel_product = make_product(
         "Novel",
         product_type=books,
-        variants=[{"sku": "NOVEL", "price": "15.00", "weight_grams": 400}],
+        variants=[VariantChanges(sku="NOVEL", price="15.00", weight_grams=400)],
     )
     pricing_services.create_promotion(
         actor=SYSTEM,

@@ -36,7 +36,9 @@ def test_only_idle_open_carts_with_lines_are_listed(api, shop, owner_token, cust
     Cart.objects.filter(pk=completed.pk).update(status=Cart.Status.COMPLETED)
     merged = cart_with([(shop.novel, 1)], hours=40)
     Cart.objects.filter(pk=merged.pk).update(status=Cart.Status.MERGED)
-    catalog_services.update_variant(actor=SYSTEM, variant=shop.tee, data={"price": "19.99"})
+    catalog_services.update_variant(
+        actor=SYSTEM, variant=shop.tee, changes=catalog_services.VariantChanges(price="19.99")
+    )
 
     # when
     response = api.get_json(URL, {"idle_hours": 24}, token=owner_token)

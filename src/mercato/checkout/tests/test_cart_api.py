@@ -134,7 +134,9 @@ def test_a_variant_that_cannot_be_bought_is_refused(api, shop, variant):
     cart = new_cart(api)
     if variant == "draft":
         catalog_services.update_product(
-            actor=SYSTEM, product=shop.tee.product, data={"status": Product.Status.DRAFT}
+            actor=SYSTEM,
+            product=shop.tee.product,
+            changes=catalog_services.ProductChanges(status=Product.Status.DRAFT),
         )
     variant_id = {"draft": str(shop.tee.public_id), "unknown": str(uuid4())}.get(variant, "x")
     before = checkout_state()
@@ -150,7 +152,9 @@ def test_a_line_of_a_product_taken_off_sale_can_still_be_removed(api, shop):
     cart = new_cart(api)
     line_id = add(api, cart, shop.tee, 2).json()["lines"][0]["id"]
     catalog_services.update_product(
-        actor=SYSTEM, product=shop.tee.product, data={"status": Product.Status.DRAFT}
+        actor=SYSTEM,
+        product=shop.tee.product,
+        changes=catalog_services.ProductChanges(status=Product.Status.DRAFT),
     )
 
     raised = api.patch_json(f"{CARTS}/{cart}/lines/{line_id}", {"quantity": 3})

@@ -176,7 +176,9 @@ def test_an_empty_cart_is_refused(api, shop):
 def test_a_product_taken_off_sale_is_refused(api, shop):
     cart = filled_cart(api, shop)
     catalog_services.update_product(
-        actor=SYSTEM, product=shop.tee.product, data={"status": Product.Status.DRAFT}
+        actor=SYSTEM,
+        product=shop.tee.product,
+        changes=catalog_services.ProductChanges(status=Product.Status.DRAFT),
     )
 
     refused(api, cart, 422, "variant_not_purchasable")
@@ -195,7 +197,9 @@ def test_a_changed_price_is_shown_and_completing_again_accepts_it(api, shop):
     # given
     make_voucher("TENOFF", usage_limit=1)
     cart = filled_cart(api, shop, lines=((1, 2),), voucher_code="TENOFF")
-    catalog_services.update_variant(actor=SYSTEM, variant=shop.novel, data={"price": "16.50"})
+    catalog_services.update_variant(
+        actor=SYSTEM, variant=shop.novel, changes=catalog_services.VariantChanges(price="16.50")
+    )
     before = checkout_state()
 
     # when
@@ -224,7 +228,9 @@ def test_a_changed_price_is_shown_and_completing_again_accepts_it(api, shop):
 
 def test_a_replayed_refusal_stays_a_refusal(api, shop):
     cart = filled_cart(api, shop)
-    catalog_services.update_variant(actor=SYSTEM, variant=shop.tee, data={"price": "21.00"})
+    catalog_services.update_variant(
+        actor=SYSTEM, variant=shop.tee, changes=catalog_services.VariantChanges(price="21.00")
+    )
 
     first, replay = complete(api, cart, key="k1"), complete(api, cart, key="k1")
 

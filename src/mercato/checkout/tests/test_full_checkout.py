@@ -269,10 +269,14 @@ def test_later_catalog_and_tax_changes_leave_the_order_as_it_was(api, shop):
 
     # when: names, prices, the tax rate and the shipping price change
     catalog_services.update_product(
-        actor=SYSTEM, product=shop.tee.product, data={"name": "Tee (new)"}
+        actor=SYSTEM,
+        product=shop.tee.product,
+        changes=catalog_services.ProductChanges(name="Tee (new)"),
     )
     catalog_services.update_variant(
-        actor=SYSTEM, variant=shop.tee, data={"price": "99.00", "name": "Medium", "sku": "T-2"}
+        actor=SYSTEM,
+        variant=shop.tee,
+        changes=catalog_services.VariantChanges(price="99.00", name="Medium", sku="T-2"),
     )
     TaxRate.objects.filter(country="DE").update(rate=D("0.25"))
     shop.standard_de.price = D("50.00")

@@ -34,7 +34,9 @@ def test_a_completed_cart_shows_its_order_as_placed_not_priced_again(api, shop):
     order = Order.objects.get(public_id=placed["id"])
 
     # when: the price, a tax rate and the shipping price change after the order was placed
-    catalog_services.update_variant(actor=SYSTEM, variant=shop.tee, data={"price": "99.00"})
+    catalog_services.update_variant(
+        actor=SYSTEM, variant=shop.tee, changes=catalog_services.VariantChanges(price="99.00")
+    )
     rate = TaxRate.objects.get(country="DE", tax_class__slug="standard")
     pricing_services.update_tax_rate(actor=SYSTEM, tax_rate=rate, rate="0.25")
     shipping_services.save_method(

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from mercato.audit.services import Actor
+from mercato.catalog.services import VariantChanges
 from mercato.catalog.tests.factories import make_product
 from mercato.inventory.models import Allocation
 from mercato.inventory.tests.conftest import make_warehouse, put_stock
@@ -279,7 +280,7 @@ def shipping_de(db) -> ShippingMethod:
     load_eu_vat(apps)
     warehouse = make_warehouse("main", priority=1)
     for name, sku, price in (("Tee", "TEE-M", "20.00"), ("Novel", "NOVEL", "15.00")):
-        variant = make_product(name, variants=[{"sku": sku, "price": price}]).variants.get()
+        variant = make_product(name, variants=[VariantChanges(sku=sku, price=price)]).variants.get()
         put_stock(variant, warehouse, 10)
     return make_method(make_zone("Germany", ["DE"]), "Standard DE", price="4.90")
 
