@@ -184,23 +184,32 @@ class ProductTypePatch(PatchSchema):
     variant_attributes: list[str] = unset(max_length=100)
 
 
-class CategoryIn(InputSchema):
+class PageIn(InputSchema):
+    """The storefront page fields a category and a collection share."""
+
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
-    parent: str | None = Field(None, max_length=1000, description="slug_path of the parent")
     description: str = Field("", max_length=10000)
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CategoryPatch(PatchSchema):
+class PagePatch(PatchSchema):
     name: str = unset(min_length=1, max_length=100)
     slug: str = unset(max_length=100)
     description: str = unset(max_length=10000)
     seo_title: str = unset(max_length=200)
     seo_description: str = unset(max_length=300)
     metadata: dict[str, Any] = unset()
+
+
+class CategoryIn(PageIn):
+    parent: str | None = Field(None, max_length=1000, description="slug_path of the parent")
+
+
+class CategoryPatch(PagePatch):
+    pass
 
 
 class CategoryMoveIn(InputSchema):
@@ -210,24 +219,12 @@ class CategoryMoveIn(InputSchema):
     position: Literal["first-child", "last-child", "left", "right"] = "last-child"
 
 
-class CollectionIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
-    description: str = Field("", max_length=10000)
+class CollectionIn(PageIn):
     is_published: StrictBool = False
-    seo_title: str = Field("", max_length=200)
-    seo_description: str = Field("", max_length=300)
-    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CollectionPatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
-    description: str = unset(max_length=10000)
+class CollectionPatch(PagePatch):
     is_published: StrictBool = unset()
-    seo_title: str = unset(max_length=200)
-    seo_description: str = unset(max_length=300)
-    metadata: dict[str, Any] = unset()
 
 
 class CollectionProductsIn(InputSchema):
