@@ -145,59 +145,58 @@ class CollectionOut(Schema):
 # --- admin: input ---------------------------------------------------------------------------
 
 
-class AttributeIn(InputSchema):
+class NamedIn(InputSchema):
+    """The name of an attribute (or its value), a product type, a category, a collection; an
+    empty slug is made from the name."""
+
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
+
+
+class NamedPatch(PatchSchema):
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+
+
+class AttributeIn(NamedIn):
     input_type: Literal["text", "number", "boolean", "single_choice", "multiple_choice"]
     unit: str = Field("", max_length=20)
     is_filterable: StrictBool = True
     values: list[str] = Field(default_factory=list, max_length=1000)
 
 
-class AttributePatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class AttributePatch(NamedPatch):
     unit: str = unset(max_length=20)
     is_filterable: StrictBool = unset()
     sort_order: StrictInt = unset(ge=0, le=100000)
 
 
-class AttributeValueIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
+class AttributeValueIn(NamedIn):
     sort_order: StrictInt | None = Field(None, ge=0, le=100000)
 
 
-class ProductTypeIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
+class ProductTypeIn(NamedIn):
     has_variants: StrictBool = True
     product_attributes: list[str] = Field(default_factory=list, max_length=100)
     variant_attributes: list[str] = Field(default_factory=list, max_length=100)
 
 
-class ProductTypePatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class ProductTypePatch(NamedPatch):
     has_variants: StrictBool = unset()
     product_attributes: list[str] = unset(max_length=100)
     variant_attributes: list[str] = unset(max_length=100)
 
 
-class PageIn(InputSchema):
+class PageIn(NamedIn):
     """The storefront page fields a category and a collection share."""
 
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
     description: str = Field("", max_length=10000)
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class PagePatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class PagePatch(NamedPatch):
     description: str = unset(max_length=10000)
     seo_title: str = unset(max_length=200)
     seo_description: str = unset(max_length=300)
