@@ -37,17 +37,13 @@ def get(model: type[M], public_id: UUID, code: str) -> M:
     return selectors.get_by_public_id(model, public_id, code=code)
 
 
-def no_content() -> Status:
-    return Status(204, None)
-
-
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 class AdminOperations:
     """One way to declare an admin operation (on `admin_router`): staff with `permission`
     (one or all of several); it answers `status` with `out`, 401 and 403, and a problem for
-    each of `errors`. `create`, `update` and `delete` are the usual shapes of a resource's."""
+    each of `errors`. `create`, `update` and `delete` declare the usual operations of a resource."""
 
     def operation(
         self,
@@ -99,7 +95,7 @@ class AdminOperations:
             @wraps(handler)
             def deleted(request: HttpRequest, **path_params: Any) -> Status:
                 handler(request, **path_params)
-                return no_content()
+                return Status(204, None)
 
             return register(deleted)
 
