@@ -11,6 +11,7 @@ from unfold.decorators import action, display
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
 from mercato.catalog import services
 from mercato.catalog.models import (
+    VARIANT_DETAIL_FIELDS,
     AssignedAttribute,
     Attribute,
     AttributeValue,
@@ -40,6 +41,14 @@ class VariantCount(TypedDict):
     variants_n: int
 
 
+class NamedAdmin(AuditedModelAdmin):
+    """An object found by name or slug, its slug made from the name, its public id shown."""
+
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("public_id",)
+
+
 class AttributeValueInline(TabularInline):
     model = AttributeValue
     extra = 0
@@ -48,12 +57,9 @@ class AttributeValueInline(TabularInline):
 
 
 @admin.register(Attribute)
-class AttributeAdmin(AuditedModelAdmin):
+class AttributeAdmin(NamedAdmin):
     list_display = ("name", "slug", "input_type", "unit", "is_filterable", "sort_order")
     list_filter = ("input_type", "is_filterable")
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_id",)
     inlines = [AttributeValueInline]
 
 
@@ -65,11 +71,8 @@ class ProductTypeAttributeInline(TabularInline):
 
 
 @admin.register(ProductType)
-class ProductTypeAdmin(AuditedModelAdmin):
+class ProductTypeAdmin(NamedAdmin):
     list_display = ("name", "slug", "has_variants", "product_count")
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_id",)
     inlines = [ProductTypeAttributeInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -163,29 +166,16 @@ class CollectionProductInline(TabularInline):
 
 
 @admin.register(Collection)
-class CollectionAdmin(AuditedModelAdmin):
+class CollectionAdmin(NamedAdmin):
     list_display = ("name", "slug", "is_published", "created_at")
     list_filter = ("is_published",)
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("public_id",)
     inlines = [CollectionProductInline]
 
 
 class VariantInline(TabularInline):
     model = ProductVariant
     extra = 0
-    fields = (
-        "sku",
-        "name",
-        "price",
-        "compare_at_price",
-        "cost_price",
-        "weight_grams",
-        "barcode",
-        "track_inventory",
-        "sort_order",
-    )
+    fields = ("sku", "name", *VARIANT_DETAIL_FIELDS, "sort_order")
     show_change_link = True
 
 
@@ -356,7 +346,9 @@ class AttributeValueAdmin(ModelAdmin):
 
 
 @admin.register(ProductImport)
-class ProductImportAdmin(ModelAdmin):
+class ProductImportAdmin(ReadOnlyAdmin):
+    """Imports are made by an upload and run by the worker; staff may only delete one."""
+
     list_display = (
         "created_at",
         "status",
@@ -369,11 +361,8 @@ class ProductImportAdmin(ModelAdmin):
     list_filter = ("status",)
     readonly_fields = [f.name for f in ProductImport._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return ModelAdmin.has_delete_permission(self, request, obj)
 
 
 @admin.register(ProductVariant)

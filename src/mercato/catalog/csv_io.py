@@ -22,6 +22,7 @@ from django_tasks import task
 from mercato.audit.services import Actor, record_change
 from mercato.catalog import selectors, services
 from mercato.catalog.models import (
+    VARIANT_DETAIL_FIELDS,
     AssignedAttribute,
     Category,
     Product,
@@ -42,12 +43,7 @@ COLUMNS = [
     "description",
     "sku",
     "variant_name",
-    "price",
-    "compare_at_price",
-    "cost_price",
-    "weight_grams",
-    "barcode",
-    "track_inventory",
+    *VARIANT_DETAIL_FIELDS,
     "product_attributes",
     "variant_attributes",
 ]

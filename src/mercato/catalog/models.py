@@ -13,6 +13,16 @@ from treebeard.mp_tree import MP_Node
 from mercato.core.money import MAX_AMOUNT
 
 MAX_PRICE = MAX_AMOUNT  # what a price column (DecimalField(12, 2)) holds
+# A variant's own fields after its SKU and name, as the back office's variant rows and the
+# CSV columns list them.
+VARIANT_DETAIL_FIELDS = (
+    "price",
+    "compare_at_price",
+    "cost_price",
+    "weight_grams",
+    "barcode",
+    "track_inventory",
+)
 
 
 def private_storage():

@@ -145,62 +145,70 @@ class CollectionOut(Schema):
 # --- admin: input ---------------------------------------------------------------------------
 
 
-class AttributeIn(InputSchema):
+class NamedIn(InputSchema):
+    """The name of an attribute (or its value), a product type, a category, a collection; an
+    empty slug is made from the name."""
+
     name: str = Field(min_length=1, max_length=100)
     slug: str = Field("", max_length=100)
+
+
+class NamedPatch(PatchSchema):
+    name: str = unset(min_length=1, max_length=100)
+    slug: str = unset(max_length=100)
+
+
+class AttributeIn(NamedIn):
     input_type: Literal["text", "number", "boolean", "single_choice", "multiple_choice"]
     unit: str = Field("", max_length=20)
     is_filterable: StrictBool = True
     values: list[str] = Field(default_factory=list, max_length=1000)
 
 
-class AttributePatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class AttributePatch(NamedPatch):
     unit: str = unset(max_length=20)
     is_filterable: StrictBool = unset()
     sort_order: StrictInt = unset(ge=0, le=100000)
 
 
-class AttributeValueIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
+class AttributeValueIn(NamedIn):
     sort_order: StrictInt | None = Field(None, ge=0, le=100000)
 
 
-class ProductTypeIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
+class ProductTypeIn(NamedIn):
     has_variants: StrictBool = True
     product_attributes: list[str] = Field(default_factory=list, max_length=100)
     variant_attributes: list[str] = Field(default_factory=list, max_length=100)
 
 
-class ProductTypePatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class ProductTypePatch(NamedPatch):
     has_variants: StrictBool = unset()
     product_attributes: list[str] = unset(max_length=100)
     variant_attributes: list[str] = unset(max_length=100)
 
 
-class CategoryIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
-    parent: str | None = Field(None, max_length=1000, description="slug_path of the parent")
+class PageIn(NamedIn):
+    """The storefront page fields a category and a collection share."""
+
     description: str = Field("", max_length=10000)
     seo_title: str = Field("", max_length=200)
     seo_description: str = Field("", max_length=300)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CategoryPatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
+class PagePatch(NamedPatch):
     description: str = unset(max_length=10000)
     seo_title: str = unset(max_length=200)
     seo_description: str = unset(max_length=300)
     metadata: dict[str, Any] = unset()
+
+
+class CategoryIn(PageIn):
+    parent: str | None = Field(None, max_length=1000, description="slug_path of the parent")
+
+
+class CategoryPatch(PagePatch):
+    pass
 
 
 class CategoryMoveIn(InputSchema):
@@ -210,24 +218,12 @@ class CategoryMoveIn(InputSchema):
     position: Literal["first-child", "last-child", "left", "right"] = "last-child"
 
 
-class CollectionIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    slug: str = Field("", max_length=100)
-    description: str = Field("", max_length=10000)
+class CollectionIn(PageIn):
     is_published: StrictBool = False
-    seo_title: str = Field("", max_length=200)
-    seo_description: str = Field("", max_length=300)
-    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class CollectionPatch(PatchSchema):
-    name: str = unset(min_length=1, max_length=100)
-    slug: str = unset(max_length=100)
-    description: str = unset(max_length=10000)
+class CollectionPatch(PagePatch):
     is_published: StrictBool = unset()
-    seo_title: str = unset(max_length=200)
-    seo_description: str = unset(max_length=300)
-    metadata: dict[str, Any] = unset()
 
 
 class CollectionProductsIn(InputSchema):

@@ -43,6 +43,7 @@ from mercato.catalog.models import (
     ProductVariant,
 )
 from mercato.core.errors import InvalidInput, NotFound
+from mercato.core.money import quantize
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -246,7 +247,7 @@ def list_products(filters: ProductFilters, *, limit: int, cursor: str | None) ->
 
 def _cents(amount: Decimal | None) -> Decimal | None:
     """SQLite hands aggregates of decimals back without their places: 10 → 10.00."""
-    return None if amount is None else Decimal(amount).quantize(Decimal("0.01"))
+    return None if amount is None else quantize(Decimal(amount))
 
 
 def facets(filters: ProductFilters) -> dict[str, Any]:

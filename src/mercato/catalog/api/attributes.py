@@ -6,38 +6,25 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.models import Attribute
 from mercato.catalog.schemas import AttributeIn, AttributeOut, AttributePatch, AttributeValueIn
 
 CHANGE = "catalog.change_attribute"
 
 
-@admin_operation("get", "/catalog/attributes", out=list[AttributeOut])
+@admin.operation("get", "/catalog/attributes", out=list[AttributeOut])
 def list_attributes(request: HttpRequest):
     return list(selectors.list_attributes())
 
 
-@admin_operation(
-    "post",
-    "/catalog/attributes",
-    out=AttributeOut,
-    status=201,
-    errors=(409, 422),
-    permission="catalog.add_attribute",
-)
+@admin.create("/catalog/attributes", out=AttributeOut, permission="catalog.add_attribute")
 def create_attribute(request: HttpRequest, payload: AttributeIn):
     attribute = services.create_attribute(actor=actor(request), **payload.dict())
     return Status(201, selectors.list_attributes().get(pk=attribute.pk))
 
 
-@admin_operation(
-    "patch",
-    "/catalog/attributes/{attribute_id}",
-    out=AttributeOut,
-    errors=(404, 409, 422),
-    permission=CHANGE,
-)
+@admin.update("/catalog/attributes/{attribute_id}", out=AttributeOut, permission=CHANGE)
 def update_attribute(request: HttpRequest, attribute_id: UUID, payload: AttributePatch):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
     changes = services.AttributeChanges(**payload.dict(exclude_unset=True))
@@ -45,22 +32,19 @@ def update_attribute(request: HttpRequest, attribute_id: UUID, payload: Attribut
     return selectors.list_attributes().get(pk=attribute.pk)
 
 
-@admin_delete(
+@admin.delete(
     "/catalog/attributes/{attribute_id}", permission="catalog.delete_attribute", errors=(404, 409)
 )
 def delete_attribute(request: HttpRequest, attribute_id: UUID):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
     services.delete_attribute(actor=actor(request), attribute=attribute)
-    return no_content()
 
 
-@admin_operation(
-    "post",
+@admin.create(
     "/catalog/attributes/{attribute_id}/values",
     out=AttributeOut,
-    status=201,
-    errors=(404, 409, 422),
     permission=CHANGE,
+    errors=(404, 409, 422),
 )
 def add_attribute_value(request: HttpRequest, attribute_id: UUID, payload: AttributeValueIn):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
@@ -68,11 +52,10 @@ def add_attribute_value(request: HttpRequest, attribute_id: UUID, payload: Attri
     return Status(201, selectors.list_attributes().get(pk=attribute.pk))
 
 
-@admin_delete(
+@admin.delete(
     "/catalog/attributes/{attribute_id}/values/{value_slug}", permission=CHANGE, errors=(404, 409)
 )
 def delete_attribute_value(request: HttpRequest, attribute_id: UUID, value_slug: str):
     attribute = get(Attribute, attribute_id, "attribute_not_found")
     value = selectors.get_attribute_value(attribute=attribute, slug=value_slug)
     services.delete_attribute_value(actor=actor(request), value=value)
-    return no_content()

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.models import Collection
 from mercato.catalog.schemas import (
     AdminCollectionOut,
@@ -30,32 +30,19 @@ def _collection_out(collection: Collection) -> dict:
     }
 
 
-@admin_operation("get", "/catalog/collections", out=list[AdminCollectionOut])
+@admin.operation("get", "/catalog/collections", out=list[AdminCollectionOut])
 def list_admin_collections(request: HttpRequest):
     return [_collection_out(c) for c in selectors.list_collections_with_products()]
 
 
-@admin_operation(
-    "post",
-    "/catalog/collections",
-    out=AdminCollectionOut,
-    status=201,
-    errors=(409, 422),
-    permission="catalog.add_collection",
-)
+@admin.create("/catalog/collections", out=AdminCollectionOut, permission="catalog.add_collection")
 def create_collection(request: HttpRequest, payload: CollectionIn):
     changes = services.CollectionChanges(**payload.dict())
     collection = services.save_collection(actor=actor(request), changes=changes)
     return Status(201, _collection_out(collection))
 
 
-@admin_operation(
-    "patch",
-    "/catalog/collections/{collection_id}",
-    out=AdminCollectionOut,
-    errors=(404, 409, 422),
-    permission=CHANGE,
-)
+@admin.update("/catalog/collections/{collection_id}", out=AdminCollectionOut, permission=CHANGE)
 def update_collection(request: HttpRequest, collection_id: UUID, payload: CollectionPatch):
     collection = services.save_collection(
         actor=actor(request),
@@ -65,12 +52,12 @@ def update_collection(request: HttpRequest, collection_id: UUID, payload: Collec
     return _collection_out(collection)
 
 
-@admin_operation(
-    "put",
+@admin.update(
     "/catalog/collections/{collection_id}/products",
+    method="put",
     out=AdminCollectionOut,
-    errors=(404, 422),
     permission=CHANGE,
+    errors=(404, 422),
 )
 def set_collection_products(
     request: HttpRequest, collection_id: UUID, payload: CollectionProductsIn
@@ -87,8 +74,7 @@ def set_collection_products(
     return _collection_out(collection)
 
 
-@admin_delete("/catalog/collections/{collection_id}", permission="catalog.delete_collection")
+@admin.delete("/catalog/collections/{collection_id}", permission="catalog.delete_collection")
 def delete_collection(request: HttpRequest, collection_id: UUID):
     collection = get(Collection, collection_id, "collection_not_found")
     services.delete_collection(actor=actor(request), collection=collection)
-    return no_content()

@@ -1,7 +1,8 @@
 """What every catalog handler shares: the two routers, the acting staff member, looking an
-object up by its public id, and one way to declare an admin operation."""
+object up by its public id, and one way to declare an admin operation (`admin`)."""
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -36,36 +37,69 @@ def get(model: type[M], public_id: UUID, code: str) -> M:
     return selectors.get_by_public_id(model, public_id, code=code)
 
 
-def no_content() -> Status:
-    return Status(204, None)
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def admin_operation(
-    method: str,
-    path: str,
-    *,
-    out: Any,
-    errors: tuple[int, ...] = (),
-    permission: str | tuple[str, ...] = VIEW,
-    status: int = 200,
-    **options: Any,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """An admin operation: staff with `permission` (one or all of several); it answers
-    `status` with `out`, 401 and 403, and a problem for each of `errors`."""
-    permissions = (permission,) if isinstance(permission, str) else permission
-    return admin_router.api_operation(
-        [method.upper()],
-        path,
-        response={status: out, **problems(401, 403, *errors)},
-        auth=AdminAuth(*permissions),
-        **options,
-    )
+class AdminOperations:
+    """One way to declare an admin operation (on `admin_router`): staff with `permission`
+    (one or all of several); it answers `status` with `out`, 401 and 403, and a problem for
+    each of `errors`. `create`, `update` and `delete` declare the usual operations of a resource."""
+
+    def operation(
+        self,
+        method: str,
+        path: str,
+        *,
+        out: Any,
+        errors: tuple[int, ...] = (),
+        permission: str | tuple[str, ...] = VIEW,
+        status: int = 200,
+        **options: Any,
+    ) -> Decorator:
+        permissions = (permission,) if isinstance(permission, str) else permission
+        return admin_router.api_operation(
+            [method.upper()],
+            path,
+            response={status: out, **problems(401, 403, *errors)},
+            auth=AdminAuth(*permissions),
+            **options,
+        )
+
+    def create(
+        self, path: str, *, out: Any, permission: str, errors: tuple[int, ...] = (409, 422)
+    ) -> Decorator:
+        """A POST that makes an object: it answers 201 with `out`."""
+        return self.operation(
+            "post", path, out=out, status=201, errors=errors, permission=permission
+        )
+
+    def update(
+        self,
+        path: str,
+        *,
+        out: Any,
+        permission: str,
+        method: str = "patch",
+        errors: tuple[int, ...] = (404, 409, 422),
+    ) -> Decorator:
+        """An operation that changes the object the path names (PATCH unless said)."""
+        return self.operation(method, path, out=out, errors=errors, permission=permission)
+
+    def delete(self, path: str, *, permission: str, errors: tuple[int, ...] = (404,)) -> Decorator:
+        """A DELETE: the handler deletes, the operation answers 204 with no content."""
+        register = self.operation(
+            "delete", path, out=None, status=204, errors=errors, permission=permission
+        )
+
+        def decorator(handler: Callable[..., None]) -> Callable[..., Status]:
+            @wraps(handler)
+            def deleted(request: HttpRequest, **path_params: Any) -> Status:
+                handler(request, **path_params)
+                return Status(204, None)
+
+            return register(deleted)
+
+        return decorator
 
 
-def admin_delete(
-    path: str, *, permission: str, errors: tuple[int, ...] = (404,)
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """An admin DELETE operation: it answers 204 with no content (see `no_content`)."""
-    return admin_operation(
-        "delete", path, out=None, status=204, errors=errors, permission=permission
-    )
+admin = AdminOperations()

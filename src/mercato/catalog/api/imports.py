@@ -9,12 +9,12 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from mercato.catalog import csv_io
-from mercato.catalog.api.common import actor, admin_operation, get
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.models import ProductImport
 from mercato.catalog.schemas import ImportOut
 
 
-@admin_operation(
+@admin.operation(
     "get",
     "/catalog/products/export.csv",
     out=None,
@@ -27,7 +27,7 @@ def export_products(request: HttpRequest):
     return response
 
 
-@admin_operation(
+@admin.operation(
     "post",
     "/catalog/products/import",
     out=ImportOut,
@@ -43,6 +43,6 @@ def import_products(request: HttpRequest, file: File[UploadedFile]):
     return Status(202, product_import)
 
 
-@admin_operation("get", "/catalog/imports/{import_id}", out=ImportOut, errors=(404,))
+@admin.operation("get", "/catalog/imports/{import_id}", out=ImportOut, errors=(404,))
 def get_import(request: HttpRequest, import_id: UUID):
     return get(ProductImport, import_id, "import_not_found")

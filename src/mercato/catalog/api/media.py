@@ -9,7 +9,7 @@ from ninja.responses import Status
 from PIL import Image, UnidentifiedImageError
 
 from mercato.catalog import presenters, selectors, services
-from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.errors import ImageTooLarge
 from mercato.catalog.models import Product, ProductMedia
 from mercato.catalog.schemas import MediaOut, MediaPatch, MediaUrlIn
@@ -31,13 +31,8 @@ def _check_image(image: UploadedFile) -> None:
         ) from exc
 
 
-@admin_operation(
-    "post",
-    "/catalog/products/{product_id}/media",
-    out=MediaOut,
-    status=201,
-    errors=(404, 413, 422),
-    permission=CHANGE,
+@admin.create(
+    "/catalog/products/{product_id}/media", out=MediaOut, permission=CHANGE, errors=(404, 413, 422)
 )
 def upload_media(
     request: HttpRequest,
@@ -52,13 +47,8 @@ def upload_media(
     return Status(201, presenters.media_out(media))
 
 
-@admin_operation(
-    "post",
-    "/catalog/products/{product_id}/media/url",
-    out=MediaOut,
-    status=201,
-    errors=(404, 422),
-    permission=CHANGE,
+@admin.create(
+    "/catalog/products/{product_id}/media/url", out=MediaOut, permission=CHANGE, errors=(404, 422)
 )
 def add_media_url(request: HttpRequest, product_id: UUID, payload: MediaUrlIn):
     """Link an image hosted elsewhere."""
@@ -73,9 +63,7 @@ def add_media_url(request: HttpRequest, product_id: UUID, payload: MediaUrlIn):
     return Status(201, presenters.media_out(media))
 
 
-@admin_operation(
-    "patch", "/catalog/media/{media_id}", out=MediaOut, errors=(404, 422), permission=CHANGE
-)
+@admin.update("/catalog/media/{media_id}", out=MediaOut, permission=CHANGE, errors=(404, 422))
 def update_media(request: HttpRequest, media_id: UUID, payload: MediaPatch):
     media = get(ProductMedia, media_id, "media_not_found")
     changes = payload.dict(exclude_unset=True)
@@ -87,8 +75,7 @@ def update_media(request: HttpRequest, media_id: UUID, payload: MediaPatch):
     return presenters.media_out(media)
 
 
-@admin_delete("/catalog/media/{media_id}", permission=CHANGE)
+@admin.delete("/catalog/media/{media_id}", permission=CHANGE)
 def delete_media(request: HttpRequest, media_id: UUID):
     media = get(ProductMedia, media_id, "media_not_found")
     services.delete_media(actor=actor(request), media=media)
-    return no_content()

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import selectors, services
-from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.models import ProductType
 from mercato.catalog.schemas import ProductTypeIn, ProductTypeOut, ProductTypePatch
 
@@ -23,35 +23,24 @@ def _product_type_out(product_type: ProductType) -> dict:
     }
 
 
-@admin_operation("get", "/catalog/product-types", out=list[ProductTypeOut])
+@admin.operation("get", "/catalog/product-types", out=list[ProductTypeOut])
 def list_product_types(request: HttpRequest):
     return [_product_type_out(t) for t in selectors.list_product_types()]
 
 
-@admin_operation(
-    "post",
-    "/catalog/product-types",
-    out=ProductTypeOut,
-    status=201,
-    errors=(409, 422),
-    permission="catalog.add_producttype",
-)
+@admin.create("/catalog/product-types", out=ProductTypeOut, permission="catalog.add_producttype")
 def create_product_type(request: HttpRequest, payload: ProductTypeIn):
     product_type = services.save_product_type(actor=actor(request), **payload.dict())
     return Status(201, _product_type_out(product_type))
 
 
-@admin_operation("get", "/catalog/product-types/{type_id}", out=ProductTypeOut, errors=(404,))
+@admin.operation("get", "/catalog/product-types/{type_id}", out=ProductTypeOut, errors=(404,))
 def get_product_type(request: HttpRequest, type_id: UUID):
     return _product_type_out(get(ProductType, type_id, "product_type_not_found"))
 
 
-@admin_operation(
-    "patch",
-    "/catalog/product-types/{type_id}",
-    out=ProductTypeOut,
-    errors=(404, 409, 422),
-    permission="catalog.change_producttype",
+@admin.update(
+    "/catalog/product-types/{type_id}", out=ProductTypeOut, permission="catalog.change_producttype"
 )
 def update_product_type(request: HttpRequest, type_id: UUID, payload: ProductTypePatch):
     product_type = services.save_product_type(
@@ -62,10 +51,9 @@ def update_product_type(request: HttpRequest, type_id: UUID, payload: ProductTyp
     return _product_type_out(product_type)
 
 
-@admin_delete(
+@admin.delete(
     "/catalog/product-types/{type_id}", permission="catalog.delete_producttype", errors=(404, 409)
 )
 def delete_product_type(request: HttpRequest, type_id: UUID):
     product_type = get(ProductType, type_id, "product_type_not_found")
     services.delete_product_type(actor=actor(request), product_type=product_type)
-    return no_content()

@@ -8,14 +8,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from mercato.catalog import presenters, selectors, services
-from mercato.catalog.api.common import (
-    CURRENCY,
-    actor,
-    admin_delete,
-    admin_operation,
-    get,
-    no_content,
-)
+from mercato.catalog.api.common import CURRENCY, actor, admin, get
 from mercato.catalog.models import Product
 from mercato.catalog.schemas import (
     AdminProductOut,
@@ -60,7 +53,7 @@ def _list_item(product: Product) -> dict:
     }
 
 
-@admin_operation("get", "/catalog/products", out=AdminProductPage, errors=(422,))
+@admin.operation("get", "/catalog/products", out=AdminProductPage, errors=(422,))
 def list_admin_products(request: HttpRequest, params: Query[AdminProductParams]):
     """Every product (any status), newest first."""
     products = selectors.list_admin_products(
@@ -70,14 +63,7 @@ def list_admin_products(request: HttpRequest, params: Query[AdminProductParams])
     return paginate(products, params=page, transform=_list_item)
 
 
-@admin_operation(
-    "post",
-    "/catalog/products",
-    out=AdminProductOut,
-    status=201,
-    errors=(409, 422),
-    permission="catalog.add_product",
-)
+@admin.create("/catalog/products", out=AdminProductOut, permission="catalog.add_product")
 def create_product(request: HttpRequest, payload: ProductIn):
     """A product with its attributes and variants in one call."""
     data = payload.dict()
@@ -89,7 +75,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
     return Status(201, admin_product_out(product))
 
 
-@admin_operation(
+@admin.operation(
     "post", "/catalog/products/bulk", out=BulkOut, errors=(404, 422), permission=CHANGE
 )
 def bulk_products(request: HttpRequest, payload: BulkIn):
@@ -118,18 +104,12 @@ def bulk_products(request: HttpRequest, payload: BulkIn):
 # for an id: api/__init__.py imports imports.py before this module.
 
 
-@admin_operation("get", "/catalog/products/{product_id}", out=AdminProductOut, errors=(404,))
+@admin.operation("get", "/catalog/products/{product_id}", out=AdminProductOut, errors=(404,))
 def get_admin_product(request: HttpRequest, product_id: UUID):
     return admin_product_out(get(Product, product_id, "product_not_found"))
 
 
-@admin_operation(
-    "patch",
-    "/catalog/products/{product_id}",
-    out=AdminProductOut,
-    errors=(404, 409, 422),
-    permission=CHANGE,
-)
+@admin.update("/catalog/products/{product_id}", out=AdminProductOut, permission=CHANGE)
 def update_product(request: HttpRequest, product_id: UUID, payload: ProductPatch):
     data = payload.dict(exclude_unset=True)
     if "category" in data:
@@ -140,8 +120,7 @@ def update_product(request: HttpRequest, product_id: UUID, payload: ProductPatch
     return admin_product_out(product)
 
 
-@admin_delete("/catalog/products/{product_id}", permission="catalog.delete_product")
+@admin.delete("/catalog/products/{product_id}", permission="catalog.delete_product")
 def delete_product(request: HttpRequest, product_id: UUID):
     product = get(Product, product_id, "product_not_found")
     services.delete_product(actor=actor(request), product=product)
-    return no_content()

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja.responses import Status
 
 from mercato.catalog import services
-from mercato.catalog.api.common import actor, admin_delete, admin_operation, get, no_content
+from mercato.catalog.api.common import actor, admin, get
 from mercato.catalog.api.products import admin_product_out
 from mercato.catalog.models import Product, ProductVariant
 from mercato.catalog.schemas import VariantIn, VariantPatch
@@ -19,13 +19,8 @@ def _variant_out(variant: ProductVariant) -> dict:
     return next(v for v in product["variants"] if v["id"] == variant.public_id)
 
 
-@admin_operation(
-    "post",
-    "/catalog/products/{product_id}/variants",
-    out=dict,
-    status=201,
-    errors=(404, 409, 422),
-    permission=CHANGE,
+@admin.create(
+    "/catalog/products/{product_id}/variants", out=dict, permission=CHANGE, errors=(404, 409, 422)
 )
 def create_variant(request: HttpRequest, product_id: UUID, payload: VariantIn):
     product = get(Product, product_id, "product_not_found")
@@ -34,13 +29,7 @@ def create_variant(request: HttpRequest, product_id: UUID, payload: VariantIn):
     return Status(201, _variant_out(variant))
 
 
-@admin_operation(
-    "patch",
-    "/catalog/variants/{variant_id}",
-    out=dict,
-    errors=(404, 409, 422),
-    permission=CHANGE,
-)
+@admin.update("/catalog/variants/{variant_id}", out=dict, permission=CHANGE)
 def update_variant(request: HttpRequest, variant_id: UUID, payload: VariantPatch):
     variant = get(ProductVariant, variant_id, "variant_not_found")
     changes = services.VariantChanges(**payload.dict(exclude_unset=True))
@@ -48,8 +37,7 @@ def update_variant(request: HttpRequest, variant_id: UUID, payload: VariantPatch
     return _variant_out(variant)
 
 
-@admin_delete("/catalog/variants/{variant_id}", permission=CHANGE)
+@admin.delete("/catalog/variants/{variant_id}", permission=CHANGE)
 def delete_variant(request: HttpRequest, variant_id: UUID):
     variant = get(ProductVariant, variant_id, "variant_not_found")
     services.delete_variant(actor=actor(request), variant=variant)
-    return no_content()

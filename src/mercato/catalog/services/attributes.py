@@ -5,9 +5,15 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import Max
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_save
 from mercato.catalog.models import Attribute, AttributeValue
-from mercato.catalog.services.common import delete_audited, make_slug, save_unique, set_given
+from mercato.catalog.services.common import (
+    audited_change,
+    delete_audited,
+    make_slug,
+    save_unique,
+    set_given,
+)
 from mercato.catalog.services.inputs import AttributeChanges
 from mercato.core.errors import InvalidInput
 
@@ -35,22 +41,17 @@ def create_attribute(
         save_unique(attribute)
         for position, value in enumerate(values):
             _add_value(attribute, value, position)
-        record_change(actor=actor, action="create", obj=attribute, after=snapshot(attribute))
+        record_save(actor=actor, obj=attribute, before=None)
     return attribute
 
 
 def update_attribute(*, actor: Actor, attribute: Attribute, changes: AttributeChanges) -> Attribute:
     given = changes.given()
-    with transaction.atomic():
-        attribute = Attribute.objects.select_for_update().get(pk=attribute.pk)
-        before = snapshot(attribute)
+    with audited_change(attribute, actor=actor) as attribute:
         set_given(attribute, given, ("name", "unit", "is_filterable", "sort_order"))
         if "slug" in given:
             attribute.slug = make_slug(given["slug"])
         save_unique(attribute)
-        record_change(
-            actor=actor, action="update", obj=attribute, before=before, after=snapshot(attribute)
-        )
     return attribute
 
 
@@ -78,7 +79,7 @@ def add_attribute_value(
         if sort_order is None:
             sort_order = (attribute.values.aggregate(top=Max("sort_order"))["top"] or 0) + 1
         value = _add_value(attribute, name, sort_order, slug)
-        record_change(actor=actor, action="create", obj=value, after=snapshot(value))
+        record_save(actor=actor, obj=value, before=None)
     return value
 
 

@@ -3,11 +3,17 @@
 from django.db import IntegrityError, transaction
 from treebeard.exceptions import InvalidMoveToDescendant
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.errors import InUse, InvalidCategoryMove, SlugTaken
 from mercato.catalog.models import Category, Product
-from mercato.catalog.services.common import make_slug, record_deletion, set_given
+from mercato.catalog.services.common import (
+    audited_change,
+    locked,
+    make_slug,
+    record_deletion,
+    set_given,
+)
 from mercato.catalog.services.inputs import CategoryChanges
 from mercato.core.errors import InvalidInput
 
@@ -66,15 +72,13 @@ def create_category(
                     category = Category.objects.add_child(parent, create_kwargs=fields)
         except IntegrityError as exc:
             raise SlugTaken(f"A category {slug_path!r} exists already.", field="slug") from exc
-        record_change(actor=actor, action="create", obj=category, after=snapshot(category))
+        record_save(actor=actor, obj=category, before=None)
     return category
 
 
 def update_category(*, actor: Actor, category: Category, changes: CategoryChanges) -> Category:
     given = changes.given()
-    with transaction.atomic():
-        category = Category.objects.select_for_update().get(pk=category.pk)
-        before = snapshot(category)
+    with audited_change(category, actor=actor) as category:
         set_given(
             category, given, ("name", "description", "seo_title", "seo_description", "metadata")
         )
@@ -89,9 +93,6 @@ def update_category(*, actor: Actor, category: Category, changes: CategoryChange
             except IntegrityError as exc:
                 raise SlugTaken("A sibling category uses this slug.", field="slug") from exc
             category.refresh_from_db()
-        record_change(
-            actor=actor, action="update", obj=category, before=before, after=snapshot(category)
-        )
     return category
 
 
@@ -106,7 +107,7 @@ def move_category(
     if position not in MOVE_POSITIONS:
         raise InvalidInput(f"position is one of {sorted(MOVE_POSITIONS)}.", field="position")
     with transaction.atomic():
-        category = Category.objects.select_for_update().get(pk=category.pk)
+        category = locked(category)
         before = snapshot(category)
         if target is not None and (
             target.pk == category.pk or target.path.startswith(category.path)
@@ -143,7 +144,7 @@ def move_category(
 def delete_category(*, actor: Actor, category: Category) -> None:
     """Delete an empty leaf category; its products lose their category."""
     with transaction.atomic():
-        category = Category.objects.select_for_update().get(pk=category.pk)
+        category = locked(category)
         if Category.objects.get_children_count(category):
             raise InUse("Move or delete the subcategories first.", code="category_has_children")
         before = snapshot(category)

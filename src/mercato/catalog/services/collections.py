@@ -5,7 +5,13 @@ from django.db import transaction
 from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog.cache import bump_catalog_version
 from mercato.catalog.models import Collection, CollectionProduct
-from mercato.catalog.services.common import delete_audited, make_slug, save_unique, set_given
+from mercato.catalog.services.common import (
+    delete_audited,
+    locked,
+    make_slug,
+    save_unique,
+    set_given,
+)
 from mercato.catalog.services.inputs import CollectionChanges
 
 COLLECTION_FIELDS = (
@@ -27,7 +33,7 @@ def save_collection(
         if collection is None:
             collection, before = Collection(), None
         else:
-            collection = Collection.objects.select_for_update().get(pk=collection.pk)
+            collection = locked(collection)
             before = snapshot(collection)
         set_given(collection, given, COLLECTION_FIELDS)
         if "slug" in given or creating:

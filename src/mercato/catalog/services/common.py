@@ -1,19 +1,22 @@
 """What every catalog service shares: prices, slugs, and saving or deleting a row with its
 unique and protected constraints turned into problems."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model, ProtectedError
 from django.utils.text import slugify
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_change, record_save, snapshot
 from mercato.catalog.errors import InUse, InvalidPrice, SkuTaken, SlugTaken
 from mercato.catalog.models import MAX_PRICE, ProductVariant
 from mercato.core.errors import InvalidInput
 from mercato.core.money import parse_amount
+
+M = TypeVar("M", bound=Model)
 
 
 @overload
@@ -75,6 +78,22 @@ def record_deletion(obj: Model, *, actor: Actor, before: dict[str, Any]) -> None
     record_change(
         actor=actor, action="delete", obj=obj, before=before, object_id=str(before.get("public_id"))
     )
+
+
+def locked(obj: M) -> M:
+    """The row of `obj` read again under a row lock (for a change in this transaction)."""
+    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+
+
+@contextmanager
+def audited_change(obj: M, *, actor: Actor) -> Iterator[M]:
+    """In one transaction: the row of `obj` locked for the block to change (and save), and
+    the change logged when the block ends."""
+    with transaction.atomic():
+        row = locked(obj)
+        before = snapshot(row)
+        yield row
+        record_save(actor=actor, obj=row, before=before)
 
 
 def set_given(obj: Model, given: Mapping[str, Any], names: Iterable[str]) -> None:

@@ -34,55 +34,55 @@ class VariantChanges(Changes):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductChanges(Changes):
-    """A product's fields; a new product needs `name` and `product_type` (its slug is made
-    from `slug`, or the name) and may come with its `variants`."""
+class NamedChanges(Changes):
+    """The name and slug of an attribute, a category, a collection or a product."""
 
     name: str | Unset = UNSET
     slug: str | Unset = UNSET
-    product_type: ProductType | Unset = UNSET
-    category: Category | Unset | None = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageChanges(NamedChanges):
+    """The storefront page of a category, a collection or a product: its text, SEO fields and
+    public metadata."""
+
     description: str | Unset = UNSET
-    status: str | Unset = UNSET
-    published_at: datetime | Unset | None = UNSET
     seo_title: str | Unset = UNSET
     seo_description: str | Unset = UNSET
     metadata: dict[str, Any] | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductChanges(PageChanges):
+    """A product's fields; a new product needs `name` and `product_type` (its slug is made
+    from `slug`, or the name) and may come with its `variants`."""
+
+    product_type: ProductType | Unset = UNSET
+    category: Category | Unset | None = UNSET
+    status: str | Unset = UNSET
+    published_at: datetime | Unset | None = UNSET
     private_metadata: dict[str, Any] | Unset = UNSET
     attributes: AttributeValues | Unset | None = UNSET
     variants: Sequence[VariantChanges] | Unset = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)
-class AttributeChanges(Changes):
-    name: str | Unset = UNSET
-    slug: str | Unset = UNSET
+class AttributeChanges(NamedChanges):
     unit: str | Unset = UNSET
     is_filterable: bool | Unset = UNSET
     sort_order: int | Unset = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)
-class CategoryChanges(Changes):
-    name: str | Unset = UNSET
-    slug: str | Unset = UNSET
-    description: str | Unset = UNSET
-    seo_title: str | Unset = UNSET
-    seo_description: str | Unset = UNSET
-    metadata: dict[str, Any] | Unset = UNSET
+class CategoryChanges(PageChanges):
+    """A category's fields (its place in the tree changes by a move)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class CollectionChanges(Changes):
+class CollectionChanges(PageChanges):
     """A collection's fields; the slug of a new one is made from `slug`, or the name."""
 
-    name: str | Unset = UNSET
-    slug: str | Unset = UNSET
-    description: str | Unset = UNSET
     is_published: bool | Unset = UNSET
-    seo_title: str | Unset = UNSET
-    seo_description: str | Unset = UNSET
-    metadata: dict[str, Any] | Unset = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)

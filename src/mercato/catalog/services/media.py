@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_save, snapshot
 from mercato.catalog.models import Product, ProductMedia
 from mercato.catalog.services.common import record_deletion, set_given
 from mercato.catalog.services.inputs import MediaChanges
@@ -40,7 +40,7 @@ def add_media(
             if allowed != set(variant_ids):
                 raise InvalidInput("A variant is not of this product.", field="variants")
             media.variants.set(allowed)
-        record_change(actor=actor, action="create", obj=media, after=snapshot(media))
+        record_save(actor=actor, obj=media, before=None)
     return media
 
 
@@ -56,7 +56,7 @@ def update_media(*, actor: Actor, media: ProductMedia, changes: MediaChanges) ->
             if allowed != set(ids):
                 raise InvalidInput("A variant is not of this product.", field="variants")
             media.variants.set(allowed)
-        record_change(actor=actor, action="update", obj=media, before=before, after=snapshot(media))
+        record_save(actor=actor, obj=media, before=before)
     return media
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from mercato.audit.services import Actor, record_save, snapshot
 from mercato.catalog.models import Attribute, ProductType, ProductTypeAttribute
-from mercato.catalog.services.common import delete_audited, make_slug, save_unique
+from mercato.catalog.services.common import delete_audited, locked, make_slug, save_unique
 from mercato.core.errors import InvalidInput
 
 
@@ -40,7 +40,7 @@ def save_product_type(
                 raise InvalidInput("A name is required.", field="name")
             product_type, before = ProductType(name=name), None
         else:
-            product_type = ProductType.objects.select_for_update().get(pk=product_type.pk)
+            product_type = locked(product_type)
             before = snapshot(product_type)
         if name is not None:
             product_type.name = name

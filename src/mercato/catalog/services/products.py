@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_save, snapshot
 from mercato.catalog import search
 from mercato.catalog.models import Product
 from mercato.catalog.services.attribute_values import allowed_attributes, assign_attributes
@@ -68,7 +68,7 @@ def create_product(*, actor: Actor, changes: ProductChanges) -> Product:
         for variant_changes in variants:
             add_variant(product, variant_changes, allowed=allowed)
         refresh_products([product.pk])
-        record_change(actor=actor, action="create", obj=product, after=snapshot(product))
+        record_save(actor=actor, obj=product, before=None)
         record_event("product.created", product_id=product.pk)
     return product
 
@@ -96,9 +96,7 @@ def update_product(*, actor: Actor, product: Product, changes: ProductChanges) -
         if "attributes" in data:
             assign_attributes(product, None, data["attributes"] or {})
         refresh_products([product.pk])
-        record_change(
-            actor=actor, action="update", obj=product, before=before, after=snapshot(product)
-        )
+        record_save(actor=actor, obj=product, before=before)
         record_event("product.updated", product_id=product.pk)
     return product
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_save, snapshot
 from mercato.catalog.models import Attribute, Product, ProductVariant
 from mercato.catalog.services.attribute_values import assign_attributes
 from mercato.catalog.services.common import (
@@ -69,7 +69,7 @@ def create_variant(*, actor: Actor, product: Product, changes: VariantChanges) -
             )
         variant = add_variant(product, changes)
         refresh_products([product.pk])
-        record_change(actor=actor, action="create", obj=variant, after=snapshot(variant))
+        record_save(actor=actor, obj=variant, before=None)
     return variant
 
 
@@ -89,9 +89,7 @@ def update_variant(
         if "attributes" in data:
             assign_attributes(variant.product, variant, data["attributes"] or {})
         refresh_products([variant.product_id])
-        record_change(
-            actor=actor, action="update", obj=variant, before=before, after=snapshot(variant)
-        )
+        record_save(actor=actor, obj=variant, before=before)
     return variant
 
 
