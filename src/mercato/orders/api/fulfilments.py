@@ -9,58 +9,25 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth, principal_of
-from mercato.accounts.services import actor_for
-from mercato.audit.services import Actor
-from mercato.core.clientip import get_client_ip
+from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.schemas import InputSchema, PatchSchema, problems, unset
-from mercato.inventory import selectors as inventory_selectors
-from mercato.inventory.models import Warehouse
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.models import Fulfilment, Order, OrderLine
+from mercato.orders.api.common import (
+    CHANGE,
+    VIEW,
+    admin_order,
+    admin_router,
+    staff_actor,
+    store_router,
+    warehouse_by_key,
+)
+from mercato.orders.models import Fulfilment, OrderLine
 from mercato.orders.services import fulfilment as services
-
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
-
-VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
-
-
-# --- shared helpers (returns.py uses them too) ----------------------------------------------
-
-
-def staff_actor(request: HttpRequest) -> Actor:
-    return actor_for(principal_of(request), ip=get_client_ip(request))
-
-
-def shopper_actor(request: HttpRequest) -> Actor:
-    """The customer, or the guest holding the order's token (as payments labels them)."""
-    principal = getattr(request, "principal", None)
-    user = principal.user if principal is not None else None
-    return Actor(
-        user_id=user.pk if user else None,
-        label=user.email if user else "guest",
-        ip=get_client_ip(request),
-        source="store_api",
-    )
-
-
-def admin_order(order_id: str) -> Order:
-    """The order with this public id (404 `order_not_found`)."""
-    return selectors.get_order(order_id=order_id, detail=False)
-
-
-def warehouse_by_key(key: str) -> Warehouse:
-    public_id = selectors.parse_public_id(key)
-    if public_id is not None:
-        return inventory_selectors.get_warehouse(public_id=public_id)
-    return inventory_selectors.get_warehouse(slug=key)
-
 
 # --- schemas --------------------------------------------------------------------------------
 

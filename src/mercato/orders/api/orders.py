@@ -13,24 +13,22 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 from ninja.responses import Status
 
 from mercato.accounts.authentication import (
-    AdminAuth,
     customer_auth,
     optional_customer_auth,
     principal_of,
     signed_in_user,
 )
 from mercato.accounts.models import User
-from mercato.accounts.services import actor_for
 from mercato.catalog.models import ProductVariant
-from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
+from mercato.orders.api.common import ADD, CHANGE, VIEW, admin_router, staff_actor, store_router
 from mercato.orders.models import Order
 from mercato.orders.schemas import (
     AdminOrderFilters,
@@ -51,18 +49,7 @@ from mercato.orders.services import drafts
 from mercato.orders.services.placement import confirm_order
 from mercato.orders.services.status import add_note
 
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
-
-VIEW = AdminAuth("orders.view_order")
-CHANGE = AdminAuth("orders.change_order")
-ADD = AdminAuth("orders.add_order")
-
 # --- shaping: the output schemas read the models (orders/schemas.py) ---------------------
-
-
-def _actor(request: HttpRequest):
-    return actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def _admin_detail(request: HttpRequest, order: Order) -> AdminOrderOut:
@@ -159,7 +146,7 @@ def create_draft(request: HttpRequest, payload: DraftIn):
     """A draft order for a customer (a phone order), priced now. Lines, addresses and the
     shipping method may also come later; finalising needs them."""
     order = drafts.create_draft_order(
-        actor=_actor(request),
+        actor=staff_actor(request),
         user=_user(payload.customer_id),
         email=payload.email,
         lines=_lines(payload.lines),
@@ -207,7 +194,7 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     if "shipping_method_id" in data:
         changes["shipping_method_id"] = str(payload.shipping_method_id or "")
     order = drafts.update_draft_order(
-        order=_draft(order_id), actor=_actor(request), changes=changes
+        order=_draft(order_id), actor=staff_actor(request), changes=changes
     )
     return _admin_detail(request, order)
 
@@ -220,7 +207,7 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
 def finalise_draft(request: HttpRequest, order_id: str):
     """Place the draft: checked and priced again, stock allocated (409 `insufficient_stock`
     changes nothing), the confirmation email sent."""
-    order = drafts.finalise_draft(order=_draft(order_id), actor=_actor(request))
+    order = drafts.finalise_draft(order=_draft(order_id), actor=staff_actor(request))
     return _admin_detail(request, order)
 
 
@@ -230,7 +217,7 @@ def finalise_draft(request: HttpRequest, order_id: str):
     auth=CHANGE,
 )
 def delete_draft(request: HttpRequest, order_id: str):
-    drafts.delete_draft(order=_draft(order_id), actor=_actor(request))
+    drafts.delete_draft(order=_draft(order_id), actor=staff_actor(request))
     return Status(204, None)
 
 
@@ -264,7 +251,7 @@ def order_events(request: HttpRequest, order_id: str, params: Query[PageParams])
 )
 def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     """A staff note on the timeline (never shown to the customer)."""
-    event = add_note(order=_order(order_id), note=payload.note, actor=_actor(request))
+    event = add_note(order=_order(order_id), note=payload.note, actor=staff_actor(request))
     return Status(201, event)
 
 
@@ -277,7 +264,7 @@ def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None 
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
     Any other status: 409 `illegal_status_transition`."""
     note = payload.note if payload else ""
-    order = confirm_order(order=_order(order_id), actor=_actor(request), note=note)
+    order = confirm_order(order=_order(order_id), actor=staff_actor(request), note=note)
     return _admin_detail(request, order)
 
 
@@ -294,7 +281,7 @@ def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     unconfirmed or unfulfilled with no money taken (409 `order_paid_edit_refused`)."""
     order = drafts.add_order_line(
         order=_order(order_id),
-        actor=_actor(request),
+        actor=staff_actor(request),
         variant=_variant(payload.variant_id, "variant_id"),
         quantity=payload.quantity,
     )
@@ -310,7 +297,7 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
     order = drafts.change_order_line(
-        order=order, actor=_actor(request), line=line, quantity=payload.quantity
+        order=order, actor=staff_actor(request), line=line, quantity=payload.quantity
     )
     return _admin_detail(request, order)
 
@@ -323,5 +310,5 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
 def remove_line(request: HttpRequest, order_id: str, line_id: str):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
-    order = drafts.remove_order_line(order=order, actor=_actor(request), line=line)
+    order = drafts.remove_order_line(order=order, actor=staff_actor(request), line=line)
     return _admin_detail(request, order)

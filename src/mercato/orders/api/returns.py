@@ -9,31 +9,30 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Schema
 from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.errors import InvalidInput
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, one_of, problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.api.fulfilments import (
+from mercato.orders.api.common import (
+    CHANGE,
+    VIEW,
     admin_order,
+    admin_router,
     shopper_actor,
     staff_actor,
+    store_router,
     warehouse_by_key,
 )
 from mercato.orders.models import Order, Return
 from mercato.orders.services import returns as services
 from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
-
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
-
-VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
 
 
 def admin_return(return_id: str) -> Return:
