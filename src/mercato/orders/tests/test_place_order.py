@@ -49,16 +49,13 @@ def place(variant_id: int, **totals) -> Order:
         email="guest@example.com",
         currency="EUR",
         lines=[snapshot(variant_id)],
-        totals={
-            "tax_total": D("4.79"),
-            "total_net": D("25.21"),
-            "total_gross": D("30.00"),
-            **totals,
-        },
+        totals=services.OrderTotals(
+            tax_total=D("4.79"), total_net=D("25.21"), total_gross=D("30.00"), **totals
+        ),
         shipping_address=ADDRESS,
         billing_address=ADDRESS,
-        shipping={"shipping_method_name": "Pickup"},
-        details={"checkout_token": "abc"},
+        shipping=services.ShippingChoice(method_name="Pickup"),
+        details=services.OrderDetails(checkout_token="abc"),
     )
 
 
