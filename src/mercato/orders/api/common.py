@@ -1,10 +1,15 @@
-"""What every orders handler shares: the two routers, the permissions, who is acting, and
-looking up an order or a warehouse by the key in the path."""
+"""What every orders handler shares: the two routers, the permissions, one way to declare an
+admin operation, who is acting, and looking up an order or a warehouse by the key in the
+path."""
+
+from collections.abc import Callable
+from typing import Any
 
 from ninja import Router
 
 from mercato.accounts.actors import shopper_actor, staff_actor
 from mercato.accounts.authentication import AdminAuth
+from mercato.core.schemas import problems
 from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
 from mercato.orders import selectors
@@ -21,6 +26,7 @@ __all__ = [
     "ADD",
     "CHANGE",
     "VIEW",
+    "admin_operation",
     "admin_order",
     "admin_router",
     "shopper_actor",
@@ -40,3 +46,24 @@ def warehouse_by_key(key: str) -> Warehouse:
     if public_id is not None:
         return inventory_selectors.get_warehouse(public_id=public_id)
     return inventory_selectors.get_warehouse(slug=key)
+
+
+def admin_operation(
+    method: str,
+    path: str,
+    *,
+    out: Any,
+    errors: tuple[int, ...] = (),
+    auth: AdminAuth,
+    status: int = 200,
+    **options: Any,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An admin operation for staff passing `auth`: it answers `status` with `out`, 401 and
+    403, and a problem for each of `errors`."""
+    return admin_router.api_operation(
+        [method.upper()],
+        path,
+        response={status: out, **problems(401, 403, *errors)},
+        auth=auth,
+        **options,
+    )

@@ -20,8 +20,8 @@ from mercato.orders.access import shopper_order
 from mercato.orders.api.common import (
     CHANGE,
     VIEW,
+    admin_operation,
     admin_order,
-    admin_router,
     staff_actor,
     store_router,
     warehouse_by_key,
@@ -146,10 +146,8 @@ def store_fulfilments(request: HttpRequest, order_id: str):
 # --- admin ----------------------------------------------------------------------------------
 
 
-@admin_router.get(
-    "/orders/{order_id}/fulfilments",
-    response={200: list[FulfilmentOut], **problems(401, 403, 404)},
-    auth=VIEW,
+@admin_operation(
+    "get", "/orders/{order_id}/fulfilments", out=list[FulfilmentOut], errors=(404,), auth=VIEW
 )
 def list_fulfilments(request: HttpRequest, order_id: str):
     """Every parcel of the order, cancelled ones included."""
@@ -157,10 +155,13 @@ def list_fulfilments(request: HttpRequest, order_id: str):
     return [fulfilment_out(f) for f in selectors.list_order_fulfilments(order=order)]
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/{order_id}/fulfilments",
-    response={201: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    out=FulfilmentOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
+    status=201,
 )
 def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn):
     """Pack some or all lines from a warehouse (their stock leaves it). 422
@@ -188,9 +189,11 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     return Status(201, _reload(fulfilment))
 
 
-@admin_router.patch(
+@admin_operation(
+    "patch",
     "/orders/{order_id}/fulfilments/{fulfilment_id}",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    out=FulfilmentOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
@@ -202,9 +205,11 @@ def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, pay
     return _reload(fulfilment)
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/{order_id}/fulfilments/{fulfilment_id}/ship",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    out=FulfilmentOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def ship_fulfilment(
@@ -219,9 +224,11 @@ def ship_fulfilment(
     )
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/{order_id}/fulfilments/{fulfilment_id}/deliver",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409)},
+    out=FulfilmentOut,
+    errors=(404, 409),
     auth=CHANGE,
 )
 def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
@@ -231,9 +238,11 @@ def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/{order_id}/fulfilments/{fulfilment_id}/cancel",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    out=FulfilmentOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def cancel_fulfilment(

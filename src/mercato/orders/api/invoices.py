@@ -9,7 +9,7 @@ from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.schemas import problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.api.common import VIEW, admin_router, store_router
+from mercato.orders.api.common import VIEW, admin_operation, store_router
 from mercato.orders.invoices import invoice_filename, render_invoice_pdf
 from mercato.orders.models import Order
 
@@ -35,9 +35,11 @@ def store_invoice(request: HttpRequest, order_id: str):
     return _pdf_response(shopper_order(request, order_id))
 
 
-@admin_router.get(
+@admin_operation(
+    "get",
     "/orders/{order_id}/invoice.pdf",
-    response={200: None, **problems(401, 403, 404, 409)},
+    out=None,
+    errors=(404, 409),
     auth=VIEW,
     openapi_extra=PDF_RESPONSE,
 )

@@ -28,7 +28,14 @@ from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.api.common import ADD, CHANGE, VIEW, admin_router, staff_actor, store_router
+from mercato.orders.api.common import (
+    ADD,
+    CHANGE,
+    VIEW,
+    admin_operation,
+    staff_actor,
+    store_router,
+)
 from mercato.orders.models import Order
 from mercato.orders.schemas import (
     AdminOrderFilters,
@@ -113,7 +120,7 @@ def store_order(request: HttpRequest, order_id: str):
 # --- admin: orders --------------------------------------------------------------------------
 
 
-@admin_router.get("/orders", response={200: AdminOrderPage, **problems(401, 403, 422)}, auth=VIEW)
+@admin_operation("get", "/orders", out=AdminOrderPage, errors=(422,), auth=VIEW)
 def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
     """Orders, newest first by default. Drafts only with `status=draft`. `search` finds a
     number, an email, a customer's name or a SKU."""
@@ -137,10 +144,8 @@ def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
     )
 
 
-@admin_router.post(
-    "/orders/drafts",
-    response={201: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=ADD,
+@admin_operation(
+    "post", "/orders/drafts", out=AdminOrderOut, errors=(404, 409, 422), auth=ADD, status=201
 )
 def create_draft(request: HttpRequest, payload: DraftIn):
     """A draft order for a customer (a phone order), priced now. Lines, addresses and the
@@ -173,10 +178,8 @@ def _draft(order_id: str) -> Order:
     return order
 
 
-@admin_router.patch(
-    "/orders/drafts/{order_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "patch", "/orders/drafts/{order_id}", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
 )
 def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     """Change a draft's customer, email, addresses, shipping method, voucher or note (null
@@ -199,9 +202,11 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     return _admin_detail(request, order)
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/drafts/{order_id}/finalise",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
+    out=AdminOrderOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def finalise_draft(request: HttpRequest, order_id: str):
@@ -211,19 +216,15 @@ def finalise_draft(request: HttpRequest, order_id: str):
     return _admin_detail(request, order)
 
 
-@admin_router.delete(
-    "/orders/drafts/{order_id}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=CHANGE,
+@admin_operation(
+    "delete", "/orders/drafts/{order_id}", out=None, errors=(404, 409), auth=CHANGE, status=204
 )
 def delete_draft(request: HttpRequest, order_id: str):
     drafts.delete_draft(order=_draft(order_id), actor=staff_actor(request))
     return Status(204, None)
 
 
-@admin_router.get(
-    "/orders/{order_id}", response={200: AdminOrderOut, **problems(401, 403, 404)}, auth=VIEW
-)
+@admin_operation("get", "/orders/{order_id}", out=AdminOrderOut, errors=(404,), auth=VIEW)
 def admin_order(request: HttpRequest, order_id: str):
     """Everything about an order (drafts too): lines, totals, addresses, parcels, returns,
     payments and the whole timeline with staff notes."""
@@ -233,21 +234,15 @@ def admin_order(request: HttpRequest, order_id: str):
     )
 
 
-@admin_router.get(
-    "/orders/{order_id}/events",
-    response={200: EventPage, **problems(401, 403, 404, 422)},
-    auth=VIEW,
-)
+@admin_operation("get", "/orders/{order_id}/events", out=EventPage, errors=(404, 422), auth=VIEW)
 def order_events(request: HttpRequest, order_id: str, params: Query[PageParams]):
     """The order's timeline, oldest first: who did what, when, with notes."""
     events = selectors.list_order_events(order=_order(order_id))
     return paginate(events, params=params, ordering=("created_at", "id"))
 
 
-@admin_router.post(
-    "/orders/{order_id}/notes",
-    response={201: EventOut, **problems(401, 403, 404, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/notes", out=EventOut, errors=(404, 422), auth=CHANGE, status=201
 )
 def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     """A staff note on the timeline (never shown to the customer)."""
@@ -255,10 +250,8 @@ def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     return Status(201, event)
 
 
-@admin_router.post(
-    "/orders/{order_id}/confirm",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
 )
 def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None = None):
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
@@ -271,10 +264,8 @@ def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None 
 # --- admin: line edits (drafts, and placed orders not shipped or paid) ----------------------
 
 
-@admin_router.post(
-    "/orders/{order_id}/lines",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
 )
 def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     """Add a published variant (to its line if the order has one). A placed order must be
@@ -288,9 +279,11 @@ def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     return _admin_detail(request, order)
 
 
-@admin_router.patch(
+@admin_operation(
+    "patch",
     "/orders/{order_id}/lines/{line_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
+    out=AdminOrderOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def change_line(request: HttpRequest, order_id: str, line_id: str, payload: LineQuantityIn):
@@ -302,9 +295,11 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
     return _admin_detail(request, order)
 
 
-@admin_router.delete(
+@admin_operation(
+    "delete",
     "/orders/{order_id}/lines/{line_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
+    out=AdminOrderOut,
+    errors=(404, 409, 422),
     auth=CHANGE,
 )
 def remove_line(request: HttpRequest, order_id: str, line_id: str):

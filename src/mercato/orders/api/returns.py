@@ -23,8 +23,8 @@ from mercato.orders.access import shopper_order
 from mercato.orders.api.common import (
     CHANGE,
     VIEW,
+    admin_operation,
     admin_order,
-    admin_router,
     shopper_actor,
     staff_actor,
     store_router,
@@ -225,11 +225,7 @@ def store_returns(request: HttpRequest, order_id: str):
 # --- admin ----------------------------------------------------------------------------------
 
 
-@admin_router.get(
-    "/returns",
-    response={200: ReturnPage, **problems(401, 403, 422)},
-    auth=VIEW,
-)
+@admin_operation("get", "/returns", out=ReturnPage, errors=(422,), auth=VIEW)
 def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     """Every return, newest first; filter by `status` (e.g. `requested`: waiting for a
     decision) or `order`."""
@@ -237,10 +233,8 @@ def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     return paginate(returns, params=filters, transform=return_out)
 
 
-@admin_router.get(
-    "/orders/{order_id}/returns",
-    response={200: list[AdminReturnOut], **problems(401, 403, 404)},
-    auth=VIEW,
+@admin_operation(
+    "get", "/orders/{order_id}/returns", out=list[AdminReturnOut], errors=(404,), auth=VIEW
 )
 def list_order_returns(request: HttpRequest, order_id: str):
     """The returns of one order."""
@@ -248,39 +242,29 @@ def list_order_returns(request: HttpRequest, order_id: str):
     return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
-@admin_router.get(
-    "/returns/{return_id}",
-    response={200: AdminReturnOut, **problems(401, 403, 404)},
-    auth=VIEW,
-)
+@admin_operation("get", "/returns/{return_id}", out=AdminReturnOut, errors=(404,), auth=VIEW)
 def get_return(request: HttpRequest, return_id: str):
     return reload_return(admin_return(return_id))
 
 
-@admin_router.post(
-    "/returns/{return_id}/approve",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/returns/{return_id}/approve", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
 )
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     return _decided(request, services.approve_return, return_id, payload)
 
 
-@admin_router.post(
-    "/returns/{return_id}/reject",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/returns/{return_id}/reject", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
 )
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     return _decided(request, services.reject_return, return_id, payload)
 
 
-@admin_router.post(
-    "/returns/{return_id}/receive",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/returns/{return_id}/receive", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
 )
 def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
