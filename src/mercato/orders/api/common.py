@@ -21,10 +21,14 @@ admin_router = Router(tags=["admin: orders"])
 VIEW = AdminAuth("orders.view_order")
 CHANGE = AdminAuth("orders.change_order")
 ADD = AdminAuth("orders.add_order")
+CHANGE_ERRORS = (404, 409, 422)
+"""What a change of an order (or of a parcel or a return) may answer: the thing is not
+found, not in a state that allows the change, or the input is invalid."""
 
 __all__ = [
     "ADD",
     "CHANGE",
+    "CHANGE_ERRORS",
     "VIEW",
     "admin_operation",
     "admin_order",

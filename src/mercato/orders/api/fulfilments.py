@@ -19,6 +19,7 @@ from mercato.orders import selectors
 from mercato.orders.access import shopper_order
 from mercato.orders.api.common import (
     CHANGE,
+    CHANGE_ERRORS,
     VIEW,
     admin_operation,
     admin_order,
@@ -28,6 +29,9 @@ from mercato.orders.api.common import (
 )
 from mercato.orders.models import Fulfilment, OrderLine
 from mercato.orders.services import fulfilment as services
+
+PARCEL = "/orders/{order_id}/fulfilments/{fulfilment_id}"
+
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -159,7 +163,7 @@ def list_fulfilments(request: HttpRequest, order_id: str):
     "post",
     "/orders/{order_id}/fulfilments",
     out=FulfilmentOut,
-    errors=(404, 409, 422),
+    errors=CHANGE_ERRORS,
     auth=CHANGE,
     status=201,
 )
@@ -189,13 +193,7 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     return Status(201, _reload(fulfilment))
 
 
-@admin_operation(
-    "patch",
-    "/orders/{order_id}/fulfilments/{fulfilment_id}",
-    out=FulfilmentOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("patch", PARCEL, out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
     """Change the carrier, tracking number or tracking URL (not of a cancelled parcel)."""
     fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
@@ -205,13 +203,7 @@ def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, pay
     return _reload(fulfilment)
 
 
-@admin_operation(
-    "post",
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/ship",
-    out=FulfilmentOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/ship", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def ship_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: ShipIn | None = None
 ):
@@ -224,13 +216,7 @@ def ship_fulfilment(
     )
 
 
-@admin_operation(
-    "post",
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/deliver",
-    out=FulfilmentOut,
-    errors=(404, 409),
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/deliver", out=FulfilmentOut, errors=(404, 409), auth=CHANGE)
 def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     """The parcel arrived; its units may now be returned. 409 for a cancelled or delivered
     parcel."""
@@ -238,13 +224,7 @@ def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
 
 
-@admin_operation(
-    "post",
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/cancel",
-    out=FulfilmentOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/cancel", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def cancel_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: FulfilmentNoteIn | None = None
 ):

@@ -31,6 +31,7 @@ from mercato.orders.access import shopper_order
 from mercato.orders.api.common import (
     ADD,
     CHANGE,
+    CHANGE_ERRORS,
     VIEW,
     admin_operation,
     staff_actor,
@@ -55,6 +56,10 @@ from mercato.orders.schemas import (
 from mercato.orders.services import drafts
 from mercato.orders.services.placement import confirm_order
 from mercato.orders.services.status import add_note
+
+DRAFT = "/orders/drafts/{order_id}"
+LINE = "/orders/{order_id}/lines/{line_id}"
+
 
 # --- shaping: the output schemas read the models (orders/schemas.py) ---------------------
 
@@ -145,7 +150,7 @@ def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
 
 
 @admin_operation(
-    "post", "/orders/drafts", out=AdminOrderOut, errors=(404, 409, 422), auth=ADD, status=201
+    "post", "/orders/drafts", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=ADD, status=201
 )
 def create_draft(request: HttpRequest, payload: DraftIn):
     """A draft order for a customer (a phone order), priced now. Lines, addresses and the
@@ -178,9 +183,7 @@ def _draft(order_id: str) -> Order:
     return order
 
 
-@admin_operation(
-    "patch", "/orders/drafts/{order_id}", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
-)
+@admin_operation("patch", DRAFT, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     """Change a draft's customer, email, addresses, shipping method, voucher or note (null
     clears). The draft is priced again."""
@@ -202,13 +205,7 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     return _admin_detail(request, order)
 
 
-@admin_operation(
-    "post",
-    "/orders/drafts/{order_id}/finalise",
-    out=AdminOrderOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("post", f"{DRAFT}/finalise", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def finalise_draft(request: HttpRequest, order_id: str):
     """Place the draft: checked and priced again, stock allocated (409 `insufficient_stock`
     changes nothing), the confirmation email sent."""
@@ -216,9 +213,7 @@ def finalise_draft(request: HttpRequest, order_id: str):
     return _admin_detail(request, order)
 
 
-@admin_operation(
-    "delete", "/orders/drafts/{order_id}", out=None, errors=(404, 409), auth=CHANGE, status=204
-)
+@admin_operation("delete", DRAFT, out=None, errors=(404, 409), auth=CHANGE, status=204)
 def delete_draft(request: HttpRequest, order_id: str):
     drafts.delete_draft(order=_draft(order_id), actor=staff_actor(request))
     return Status(204, None)
@@ -251,7 +246,7 @@ def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
 
 
 @admin_operation(
-    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
+    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
 )
 def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None = None):
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
@@ -265,7 +260,7 @@ def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None 
 
 
 @admin_operation(
-    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=(404, 409, 422), auth=CHANGE
+    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
 )
 def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     """Add a published variant (to its line if the order has one). A placed order must be
@@ -279,13 +274,7 @@ def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     return _admin_detail(request, order)
 
 
-@admin_operation(
-    "patch",
-    "/orders/{order_id}/lines/{line_id}",
-    out=AdminOrderOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("patch", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def change_line(request: HttpRequest, order_id: str, line_id: str, payload: LineQuantityIn):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
@@ -295,13 +284,7 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
     return _admin_detail(request, order)
 
 
-@admin_operation(
-    "delete",
-    "/orders/{order_id}/lines/{line_id}",
-    out=AdminOrderOut,
-    errors=(404, 409, 422),
-    auth=CHANGE,
-)
+@admin_operation("delete", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def remove_line(request: HttpRequest, order_id: str, line_id: str):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)

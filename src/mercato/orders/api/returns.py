@@ -22,6 +22,7 @@ from mercato.orders import selectors
 from mercato.orders.access import shopper_order
 from mercato.orders.api.common import (
     CHANGE,
+    CHANGE_ERRORS,
     VIEW,
     admin_operation,
     admin_order,
@@ -33,6 +34,8 @@ from mercato.orders.api.common import (
 from mercato.orders.models import Order, Return
 from mercato.orders.services import returns as services
 from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
+
+RETURN = "/returns/{return_id}"
 
 
 def admin_return(return_id: str) -> Return:
@@ -242,30 +245,24 @@ def list_order_returns(request: HttpRequest, order_id: str):
     return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
-@admin_operation("get", "/returns/{return_id}", out=AdminReturnOut, errors=(404,), auth=VIEW)
+@admin_operation("get", RETURN, out=AdminReturnOut, errors=(404,), auth=VIEW)
 def get_return(request: HttpRequest, return_id: str):
     return reload_return(admin_return(return_id))
 
 
-@admin_operation(
-    "post", "/returns/{return_id}/approve", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
-)
+@admin_operation("post", f"{RETURN}/approve", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     return _decided(request, services.approve_return, return_id, payload)
 
 
-@admin_operation(
-    "post", "/returns/{return_id}/reject", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
-)
+@admin_operation("post", f"{RETURN}/reject", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     return _decided(request, services.reject_return, return_id, payload)
 
 
-@admin_operation(
-    "post", "/returns/{return_id}/receive", out=AdminReturnOut, errors=(404, 409, 422), auth=CHANGE
-)
+@admin_operation("post", f"{RETURN}/receive", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
     (damaged). 422 `warehouse_required` when restocking without a warehouse."""
