@@ -29,12 +29,13 @@ class LineSnapshot:
     tax_class: str
 
 
+@dataclass(frozen=True, kw_only=True)
 class Columns:
     """A dataclass whose fields are named as the Order's columns."""
 
     def columns(self) -> dict[str, Any]:
         """The Order columns and their values."""
-        return {field.name: getattr(self, field.name) for field in fields(self)}  # type: ignore[arg-type]
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 @dataclass(frozen=True, kw_only=True)
