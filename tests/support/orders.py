@@ -12,7 +12,13 @@ from mercato.catalog.tests.factories import make_product, variant
 from mercato.inventory import services as inventory
 from mercato.inventory.models import Warehouse
 from mercato.orders.models import Order
-from mercato.orders.services import LineSnapshot, place_order
+from mercato.orders.services import (
+    LineSnapshot,
+    OrderDetails,
+    OrderTotals,
+    ShippingChoice,
+    place_order,
+)
 
 CENT = Decimal("0.01")
 RATE = Decimal("0.19")
@@ -80,20 +86,25 @@ def _stocked_line(
     )
 
 
-def _totals(snapshots: list[LineSnapshot], ship_gross: Decimal, ship_tax: Decimal) -> dict:
+def _totals(snapshots: list[LineSnapshot], ship_gross: Decimal) -> OrderTotals:
     subtotal_gross = sum((s.total_gross for s in snapshots), Decimal("0"))
     subtotal_net = sum((s.total_net for s in snapshots), Decimal("0"))
-    return {
-        "subtotal": subtotal_gross,
-        "voucher_discount": Decimal("0"),
-        "shipping_price": ship_gross,
-        "subtotal_net": subtotal_net,
-        "subtotal_gross": subtotal_gross,
-        "discount_total": Decimal("0"),
-        "tax_total": subtotal_gross - subtotal_net + ship_tax,
-        "total_net": subtotal_net + ship_gross - ship_tax,
-        "total_gross": subtotal_gross + ship_gross,
-    }
+    ship_net, ship_tax = _split(ship_gross)
+    return OrderTotals(
+        subtotal=subtotal_gross,
+        voucher_discount=Decimal("0"),
+        shipping_price=ship_gross,
+        subtotal_net=subtotal_net,
+        subtotal_gross=subtotal_gross,
+        discount_total=Decimal("0"),
+        tax_total=subtotal_gross - subtotal_net + ship_tax,
+        total_net=subtotal_net + ship_gross - ship_tax,
+        total_gross=subtotal_gross + ship_gross,
+        shipping_net=ship_net,
+        shipping_tax=ship_tax,
+        shipping_gross=ship_gross,
+        shipping_tax_rate=RATE,
+    )
 
 
 def make_order(
@@ -112,24 +123,16 @@ def make_order(
     warehouse = warehouse or order_warehouse()
     made = [_stocked_line(p, q, warehouse=warehouse, stock=stock) for p, q in lines]
     snapshots = [snapshot for _, snapshot in made]
-    ship_gross = Decimal(shipping)
-    ship_net, ship_tax = _split(ship_gross)
     order = place_order(
         user=user,
         email=email or (user.email if user else "guest@example.com"),
         currency="EUR",
         lines=snapshots,
-        totals=_totals(snapshots, ship_gross, ship_tax),
+        totals=_totals(snapshots, Decimal(shipping)),
         shipping_address=dict(ADDRESS),
         billing_address=dict(ADDRESS),
-        shipping={
-            "shipping_method_name": "Standard",
-            "shipping_net": ship_net,
-            "shipping_tax": ship_tax,
-            "shipping_gross": ship_gross,
-            "shipping_tax_rate": RATE,
-        },
-        details={},
+        shipping=ShippingChoice(method_name="Standard"),
+        details=OrderDetails(),
     )
     if allocate:
         inventory.allocate_order(

@@ -3,6 +3,7 @@ endpoint that takes a body, and the shapes of what goes out."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
@@ -12,15 +13,7 @@ from pydantic import Field, StrictInt
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams
 from mercato.core.schemas import InputSchema, PatchSchema, unset
-from mercato.orders.models import (
-    Fulfilment,
-    FulfilmentLine,
-    Order,
-    OrderEvent,
-    OrderLine,
-    Return,
-    ReturnLine,
-)
+from mercato.orders.models import Order, OrderEvent, OrderLine
 from mercato.orders.selectors import ORDER_SORTS, customer_event_data, list_order_payments
 
 if TYPE_CHECKING:  # the values are only known at run time: mypy sees text
@@ -43,7 +36,7 @@ def _order_money(attr: str) -> Any:
 
 
 def _line_money(attr: str) -> Any:
-    """A resolver: a line's `attr` as money in its order's currency."""
+    """A resolver: a line's (or a return's) `attr` as money in its order's currency."""
     return staticmethod(lambda line: money(getattr(line, attr), line.order.currency))
 
 
@@ -53,6 +46,25 @@ def _payment_money(attr: str) -> Any:
 
 def _public_id(obj: Any) -> UUID:
     return obj.public_id
+
+
+def _attr(path: str) -> Any:
+    """A resolver: the object's attribute at `path` (dotted: `order_line.sku`)."""
+    return staticmethod(lambda obj: attrgetter(path)(obj))
+
+
+def _text(attr: str) -> Any:
+    """A resolver: the object's `attr` as text (a tax rate)."""
+    return staticmethod(lambda obj: str(getattr(obj, attr)))
+
+
+def _mapping(attr: str) -> Any:
+    """A resolver: the object's `attr` (a JSON object), {} when empty."""
+    return staticmethod(lambda obj: getattr(obj, attr) or {})
+
+
+def _timeline(order: Order) -> Any:
+    return order.events.all()
 
 
 class LineSummaryOut(Schema):
@@ -104,10 +116,7 @@ class AdminOrderSummaryOut(OrderSummaryOut):
 
     resolve_total_charged = _order_money("total_charged")
     resolve_amount_due = _order_money("amount_due")
-
-    @staticmethod
-    def resolve_customer(order: Order) -> Any:
-        return order.user
+    resolve_customer = _attr("user")
 
     @staticmethod
     def resolve_customer_name(order: Order) -> str:
@@ -149,14 +158,11 @@ class LineOut(Schema):
     resolve_total_net = _line_money("total_net")
     resolve_total_tax = _line_money("total_tax")
     resolve_total_gross = _line_money("total_gross")
+    resolve_tax_rate = _text("tax_rate")
 
     @staticmethod
     def resolve_variant_id(line: OrderLine) -> UUID | None:
         return line.variant.public_id if line.variant else None
-
-    @staticmethod
-    def resolve_tax_rate(line: OrderLine) -> str:
-        return str(line.tax_rate)
 
 
 class OrderShippingOut(Schema):  # read from the order's shipping_* fields
@@ -170,18 +176,9 @@ class OrderShippingOut(Schema):  # read from the order's shipping_* fields
     resolve_net = _order_money("shipping_net")
     resolve_tax = _order_money("shipping_tax")
     resolve_gross = _order_money("shipping_gross")
-
-    @staticmethod
-    def resolve_method_id(order: Order) -> str:
-        return order.shipping_method_id
-
-    @staticmethod
-    def resolve_method_name(order: Order) -> str:
-        return order.shipping_method_name
-
-    @staticmethod
-    def resolve_tax_rate(order: Order) -> str:
-        return str(order.shipping_tax_rate)
+    resolve_method_id = _attr("shipping_method_id")
+    resolve_method_name = _attr("shipping_method_name")
+    resolve_tax_rate = _text("shipping_tax_rate")
 
 
 STATED = (
@@ -242,13 +239,8 @@ class _PartOfLineOut(Schema):
     sku: str
     quantity: int
 
-    @staticmethod
-    def resolve_line_id(item: FulfilmentLine | ReturnLine) -> UUID:
-        return item.order_line.public_id
-
-    @staticmethod
-    def resolve_sku(item: FulfilmentLine | ReturnLine) -> str:
-        return item.order_line.sku
+    resolve_line_id = _attr("order_line.public_id")
+    resolve_sku = _attr("order_line.sku")
 
 
 class OrderFulfilmentLineOut(_PartOfLineOut):
@@ -274,9 +266,7 @@ class AdminFulfilmentOut(OrderFulfilmentOut):
     warehouse: str
     cancelled_at: datetime | None
 
-    @staticmethod
-    def resolve_warehouse(fulfilment: Fulfilment) -> str:
-        return fulfilment.warehouse.slug
+    resolve_warehouse = _attr("warehouse.slug")
 
 
 class OrderReturnLineOut(_PartOfLineOut):
@@ -294,10 +284,7 @@ class OrderReturnOut(Schema):
     lines: list[OrderReturnLineOut]
 
     resolve_id = staticmethod(_public_id)
-
-    @staticmethod
-    def resolve_refund_amount(order_return: Return) -> Any:
-        return money(order_return.refund_amount, order_return.order.currency)
+    resolve_refund_amount = _line_money("refund_amount")
 
 
 class AdminOrderReturnOut(OrderReturnOut):
@@ -322,13 +309,8 @@ class EventOut(Schema):
     note: str
     data: dict[str, Any]
 
-    @staticmethod
-    def resolve_actor(event: OrderEvent) -> str:
-        return event.actor_label
-
-    @staticmethod
-    def resolve_data(event: OrderEvent) -> dict[str, Any]:
-        return event.data or {}
+    resolve_actor = _attr("actor_label")
+    resolve_data = _mapping("data")
 
 
 class EventPage(Schema):
@@ -367,14 +349,8 @@ class OrderOut(Schema):
     resolve_total_charged = _order_money("total_charged")
     resolve_total_refunded = _order_money("total_refunded")
     resolve_amount_due = _order_money("amount_due")
-
-    @staticmethod
-    def resolve_shipping_address(order: Order) -> dict[str, Any]:
-        return order.shipping_address or {}
-
-    @staticmethod
-    def resolve_billing_address(order: Order) -> dict[str, Any]:
-        return order.billing_address or {}
+    resolve_shipping_address = _mapping("shipping_address")
+    resolve_billing_address = _mapping("billing_address")
 
     @staticmethod
     def resolve_shipping(order: Order) -> Order:
@@ -388,9 +364,7 @@ class OrderOut(Schema):
 class StoreOrderOut(OrderOut):
     timeline: list[StoreEventOut]
 
-    @staticmethod
-    def resolve_timeline(order: Order) -> Any:
-        return order.events.all()
+    resolve_timeline = staticmethod(_timeline)
 
 
 class OrderPaymentOut(Schema):
@@ -422,6 +396,8 @@ class AdminOrderOut(OrderOut):
     timeline: list[EventOut]
 
     resolve_total_authorized = _order_money("total_authorized")
+    resolve_customer = _attr("user")
+    resolve_timeline = staticmethod(_timeline)
 
     @classmethod
     def of(cls, order: Order, *, show_payments: bool) -> "AdminOrderOut":
@@ -429,17 +405,9 @@ class AdminOrderOut(OrderOut):
         return cls.model_validate(order, context={"payments": payments})
 
     @staticmethod
-    def resolve_customer(order: Order) -> Any:
-        return order.user
-
-    @staticmethod
     def resolve_payments(order: Order, context: dict[str, Any]) -> list[Any] | None:
         payments: list[Any] | None = context["payments"]
         return payments
-
-    @staticmethod
-    def resolve_timeline(order: Order) -> Any:
-        return order.events.all()
 
 
 # --- in -------------------------------------------------------------------------------------

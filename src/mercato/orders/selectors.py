@@ -134,6 +134,17 @@ class OrderFilters:
     origin: str = ""
 
 
+FILTER_LOOKUPS = (
+    ("payment_status", "payment_status"),
+    ("origin", "origin"),
+    ("email", "email__iexact"),
+    ("customer_id", "user__public_id"),
+    ("created_from", "created_at__gte"),
+    ("created_to", "created_at__lt"),
+)
+"""The filters of `OrderFilters` that narrow the list when given, and their lookups."""
+
+
 def list_orders(filters: OrderFilters | None = None) -> QuerySet[Order]:
     """Orders for staff. Drafts only when asked for (`status=draft`). `search` looks in the
     number, the email, the customer's name (account and shipping address) and the SKUs."""
@@ -143,18 +154,10 @@ def list_orders(filters: OrderFilters | None = None) -> QuerySet[Order]:
         orders = orders.filter(status=f.status)
     else:
         orders = orders.exclude(status=Order.Status.DRAFT)
-    if f.payment_status:
-        orders = orders.filter(payment_status=f.payment_status)
-    if f.origin:
-        orders = orders.filter(origin=f.origin)
-    if f.email:
-        orders = orders.filter(email__iexact=f.email)
-    if f.customer_id:
-        orders = orders.filter(user__public_id=f.customer_id)
-    if f.created_from:
-        orders = orders.filter(created_at__gte=f.created_from)
-    if f.created_to:
-        orders = orders.filter(created_at__lt=f.created_to)
+    for name, lookup in FILTER_LOOKUPS:
+        value = getattr(f, name)
+        if value:
+            orders = orders.filter(**{lookup: value})
     if f.number is not None:
         orders = orders.filter(number=f.number)
     if f.search:

@@ -5,8 +5,8 @@ event; the task reads the order as it is when the email goes out, renders
 
 Each event sends its email once: the timeline entry carries the event's id, and a task that
 finds it there does nothing (a dispatch run twice, a task enqueued twice). If the mail relay
-fails, the task tries again later (30 s, 1 min, 2 min …, six attempts in all) as the account
-emails do; the last failure marks the task failed.
+fails, the task tries again later as the account emails do (`core.emails.retry_delay`: 30 s,
+1 min, 2 min …, six attempts in all); the last failure marks the task failed.
 
 No email goes to an address erased for GDPR (anonymised to `…@erased.invalid`: `.invalid`
 can never receive mail) nor about a draft.
@@ -14,7 +14,6 @@ can never receive mail) nor about a draft.
 
 import logging
 import smtplib
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from mercato.core.emails import send_templated_email
+from mercato.core.emails import retry_delay, send_templated_email
 from mercato.orders.formatting import address_lines, format_money, format_rate, money_formatter
 from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
 from mercato.orders.services.status import record_order_event
@@ -37,8 +36,6 @@ ORDER_EMAILS = {
     "return_update",
 }
 RETURN_STATUSES = {"requested", "approved", "rejected", "received", "refunded"}
-MAX_ATTEMPTS = 6
-RETRY_BASE_SECONDS = 30
 
 logger = logging.getLogger(__name__)
 
@@ -208,9 +205,9 @@ def send_order_email(
             user_id=order.user_id,
         )
     except (smtplib.SMTPException, OSError):
-        if attempt >= MAX_ATTEMPTS:
+        delay = retry_delay(attempt)
+        if delay is None:
             raise
-        delay = timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempt - 1))
         logger.warning("Email %s about order %s failed; retrying in %s", kind, order_id, delay)
         send_order_email.using(run_after=timezone.now() + delay).enqueue(
             order_id=order_id, kind=kind, event_id=event_id, payload=payload, attempt=attempt + 1

@@ -26,6 +26,7 @@ from mercato.checkout.services.common import lock_cart
 from mercato.inventory import services as inventory
 from mercato.orders import services as orders
 from mercato.orders.models import Order
+from mercato.orders.services.draft_checks import check_given
 from mercato.pricing import services as pricing_services
 from mercato.pricing.pipeline import LineResult
 
@@ -92,18 +93,17 @@ def _place_order(cart: Cart, lines: list[CartLine]) -> Order:
         shipping_address=address,
         billing_address=cart.billing_address or address,
         totals=orders.priced_totals(result),
-        shipping={
-            "shipping_method_id": str(priced.shipping.method_id),
-            "shipping_method_name": priced.shipping.name,
-        },
-        details={
-            "voucher_code": result.voucher_code if result.voucher_applied else "",
-            "vat_number": cart.vat_number,
-            "reverse_charge": result.reverse_charge,
-            "tax_note": result.legal_note,
-            "customer_note": cart.note,
-            "checkout_token": cart.token,
-        },
+        shipping=orders.ShippingChoice(
+            method_id=str(priced.shipping.method_id), method_name=priced.shipping.name
+        ),
+        details=orders.OrderDetails(
+            voucher_code=result.voucher_code if result.voucher_applied else "",
+            vat_number=cart.vat_number,
+            reverse_charge=result.reverse_charge,
+            tax_note=result.legal_note,
+            customer_note=cart.note,
+            checkout_token=cart.token,
+        ),
     )
     if result.voucher_applied and result.voucher_id:
         pricing_services.redeem_voucher(
@@ -151,20 +151,12 @@ def _snapshot(line: CartLine, priced: LineResult) -> orders.LineSnapshot:
 def _check_complete(cart: Cart, lines: list[CartLine]) -> None:
     if not lines:
         raise CheckoutIncomplete("The cart is empty.", code="cart_empty")
-    missing = [
-        name
-        for name, value in (
-            ("email", cart.email),
-            ("shipping_address", cart.shipping_address),
-            ("shipping_method_id", cart.shipping_method_id),
-        )
-        if not value
-    ]
-    if missing:
-        raise CheckoutIncomplete(
-            f"Missing: {', '.join(missing)}.",
-            errors=[{"field": name, "message": "This field is required."} for name in missing],
-        )
+    given = (
+        ("email", cart.email),
+        ("shipping_address", cart.shipping_address),
+        ("shipping_method_id", cart.shipping_method_id),
+    )
+    check_given(given, error=CheckoutIncomplete)
     now = timezone.now()
     for line in lines:
         if not is_visible(line.variant.product, now):

@@ -11,9 +11,9 @@ from mercato.checkout.models import Cart
 from mercato.checkout.selectors import CartRef, list_cart_lines
 from mercato.checkout.services.common import open_cart, touch_cart
 from mercato.core import ratelimit
-from mercato.core.addresses import clean_address
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import UNSET, Changes, Unset
+from mercato.orders.services.draft_checks import clean_address_at
 from mercato.pricing.vat import validate_vat_number
 
 
@@ -57,7 +57,7 @@ def update_checkout(
         cart = open_cart(cart)
         for name in ADDRESSES:
             if changes.get(name) is not None:
-                changes[name] = _address(changes[name], name)
+                changes[name] = clean_address_at(changes[name], name)
         if changes.get("vat_number"):
             try:
                 _country, normalized = validate_vat_number(changes["vat_number"])
@@ -76,13 +76,3 @@ def update_checkout(
             raise InvalidInput("The checkout details are not valid.") from exc
         cart.line_snapshot = list_cart_lines(cart)
     return cart
-
-
-def _address(address: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The address checked for its country; an error names the field (`shipping_address.city`)."""
-    try:
-        return clean_address(dict(address))
-    except InvalidInput as exc:
-        for error in exc.extra.get("errors", []):
-            error["field"] = f"{name}.{error['field']}"
-        raise

@@ -1,13 +1,8 @@
 """The orders API, one module per part: orders (lists, detail, timeline, notes, drafts,
-line edits), fulfilments, returns, invoices. Each module has a `store_router` and an
-`admin_router`; they are gathered here and mounted by mercato.api."""
+line edits), fulfilments, returns, invoices. They register their operations on the two
+routers of `common` (in this import order), which mercato.api mounts."""
 
-from ninja import Router
+from mercato.orders.api import fulfilments, invoices, orders, returns  # noqa: F401
+from mercato.orders.api.common import admin_router, store_router
 
-from mercato.orders.api import fulfilments, invoices, orders, returns
-
-store_router = Router()
-admin_router = Router()
-for module in (orders, fulfilments, returns, invoices):
-    store_router.add_router("", module.store_router)
-    admin_router.add_router("", module.admin_router)
+__all__ = ["admin_router", "store_router"]

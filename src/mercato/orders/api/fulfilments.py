@@ -9,57 +9,28 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth, principal_of
-from mercato.accounts.services import actor_for
-from mercato.audit.services import Actor
-from mercato.core.clientip import get_client_ip
+from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.schemas import InputSchema, PatchSchema, problems, unset
-from mercato.inventory import selectors as inventory_selectors
-from mercato.inventory.models import Warehouse
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.models import Fulfilment, Order, OrderLine
+from mercato.orders.api.common import (
+    CHANGE,
+    CHANGE_ERRORS,
+    VIEW,
+    admin_operation,
+    admin_order,
+    staff_actor,
+    store_router,
+    warehouse_by_key,
+)
+from mercato.orders.models import Fulfilment, OrderLine
 from mercato.orders.services import fulfilment as services
 
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
-
-VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
-
-
-# --- shared helpers (returns.py uses them too) ----------------------------------------------
-
-
-def staff_actor(request: HttpRequest) -> Actor:
-    return actor_for(principal_of(request), ip=get_client_ip(request))
-
-
-def shopper_actor(request: HttpRequest) -> Actor:
-    """The customer, or the guest holding the order's token (as payments labels them)."""
-    principal = getattr(request, "principal", None)
-    user = principal.user if principal is not None else None
-    return Actor(
-        user_id=user.pk if user else None,
-        label=user.email if user else "guest",
-        ip=get_client_ip(request),
-        source="store_api",
-    )
-
-
-def admin_order(order_id: str) -> Order:
-    """The order with this public id (404 `order_not_found`)."""
-    return selectors.get_order(order_id=order_id, detail=False)
-
-
-def warehouse_by_key(key: str) -> Warehouse:
-    public_id = selectors.parse_public_id(key)
-    if public_id is not None:
-        return inventory_selectors.get_warehouse(public_id=public_id)
-    return inventory_selectors.get_warehouse(slug=key)
+PARCEL = "/orders/{order_id}/fulfilments/{fulfilment_id}"
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -179,10 +150,8 @@ def store_fulfilments(request: HttpRequest, order_id: str):
 # --- admin ----------------------------------------------------------------------------------
 
 
-@admin_router.get(
-    "/orders/{order_id}/fulfilments",
-    response={200: list[FulfilmentOut], **problems(401, 403, 404)},
-    auth=VIEW,
+@admin_operation(
+    "get", "/orders/{order_id}/fulfilments", out=list[FulfilmentOut], errors=(404,), auth=VIEW
 )
 def list_fulfilments(request: HttpRequest, order_id: str):
     """Every parcel of the order, cancelled ones included."""
@@ -190,10 +159,13 @@ def list_fulfilments(request: HttpRequest, order_id: str):
     return [fulfilment_out(f) for f in selectors.list_order_fulfilments(order=order)]
 
 
-@admin_router.post(
+@admin_operation(
+    "post",
     "/orders/{order_id}/fulfilments",
-    response={201: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
+    out=FulfilmentOut,
+    errors=CHANGE_ERRORS,
     auth=CHANGE,
+    status=201,
 )
 def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn):
     """Pack some or all lines from a warehouse (their stock leaves it). 422
@@ -221,11 +193,7 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     return Status(201, _reload(fulfilment))
 
 
-@admin_router.patch(
-    "/orders/{order_id}/fulfilments/{fulfilment_id}",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("patch", PARCEL, out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
     """Change the carrier, tracking number or tracking URL (not of a cancelled parcel)."""
     fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
@@ -235,11 +203,7 @@ def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, pay
     return _reload(fulfilment)
 
 
-@admin_router.post(
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/ship",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/ship", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def ship_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: ShipIn | None = None
 ):
@@ -252,11 +216,7 @@ def ship_fulfilment(
     )
 
 
-@admin_router.post(
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/deliver",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/deliver", out=FulfilmentOut, errors=(404, 409), auth=CHANGE)
 def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     """The parcel arrived; its units may now be returned. 409 for a cancelled or delivered
     parcel."""
@@ -264,11 +224,7 @@ def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
 
 
-@admin_router.post(
-    "/orders/{order_id}/fulfilments/{fulfilment_id}/cancel",
-    response={200: FulfilmentOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{PARCEL}/cancel", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def cancel_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: FulfilmentNoteIn | None = None
 ):

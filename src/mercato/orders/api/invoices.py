@@ -4,17 +4,14 @@ for staff. A draft has none: shoppers never see drafts (404), staff get 409."""
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.schemas import problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
+from mercato.orders.api.common import VIEW, admin_operation, store_router
 from mercato.orders.invoices import invoice_filename, render_invoice_pdf
 from mercato.orders.models import Order
-
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
 
 PDF_RESPONSE: dict[str, Any] = {"responses": {200: {"content": {"application/pdf": {}}}}}
 
@@ -38,10 +35,12 @@ def store_invoice(request: HttpRequest, order_id: str):
     return _pdf_response(shopper_order(request, order_id))
 
 
-@admin_router.get(
+@admin_operation(
+    "get",
     "/orders/{order_id}/invoice.pdf",
-    response={200: None, **problems(401, 403, 404, 409)},
-    auth=AdminAuth("orders.view_order"),
+    out=None,
+    errors=(404, 409),
+    auth=VIEW,
     openapi_extra=PDF_RESPONSE,
 )
 def admin_invoice(request: HttpRequest, order_id: str):

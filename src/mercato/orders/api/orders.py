@@ -13,24 +13,30 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 from ninja.responses import Status
 
 from mercato.accounts.authentication import (
-    AdminAuth,
     customer_auth,
     optional_customer_auth,
     principal_of,
     signed_in_user,
 )
 from mercato.accounts.models import User
-from mercato.accounts.services import actor_for
 from mercato.catalog.models import ProductVariant
-from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
+from mercato.orders.api.common import (
+    ADD,
+    CHANGE,
+    CHANGE_ERRORS,
+    VIEW,
+    admin_operation,
+    staff_actor,
+    store_router,
+)
 from mercato.orders.models import Order
 from mercato.orders.schemas import (
     AdminOrderFilters,
@@ -51,18 +57,11 @@ from mercato.orders.services import drafts
 from mercato.orders.services.placement import confirm_order
 from mercato.orders.services.status import add_note
 
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
+DRAFT = "/orders/drafts/{order_id}"
+LINE = "/orders/{order_id}/lines/{line_id}"
 
-VIEW = AdminAuth("orders.view_order")
-CHANGE = AdminAuth("orders.change_order")
-ADD = AdminAuth("orders.add_order")
 
 # --- shaping: the output schemas read the models (orders/schemas.py) ---------------------
-
-
-def _actor(request: HttpRequest):
-    return actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def _admin_detail(request: HttpRequest, order: Order) -> AdminOrderOut:
@@ -126,7 +125,7 @@ def store_order(request: HttpRequest, order_id: str):
 # --- admin: orders --------------------------------------------------------------------------
 
 
-@admin_router.get("/orders", response={200: AdminOrderPage, **problems(401, 403, 422)}, auth=VIEW)
+@admin_operation("get", "/orders", out=AdminOrderPage, errors=(422,), auth=VIEW)
 def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
     """Orders, newest first by default. Drafts only with `status=draft`. `search` finds a
     number, an email, a customer's name or a SKU."""
@@ -150,16 +149,14 @@ def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
     )
 
 
-@admin_router.post(
-    "/orders/drafts",
-    response={201: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=ADD,
+@admin_operation(
+    "post", "/orders/drafts", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=ADD, status=201
 )
 def create_draft(request: HttpRequest, payload: DraftIn):
     """A draft order for a customer (a phone order), priced now. Lines, addresses and the
     shipping method may also come later; finalising needs them."""
     order = drafts.create_draft_order(
-        actor=_actor(request),
+        actor=staff_actor(request),
         user=_user(payload.customer_id),
         email=payload.email,
         lines=_lines(payload.lines),
@@ -186,11 +183,7 @@ def _draft(order_id: str) -> Order:
     return order
 
 
-@admin_router.patch(
-    "/orders/drafts/{order_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("patch", DRAFT, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     """Change a draft's customer, email, addresses, shipping method, voucher or note (null
     clears). The draft is priced again."""
@@ -207,36 +200,26 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     if "shipping_method_id" in data:
         changes["shipping_method_id"] = str(payload.shipping_method_id or "")
     order = drafts.update_draft_order(
-        order=_draft(order_id), actor=_actor(request), changes=changes
+        order=_draft(order_id), actor=staff_actor(request), changes=changes
     )
     return _admin_detail(request, order)
 
 
-@admin_router.post(
-    "/orders/drafts/{order_id}/finalise",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{DRAFT}/finalise", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def finalise_draft(request: HttpRequest, order_id: str):
     """Place the draft: checked and priced again, stock allocated (409 `insufficient_stock`
     changes nothing), the confirmation email sent."""
-    order = drafts.finalise_draft(order=_draft(order_id), actor=_actor(request))
+    order = drafts.finalise_draft(order=_draft(order_id), actor=staff_actor(request))
     return _admin_detail(request, order)
 
 
-@admin_router.delete(
-    "/orders/drafts/{order_id}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=CHANGE,
-)
+@admin_operation("delete", DRAFT, out=None, errors=(404, 409), auth=CHANGE, status=204)
 def delete_draft(request: HttpRequest, order_id: str):
-    drafts.delete_draft(order=_draft(order_id), actor=_actor(request))
+    drafts.delete_draft(order=_draft(order_id), actor=staff_actor(request))
     return Status(204, None)
 
 
-@admin_router.get(
-    "/orders/{order_id}", response={200: AdminOrderOut, **problems(401, 403, 404)}, auth=VIEW
-)
+@admin_operation("get", "/orders/{order_id}", out=AdminOrderOut, errors=(404,), auth=VIEW)
 def admin_order(request: HttpRequest, order_id: str):
     """Everything about an order (drafts too): lines, totals, addresses, parcels, returns,
     payments and the whole timeline with staff notes."""
@@ -246,82 +229,64 @@ def admin_order(request: HttpRequest, order_id: str):
     )
 
 
-@admin_router.get(
-    "/orders/{order_id}/events",
-    response={200: EventPage, **problems(401, 403, 404, 422)},
-    auth=VIEW,
-)
+@admin_operation("get", "/orders/{order_id}/events", out=EventPage, errors=(404, 422), auth=VIEW)
 def order_events(request: HttpRequest, order_id: str, params: Query[PageParams]):
     """The order's timeline, oldest first: who did what, when, with notes."""
     events = selectors.list_order_events(order=_order(order_id))
     return paginate(events, params=params, ordering=("created_at", "id"))
 
 
-@admin_router.post(
-    "/orders/{order_id}/notes",
-    response={201: EventOut, **problems(401, 403, 404, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/notes", out=EventOut, errors=(404, 422), auth=CHANGE, status=201
 )
 def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     """A staff note on the timeline (never shown to the customer)."""
-    event = add_note(order=_order(order_id), note=payload.note, actor=_actor(request))
+    event = add_note(order=_order(order_id), note=payload.note, actor=staff_actor(request))
     return Status(201, event)
 
 
-@admin_router.post(
-    "/orders/{order_id}/confirm",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
 )
 def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None = None):
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
     Any other status: 409 `illegal_status_transition`."""
     note = payload.note if payload else ""
-    order = confirm_order(order=_order(order_id), actor=_actor(request), note=note)
+    order = confirm_order(order=_order(order_id), actor=staff_actor(request), note=note)
     return _admin_detail(request, order)
 
 
 # --- admin: line edits (drafts, and placed orders not shipped or paid) ----------------------
 
 
-@admin_router.post(
-    "/orders/{order_id}/lines",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
+@admin_operation(
+    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
 )
 def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     """Add a published variant (to its line if the order has one). A placed order must be
     unconfirmed or unfulfilled with no money taken (409 `order_paid_edit_refused`)."""
     order = drafts.add_order_line(
         order=_order(order_id),
-        actor=_actor(request),
+        actor=staff_actor(request),
         variant=_variant(payload.variant_id, "variant_id"),
         quantity=payload.quantity,
     )
     return _admin_detail(request, order)
 
 
-@admin_router.patch(
-    "/orders/{order_id}/lines/{line_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("patch", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def change_line(request: HttpRequest, order_id: str, line_id: str, payload: LineQuantityIn):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
     order = drafts.change_order_line(
-        order=order, actor=_actor(request), line=line, quantity=payload.quantity
+        order=order, actor=staff_actor(request), line=line, quantity=payload.quantity
     )
     return _admin_detail(request, order)
 
 
-@admin_router.delete(
-    "/orders/{order_id}/lines/{line_id}",
-    response={200: AdminOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("delete", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def remove_line(request: HttpRequest, order_id: str, line_id: str):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
-    order = drafts.remove_order_line(order=order, actor=_actor(request), line=line)
+    order = drafts.remove_order_line(order=order, actor=staff_actor(request), line=line)
     return _admin_detail(request, order)

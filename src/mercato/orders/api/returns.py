@@ -9,31 +9,33 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Schema
 from ninja.responses import Status
 from pydantic import Field, StrictBool, StrictInt
 
-from mercato.accounts.authentication import AdminAuth, optional_customer_auth
+from mercato.accounts.authentication import optional_customer_auth
 from mercato.core.errors import InvalidInput
 from mercato.core.money import Money, money
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import InputSchema, one_of, problems
 from mercato.orders import selectors
 from mercato.orders.access import shopper_order
-from mercato.orders.api.fulfilments import (
+from mercato.orders.api.common import (
+    CHANGE,
+    CHANGE_ERRORS,
+    VIEW,
+    admin_operation,
     admin_order,
     shopper_actor,
     staff_actor,
+    store_router,
     warehouse_by_key,
 )
 from mercato.orders.models import Order, Return
 from mercato.orders.services import returns as services
 from mercato.orders.services.fulfilment import MAX_LINES, MAX_QUANTITY
 
-store_router = Router(tags=["store: orders"])
-admin_router = Router(tags=["admin: orders"])
-
-VIEW, CHANGE = AdminAuth("orders.view_order"), AdminAuth("orders.change_order")
+RETURN = "/returns/{return_id}"
 
 
 def admin_return(return_id: str) -> Return:
@@ -226,11 +228,7 @@ def store_returns(request: HttpRequest, order_id: str):
 # --- admin ----------------------------------------------------------------------------------
 
 
-@admin_router.get(
-    "/returns",
-    response={200: ReturnPage, **problems(401, 403, 422)},
-    auth=VIEW,
-)
+@admin_operation("get", "/returns", out=ReturnPage, errors=(422,), auth=VIEW)
 def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     """Every return, newest first; filter by `status` (e.g. `requested`: waiting for a
     decision) or `order`."""
@@ -238,10 +236,8 @@ def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     return paginate(returns, params=filters, transform=return_out)
 
 
-@admin_router.get(
-    "/orders/{order_id}/returns",
-    response={200: list[AdminReturnOut], **problems(401, 403, 404)},
-    auth=VIEW,
+@admin_operation(
+    "get", "/orders/{order_id}/returns", out=list[AdminReturnOut], errors=(404,), auth=VIEW
 )
 def list_order_returns(request: HttpRequest, order_id: str):
     """The returns of one order."""
@@ -249,40 +245,24 @@ def list_order_returns(request: HttpRequest, order_id: str):
     return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
-@admin_router.get(
-    "/returns/{return_id}",
-    response={200: AdminReturnOut, **problems(401, 403, 404)},
-    auth=VIEW,
-)
+@admin_operation("get", RETURN, out=AdminReturnOut, errors=(404,), auth=VIEW)
 def get_return(request: HttpRequest, return_id: str):
     return reload_return(admin_return(return_id))
 
 
-@admin_router.post(
-    "/returns/{return_id}/approve",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{RETURN}/approve", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     return _decided(request, services.approve_return, return_id, payload)
 
 
-@admin_router.post(
-    "/returns/{return_id}/reject",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{RETURN}/reject", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     return _decided(request, services.reject_return, return_id, payload)
 
 
-@admin_router.post(
-    "/returns/{return_id}/receive",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=CHANGE,
-)
+@admin_operation("post", f"{RETURN}/receive", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
 def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
     (damaged). 422 `warehouse_required` when restocking without a warehouse."""

@@ -1,7 +1,7 @@
 """What staff give for a draft or an order edit, checked: quantities, variants on sale,
 the email, addresses, the note, and new lines."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,14 +35,21 @@ class Wanted:
     unit_price: Decimal | None = None
 
 
-def check_quantity(value: int, field: str = "quantity") -> int:
-    if not 1 <= value <= MAX_LINE_QUANTITY:
-        raise InvalidInput(
-            f"A quantity is a whole number from 1 to {MAX_LINE_QUANTITY}.",
-            code="invalid_quantity",
-            field=field,
-        )
+def check_count(value: int, *, most: int, message: str, field: str = "quantity") -> int:
+    """`value` when it is from 1 to `most`, else 422 `invalid_quantity` with `message`
+    (`{most}` in it is filled in)."""
+    if not 1 <= value <= most:
+        raise InvalidInput(message.format(most=most), code="invalid_quantity", field=field)
     return value
+
+
+def check_quantity(value: int, field: str = "quantity") -> int:
+    return check_count(
+        value,
+        most=MAX_LINE_QUANTITY,
+        message="A quantity is a whole number from 1 to {most}.",
+        field=field,
+    )
 
 
 def check_purchasable(variants: Iterable[ProductVariant | None], field: str = "variant_id") -> None:
@@ -81,12 +88,29 @@ def clean_draft_address(value: Any, name: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise InvalidInput("An address is an object.", code="invalid_address", field=name)
+    return clean_address_at(value, name)
+
+
+def clean_address_at(address: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The address checked for its country; an error names the field (`shipping_address.city`).
+    Drafts and checkouts check their addresses here."""
     try:
-        return clean_address(dict(value))
+        return clean_address(dict(address))
     except InvalidInput as exc:
         for error in exc.extra.get("errors", []):
             error["field"] = f"{name}.{error['field']}"
         raise
+
+
+def check_given(values: Iterable[tuple[str, Any]], *, error: type[InvalidInput]) -> None:
+    """Raise `error` naming each field of `values` (name, value) left empty. Finalising a
+    draft and completing a checkout check their details here."""
+    missing = [name for name, value in values if not value]
+    if missing:
+        raise error(
+            f"Missing: {', '.join(missing)}.",
+            errors=[{"field": name, "message": "This field is required."} for name in missing],
+        )
 
 
 def clean_note(value: Any) -> str:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mercato.accounts.models import User
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_change, snapshot
 from mercato.catalog.models import ProductVariant
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
@@ -36,6 +36,7 @@ from mercato.orders.models import Order, OrderEvent, OrderLine
 from mercato.orders.services.draft_checks import (
     VariantNotPurchasable,
     Wanted,
+    check_given,
     check_purchasable,
     check_quantity,
     clean_draft_address,
@@ -191,7 +192,7 @@ def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: Shi
             w.line.save()
             keep.append(w.line.pk)
     OrderLine.objects.filter(order=order).exclude(pk__in=keep).delete()
-    for name, value in priced_totals(result).items():
+    for name, value in priced_totals(result).columns().items():
         setattr(order, name, value)
     order.reverse_charge = result.reverse_charge
     order.tax_note = result.legal_note
@@ -224,15 +225,16 @@ def _summary(order: Order) -> dict[str, Any]:
     }
 
 
-def _audit_fields(order: Order) -> dict[str, Any]:
-    return {
-        "status": order.status,
-        "email": order.email,
-        "user": order.user_id,
-        "shipping_method_id": order.shipping_method_id,
-        "voucher_code": order.voucher_code,
-        "total_gross": str(order.total_gross),
-    }
+AUDITED = ["status", "email", "user", "shipping_method_id", "voucher_code", "total_gross"]
+"""The fields of an order that its audit log entries show."""
+
+
+def _record(
+    order: Order, action: str, verb: str, *, actor: Actor, before: dict[str, Any] | None = None
+) -> None:
+    """The audit log entry of a change: the audited fields as they are now, against `before`."""
+    after = snapshot(order, AUDITED)
+    record_change(actor=actor, action=action, obj=order, verb=verb, before=before, after=after)
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -276,10 +278,7 @@ def create_draft_order(
         _write(order, wanted, result, quote)
         record_order_event(order, OrderEvent.Type.DRAFT_CREATED, actor=actor)
         record_event("order.draft_created", order_id=order.pk)
-        record_change(
-            actor=actor, action="create", obj=order, verb="order.draft_create",
-            after=_audit_fields(order),
-        )  # fmt: skip
+        _record(order, "create", "order.draft_create", actor=actor)
     return order
 
 
@@ -330,7 +329,7 @@ def update_draft_order(*, order: Order, actor: Actor, changes: dict[str, Any]) -
         cleaned["customer_note"] = clean_note(changes["note"])
     with transaction.atomic():
         order = _draft(order)
-        before = _audit_fields(order)
+        before = snapshot(order, AUDITED)
         for name, value in cleaned.items():
             setattr(order, name, value)
         if "user" in cleaned and cleaned["user"] is not None and "email" not in cleaned:
@@ -338,10 +337,7 @@ def update_draft_order(*, order: Order, actor: Actor, changes: dict[str, Any]) -
         wanted = _current(order)
         result, quote = _price(order, wanted)
         _write(order, wanted, result, quote)
-        record_change(
-            actor=actor, action="update", obj=order, verb="order.draft_update",
-            before=before, after=_audit_fields(order),
-        )  # fmt: skip
+        _record(order, "update", "order.draft_update", actor=actor, before=before)
     return order
 
 
@@ -349,10 +345,10 @@ def delete_draft(*, order: Order, actor: Actor) -> None:
     """Throw a draft away (it holds no stock and no money). Its number is not reused."""
     with transaction.atomic():
         order = _draft(order)
+        before = snapshot(order, AUDITED)
         record_change(
-            actor=actor, action="delete", obj=order, verb="order.draft_delete",
-            before=_audit_fields(order),
-        )  # fmt: skip
+            actor=actor, action="delete", obj=order, verb="order.draft_delete", before=before
+        )
         order.delete()
 
 
@@ -363,21 +359,13 @@ def finalise_draft(*, order: Order, actor: Actor) -> Order:
     with transaction.atomic():
         order = _draft(order)
         wanted = _current(order)
-        missing = [
-            name
-            for name, value in (
-                ("lines", wanted),
-                ("email", order.email),
-                ("shipping_address", order.shipping_address),
-                ("shipping_method_id", order.shipping_method_id),
-            )
-            if not value
-        ]
-        if missing:
-            raise DraftIncomplete(
-                f"Missing: {', '.join(missing)}.",
-                errors=[{"field": name, "message": "This field is required."} for name in missing],
-            )
+        given = (
+            ("lines", wanted),
+            ("email", order.email),
+            ("shipping_address", order.shipping_address),
+            ("shipping_method_id", order.shipping_method_id),
+        )
+        check_given(given, error=DraftIncomplete)
         check_purchasable([w.variant for w in wanted], field="lines")
         result, quote = _price(order, wanted)
         _write(order, wanted, result, quote)
@@ -400,10 +388,7 @@ def finalise_draft(*, order: Order, actor: Actor) -> Order:
         transition_order(order, status, actor=actor)
         record_order_event(order, OrderEvent.Type.DRAFT_FINALISED, actor=actor, status=status)
         record_event("order.created", order_id=order.pk, number=order.number)
-        record_change(
-            actor=actor, action="action", obj=order, verb="order.draft_finalise",
-            after=_audit_fields(order),
-        )  # fmt: skip
+        _record(order, "action", "order.draft_finalise", actor=actor)
     return order
 
 
@@ -459,9 +444,7 @@ def _edit_lines(
                 after=_summary(order),
             )  # fmt: skip
             record_event("order.lines_edited", order_id=order.pk)
-        record_change(
-            actor=actor, action="update", obj=order, verb=verb, after=_audit_fields(order)
-        )
+        _record(order, "update", verb, actor=actor)
     return order
 
 

@@ -17,7 +17,6 @@ The customer's "shipped" email hangs on the `fulfilment.shipped` event; every ev
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,10 +37,10 @@ from mercato.orders.errors import (
     OrderNotPaid,
 )
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
+from mercato.orders.services.draft_checks import check_count
 from mercato.orders.services.status import (
-    check_move,
+    OrderPart,
     lock_order,
-    lock_order_and,
     record_order_event,
     refresh_fulfilment_status,
 )
@@ -60,6 +59,14 @@ FULFILMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 """Allowed moves of `Fulfilment.status`. A parcel may be marked delivered without having been
 marked shipped (handed over at the counter). A delivered parcel comes back only as a return."""
+
+PARCELS = OrderPart(
+    Fulfilment,
+    FULFILMENT_TRANSITIONS,
+    what="fulfilment",
+    illegal=IllegalFulfilmentTransition,
+    missing=FulfilmentNotFound,
+)
 
 FULFILLABLE = frozenset(
     {
@@ -84,13 +91,12 @@ class ParcelLine:
 
 def check_quantity(value: int, *, field: str = "quantity") -> int:
     """Between 1 and MAX_QUANTITY units, else 422 `invalid_quantity`."""
-    if not 1 <= value <= MAX_QUANTITY:
-        raise InvalidInput(
-            f"A quantity is a whole number between 1 and {MAX_QUANTITY}.",
-            code="invalid_quantity",
-            field=field,
-        )
-    return value
+    return check_count(
+        value,
+        most=MAX_QUANTITY,
+        message="A quantity is a whole number between 1 and {most}.",
+        field=field,
+    )
 
 
 def check_order_lines(order: Order, lines: Iterable[OrderLine]) -> list[OrderLine]:
@@ -146,26 +152,6 @@ def _check_tracking(values: dict[str, str]) -> dict[str, str]:
                 field="tracking_url",
             )
     return clean
-
-
-def _check_move(fulfilment: Fulfilment, target: str) -> None:
-    check_move(
-        FULFILMENT_TRANSITIONS,
-        fulfilment.status,
-        target,
-        what="fulfilment",
-        error=IllegalFulfilmentTransition,
-    )
-
-
-def _lock(fulfilment: Fulfilment) -> tuple[Order, Fulfilment]:
-    """The order and the fulfilment again, both locked."""
-    rows = Fulfilment.objects.filter(pk=fulfilment.pk)
-    return lock_order_and(fulfilment.order_id, rows, missing=FulfilmentNotFound)
-
-
-def _fulfilment_data(fulfilment: Fulfilment, **more: Any) -> dict[str, Any]:
-    return {"fulfilment": fulfilment.number, "fulfilment_id": str(fulfilment.public_id), **more}
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -263,9 +249,7 @@ def _record_created(
         order,
         OrderEvent.Type.FULFILLED,
         actor=actor,
-        **_fulfilment_data(
-            fulfilment, warehouse=fulfilment.warehouse.slug, lines=lines, notify=notify
-        ),
+        **PARCELS.data(fulfilment, warehouse=fulfilment.warehouse.slug, lines=lines, notify=notify),
     )
     refresh_fulfilment_status(order, actor=actor)
     record_change(actor=actor, action="create", obj=fulfilment, after=snapshot(fulfilment))
@@ -332,7 +316,7 @@ def update_tracking(
     }
     changes = _check_tracking(given)
     with transaction.atomic():
-        _, fulfilment = _lock(fulfilment)
+        _, fulfilment = PARCELS.lock(fulfilment)
         if fulfilment.status == F_.CANCELLED:
             raise IllegalFulfilmentTransition(
                 "A cancelled fulfilment keeps its tracking.",
@@ -356,18 +340,25 @@ def update_tracking(
     return fulfilment
 
 
+def _move(fulfilment: Fulfilment, target: str, *, stamp: str) -> tuple[Order, Fulfilment]:
+    """Lock the order and the parcel, check the move and make it, with its time in `stamp`."""
+    order, fulfilment = PARCELS.lock(fulfilment)
+    PARCELS.check_move(fulfilment, target)
+    fulfilment.status = target
+    setattr(fulfilment, stamp, timezone.now())
+    fulfilment.save(update_fields=["status", stamp])
+    return order, fulfilment
+
+
 def mark_shipped(*, fulfilment: Fulfilment, actor: Actor, notify: bool = True) -> Fulfilment:
     """The parcel left: event `fulfilment.shipped` (the customer's email with tracking)."""
     with transaction.atomic():
-        order, fulfilment = _lock(fulfilment)
-        _check_move(fulfilment, F_.SHIPPED)
-        fulfilment.status, fulfilment.shipped_at = F_.SHIPPED, timezone.now()
-        fulfilment.save(update_fields=["status", "shipped_at"])
+        order, fulfilment = _move(fulfilment, F_.SHIPPED, stamp="shipped_at")
         record_order_event(
             order,
             OrderEvent.Type.FULFILMENT_SHIPPED,
             actor=actor,
-            **_fulfilment_data(
+            **PARCELS.data(
                 fulfilment,
                 carrier=fulfilment.carrier,
                 tracking_number=fulfilment.tracking_number,
@@ -384,12 +375,9 @@ def mark_shipped(*, fulfilment: Fulfilment, actor: Actor, notify: bool = True) -
 def mark_delivered(*, fulfilment: Fulfilment, actor: Actor) -> Fulfilment:
     """The parcel arrived: its units may now be returned."""
     with transaction.atomic():
-        order, fulfilment = _lock(fulfilment)
-        _check_move(fulfilment, F_.DELIVERED)
-        fulfilment.status, fulfilment.delivered_at = F_.DELIVERED, timezone.now()
-        fulfilment.save(update_fields=["status", "delivered_at"])
+        order, fulfilment = _move(fulfilment, F_.DELIVERED, stamp="delivered_at")
         record_order_event(
-            order, OrderEvent.Type.FULFILMENT_DELIVERED, actor=actor, **_fulfilment_data(fulfilment)
+            order, OrderEvent.Type.FULFILMENT_DELIVERED, actor=actor, **PARCELS.data(fulfilment)
         )
         record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.deliver")
         record_event("fulfilment.delivered", order_id=order.pk, fulfilment_id=fulfilment.pk)
@@ -402,8 +390,8 @@ def cancel_fulfilment(*, fulfilment: Fulfilment, actor: Actor, note: str = "") -
     the order's status follows."""
     note = clean_note(note)
     with transaction.atomic():
-        order, fulfilment = _lock(fulfilment)
-        _check_move(fulfilment, F_.CANCELLED)
+        order, fulfilment = PARCELS.lock(fulfilment)
+        PARCELS.check_move(fulfilment, F_.CANCELLED)
         items = list(fulfilment.lines.select_related("order_line", "stock").order_by("pk"))
         for item in items:
             line = item.order_line
@@ -425,7 +413,7 @@ def cancel_fulfilment(*, fulfilment: Fulfilment, actor: Actor, note: str = "") -
             OrderEvent.Type.FULFILMENT_CANCELLED,
             actor=actor,
             note=note,
-            **_fulfilment_data(fulfilment),
+            **PARCELS.data(fulfilment),
         )
         refresh_fulfilment_status(order, actor=actor)
         record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.cancel")

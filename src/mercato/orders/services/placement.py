@@ -1,9 +1,7 @@
 """Placing an order from a priced checkout, and confirming it."""
 
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -13,54 +11,34 @@ from mercato.accounts.models import User
 from mercato.audit.services import SYSTEM, Actor
 from mercato.core.events import record_event
 from mercato.orders.models import Order, OrderEvent, OrderLine, OrderNumber
+from mercato.orders.services.inputs import LineSnapshot, OrderDetails, OrderTotals, ShippingChoice
 from mercato.orders.services.status import lock_order, record_order_event, transition_order
 from mercato.pricing.pipeline import PricingResult
 
 FIRST_NUMBER = 10000
 
 
-@dataclass(frozen=True)
-class LineSnapshot:
-    """An order line as the customer bought it, copied from the catalog and the pricing."""
-
-    variant_id: int
-    product_name: str
-    variant_name: str
-    sku: str
-    quantity: int
-    unit_price: Decimal
-    unit_price_discounted: Decimal
-    promotion_discount: Decimal
-    voucher_discount: Decimal
-    total_net: Decimal
-    total_tax: Decimal
-    total_gross: Decimal
-    tax_rate: Decimal
-    tax_class: str
-
-
-def priced_totals(result: PricingResult) -> dict[str, Any]:
+def priced_totals(result: PricingResult) -> OrderTotals:
     """The Order's total and shipping-amount columns from a priced cart: the stated totals
-    (`subtotal`, `voucher_discount`, `shipping_price`, `tax_total`, `total_gross`; see
-    pricing.pipeline.Totals) and the net and gross sums behind them. A checkout and a draft
-    both write an order's totals with this."""
+    and the net and gross sums behind them. A checkout and a draft both write an order's
+    totals with this."""
     totals, shipping = result.totals, result.shipping
-    return {
-        "subtotal": totals.subtotal,
-        "voucher_discount": totals.discount,
-        "shipping_price": totals.shipping,
-        "subtotal_net": sum((line.net for line in result.lines), Decimal("0")),
-        "subtotal_gross": sum((line.gross for line in result.lines), Decimal("0")),
-        "discount_total": totals.promotion_discount + totals.discount,
-        "tax_total": result.tax,
-        "total_net": result.net,
-        "total_gross": result.total,
-        "shipping_net": shipping.net,
-        "shipping_tax": shipping.tax,
-        "shipping_gross": shipping.gross,
-        "shipping_tax_rate": shipping.tax_rate,
-        "prices_include_tax": result.prices_include_tax,
-    }
+    return OrderTotals(
+        subtotal=totals.subtotal,
+        voucher_discount=totals.discount,
+        shipping_price=totals.shipping,
+        subtotal_net=sum((line.net for line in result.lines), Decimal("0")),
+        subtotal_gross=sum((line.gross for line in result.lines), Decimal("0")),
+        discount_total=totals.promotion_discount + totals.discount,
+        tax_total=result.tax,
+        total_net=result.net,
+        total_gross=result.total,
+        shipping_net=shipping.net,
+        shipping_tax=shipping.tax,
+        shipping_gross=shipping.gross,
+        shipping_tax_rate=shipping.tax_rate,
+        prices_include_tax=result.prices_include_tax,
+    )
 
 
 def next_order_number() -> int:
@@ -73,16 +51,16 @@ def place_order(
     email: str,
     currency: str,
     lines: list[LineSnapshot],
-    totals: dict[str, Any],
+    totals: OrderTotals,
     shipping_address: dict,
     billing_address: dict,
-    shipping: dict[str, Any],
-    details: dict[str, Any],
+    shipping: ShippingChoice,
+    details: OrderDetails,
     actor: Actor = SYSTEM,
 ) -> Order:
     """Write an order with its lines (inside the caller's transaction), put it on its
-    timeline and record `order.created`. `totals`, `shipping` and `details` hold the Order
-    columns of those groups; the caller (checkout) has checked and priced everything.
+    timeline and record `order.created`. The caller (checkout) has checked and priced
+    everything.
 
     The order starts unfulfilled, or unconfirmed when ORDERS_AUTO_CONFIRM is off (staff then
     confirm it)."""
@@ -98,9 +76,10 @@ def place_order(
             billing_address=billing_address,
             guest_token=secrets.token_urlsafe(24),
             placed_at=timezone.now(),
-            **totals,
-            **shipping,
-            **details,
+            shipping_method_id=shipping.method_id,
+            shipping_method_name=shipping.method_name,
+            **totals.columns(),
+            **details.columns(),
         )
         OrderLine.objects.bulk_create(OrderLine(order=order, **line.__dict__) for line in lines)
         record_order_event(order, OrderEvent.Type.PLACED, actor=actor, status=status)

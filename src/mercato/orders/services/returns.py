@@ -52,9 +52,8 @@ from mercato.orders.models import (
 from mercato.orders.services.fulfilment import check_order_lines, check_quantity, clean_note
 from mercato.orders.services.status import (
     FULFILMENT_STATUSES,
-    check_move,
+    OrderPart,
     lock_order,
-    lock_order_and,
     record_order_event,
     refresh_fulfilment_status,
 )
@@ -76,25 +75,26 @@ return is closed."""
 COUNTED = [R.REQUESTED, R.APPROVED, R.RECEIVED, R.REFUNDED]
 """Returns whose units are spoken for (every status but rejected)."""
 
+RETURNS = OrderPart(
+    Return,
+    RETURN_TRANSITIONS,
+    what="return",
+    illegal=IllegalReturnTransition,
+    missing=ReturnNotFound,
+)
 
-def _check_move(order_return: Return, target: str) -> None:
-    check_move(
-        RETURN_TRANSITIONS,
-        order_return.status,
-        target,
-        what="return",
-        error=IllegalReturnTransition,
+
+def _record_move(order_return: Return, verb: str, *, actor: Actor, was: str, **after: Any) -> None:
+    """The audit log entry of a staff move of the return from status `was` to the one it has
+    now, with `after` (the other things that changed)."""
+    record_change(
+        actor=actor,
+        action="update",
+        obj=order_return,
+        verb=f"return.{verb}",
+        before={"status": was},
+        after={"status": order_return.status, **after},
     )
-
-
-def _lock(order_return: Return) -> tuple[Order, Return]:
-    """The order and the return again, both locked."""
-    rows = Return.objects.filter(pk=order_return.pk)
-    return lock_order_and(order_return.order_id, rows, missing=ReturnNotFound)
-
-
-def _data(order_return: Return, **more: Any) -> dict[str, Any]:
-    return {"return": order_return.number, "return_id": str(order_return.public_id), **more}
 
 
 def returnable_quantities(order: Order) -> dict[int, int]:
@@ -188,7 +188,7 @@ def request_return(
             OrderEvent.Type.RETURN_REQUESTED,
             actor=actor,
             note=reason,
-            **_data(
+            **RETURNS.data(
                 order_return,
                 lines=[
                     {"line_id": str(line.public_id), "sku": line.sku, "quantity": qty}
@@ -206,8 +206,8 @@ def request_return(
 def _decide(order_return: Return, target: str, *, actor: Actor, note: str) -> Return:
     note = clean_note(note)
     with transaction.atomic():
-        order, order_return = _lock(order_return)
-        _check_move(order_return, target)
+        order, order_return = RETURNS.lock(order_return)
+        RETURNS.check_move(order_return, target)
         before = order_return.status
         order_return.status, order_return.decided_at = target, timezone.now()
         fields = ["status", "decided_at"]
@@ -220,15 +220,9 @@ def _decide(order_return: Return, target: str, *, actor: Actor, note: str) -> Re
             if target == R.APPROVED
             else OrderEvent.Type.RETURN_REJECTED
         )
-        record_order_event(order, kind, actor=actor, note=note, **_data(order_return))
-        record_change(
-            actor=actor,
-            action="update",
-            obj=order_return,
-            verb=f"return.{'approve' if target == R.APPROVED else 'reject'}",
-            before={"status": before},
-            after={"status": target, "staff_note": note},
-        )
+        record_order_event(order, kind, actor=actor, note=note, **RETURNS.data(order_return))
+        verb = "approve" if target == R.APPROVED else "reject"
+        _record_move(order_return, verb, actor=actor, was=before, staff_note=note)
         record_event(f"return.{target}", order_id=order.pk, return_id=order_return.pk)
     return order_return
 
@@ -256,8 +250,8 @@ def receive_return(
     variant that does not track inventory (or no longer exists) has no stock to put back. The
     lines' returned quantities grow and the order's status follows."""
     with transaction.atomic():
-        order, order_return = _lock(order_return)
-        _check_move(order_return, R.RECEIVED)
+        order, order_return = RETURNS.lock(order_return)
+        RETURNS.check_move(order_return, R.RECEIVED)
         items = list(order_return.lines.select_related("order_line__variant").order_by("pk"))
         restocked = _decide_restock(items, restock or {}, warehouse)
         for item in restocked:
@@ -332,7 +326,7 @@ def _record_received(
         order,
         OrderEvent.Type.RETURN_RECEIVED,
         actor=actor,
-        **_data(
+        **RETURNS.data(
             order_return,
             warehouse=warehouse.slug if restocked and warehouse else None,
             lines=[
@@ -347,17 +341,8 @@ def _record_received(
         ),
     )
     refresh_fulfilment_status(order, actor=actor)
-    record_change(
-        actor=actor,
-        action="update",
-        obj=order_return,
-        verb="return.receive",
-        before={"status": R.APPROVED},
-        after={
-            "status": R.RECEIVED,
-            "restocked": [str(i.order_line.public_id) for i in restocked],
-        },
-    )
+    restocked_ids = [str(i.order_line.public_id) for i in restocked]
+    _record_move(order_return, "receive", actor=actor, was=R.APPROVED, restocked=restocked_ids)
     record_event("return.received", order_id=order.pk, return_id=order_return.pk)
 
 
@@ -427,8 +412,8 @@ def start_return_refund(*, order_return: Return, refund_shipping: bool = False) 
     `shipping_already_refunded` if another return of the order refunded the shipping, and
     work out the amount. Runs inside the caller's transaction."""
     with transaction.atomic(savepoint=False):
-        order, order_return = _lock(order_return)
-        _check_move(order_return, R.REFUNDED)
+        order, order_return = RETURNS.lock(order_return)
+        RETURNS.check_move(order_return, R.REFUNDED)
         if (
             refund_shipping
             and order.returns.filter(status=R.REFUNDED, refund_shipping=True).exists()
@@ -455,20 +440,13 @@ def close_refunded_return(*, refund: ReturnRefund, actor: Actor) -> Return:
             order,
             OrderEvent.Type.RETURN_REFUNDED,
             actor=actor,
-            **_data(
+            **RETURNS.data(
                 order_return,
                 amount=str(amount),
                 value=str(refund.value),
                 refund_shipping=refund.refund_shipping,
             ),
         )
-        record_change(
-            actor=actor,
-            action="update",
-            obj=order_return,
-            verb="return.refund",
-            before={"status": R.RECEIVED},
-            after={"status": R.REFUNDED, "refund_amount": str(amount)},
-        )
+        _record_move(order_return, "refund", actor=actor, was=R.RECEIVED, refund_amount=str(amount))
         record_event("return.refunded", order_id=order.pk, return_id=order_return.pk)
     return order_return

@@ -12,8 +12,9 @@ derives the order status from the line quantities (fulfilled, returned), and
 refunded. Both then go through the transition functions, so the tables hold for them too.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, QuerySet, Sum
@@ -170,6 +171,42 @@ def lock_order_and(
     if locked is None:
         raise missing()
     return order, locked
+
+
+class _Part(Protocol):
+    pk: Any
+    order_id: int
+    number: int
+    status: str
+    public_id: Any
+
+
+P_ = TypeVar("P_", bound=Model)
+
+
+@dataclass(frozen=True)
+class OrderPart(Generic[P_]):
+    """A part of an order with its own status machine (a parcel, a return): its moves are
+    checked against `transitions` (else `illegal`), it is locked after its order (`missing`
+    when gone), and the timeline names it as `{what}` and `{what}_id`."""
+
+    model: type[P_]
+    transitions: dict[str, frozenset[str]]
+    what: str
+    illegal: type[Conflict]
+    missing: type[DomainError]
+
+    def check_move(self, part: _Part, target: str) -> None:
+        check_move(self.transitions, part.status, target, what=self.what, error=self.illegal)
+
+    def lock(self, part: _Part) -> tuple[Order, P_]:
+        """The order and the part again, both locked."""
+        rows = self.model._default_manager.filter(pk=part.pk)
+        return lock_order_and(part.order_id, rows, missing=self.missing)
+
+    def data(self, part: _Part, **more: Any) -> dict[str, Any]:
+        """The timeline entry's data: the part's number and public id, and `more`."""
+        return {self.what: part.number, f"{self.what}_id": str(part.public_id), **more}
 
 
 def derived_fulfilment_status(order: Order) -> str:

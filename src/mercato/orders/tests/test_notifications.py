@@ -11,10 +11,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from mercato.core.emails import MAX_ATTEMPTS
 from mercato.core.events import dispatch_event, record_event
 from mercato.core.models import EmailMessageLog, Event
 from mercato.orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, Return, ReturnLine
-from mercato.orders.tasks import MAX_ATTEMPTS, is_undeliverable, order_link, send_order_email
+from mercato.orders.tasks import is_undeliverable, order_link, send_order_email
 from tests.support import run_tasks
 from tests.support.orders import make_order
 

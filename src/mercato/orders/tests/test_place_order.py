@@ -1,6 +1,7 @@
 """place_order writes an order with its line snapshots and its event, all or nothing; the
 back office shows orders read-only."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -49,16 +50,14 @@ def place(variant_id: int, **totals) -> Order:
         email="guest@example.com",
         currency="EUR",
         lines=[snapshot(variant_id)],
-        totals={
-            "tax_total": D("4.79"),
-            "total_net": D("25.21"),
-            "total_gross": D("30.00"),
+        totals=replace(
+            services.OrderTotals(tax_total=D("4.79"), total_net=D("25.21"), total_gross=D("30.00")),
             **totals,
-        },
+        ),
         shipping_address=ADDRESS,
         billing_address=ADDRESS,
-        shipping={"shipping_method_name": "Pickup"},
-        details={"checkout_token": "abc"},
+        shipping=services.ShippingChoice(method_name="Pickup"),
+        details=services.OrderDetails(checkout_token="abc"),
     )
 
 

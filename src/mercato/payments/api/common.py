@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from mercato.accounts.actors import shopper_actor
 from mercato.accounts.services import actor_for
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
@@ -22,15 +23,7 @@ PAY_ERRORS = problems(400, 401, 402, 404, 409, 422, 429)
 ADMIN_ERRORS = problems(400, 401, 402, 403, 404, 409, 422)
 
 
-def shopper(request: HttpRequest) -> Actor:
-    principal = getattr(request, "principal", None)
-    user = principal.user if principal else None
-    return Actor(
-        user_id=user.pk if user else None,
-        label=user.email if user else "guest",
-        ip=get_client_ip(request),
-        source="store_api",
-    )
+shopper = shopper_actor  # the customer, or "guest"
 
 
 def staff(request: HttpRequest) -> Actor:

@@ -3,15 +3,14 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from unfold.decorators import action
 
 from mercato.audit.admin import admin_actor
 from mercato.core.errors import DomainError
-from mercato.orders.admin.base import OrderAdminBase
+from mercato.orders.admin.base import OrderAdminBase, staff_post
 from mercato.orders.admin.forms import FulfilForm, TrackingForm
 from mercato.orders.models import Fulfilment, Order
 from mercato.orders.services import fulfilment
@@ -70,14 +69,11 @@ class FulfilPages(OrderAdminBase):
             "cancel": lambda f, actor: fulfilment.cancel_fulfilment(fulfilment=f, actor=actor),
         }.get(step)
 
+    @staff_post
     def fulfilment_step(
         self, request: HttpRequest, object_id: str, fulfilment_pk: int, step: str
     ) -> HttpResponse:
         """POST: ship, deliver or cancel one parcel; back to the fulfil page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         call = self._step_call(step)
         order = self._order(object_id)
         parcel = get_object_or_404(Fulfilment, pk=fulfilment_pk, order=order)
@@ -93,15 +89,12 @@ class FulfilPages(OrderAdminBase):
                 messages.success(request, f"Fulfilment {parcel.number} is {parcel.status}.")
         return HttpResponseRedirect(reverse("admin:orders_order_fulfil_detail", args=[order.pk]))
 
+    @staff_post
     def fulfilment_tracking(
         self, request: HttpRequest, object_id: str, fulfilment_pk: int
     ) -> HttpResponse:
         """POST: change a parcel's carrier and tracking (update_tracking); back to the fulfil
         page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         order = self._order(object_id)
         parcel = get_object_or_404(Fulfilment, pk=fulfilment_pk, order=order)
         form = TrackingForm(request.POST)

@@ -5,8 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from unfold.decorators import action
@@ -14,7 +13,7 @@ from unfold.decorators import action
 from mercato.audit.admin import admin_actor
 from mercato.core.errors import DomainError
 from mercato.inventory.models import Warehouse
-from mercato.orders.admin.base import OrderAdminBase
+from mercato.orders.admin.base import OrderAdminBase, staff_post
 from mercato.orders.models import Order, Return
 from mercato.orders.services import returns
 
@@ -78,14 +77,11 @@ class ReturnPages(OrderAdminBase):
         messages.error(request, f"Unknown step {step!r}.")
         return None
 
+    @staff_post
     def return_step(
         self, request: HttpRequest, object_id: str, return_pk: int, step: str
     ) -> HttpResponse:
         """POST: approve, reject, receive or refund one return; back to the returns page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         order = self._order(object_id)
         order_return = get_object_or_404(Return, pk=return_pk, order=order)
         call = self._return_call(request, order_return, step)
