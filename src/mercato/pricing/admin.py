@@ -3,7 +3,8 @@ the API (services.clean_promotion, clean_voucher …) and saved through the serv
 change is validated the same way and audit logged."""
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +45,24 @@ def _form_error(form: forms.BaseForm, exc: DomainError) -> forms.ValidationError
     return forms.ValidationError(str(exc))
 
 
-class ServiceSavedAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no type hints
+@contextmanager
+def refusal_shown(request: HttpRequest) -> Iterator[None]:
+    """A service's refusal inside the block becomes an error message on the next page."""
+    try:
+        yield
+    except DomainError as exc:
+        messages.error(request, str(exc))
+
+
+class DeletedOneByOne:
+    """A bulk deletion deletes each object with `delete_model` (through the services)."""
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)  # type: ignore[attr-defined]  # a ModelAdmin's
+
+
+class ServiceSavedAdmin(DeletedOneByOne, ModelAdmin):  # type: ignore[misc]  # unfold: no hints
     """Saved and deleted only through the services; the many-to-many fields too."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -82,7 +100,7 @@ class TaxRateInline(TabularInline):  # type: ignore[misc]
 
 
 @admin.register(TaxClass)
-class TaxClassAdmin(AuditedModelAdmin):
+class TaxClassAdmin(DeletedOneByOne, AuditedModelAdmin):
     list_display = ("slug", "name")
     search_fields = ("slug", "name")
     inlines = [TaxRateInline]
@@ -91,14 +109,8 @@ class TaxClassAdmin(AuditedModelAdmin):
         return ("slug",) if obj else ()
 
     def delete_model(self, request: HttpRequest, obj: TaxClass) -> None:
-        try:
+        with refusal_shown(request):
             services.delete_tax_class(actor=admin_actor(request), tax_class=obj)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for tax_class in queryset:
-            self.delete_model(request, tax_class)
 
 
 @admin.register(TaxRate)
@@ -246,10 +258,6 @@ class PromotionAdmin(ServiceSavedAdmin):
     def delete_model(self, request: HttpRequest, obj: Promotion) -> None:
         services.delete_promotion(actor=admin_actor(request), promotion=obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for promotion in queryset:
-            self.delete_model(request, promotion)
-
 
 class VoucherForm(forms.ModelForm[Voucher]):
     class Meta:
@@ -305,14 +313,8 @@ class VoucherAdmin(ServiceSavedAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Voucher) -> None:
-        try:
+        with refusal_shown(request):
             services.delete_voucher(actor=admin_actor(request), voucher=obj)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for voucher in queryset:
-            self.delete_model(request, voucher)
 
 
 @admin.register(VoucherRedemption)
