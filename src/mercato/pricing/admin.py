@@ -3,20 +3,19 @@ the API (services.clean_promotion, clean_voucher …) and saved through the serv
 change is validated the same way and audit logged."""
 
 import copy
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
-from mercato.core.admin import ReadOnlyAdmin
+from mercato.core.admin import DeletedOneByOne, ReadOnlyAdmin, refusal_shown
 from mercato.core.errors import DomainError
 from mercato.pricing import services
 from mercato.pricing.models import (
@@ -43,23 +42,6 @@ def _form_error(form: forms.BaseForm, exc: DomainError) -> forms.ValidationError
         if name in form.fields:
             return forms.ValidationError({name: str(exc)})
     return forms.ValidationError(str(exc))
-
-
-@contextmanager
-def refusal_shown(request: HttpRequest) -> Iterator[None]:
-    """A service's refusal inside the block becomes an error message on the next page."""
-    try:
-        yield
-    except DomainError as exc:
-        messages.error(request, str(exc))
-
-
-class DeletedOneByOne:
-    """A bulk deletion deletes each object with `delete_model` (through the services)."""
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)  # type: ignore[attr-defined]  # a ModelAdmin's
 
 
 class ServiceSavedAdmin(DeletedOneByOne, ModelAdmin):  # type: ignore[misc]  # unfold: no hints
