@@ -1,7 +1,8 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
@@ -17,6 +18,23 @@ def form_error(exc: DomainError, fields: Iterable[str]) -> ValidationError:
     if field is not None and field in fields:
         return ValidationError({field: str(exc)})
     return ValidationError(str(exc))
+
+
+@contextmanager
+def refusal_shown(request: HttpRequest) -> Iterator[None]:
+    """A service's refusal inside the block becomes an error message on the next page."""
+    try:
+        yield
+    except DomainError as exc:
+        messages.error(request, str(exc))
+
+
+class DeletedOneByOne:
+    """A bulk deletion deletes each object with `delete_model` (through the services)."""
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)  # type: ignore[attr-defined]  # a ModelAdmin's
 
 
 class ReadOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any

@@ -8,6 +8,8 @@ handler has to repeat it."""
 
 from typing import Any
 
+from ninja import Router
+
 from mercato.core.problems import PROBLEM_CONTENT_TYPE
 
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -72,6 +74,19 @@ FIELD_ERROR_SCHEMA = {
 # The flows a client walks, as OpenAPI links: (method, path, status) of the operation that
 # answers, the link's name, (method, path) of the operation it leads to, and its parameters.
 LINKS: list[tuple[tuple[str, str, str], str, tuple[str, str], dict[str, str]]] = []
+
+
+def keep_operation_ids(module: str, *routers: Router) -> None:
+    """Give each operation without an explicit id the one ninja derived when the app's API was
+    the one module `module` (`mercato.catalog.api` → `mercato_catalog_api_<handler>`), so
+    that an API split into a package keeps the ids clients were generated with."""
+    prefix = module.replace(".", "_")
+    for router in routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                operation.operation_id = (
+                    operation.operation_id or f"{prefix}_{operation.view_func.__name__}"
+                )
 
 
 def _link(

@@ -8,14 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
-from mercato.core.admin import ReadOnlyAdmin
+from mercato.core.admin import DeletedOneByOne, ReadOnlyAdmin, refusal_shown
 from mercato.core.errors import DomainError
 from mercato.pricing import services
 from mercato.pricing.models import (
@@ -44,7 +44,7 @@ def _form_error(form: forms.BaseForm, exc: DomainError) -> forms.ValidationError
     return forms.ValidationError(str(exc))
 
 
-class ServiceSavedAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no type hints
+class ServiceSavedAdmin(DeletedOneByOne, ModelAdmin):  # type: ignore[misc]  # unfold: no hints
     """Saved and deleted only through the services; the many-to-many fields too."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -82,7 +82,7 @@ class TaxRateInline(TabularInline):  # type: ignore[misc]
 
 
 @admin.register(TaxClass)
-class TaxClassAdmin(AuditedModelAdmin):
+class TaxClassAdmin(DeletedOneByOne, AuditedModelAdmin):
     list_display = ("slug", "name")
     search_fields = ("slug", "name")
     inlines = [TaxRateInline]
@@ -91,14 +91,8 @@ class TaxClassAdmin(AuditedModelAdmin):
         return ("slug",) if obj else ()
 
     def delete_model(self, request: HttpRequest, obj: TaxClass) -> None:
-        try:
+        with refusal_shown(request):
             services.delete_tax_class(actor=admin_actor(request), tax_class=obj)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for tax_class in queryset:
-            self.delete_model(request, tax_class)
 
 
 @admin.register(TaxRate)
@@ -246,10 +240,6 @@ class PromotionAdmin(ServiceSavedAdmin):
     def delete_model(self, request: HttpRequest, obj: Promotion) -> None:
         services.delete_promotion(actor=admin_actor(request), promotion=obj)
 
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for promotion in queryset:
-            self.delete_model(request, promotion)
-
 
 class VoucherForm(forms.ModelForm[Voucher]):
     class Meta:
@@ -305,14 +295,8 @@ class VoucherAdmin(ServiceSavedAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Voucher) -> None:
-        try:
+        with refusal_shown(request):
             services.delete_voucher(actor=admin_actor(request), voucher=obj)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for voucher in queryset:
-            self.delete_model(request, voucher)
 
 
 @admin.register(VoucherRedemption)

@@ -117,7 +117,28 @@ class DiscountQuerySet(models.QuerySet[_Discount]):
         )
 
 
-class Promotion(models.Model):
+class Discount(models.Model):
+    """What promotions and vouchers share: the products and categories they target, a date
+    window with an on/off switch (`DiscountQuerySet.running`), and timestamps."""
+
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    categories = models.ManyToManyField(
+        "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DiscountQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class Promotion(Discount):
     """An automatic sale: a percentage or a fixed amount off the unit price of the products
     it targets (products, categories with their subcategories, collections), in a date window.
     A promotion without targets applies to nothing."""
@@ -133,21 +154,9 @@ class Promotion(models.Model):
     currency = models.CharField(
         max_length=3, default=settings.STORE_CURRENCY, help_text="Of a fixed amount."
     )
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
-    categories = models.ManyToManyField(
-        "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
-    )
     collections = models.ManyToManyField("catalog.Collection", blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DiscountQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Discount.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="promotion_value_gte_0"),
             models.CheckConstraint(
@@ -167,7 +176,7 @@ class Promotion(models.Model):
         return self.name
 
 
-class Voucher(models.Model):
+class Voucher(Discount):
     """A code a shopper enters: a percentage or fixed amount off the order (or off given
     products and categories), or free shipping, under limits."""
 
@@ -189,14 +198,8 @@ class Voucher(models.Model):
         max_length=3, default=settings.STORE_CURRENCY, help_text="Of amounts."
     )
     applies_to = models.CharField(max_length=10, choices=AppliesTo.choices, default=AppliesTo.ORDER)
-    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
-    categories = models.ManyToManyField(
-        "catalog.Category", blank=True, related_name="+", help_text="Subcategories included."
-    )
     min_subtotal = money_field(default=Decimal("0"))
     min_quantity = models.PositiveIntegerField(default=0)
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField(null=True, blank=True)
     usage_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
     usage_limit_per_customer = models.PositiveIntegerField(
         null=True, blank=True, help_text="Empty: no limit."
@@ -206,14 +209,8 @@ class Voucher(models.Model):
         default=True,
         help_text="When off, lines already discounted by a promotion are not discounted again.",
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DiscountQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Discount.Meta):
         constraints = [
             models.CheckConstraint(condition=Q(code=Upper("code")), name="voucher_code_upper"),
             models.CheckConstraint(condition=Q(value__gte=0), name="voucher_value_gte_0"),

@@ -5,7 +5,7 @@ shows on its field instead of after the save."""
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
@@ -14,7 +14,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
-from mercato.core.admin import form_error
+from mercato.core.admin import DeletedOneByOne, form_error, refusal_shown
 from mercato.core.countries import clean_countries
 from mercato.core.errors import DomainError
 from mercato.shipping import services
@@ -73,7 +73,7 @@ def _zones_covering(queryset: QuerySet, country: str) -> QuerySet:
 
 
 @admin.register(ShippingZone)
-class ShippingZoneAdmin(ModelAdmin):
+class ShippingZoneAdmin(DeletedOneByOne, ModelAdmin):
     """Saved through shipping.services.save_zone; search by name or by a country code (DE)."""
 
     form = ZoneForm
@@ -103,7 +103,7 @@ class ShippingZoneAdmin(ModelAdmin):
         return obj.method_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def save_model(self, request: HttpRequest, obj: ShippingZone, form: Any, change: bool) -> None:
-        try:
+        with refusal_shown(request):
             saved = services.save_zone(
                 actor=admin_actor(request),
                 zone=ShippingZone.objects.get(pk=obj.pk) if change else None,
@@ -114,15 +114,9 @@ class ShippingZoneAdmin(ModelAdmin):
                 ),
             )
             obj.pk, obj.public_id = saved.pk, saved.public_id
-        except DomainError as exc:
-            messages.error(request, str(exc))
 
     def delete_model(self, request: HttpRequest, obj: ShippingZone) -> None:
         services.delete_zone(actor=admin_actor(request), zone=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for zone in queryset:
-            services.delete_zone(actor=admin_actor(request), zone=zone)
 
 
 # --- methods --------------------------------------------------------------------------------
@@ -192,7 +186,7 @@ def _days(method: ShippingMethod) -> str:
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(ModelAdmin):
+class ShippingMethodAdmin(DeletedOneByOne, ModelAdmin):
     """Saved with its brackets through shipping.services.save_method."""
 
     form = MethodForm
@@ -245,7 +239,7 @@ class ShippingMethodAdmin(ModelAdmin):
         for formset in formsets:  # the admin's change message reads these
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         data = form.cleaned_data
-        try:
+        with refusal_shown(request):
             saved = services.save_method(
                 actor=admin_actor(request),
                 method=ShippingMethod.objects.get(pk=form.instance.pk) if change else None,
@@ -256,12 +250,6 @@ class ShippingMethodAdmin(ModelAdmin):
                 rates=rates,
             )
             form.instance.pk, form.instance.public_id = saved.pk, saved.public_id
-        except DomainError as exc:
-            messages.error(request, str(exc))
 
     def delete_model(self, request: HttpRequest, obj: ShippingMethod) -> None:
         services.delete_method(actor=admin_actor(request), method=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for method in queryset:
-            services.delete_method(actor=admin_actor(request), method=method)

@@ -54,19 +54,24 @@ class RateIn(InputSchema):
     price: AmountIn
 
 
-class MethodIn(InputSchema):
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field("", max_length=2000)
-    kind: str = Field("flat", max_length=20, description="flat, weight or order_value")
-    price: AmountIn = Field("0", description="The price of a flat method.")
-    currency: str | None = Field(None, max_length=3, description="Default: the shop currency.")
-    free_above: AmountIn | None = Field(None, description="Free from this subtotal (inclusive).")
+class MethodLimits(InputSchema):
+    """A method's limits and delivery estimate, in a new method and in a change (null: none)."""
+
     min_weight_grams: StrictInt | None = None
     max_weight_grams: StrictInt | None = None
     min_order_value: AmountIn | None = None
     max_order_value: AmountIn | None = None
     min_delivery_days: StrictInt | None = None
     max_delivery_days: StrictInt | None = None
+
+
+class MethodIn(MethodLimits):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=2000)
+    kind: str = Field("flat", max_length=20, description="flat, weight or order_value")
+    price: AmountIn = Field("0", description="The price of a flat method.")
+    currency: str | None = Field(None, max_length=3, description="Default: the shop currency.")
+    free_above: AmountIn | None = Field(None, description="Free from this subtotal (inclusive).")
     tax_class_slug: str = Field("", max_length=100)
     is_active: StrictBool = True
     sort_order: StrictInt = 0
@@ -77,7 +82,7 @@ class MethodIn(InputSchema):
     )
 
 
-class MethodPatch(PatchSchema):
+class MethodPatch(MethodLimits, PatchSchema):
     zone_id: UUID = unset(description="Move the method to another zone.")
     name: str = unset(min_length=1, max_length=100)
     description: str = unset(max_length=2000)
@@ -85,12 +90,6 @@ class MethodPatch(PatchSchema):
     price: AmountIn = unset()
     currency: str = unset(max_length=3)
     free_above: AmountIn | None = None
-    min_weight_grams: StrictInt | None = None
-    max_weight_grams: StrictInt | None = None
-    min_order_value: AmountIn | None = None
-    max_order_value: AmountIn | None = None
-    min_delivery_days: StrictInt | None = None
-    max_delivery_days: StrictInt | None = None
     tax_class_slug: str = unset(max_length=100)
     is_active: StrictBool = unset()
     sort_order: StrictInt = unset()

@@ -15,12 +15,8 @@ from mercato.catalog.api import collections, imports, products, variants, media 
 
 # isort: on
 from mercato.catalog.api.common import admin_router, store_router
+from mercato.core.openapi import keep_operation_ids
 
-for _router in (store_router, admin_router):
-    for _path_view in _router.path_operations.values():
-        for _operation in _path_view.operations:
-            _operation.operation_id = (
-                _operation.operation_id or f"mercato_catalog_api_{_operation.view_func.__name__}"
-            )
+keep_operation_ids(__name__, store_router, admin_router)
 
 __all__ = ["admin_router", "store_router"]

@@ -49,46 +49,41 @@ class PaymentFilters(PageParams):
     provider: str | None = Field(None, max_length=30)
 
 
-@admin_router.get(
-    "/payments",
-    response={200: PaymentPage, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.view_payment"),
-    operation_id="mercato_payments_api_list_payments",
-)
+def _view(path: str, *, out: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A staff read: GET `path`, answered with `out`; its operation id is the handler's name
+    (`mercato_payments_api_<name>`)."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        return admin_router.get(
+            path,
+            response={200: out, **ADMIN_ERRORS},
+            auth=AdminAuth("payments.view_payment"),
+            operation_id=f"mercato_payments_api_{handler.__name__}",
+        )(handler)
+
+    return register
+
+
+@_view("/payments", out=PaymentPage)
 def list_payments(request: HttpRequest, filters: Query[PaymentFilters]) -> dict[str, Any]:
     """All payments, newest first, by status or provider."""
     payments = selectors.list_payments(status=filters.status, provider=filters.provider)
     return paginate(payments, params=filters, transform=payment_out)
 
 
-@admin_router.get(
-    "/orders/{order_id}/payments",
-    response={200: PaymentPage, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.view_payment"),
-    operation_id="mercato_payments_api_admin_order_payments",
-)
+@_view("/orders/{order_id}/payments", out=PaymentPage)
 def admin_order_payments(
     request: HttpRequest, order_id: UUID, page: Query[PageParams]
 ) -> dict[str, Any]:
     return order_payments_page(admin_order(str(order_id)), page)
 
 
-@admin_router.get(
-    "/payments/{payment_id}",
-    response={200: PaymentOut, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.view_payment"),
-    operation_id="mercato_payments_api_get_payment",
-)
+@_view("/payments/{payment_id}", out=PaymentOut)
 def get_payment(request: HttpRequest, payment_id: str) -> dict[str, Any]:
     return payment_out(selectors.get_payment(payment_id=payment_id))
 
 
-@admin_router.get(
-    "/payments/{payment_id}/transactions",
-    response={200: TransactionPage, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.view_payment"),
-    operation_id="mercato_payments_api_payment_transactions",
-)
+@_view("/payments/{payment_id}/transactions", out=TransactionPage)
 def payment_transactions(
     request: HttpRequest, payment_id: str, page: Query[PageParams]
 ) -> dict[str, Any]:
@@ -98,6 +93,16 @@ def payment_transactions(
         selectors.list_transactions(payment=payment),
         params=page,
         transform=lambda t: transaction_out(t, payment),
+    )
+
+
+def _movement(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A staff member moves a payment's money: POST /payments/{payment_id}/<action>."""
+    return admin_router.post(
+        f"/payments/{{payment_id}}/{action}",
+        response={200: TransactionOut, **ADMIN_ERRORS},
+        auth=AdminAuth("payments.change_payment"),
+        operation_id=f"mercato_payments_api_{action.replace('-', '_')}",
     )
 
 
@@ -115,35 +120,20 @@ def _move(
     return answer(txn)
 
 
-@admin_router.post(
-    "/payments/{payment_id}/capture",
-    response={200: TransactionOut, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.change_payment"),
-    operation_id="mercato_payments_api_capture",
-)
+@_movement("capture")
 def capture(request: HttpRequest, payment_id: str, payload: CaptureIn) -> dict[str, Any]:
     """Capture `amount` (default: all that is left). Partial captures add up. Send an
     `Idempotency-Key`: a retry returns the first capture."""
     return _move(request, payment_id, services.capture_payment, amount=payload.amount)
 
 
-@admin_router.post(
-    "/payments/{payment_id}/void",
-    response={200: TransactionOut, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.change_payment"),
-    operation_id="mercato_payments_api_void",
-)
+@_movement("void")
 def void(request: HttpRequest, payment_id: str, payload: VoidIn) -> dict[str, Any]:
     """Release what is authorised and not captured (or abandon a pending payment)."""
     return _move(request, payment_id, services.void_payment, reason=payload.reason)
 
 
-@admin_router.post(
-    "/payments/{payment_id}/refund",
-    response={200: TransactionOut, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.change_payment"),
-    operation_id="mercato_payments_api_refund",
-)
+@_movement("refund")
 def refund(request: HttpRequest, payment_id: str, payload: PaymentRefundIn) -> dict[str, Any]:
     """Refund `amount` (default: all that is left) of what was captured; never more (422
     `refund_exceeds_captured`). Send an `Idempotency-Key`."""
@@ -152,12 +142,7 @@ def refund(request: HttpRequest, payment_id: str, payload: PaymentRefundIn) -> d
     )
 
 
-@admin_router.post(
-    "/payments/{payment_id}/mark-paid",
-    response={200: TransactionOut, **ADMIN_ERRORS},
-    auth=AdminAuth("payments.change_payment"),
-    operation_id="mercato_payments_api_mark_paid",
-)
+@_movement("mark-paid")
 def mark_paid(request: HttpRequest, payment_id: str, payload: MarkPaidIn) -> dict[str, Any]:
     """A manual payment's money arrived (bank transfer, cash): capture `amount` (default:
     all that is left)."""

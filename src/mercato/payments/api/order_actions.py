@@ -3,6 +3,7 @@ operation ids: cancel an order (stock released, payments voided or refunded) and
 received return. They live here because their flows do (`services.order_flows`): orders never
 calls payments."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,15 +22,25 @@ from mercato.payments import services
 
 admin_router = Router(tags=["admin: orders"])
 
-MONEY_MOVES = AdminAuth("orders.change_order", "payments.change_payment")
+
+def _money_move(
+    path: str, *, out: Any, module: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An order action that moves money, for staff who may change orders and payments; its
+    operation id is the one of the orders API `module` it was served from."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        return admin_router.post(
+            path,
+            response={200: out, **problems(401, 403, 404, 409, 422)},
+            auth=AdminAuth("orders.change_order", "payments.change_payment"),
+            operation_id=f"mercato_orders_api_{module}_{handler.__name__}",
+        )(handler)
+
+    return register
 
 
-@admin_router.post(
-    "/orders/{order_id}/cancel",
-    response={200: CancelledOrderOut, **problems(401, 403, 404, 409, 422)},
-    auth=MONEY_MOVES,
-    operation_id="mercato_orders_api_fulfilments_cancel_order",
-)
+@_money_move("/orders/{order_id}/cancel", out=CancelledOrderOut, module="fulfilments")
 def cancel_order(
     request: HttpRequest, order_id: str, payload: FulfilmentNoteIn | None = None
 ) -> dict[str, Any]:
@@ -50,12 +61,7 @@ def cancel_order(
     }
 
 
-@admin_router.post(
-    "/returns/{return_id}/refund",
-    response={200: AdminReturnOut, **problems(401, 403, 404, 409, 422)},
-    auth=MONEY_MOVES,
-    operation_id="mercato_orders_api_returns_refund_return",
-)
+@_money_move("/returns/{return_id}/refund", out=AdminReturnOut, module="returns")
 def refund_return(
     request: HttpRequest, return_id: str, payload: ReturnRefundIn | None = None
 ) -> dict[str, Any]:

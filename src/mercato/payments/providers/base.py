@@ -14,11 +14,11 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from mercato.core.errors import DomainError, InvalidInput, NotFound
+from mercato.core.errors import InvalidInput, NotAuthenticated, NotFound
 
 
-class InvalidSignature(DomainError):
-    code, status, title = "invalid_signature", 401, "The webhook signature is not valid"
+class InvalidSignature(NotAuthenticated):
+    code, title = "invalid_signature", "The webhook signature is not valid"
 
 
 class UnknownProvider(InvalidInput):

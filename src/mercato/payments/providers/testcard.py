@@ -28,14 +28,15 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
-from mercato.core.errors import InvalidInput
+from mercato.core.errors import InvalidAmount, InvalidInput
+from mercato.core.money import parse_amount
 from mercato.payments import services
 from mercato.payments.models import SimulatedCharge
 from mercato.payments.providers import signing
@@ -144,53 +145,32 @@ class TestCardProvider:
             amount=request.amount,
             currency=request.currency,
         )
+        answer: dict[str, Any] = {}
         if behaviour == SUCCEED:
-            charge.status = C.AUTHORIZED
-            charge.save()
-            return ProviderResult(
-                outcome=Outcome.SUCCEEDED,
-                reference=charge.reference,
-                raw=_raw(charge),
-                card_brand=brand,
-                card_last4=last4,
-            )
-        if behaviour == THREE_DS:
-            charge.status = C.REQUIRES_ACTION
-            charge.save()
-            return ProviderResult(
-                outcome=Outcome.ACTION_REQUIRED,
-                reference=charge.reference,
-                action={
-                    "type": "three_d_secure",
-                    "url": f"https://test-processor.invalid/3ds/{charge.reference}",
-                    "confirm_with": {"authentication": ["complete", "fail"]},
-                },
-                raw=_raw(charge),
-                card_brand=brand,
-                card_last4=last4,
-            )
-        if behaviour in (ASYNC, ASYNC_DECLINED):
-            charge.status = C.PROCESSING
-            charge.save()
+            charge.status, outcome = C.AUTHORIZED, Outcome.SUCCEEDED
+        elif behaviour == THREE_DS:
+            charge.status, outcome = C.REQUIRES_ACTION, Outcome.ACTION_REQUIRED
+            answer["action"] = {
+                "type": "three_d_secure",
+                "url": f"https://test-processor.invalid/3ds/{charge.reference}",
+                "confirm_with": {"authentication": ["complete", "fail"]},
+            }
+        elif behaviour in (ASYNC, ASYNC_DECLINED):
+            charge.status, outcome = C.PROCESSING, Outcome.PENDING
+        else:
+            charge.status, charge.failure_code, outcome = C.FAILED, behaviour, Outcome.FAILED
+            answer.update(error_code=behaviour, error_message=MESSAGES[behaviour])
+        charge.save()
+        if outcome == Outcome.PENDING:
             # the processor answers later, by webhook; the task commits with this transaction
             settle_simulated_charge.enqueue(reference=charge.reference)
-            return ProviderResult(
-                outcome=Outcome.PENDING,
-                reference=charge.reference,
-                raw=_raw(charge),
-                card_brand=brand,
-                card_last4=last4,
-            )
-        charge.status, charge.failure_code = C.FAILED, behaviour
-        charge.save()
         return ProviderResult(
-            outcome=Outcome.FAILED,
+            outcome=outcome,
             reference=charge.reference,
-            error_code=behaviour,
-            error_message=MESSAGES[behaviour],
             raw=_raw(charge),
             card_brand=brand,
             card_last4=last4,
+            **answer,
         )
 
     def confirm(self, *, reference: str, data: Mapping[str, Any]) -> ProviderResult:
@@ -273,7 +253,7 @@ class TestCardProvider:
                 error_message=MESSAGES.get(data.get("failure_code") or "", "")[:300],
                 payload=event,
             )
-        except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, InvalidAmount) as exc:
             raise InvalidInput(
                 "The webhook body is not a test processor event.", code="invalid_webhook_payload"
             ) from exc
@@ -324,10 +304,7 @@ def settle_simulated_charge(reference: str) -> None:
 
 
 def _webhook_amount(value: Any) -> Decimal | None:
-    """A webhook's amount: a finite, non-negative number of whole cents, or None."""
+    """A webhook's amount: an exact amount of money (`parse_amount`'s rule), or None."""
     if value is None:
         return None
-    amount = Decimal(str(value))
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"not an amount: {value!r}")
-    return amount
+    return parse_amount(value, field="amount", exact=True)

@@ -62,9 +62,12 @@ def record_attempt(
     actor: Actor,
     reason: str = "",
     reference: str = "",
+    order: Order | None = None,
 ) -> Transaction:
-    """The ledger row of one provider attempt, successful or not."""
-    return Transaction.objects.create(
+    """The ledger row of one provider attempt, successful or not. With the `order` (a
+    capture, void or refund), a refused one also goes on its timeline (PAYMENT_FAILED, with
+    the operation's name)."""
+    txn = Transaction.objects.create(
         payment=payment,
         kind=kind,
         amount=amount,
@@ -78,26 +81,7 @@ def record_attempt(
         actor_label=actor.label[:254],
         raw_response=result.raw,
     )
-
-
-def record_operation(
-    order: Order,
-    payment: Payment,
-    kind: str,
-    amount: Decimal,
-    result: ProviderResult,
-    *,
-    key: str,
-    actor: Actor,
-    reason: str = "",
-    reference: str = "",
-) -> Transaction:
-    """`record_attempt` for a capture, void or refund; a refused one also goes on the
-    timeline (PAYMENT_FAILED, with the operation's name)."""
-    txn = record_attempt(
-        payment, kind, amount, result, key=key, actor=actor, reason=reason, reference=reference
-    )
-    if not txn.success:
+    if order is not None and not txn.success:
         record_order_event(
             order, E.PAYMENT_FAILED, actor=actor, **event_data(payment, txn, operation=str(kind))
         )

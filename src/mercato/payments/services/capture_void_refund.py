@@ -37,7 +37,7 @@ from mercato.payments.services.bookkeeping import (
     lock_payment,
     mark_released,
     provider_of,
-    record_operation,
+    record_attempt,
     releasable,
 )
 from mercato.payments.services.checks import clean_key, clean_optional_amount, clean_text
@@ -79,9 +79,9 @@ def _operate(
 ) -> Transaction:
     """The end of a capture, void or refund: the provider's `result` recorded; when it
     succeeded, the payment changed (`change`) and the movement booked."""
-    txn = record_operation(
-        order, payment, kind, amount, result, key=key, actor=actor, reason=reason,
-        reference=reference,
+    txn = record_attempt(
+        payment, kind, amount, result, key=key, actor=actor, reason=reason, reference=reference,
+        order=order,
     )  # fmt: skip
     if txn.success:
         change()
@@ -96,6 +96,51 @@ def _operate(
             domain_event=domain_event,
         )
     return txn
+
+
+def _at_most(
+    limit: Decimal,
+    amount: Decimal | None,
+    payment: Payment,
+    error: type[CaptureExceedsAuthorized | RefundExceedsCaptured],
+    *,
+    left: str,
+    verb: str,
+) -> Decimal:
+    """`amount` (default: all of `limit`); refused with `error` when there is nothing left
+    or it is more than `limit` (the error names what is `left`)."""
+    amount = limit if amount is None else amount
+    if limit <= 0 or amount > limit:
+        raise error(
+            f"At most {limit} {payment.currency} can be {verb}.",
+            field="amount",
+            **{left: str(limit)},
+        )
+    return amount
+
+
+def _move(
+    payment: Payment, call: ProviderCall, amount: Decimal, key: str
+) -> tuple[dict[str, Any], ProviderResult]:
+    """The payment's audit fields before, and the provider's answer to moving `amount`."""
+    before = snapshot(payment, AUDIT_FIELDS)
+    return before, call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
+
+
+def _once(
+    payment: Payment,
+    kind: str,
+    key: str,
+    amount: Decimal | None,
+    operation: Callable[[Order, Payment], Transaction],
+) -> Transaction:
+    """`operation` on the locked order and payment, in one transaction; a repeated `key`
+    gets the first transaction instead."""
+    with transaction.atomic():
+        order, payment = lock_payment(payment)
+        if done := find_repeat(payment, kind, key, amount):
+            return done
+        return operation(order, payment)
 
 
 def _add(
@@ -120,16 +165,10 @@ def capture(
     """Capture on a locked payment. With `call` (the provider told us about a capture made
     already) the order's state does not matter: the money was taken."""
     capturable = _check_capture(order, payment, by_provider=call is not None)
-    amount = capturable if amount is None else amount
-    if amount > capturable:
-        raise CaptureExceedsAuthorized(
-            f"At most {capturable} {payment.currency} can be captured.",
-            field="amount",
-            capturable=str(capturable),
-        )
-    before = snapshot(payment, AUDIT_FIELDS)
-    call = call or provider_of(payment).capture
-    result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
+    amount = _at_most(
+        capturable, amount, payment, CaptureExceedsAuthorized, left="capturable", verb="captured"
+    )
+    before, result = _move(payment, call or provider_of(payment).capture, amount, key)
     return _operate(
         order, payment, T.CAPTURE, amount, result, before=before, key=key, actor=actor,
         reference=reference, event_type=event_type, domain_event="payment.captured",
@@ -168,16 +207,10 @@ def refund(
 ) -> Transaction:
     """Refund on a locked payment: `amount` (default: all that is left) of what it captured."""
     refundable = payment.refundable_amount
-    amount = refundable if amount is None else amount
-    if refundable <= 0 or amount > refundable:
-        raise RefundExceedsCaptured(
-            f"At most {refundable} {payment.currency} can be refunded.",
-            field="amount",
-            refundable=str(refundable),
-        )
-    before = snapshot(payment, AUDIT_FIELDS)
-    call = call or provider_of(payment).refund
-    result = call(reference=payment.provider_reference, amount=amount, idempotency_key=key)
+    amount = _at_most(
+        refundable, amount, payment, RefundExceedsCaptured, left="refundable", verb="refunded"
+    )
+    before, result = _move(payment, call or provider_of(payment).refund, amount, key)
     return _operate(
         order, payment, T.REFUND, amount, result, before=before, key=key, actor=actor,
         reason=reason, reference=reference, event_type=E.PAYMENT_REFUNDED,
@@ -197,11 +230,13 @@ def capture_payment(
     (nothing changed but the record of the attempt)."""
     wanted = clean_optional_amount(amount)
     key = clean_key(idempotency_key)
-    with transaction.atomic():
-        order, payment = lock_payment(payment)
-        if done := find_repeat(payment, T.CAPTURE, key, wanted):
-            return done
-        return capture(order, payment, amount=wanted, key=key, actor=actor)
+    return _once(
+        payment,
+        T.CAPTURE,
+        key,
+        wanted,
+        lambda order, locked: capture(order, locked, amount=wanted, key=key, actor=actor),
+    )
 
 
 def void_payment(
@@ -211,11 +246,13 @@ def void_payment(
     captured; after partial captures, the rest), or abandon a pending attempt."""
     reason = clean_text(reason, field="reason", limit=500)
     key = clean_key(idempotency_key)
-    with transaction.atomic():
-        order, payment = lock_payment(payment)
-        if done := find_repeat(payment, T.VOID, key, None):
-            return done
-        return void(order, payment, key=key, actor=actor, reason=reason)
+    return _once(
+        payment,
+        T.VOID,
+        key,
+        None,
+        lambda order, locked: void(order, locked, key=key, actor=actor, reason=reason),
+    )
 
 
 def refund_payment(
@@ -234,13 +271,15 @@ def refund_payment(
     reason = clean_text(reason, field="reason", limit=500)
     reference = clean_text(reference, field="reference", limit=100)
     key = clean_key(idempotency_key or reference)
-    with transaction.atomic():
-        order, payment = lock_payment(payment)
-        if done := find_repeat(payment, T.REFUND, key, wanted):
-            return done
-        return refund(
-            order, payment, amount=wanted, key=key, actor=actor, reason=reason, reference=reference
-        )
+    return _once(
+        payment,
+        T.REFUND,
+        key,
+        wanted,
+        lambda order, locked: refund(
+            order, locked, amount=wanted, key=key, actor=actor, reason=reason, reference=reference
+        ),
+    )
 
 
 def mark_paid(

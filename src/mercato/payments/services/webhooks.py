@@ -3,13 +3,14 @@ say more than we know. Events carry totals, so a replayed or late one changes no
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from mercato.audit.services import Actor, snapshot
 from mercato.orders.models import Order
-from mercato.payments.models import Payment, WebhookDelivery
+from mercato.payments.models import Payment, Transaction, WebhookDelivery
 from mercato.payments.providers.base import (
     InvalidSignature,
     Outcome,
@@ -40,6 +41,26 @@ def _succeeded(event: WebhookEvent) -> ProviderResult:
     return ProviderResult(outcome=Outcome.SUCCEEDED, reference=event.reference)
 
 
+def _key(event: WebhookEvent) -> str:
+    """The idempotency key of what an event records: a redelivery records nothing new."""
+    return f"webhook:{event.id}"
+
+
+def _book_told(
+    move: Callable[..., Transaction],
+    order: Order,
+    payment: Payment,
+    event: WebhookEvent,
+    *,
+    delta: Decimal,
+    actor: Actor,
+) -> None:
+    """`move` (capture or refund) of `delta`, made already at the provider: its answer is the
+    event's."""
+    result = _succeeded(event)
+    move(order, payment, amount=delta, key=_key(event), actor=actor, call=lambda **kw: result)
+
+
 def _settle_attempt(order: Order, payment: Payment, event: WebhookEvent, *, actor: Actor) -> str:
     """A pending or action-required attempt is authorised, or failed."""
     if payment.status not in Payment.OPEN_STATES:
@@ -53,8 +74,7 @@ def _settle_attempt(order: Order, payment: Payment, event: WebhookEvent, *, acto
             error_code=event.error_code or "failed",
             error_message=event.error_message,
         )
-    key = f"webhook:{event.id}"
-    record_attempt(payment, T.WEBHOOK, payment.amount, result, key=key, actor=actor)
+    record_attempt(payment, T.WEBHOOK, payment.amount, result, key=_key(event), actor=actor)
     if result.succeeded:
         authorize_done(order, payment, actor=actor, capture_now=auto_capture(None))
     else:
@@ -70,9 +90,7 @@ def _captured(order: Order, payment: Payment, event: WebhookEvent, *, actor: Act
     if total > payment.amount - payment.voided_amount or order.payment_status == OP.REFUNDED:
         return "ignored: the capture does not fit the payment"
     delta = total - payment.captured_amount
-    result = _succeeded(event)
-    key = f"webhook:{event.id}"
-    capture(order, payment, amount=delta, key=key, actor=actor, call=lambda **kw: result)
+    _book_told(capture, order, payment, event, delta=delta, actor=actor)
     return f"captured {delta}"
 
 
@@ -81,9 +99,7 @@ def _refunded(order: Order, payment: Payment, event: WebhookEvent, *, actor: Act
     if total is None or total <= payment.refunded_amount or total > payment.captured_amount:
         return "ignored: nothing refunded beyond what is recorded"
     delta = total - payment.refunded_amount
-    result = _succeeded(event)
-    key = f"webhook:{event.id}"
-    refund(order, payment, amount=delta, key=key, actor=actor, call=lambda **kw: result)
+    _book_told(refund, order, payment, event, delta=delta, actor=actor)
     return f"refunded {delta}"
 
 
@@ -92,8 +108,7 @@ def _voided(order: Order, payment: Payment, event: WebhookEvent, *, actor: Actor
         return "ignored: nothing left to void"
     before = snapshot(payment, AUDIT_FIELDS)
     released = releasable(payment)
-    key = f"webhook:{event.id}"
-    txn = record_attempt(payment, T.VOID, released, _succeeded(event), key=key, actor=actor)
+    txn = record_attempt(payment, T.VOID, released, _succeeded(event), key=_key(event), actor=actor)
     mark_released(payment, released)
     book_movement(order, payment, txn, event_type=E.PAYMENT_VOIDED, actor=actor, before=before)
     return f"voided {released}"

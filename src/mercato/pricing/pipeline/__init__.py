@@ -66,31 +66,8 @@ Steps, in order:
    net prices.
 """
 
+from mercato.pricing.pipeline import types
 from mercato.pricing.pipeline.cart import price_cart, price_shipping
-from mercato.pricing.pipeline.types import (
-    LineInput,
-    LineResult,
-    PricingInput,
-    PricingResult,
-    PromotionInput,
-    ShippingResult,
-    TaxLine,
-    TaxRules,
-    Totals,
-    VoucherInput,
-)
+from mercato.pricing.pipeline.types import *  # noqa: F403  (the names in types.__all__)
 
-__all__ = [
-    "LineInput",
-    "LineResult",
-    "PricingInput",
-    "PricingResult",
-    "PromotionInput",
-    "ShippingResult",
-    "TaxLine",
-    "TaxRules",
-    "Totals",
-    "VoucherInput",
-    "price_cart",
-    "price_shipping",
-]
+__all__ = ["price_cart", "price_shipping", *types.__all__]

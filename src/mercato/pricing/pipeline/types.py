@@ -6,6 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+__all__ = [  # the pipeline's inputs and results, exported by the package
+    "LineInput",
+    "LineResult",
+    "PricingInput",
+    "PricingResult",
+    "PromotionInput",
+    "ShippingResult",
+    "TaxLine",
+    "TaxRules",
+    "Totals",
+    "VoucherInput",
+]
+
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 STANDARD = "standard"

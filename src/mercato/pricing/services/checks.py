@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model
 from django.utils import timezone
@@ -17,8 +17,10 @@ from mercato.catalog.errors import InvalidPrice
 from mercato.core import countries
 from mercato.core.errors import InvalidInput
 from mercato.core.inputs import Changes
-from mercato.core.money import parse_amount
+from mercato.core.money import CENT, parse_amount
 from mercato.pricing.models import Promotion, TaxRate, Voucher
+
+M = TypeVar("M", bound=Model)
 
 Amount = Decimal | str | int | float
 """An amount as the API and the back office give it; the services check its places."""
@@ -68,9 +70,7 @@ def clean_discount_value(kind: str, value: Any) -> Decimal:
     """A percentage (0-100, two decimals at most) or an amount."""
     if kind == "percentage":
         number = clean_decimal(value, "value")
-        if not Decimal("0") <= number <= Decimal("100") or number != number.quantize(
-            Decimal("0.01")
-        ):
+        if not Decimal("0") <= number <= Decimal("100") or number != number.quantize(CENT):
             raise InvalidInput(
                 "A percentage is from 0 to 100 (two decimals at most).",
                 code="invalid_value",
@@ -110,6 +110,30 @@ def existing_ids(model: type[Model], ids: Iterable[int], *, code: str, field: st
     if model._default_manager.filter(pk__in=wanted).count() != len(wanted):
         raise InvalidInput(f"Some {field} do not exist.", code=code, field=field)
     return wanted
+
+
+def apply_changes(obj: Model, changes: Mapping[str, Any], fields: Iterable[str]) -> None:
+    """Set on `obj` each of `fields` that `changes` gives."""
+    for name in fields:
+        if name in changes:
+            setattr(obj, name, changes[name])
+
+
+def clean_targets(
+    changes: Mapping[str, Any], targets: Mapping[str, tuple[str, type[Model], str]]
+) -> dict[str, list[int]]:
+    """The targets `changes` gives, checked: {m2m name: [pk]} from {key: (m2m name, model,
+    error code)}."""
+    return {
+        m2m: existing_ids(model, changes[key], code=code, field=key)
+        for key, (m2m, model, code) in targets.items()
+        if key in changes
+    }
+
+
+def locked(obj: M) -> M:
+    """`obj` read again from the database, locked until the end of the transaction."""
+    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
 def set_targets(

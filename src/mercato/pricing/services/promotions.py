@@ -17,11 +17,13 @@ from mercato.pricing.models import (
 from mercato.pricing.services.checks import (
     Amount,
     Details,
+    apply_changes,
     check_window,
     clean_currency,
     clean_discount_value,
+    clean_targets,
     delete_logged,
-    existing_ids,
+    locked,
     set_targets,
 )
 
@@ -56,9 +58,7 @@ def clean_promotion(promotion: Promotion, details: PromotionDetails) -> dict[str
     """Apply `details` to an unsaved promotion and check it (the back office checks its form
     with this too). Returns the targets to set: {m2m name: [pk]}."""
     changes = details.given()
-    for name in PROMOTION_FIELDS:
-        if name in changes:
-            setattr(promotion, name, changes[name])
+    apply_changes(promotion, changes, PROMOTION_FIELDS)
     promotion.name = (promotion.name or "").strip()
     if not promotion.name:
         raise InvalidInput("A name is required.", field="name")
@@ -67,11 +67,7 @@ def clean_promotion(promotion: Promotion, details: PromotionDetails) -> dict[str
     promotion.value = clean_discount_value(promotion.kind, promotion.value)
     promotion.currency = clean_currency(promotion.currency)
     check_window(promotion.starts_at, promotion.ends_at)
-    return {
-        m2m: existing_ids(model, changes[key], code=code, field=key)
-        for key, (m2m, model, code) in PROMOTION_TARGETS.items()
-        if key in changes
-    }
+    return clean_targets(changes, PROMOTION_TARGETS)
 
 
 def _save_promotion(actor: Actor, promotion: Promotion, details: PromotionDetails) -> Promotion:
@@ -90,8 +86,7 @@ def create_promotion(*, actor: Actor, details: PromotionDetails) -> Promotion:
 
 def update_promotion(*, actor: Actor, promotion: Promotion, details: PromotionDetails) -> Promotion:
     with transaction.atomic():
-        locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
-        return _save_promotion(actor, locked, details)
+        return _save_promotion(actor, locked(promotion), details)
 
 
 def delete_promotion(*, actor: Actor, promotion: Promotion) -> None:

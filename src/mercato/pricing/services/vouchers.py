@@ -24,12 +24,14 @@ from mercato.pricing.services.checks import (
     CODE_PATTERN,
     Amount,
     Details,
+    apply_changes,
     check_window,
     clean_amount,
     clean_currency,
     clean_discount_value,
+    clean_targets,
     delete_logged,
-    existing_ids,
+    locked,
     normalize_code,
     normalize_email,
     set_targets,
@@ -98,9 +100,7 @@ def clean_voucher(voucher: Voucher, details: VoucherDetails) -> dict[str, list[i
     """Apply `details` to an unsaved voucher and check it (the back office checks its form
     with this too). Returns the targets to set: {m2m name: [pk]}."""
     changes = details.given()
-    for name in VOUCHER_FIELDS:
-        if name in changes:
-            setattr(voucher, name, changes[name])
+    apply_changes(voucher, changes, VOUCHER_FIELDS)
     voucher.code = normalize_code(voucher.code)
     if not CODE_PATTERN.fullmatch(voucher.code):
         raise InvalidInput(
@@ -128,11 +128,7 @@ def clean_voucher(voucher: Voucher, details: VoucherDetails) -> dict[str, list[i
             field="usage_limit",
         )
     check_window(voucher.starts_at, voucher.ends_at)
-    targets = {
-        m2m: existing_ids(model, changes[key], code=code, field=key)
-        for key, (m2m, model, code) in VOUCHER_TARGETS.items()
-        if key in changes
-    }
+    targets = clean_targets(changes, VOUCHER_TARGETS)
     if voucher.applies_to == Voucher.AppliesTo.SPECIFIC:
         has_targets = any(targets.get(m2m) for m2m in ("products", "categories")) or any(
             voucher.pk and m2m not in targets and getattr(voucher, m2m).exists()
@@ -173,8 +169,7 @@ def create_voucher(*, actor: Actor, details: VoucherDetails) -> Voucher:
 
 def update_voucher(*, actor: Actor, voucher: Voucher, details: VoucherDetails) -> Voucher:
     with transaction.atomic():
-        locked = Voucher.objects.select_for_update().get(pk=voucher.pk)
-        return _save_voucher(actor, locked, details)
+        return _save_voucher(actor, locked(voucher), details)
 
 
 def delete_voucher(*, actor: Actor, voucher: Voucher) -> None:

@@ -1,0 +1,98 @@
+"""Promotions: sales on products, categories and collections, without a code."""
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query
+from ninja.responses import Status
+
+from mercato.accounts.authentication import AdminAuth
+from mercato.core.pagination import paginate
+from mercato.core.schemas import problems
+from mercato.pricing import selectors, services
+from mercato.pricing.api.common import actor, admin_router, no_content, resolve_targets, running
+from mercato.pricing.models import Promotion
+from mercato.pricing.schemas import (
+    DiscountFilters,
+    PromotionIn,
+    PromotionOut,
+    PromotionPage,
+    PromotionPatch,
+)
+
+
+def _promotion_out(promotion: Promotion) -> dict[str, Any]:
+    return {
+        "id": promotion.public_id,
+        "name": promotion.name,
+        "kind": promotion.kind,
+        "value": str(promotion.value),
+        "currency": promotion.currency,
+        "starts_at": promotion.starts_at,
+        "ends_at": promotion.ends_at,
+        "is_active": promotion.is_active,
+        "is_running": running(promotion),
+        "products": [p.public_id for p in promotion.products.all()],
+        "categories": [c.public_id for c in promotion.categories.all()],
+        "collections": [c.public_id for c in promotion.collections.all()],
+        "created_at": promotion.created_at,
+        "updated_at": promotion.updated_at,
+    }
+
+
+@admin_router.get(
+    "/pricing/promotions",
+    response={200: PromotionPage, **problems(401, 403, 422)},
+    auth=AdminAuth("pricing.view_promotion"),
+)
+def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
+    promotions = selectors.list_promotions(search=filters.search, running=filters.running)
+    return paginate(promotions, params=filters, transform=_promotion_out)
+
+
+@admin_router.post(
+    "/pricing/promotions",
+    response={201: PromotionOut, **problems(401, 403, 422)},
+    auth=AdminAuth("pricing.add_promotion"),
+)
+def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[str, Any]]:
+    """A sale on products, categories (with their subcategories) and collections."""
+    details = services.PromotionDetails(**resolve_targets(payload.dict(exclude_none=True)))
+    promotion = services.create_promotion(actor=actor(request), details=details)
+    return Status(201, _promotion_out(selectors.get_promotion(public_id=promotion.public_id)))
+
+
+@admin_router.get(
+    "/pricing/promotions/{promotion_id}",
+    response={200: PromotionOut, **problems(401, 403, 404)},
+    auth=AdminAuth("pricing.view_promotion"),
+)
+def get_promotion(request: HttpRequest, promotion_id: UUID) -> dict[str, Any]:
+    return _promotion_out(selectors.get_promotion(public_id=promotion_id))
+
+
+@admin_router.patch(
+    "/pricing/promotions/{promotion_id}",
+    response={200: PromotionOut, **problems(401, 403, 404, 422)},
+    auth=AdminAuth("pricing.change_promotion"),
+)
+def update_promotion(
+    request: HttpRequest, promotion_id: UUID, payload: PromotionPatch
+) -> dict[str, Any]:
+    promotion = selectors.get_promotion(public_id=promotion_id)
+    details = services.PromotionDetails(**resolve_targets(payload.dict(exclude_unset=True)))
+    services.update_promotion(actor=actor(request), promotion=promotion, details=details)
+    return _promotion_out(selectors.get_promotion(public_id=promotion_id))
+
+
+@admin_router.delete(
+    "/pricing/promotions/{promotion_id}",
+    response={204: None, **problems(401, 403, 404)},
+    auth=AdminAuth("pricing.delete_promotion"),
+)
+def delete_promotion(request: HttpRequest, promotion_id: UUID) -> Status[None]:
+    services.delete_promotion(
+        actor=actor(request), promotion=selectors.get_promotion(public_id=promotion_id)
+    )
+    return no_content()

@@ -1,0 +1,116 @@
+"""Vouchers: discounts a customer redeems with a code, and their redemptions."""
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query
+from ninja.responses import Status
+
+from mercato.accounts.authentication import AdminAuth
+from mercato.core.money import money
+from mercato.core.pagination import PageParams, paginate
+from mercato.core.schemas import problems
+from mercato.pricing import selectors, services
+from mercato.pricing.api.common import actor, admin_router, no_content, resolve_targets
+from mercato.pricing.models import Voucher
+from mercato.pricing.schemas import (
+    DiscountFilters,
+    RedemptionPage,
+    VoucherIn,
+    VoucherOut,
+    VoucherPage,
+    VoucherPatch,
+)
+
+
+def _voucher_out(voucher: Voucher) -> dict[str, Any]:
+    return {
+        "id": voucher.public_id,
+        "code": voucher.code,
+        "name": voucher.name,
+        "kind": voucher.kind,
+        "value": str(voucher.value),
+        "currency": voucher.currency,
+        "applies_to": voucher.applies_to,
+        "products": [p.public_id for p in voucher.products.all()],
+        "categories": [c.public_id for c in voucher.categories.all()],
+        "min_subtotal": money(voucher.min_subtotal, voucher.currency),
+        "min_quantity": voucher.min_quantity,
+        "starts_at": voucher.starts_at,
+        "ends_at": voucher.ends_at,
+        "usage_limit": voucher.usage_limit,
+        "usage_limit_per_customer": voucher.usage_limit_per_customer,
+        "times_used": voucher.times_used,
+        "combine_with_promotions": voucher.combine_with_promotions,
+        "is_active": voucher.is_active,
+        "created_at": voucher.created_at,
+        "updated_at": voucher.updated_at,
+    }
+
+
+@admin_router.get(
+    "/pricing/vouchers",
+    response={200: VoucherPage, **problems(401, 403, 422)},
+    auth=AdminAuth("pricing.view_voucher"),
+)
+def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
+    vouchers = selectors.list_vouchers(search=filters.search, running=filters.running)
+    return paginate(vouchers, params=filters, transform=_voucher_out)
+
+
+@admin_router.post(
+    "/pricing/vouchers",
+    response={201: VoucherOut, **problems(401, 403, 409, 422)},
+    auth=AdminAuth("pricing.add_voucher"),
+)
+def create_voucher(request: HttpRequest, payload: VoucherIn) -> Status[dict[str, Any]]:
+    details = services.VoucherDetails(**resolve_targets(payload.dict(exclude_none=True)))
+    voucher = services.create_voucher(actor=actor(request), details=details)
+    return Status(201, _voucher_out(selectors.get_voucher(public_id=voucher.public_id)))
+
+
+@admin_router.get(
+    "/pricing/vouchers/{voucher_id}",
+    response={200: VoucherOut, **problems(401, 403, 404)},
+    auth=AdminAuth("pricing.view_voucher"),
+)
+def get_voucher(request: HttpRequest, voucher_id: UUID) -> dict[str, Any]:
+    return _voucher_out(selectors.get_voucher(public_id=voucher_id))
+
+
+@admin_router.patch(
+    "/pricing/vouchers/{voucher_id}",
+    response={200: VoucherOut, **problems(401, 403, 404, 409, 422)},
+    auth=AdminAuth("pricing.change_voucher"),
+)
+def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch) -> dict[str, Any]:
+    voucher = selectors.get_voucher(public_id=voucher_id)
+    details = services.VoucherDetails(**resolve_targets(payload.dict(exclude_unset=True)))
+    services.update_voucher(actor=actor(request), voucher=voucher, details=details)
+    return _voucher_out(selectors.get_voucher(public_id=voucher_id))
+
+
+@admin_router.delete(
+    "/pricing/vouchers/{voucher_id}",
+    response={204: None, **problems(401, 403, 404, 409)},
+    auth=AdminAuth("pricing.delete_voucher"),
+)
+def delete_voucher(request: HttpRequest, voucher_id: UUID) -> Status[None]:
+    """Delete a voucher nobody has used (deactivate a used one)."""
+    services.delete_voucher(
+        actor=actor(request), voucher=selectors.get_voucher(public_id=voucher_id)
+    )
+    return no_content()
+
+
+@admin_router.get(
+    "/pricing/vouchers/{voucher_id}/redemptions",
+    response={200: RedemptionPage, **problems(401, 403, 404, 422)},
+    auth=AdminAuth("pricing.view_voucherredemption"),
+)
+def list_redemptions(
+    request: HttpRequest, voucher_id: UUID, params: Query[PageParams]
+) -> dict[str, Any]:
+    voucher = selectors.get_voucher(public_id=voucher_id)
+    return paginate(voucher.redemptions.all(), params=params)
