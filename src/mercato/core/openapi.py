@@ -8,6 +8,8 @@ handler has to repeat it."""
 
 from typing import Any
 
+from ninja import Router
+
 from mercato.core.problems import PROBLEM_CONTENT_TYPE
 
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -150,6 +152,19 @@ _link(
         ),
     },
 )
+
+
+def keep_operation_ids(module: str, *routers: Router) -> None:
+    """Give each operation of `routers` without an explicit id the one ninja gave it when the
+    API was the one module `module` (`mercato_<app>_api_<handler>`), once the API became a
+    package: clients generated from the document call operations by these ids."""
+    prefix = module.replace(".", "_")
+    for router in routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                operation.operation_id = (
+                    operation.operation_id or f"{prefix}_{operation.view_func.__name__}"
+                )
 
 
 def _problem(description: str, *, retry_after: bool = False) -> dict[str, Any]:

@@ -12,12 +12,9 @@ from mercato.accounts.api import auth, staff, two_factor, apps, audit  # noqa: F
 
 # isort: on
 from mercato.accounts.api.common import admin_router, audit_router, store_router
+from mercato.core.openapi import keep_operation_ids
 
-for _router in (store_router, admin_router):
-    for _path_view in _router.path_operations.values():
-        for _operation in _path_view.operations:
-            _operation.operation_id = (
-                _operation.operation_id or f"mercato_accounts_api_{_operation.view_func.__name__}"
-            )
+keep_operation_ids(__name__, store_router, admin_router)
+
 
 __all__ = ["admin_router", "audit_router", "store_router"]

@@ -3,33 +3,27 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor
+from mercato.inventory.api.common import operation, request_actor
 from mercato.inventory.schemas import WarehouseIn, WarehouseOut, WarehousePatch
 
-admin_router = Router(tags=["admin: inventory"])
 
-
-@admin_router.get(
-    "/inventory/warehouses",
-    response={200: list[WarehouseOut], **problems(401, 403)},
-    auth=AdminAuth("inventory.view_warehouse"),
-    operation_id="mercato_inventory_api_list_warehouses",
+@operation(
+    "get", "/inventory/warehouses", out=list[WarehouseOut], permission="inventory.view_warehouse"
 )
 def list_warehouses(request: HttpRequest):
     return list(selectors.list_warehouses())
 
 
-@admin_router.post(
+@operation(
+    "post",
     "/inventory/warehouses",
-    response={201: WarehouseOut, **problems(401, 403, 409, 422)},
-    auth=AdminAuth("inventory.add_warehouse"),
-    operation_id="mercato_inventory_api_create_warehouse",
+    out=WarehouseOut,
+    status=201,
+    errors=(409, 422),
+    permission="inventory.add_warehouse",
 )
 def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     return Status(
@@ -40,11 +34,12 @@ def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     )
 
 
-@admin_router.patch(
+@operation(
+    "patch",
     "/inventory/warehouses/{warehouse_id}",
-    response={200: WarehouseOut, **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("inventory.change_warehouse"),
-    operation_id="mercato_inventory_api_update_warehouse",
+    out=WarehouseOut,
+    errors=(404, 409, 422),
+    permission="inventory.change_warehouse",
 )
 def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: WarehousePatch):
     return services.save_warehouse(
@@ -54,11 +49,13 @@ def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: Warehous
     )
 
 
-@admin_router.delete(
+@operation(
+    "delete",
     "/inventory/warehouses/{warehouse_id}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=AdminAuth("inventory.delete_warehouse"),
-    operation_id="mercato_inventory_api_delete_warehouse",
+    out=None,
+    status=204,
+    errors=(404, 409),
+    permission="inventory.delete_warehouse",
 )
 def delete_warehouse(request: HttpRequest, warehouse_id: UUID):
     """Only a warehouse that never held stock can go (409 `warehouse_in_use`)."""
