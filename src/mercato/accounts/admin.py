@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -16,6 +16,7 @@ from mercato.accounts.authentication import Principal, admin_site_user
 from mercato.accounts.models import ApiKey, App, AuthSession, User
 from mercato.accounts.support_admin import CustomerSupportAdminMixin
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
+from mercato.core.admin import ReadOnlyInline
 
 admin.site.unregister(Group)
 
@@ -87,15 +88,9 @@ class UserAdmin(CustomerSupportAdminMixin, BaseUserAdmin, AuditedModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class ApiKeyInline(TabularInline):
+class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
-    extra = 0
     fields = ("name", "prefix", "created_at", "last_used_at", "last_used_ip", "revoked_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(App)
