@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -121,8 +122,23 @@ class ApiKeyCreationForm(forms.ModelForm):
         fields = ("app", "name")
 
 
+class RevokeOnlyAdmin(ModelAdmin):
+    """Rows that are revoked, never deleted: the row stays what the audit log points at.
+    The revoke action calls the service for each selected row (each one audited)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _revoke_each(
+        self, request: HttpRequest, queryset: Any, revoke: Callable[[Any], object], done: str
+    ) -> None:
+        for obj in queryset:
+            revoke(obj)
+        messages.success(request, done)
+
+
 @admin.register(ApiKey)
-class ApiKeyAdmin(ModelAdmin):
+class ApiKeyAdmin(RevokeOnlyAdmin):
     """Keys are made and revoked here through the same services as the admin API; the secret
     is shown once, in the message after saving."""
 
@@ -175,21 +191,22 @@ class ApiKeyAdmin(ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @action(description="Revoke the selected keys", permissions=["revoke"])
     def revoke_keys(self, request: HttpRequest, queryset: Any) -> None:
-        for api_key in queryset:
-            services.revoke_api_key(api_key=api_key, actor=admin_actor(request))
-        messages.success(request, f"{queryset.count()} key(s) revoked.")
+        actor = admin_actor(request)
+        self._revoke_each(
+            request,
+            queryset,
+            lambda api_key: services.revoke_api_key(api_key=api_key, actor=actor),
+            f"{queryset.count()} key(s) revoked.",
+        )
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.change_apikey")
 
 
 @admin.register(AuthSession)
-class AuthSessionAdmin(ModelAdmin):
+class AuthSessionAdmin(RevokeOnlyAdmin):
     list_display = ("user", "audience", "created_at", "last_used_at", "ip_address", "revoked_at")
     list_filter = ("audience", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("user__email", "ip_address")
@@ -199,11 +216,11 @@ class AuthSessionAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @action(description="Sign out the selected sessions", permissions=["change"])
     def revoke_sessions(self, request: HttpRequest, queryset: Any) -> None:
-        for session in queryset:
-            services.revoke_session(session=session, reason="staff")
-        messages.success(request, "Sessions signed out.")
+        self._revoke_each(
+            request,
+            queryset,
+            lambda session: services.revoke_session(session=session, reason="staff"),
+            "Sessions signed out.",
+        )
