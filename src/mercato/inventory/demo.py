@@ -13,6 +13,12 @@ from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 ACTOR = Actor(label="demo-data", source="command")
 
+# name, street, city, postal code, country, the countries it ships to (none: all), priority
+WAREHOUSES = [
+    ("Berlin", "Lagerstraße 1", "Berlin", "10115", "DE", [], 1),
+    ("London", "1 Dock Road", "London", "E16 1AA", "GB", ["GB"], 2),
+]
+
 
 def load_demo_inventory(*, seed: int = 7) -> int:
     """Stock the demo catalog if no warehouse exists yet. Returns the stock rows made."""
@@ -20,28 +26,20 @@ def load_demo_inventory(*, seed: int = 7) -> int:
         return 0
     rng = random.Random(seed)
     with transaction.atomic():
-        main = services.save_warehouse(
-            actor=ACTOR,
-            changes=services.WarehouseChanges(
-                name="Berlin",
-                line1="Lagerstraße 1",
-                city="Berlin",
-                postal_code="10115",
-                country="DE",
-                priority=1,
-            ),
-        )
-        london = services.save_warehouse(
-            actor=ACTOR,
-            changes=services.WarehouseChanges(
-                name="London",
-                line1="1 Dock Road",
-                city="London",
-                postal_code="E16 1AA",
-                country="GB",
-                countries=["GB"],
-                priority=2,
-            ),
+        main, london = (
+            services.save_warehouse(
+                actor=ACTOR,
+                changes=services.WarehouseChanges(
+                    name=name,
+                    line1=line1,
+                    city=city,
+                    postal_code=postal_code,
+                    country=country,
+                    countries=countries,
+                    priority=priority,
+                ),
+            )
+            for name, line1, city, postal_code, country, countries, priority in WAREHOUSES
         )
         rows = []
         for variant_id in ProductVariant.objects.filter(track_inventory=True).values_list(
