@@ -2,6 +2,7 @@
 variant (a few sold out, a few low), written with their ledger movements."""
 
 import random
+from typing import Any
 
 from django.db import transaction
 
@@ -13,11 +14,17 @@ from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 ACTOR = Actor(label="demo-data", source="command")
 
-# name, street, city, postal code, country, the countries it ships to (none: all), priority
+# the countries it ships to: none for all
+WAREHOUSE_COLUMNS = ("name", "line1", "city", "postal_code", "country", "countries", "priority")
 WAREHOUSES = [
     ("Berlin", "Lagerstraße 1", "Berlin", "10115", "DE", [], 1),
     ("London", "1 Dock Road", "London", "E16 1AA", "GB", ["GB"], 2),
 ]
+
+
+def _warehouse_changes(row: tuple[Any, ...]) -> services.WarehouseChanges:
+    values: dict[str, Any] = dict(zip(WAREHOUSE_COLUMNS, row, strict=True))
+    return services.WarehouseChanges(**values)
 
 
 def load_demo_inventory(*, seed: int = 7) -> int:
@@ -27,19 +34,8 @@ def load_demo_inventory(*, seed: int = 7) -> int:
     rng = random.Random(seed)
     with transaction.atomic():
         main, london = (
-            services.save_warehouse(
-                actor=ACTOR,
-                changes=services.WarehouseChanges(
-                    name=name,
-                    line1=line1,
-                    city=city,
-                    postal_code=postal_code,
-                    country=country,
-                    countries=countries,
-                    priority=priority,
-                ),
-            )
-            for name, line1, city, postal_code, country, countries, priority in WAREHOUSES
+            services.save_warehouse(actor=ACTOR, changes=_warehouse_changes(row))
+            for row in WAREHOUSES
         )
         rows = []
         for variant_id in ProductVariant.objects.filter(track_inventory=True).values_list(

@@ -41,13 +41,7 @@ def register(request: HttpRequest, payload: RegisterIn):
 @store_router.post("/auth/login", response={200: TokenOut, **problems(401, 422, 429)}, auth=None)
 def login(request: HttpRequest, response: HttpResponse, payload: LoginIn):
     """Sign in: a short-lived access token and a refresh token."""
-    pair = sign_in(
-        request,
-        response,
-        audience=AuthSession.Audience.STORE,
-        email=payload.email,
-        password=payload.password,
-    )
+    pair = sign_in(request, response, AuthSession.Audience.STORE, payload)
     return tokens(pair)
 
 

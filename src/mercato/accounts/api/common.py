@@ -1,14 +1,12 @@
 """What every accounts handler shares: the routers, the acting principal, the token pair
 answer and the header that keeps secrets out of caches."""
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from mercato.accounts import services
 from mercato.accounts.authentication import principal_of
-from mercato.accounts.schemas import TokenOut
+from mercato.accounts.schemas import LoginIn, TokenOut
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 
@@ -33,12 +31,12 @@ def tokens(pair: services.TokenPair) -> TokenOut:
 
 
 def sign_in(
-    request: HttpRequest, response: HttpResponse, *, audience: str, **credentials: Any
+    request: HttpRequest, response: HttpResponse, audience: str, credentials: LoginIn
 ) -> services.TokenPair:
-    """Sign in with `credentials` (email, password; staff's otp) to `audience`."""
+    """Sign in to `audience` with the email and password (staff: and the otp) given."""
     no_store(response)
     return services.log_in(
-        **credentials,
+        **credentials.dict(),
         audience=audience,
         ip=get_client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),

@@ -25,14 +25,7 @@ def staff_login(request: HttpRequest, response: HttpResponse, payload: StaffLogi
     """Staff sign in to the admin API. Customers get `invalid_credentials` here. Staff with
     two-factor authentication send `otp` too: without it `otp_required` (401), a wrong or
     used one `otp_invalid` (401, counted like a wrong password)."""
-    pair = sign_in(
-        request,
-        response,
-        audience=AuthSession.Audience.ADMIN,
-        email=payload.email,
-        password=payload.password,
-        otp=payload.otp,
-    )
+    pair = sign_in(request, response, AuthSession.Audience.ADMIN, payload)
     return _staff_tokens(pair)
 
 

@@ -9,22 +9,19 @@ from mercato.inventory import selectors, services
 from mercato.inventory.api.common import operation, request_actor
 from mercato.inventory.schemas import WarehouseIn, WarehouseOut, WarehousePatch
 
-
-@operation(
-    "get", "/inventory/warehouses", out=list[WarehouseOut], permission="inventory.view_warehouse"
+WAREHOUSES = "/inventory/warehouses"
+WAREHOUSE = "/inventory/warehouses/{warehouse_id}"
+VIEW, ADD, CHANGE, DELETE = (
+    f"inventory.{verb}_warehouse" for verb in ("view", "add", "change", "delete")
 )
+
+
+@operation("get", WAREHOUSES, out=list[WarehouseOut], permission=VIEW)
 def list_warehouses(request: HttpRequest):
     return list(selectors.list_warehouses())
 
 
-@operation(
-    "post",
-    "/inventory/warehouses",
-    out=WarehouseOut,
-    status=201,
-    errors=(409, 422),
-    permission="inventory.add_warehouse",
-)
+@operation("post", WAREHOUSES, out=WarehouseOut, status=201, errors=(409, 422), permission=ADD)
 def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     return Status(
         201,
@@ -34,13 +31,7 @@ def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     )
 
 
-@operation(
-    "patch",
-    "/inventory/warehouses/{warehouse_id}",
-    out=WarehouseOut,
-    errors=(404, 409, 422),
-    permission="inventory.change_warehouse",
-)
+@operation("patch", WAREHOUSE, out=WarehouseOut, errors=(404, 409, 422), permission=CHANGE)
 def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: WarehousePatch):
     return services.save_warehouse(
         actor=request_actor(request),
@@ -49,14 +40,7 @@ def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: Warehous
     )
 
 
-@operation(
-    "delete",
-    "/inventory/warehouses/{warehouse_id}",
-    out=None,
-    status=204,
-    errors=(404, 409),
-    permission="inventory.delete_warehouse",
-)
+@operation("delete", WAREHOUSE, out=None, status=204, errors=(404, 409), permission=DELETE)
 def delete_warehouse(request: HttpRequest, warehouse_id: UUID):
     """Only a warehouse that never held stock can go (409 `warehouse_in_use`)."""
     services.delete_warehouse(
