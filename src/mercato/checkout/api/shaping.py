@@ -7,6 +7,7 @@ from mercato.checkout import selectors
 from mercato.checkout.models import Cart
 from mercato.core.money import money
 from mercato.orders.models import Order
+from mercato.orders.schemas import OrderTotalsOut
 from mercato.pricing.pipeline import ShippingResult, Totals
 from mercato.shipping.selectors import ShippingQuote
 
@@ -91,18 +92,22 @@ def cart_out(cart: Cart) -> dict[str, Any]:
     }
 
 
+# what a cart shows of itself, as it is stored
+CART_FIELDS = (
+    "token",
+    "status",
+    "email",
+    "shipping_address",
+    "billing_address",
+    "voucher_code",
+    "vat_number",
+    "note",
+    "expires_at",
+)
+
+
 def _cart_fields(cart: Cart) -> dict[str, Any]:
-    return {
-        "token": cart.token,
-        "status": cart.status,
-        "email": cart.email,
-        "shipping_address": cart.shipping_address,
-        "billing_address": cart.billing_address,
-        "voucher_code": cart.voucher_code,
-        "vat_number": cart.vat_number,
-        "note": cart.note,
-        "expires_at": cart.expires_at,
-    }
+    return {name: getattr(cart, name) for name in CART_FIELDS}
 
 
 def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
@@ -149,16 +154,7 @@ def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
             }
             for x in order_lines
         ],
-        "totals": {
-            "subtotal": money(order.subtotal, currency),
-            "discount": money(order.voucher_discount, currency),
-            "shipping": money(order.shipping_price, currency),
-            "tax": money(order.tax_total, currency),
-            "total": money(order.total_gross, currency),
-            "prices_include_tax": order.prices_include_tax,
-            "reverse_charge": order.reverse_charge,
-            "tax_note": order.tax_note,
-        },
+        "totals": OrderTotalsOut.model_validate(order),  # the order's stated totals
         "order_id": order.public_id,
         "order_number": order.number,
     }
