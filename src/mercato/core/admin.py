@@ -19,15 +19,36 @@ def form_error(exc: DomainError, fields: Iterable[str]) -> ValidationError:
     return ValidationError(str(exc))
 
 
-class ReadOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any
+class ViewOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any
+    """Rows made elsewhere (by the services), shown here, never added or edited."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+
+class ReadOnlyAdmin(ViewOnlyAdmin):
+    """Rows shown here only: not deleted either."""
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ServiceDeleteAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types
+    """Deleting here goes through the app's service (`delete_object`), one row at a time,
+    from the object's page and from the bulk action alike."""
+
+    def delete_object(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_object(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_object(request, obj)
 
 
 class ReadOnlyInline(TabularInline):  # type: ignore[misc]  # unfold has no types

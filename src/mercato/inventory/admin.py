@@ -10,7 +10,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
-from mercato.core.admin import ReadOnlyAdmin, form_error
+from mercato.core.admin import ReadOnlyAdmin, ServiceDeleteAdmin, ViewOnlyAdmin, form_error
 from mercato.core.errors import DomainError
 from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMovement, Warehouse
@@ -56,7 +56,7 @@ class WarehouseForm(forms.ModelForm):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(ModelAdmin):
+class WarehouseAdmin(ServiceDeleteAdmin):
     """Saved through inventory.services.save_warehouse (codes checked, audit logged)."""
 
     form = WarehouseForm
@@ -75,12 +75,8 @@ class WarehouseAdmin(ModelAdmin):
         except DomainError as exc:
             messages.error(request, str(exc))
 
-    def delete_model(self, request: HttpRequest, obj: Warehouse) -> None:
+    def delete_object(self, request: HttpRequest, obj: Warehouse) -> None:
         services.delete_warehouse(actor=admin_actor(request), warehouse=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for warehouse in queryset:
-            services.delete_warehouse(actor=admin_actor(request), warehouse=warehouse)
 
 
 class StockAdjustForm(forms.ModelForm):
@@ -179,7 +175,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ModelAdmin):
+class ReservationAdmin(ViewOnlyAdmin):
     list_display = (
         "reference",
         "variant",
@@ -190,12 +186,6 @@ class ReservationAdmin(ModelAdmin):
     )
     search_fields = ("reference", "variant__sku")
     list_select_related = ("variant",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(InventoryItem)
