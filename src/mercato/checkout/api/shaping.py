@@ -4,9 +4,10 @@ from typing import Any
 from uuid import UUID
 
 from mercato.checkout import selectors
+from mercato.checkout.api.schemas import CartLineOut
 from mercato.checkout.models import Cart
 from mercato.core.money import money
-from mercato.orders.models import Order
+from mercato.orders.models import Order, OrderLine
 from mercato.orders.schemas import OrderTotalsOut
 from mercato.pricing.pipeline import ShippingResult, Totals
 from mercato.shipping.selectors import ShippingQuote
@@ -92,6 +93,30 @@ def cart_out(cart: Cart) -> dict[str, Any]:
     }
 
 
+def _order_money(attr: str) -> Any:
+    """A resolver: an order line's `attr` as money in its order's currency."""
+    return staticmethod(lambda line: money(getattr(line, attr), line.order.currency))
+
+
+class PlacedLineOut(CartLineOut):
+    """An order line as its completed cart shows it, with the id of the cart line it came
+    from (`line_ids` of the context: cart line ids by variant)."""
+
+    resolve_unit_price = _order_money("unit_price")
+    resolve_unit_price_discounted = _order_money("unit_price_discounted")
+    resolve_promotion_discount = _order_money("promotion_discount")
+    resolve_voucher_discount = _order_money("voucher_discount")
+    resolve_total = _order_money("total_gross")
+
+    @staticmethod
+    def resolve_id(line: OrderLine, context: dict[str, Any]) -> UUID:
+        return context["line_ids"].get(line.variant_id, line.public_id)
+
+    @staticmethod
+    def resolve_variant_id(line: OrderLine) -> UUID | None:
+        return line.variant.public_id if line.variant else None
+
+
 # what a cart shows of itself, as it is stored
 CART_FIELDS = (
     "token",
@@ -138,21 +163,8 @@ def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
         "shipping_problem": None,
         "vat_number_problem": None,
         "lines": [
-            {
-                "id": cart_line_ids.get(x.variant_id, x.public_id),
-                "variant_id": x.variant.public_id if x.variant else None,
-                "sku": x.sku,
-                "product_name": x.product_name,
-                "variant_name": x.variant_name,
-                "quantity": x.quantity,
-                "unit_price": money(x.unit_price, currency),
-                "unit_price_discounted": money(x.unit_price_discounted, currency),
-                "promotion_discount": money(x.promotion_discount, currency),
-                "voucher_discount": money(x.voucher_discount, currency),
-                "total": money(x.total_gross, currency),
-                "tax_rate": x.tax_rate,
-            }
-            for x in order_lines
+            PlacedLineOut.model_validate(line, context={"line_ids": cart_line_ids})
+            for line in order_lines
         ],
         "totals": OrderTotalsOut.model_validate(order),  # the order's stated totals
         "order_id": order.public_id,
