@@ -6,9 +6,9 @@ from uuid import UUID
 from mercato.checkout import selectors
 from mercato.checkout.api.schemas import CartLineOut
 from mercato.checkout.models import Cart
-from mercato.core.money import money
-from mercato.orders.models import Order, OrderLine
-from mercato.orders.schemas import OrderTotalsOut
+from mercato.core.money import Money, money
+from mercato.orders.models import Order
+from mercato.orders.schemas import LineOut, OrderTotalsOut
 from mercato.pricing.pipeline import ShippingResult, Totals
 from mercato.shipping.selectors import ShippingQuote
 
@@ -93,28 +93,18 @@ def cart_out(cart: Cart) -> dict[str, Any]:
     }
 
 
-def _order_money(attr: str) -> Any:
-    """A resolver: an order line's `attr` as money in its order's currency."""
-    return staticmethod(lambda line: money(getattr(line, attr), line.order.currency))
-
-
 class PlacedLineOut(CartLineOut):
-    """An order line as its completed cart shows it, with the id of the cart line it came
-    from (`line_ids` of the context: cart line ids by variant)."""
-
-    resolve_unit_price = _order_money("unit_price")
-    resolve_unit_price_discounted = _order_money("unit_price_discounted")
-    resolve_promotion_discount = _order_money("promotion_discount")
-    resolve_voucher_discount = _order_money("voucher_discount")
-    resolve_total = _order_money("total_gross")
+    """An order line as its completed cart shows it, read from the order's own line schema
+    (orders' LineOut), with the id of the cart line it came from (`line_ids` of the context:
+    cart line ids by variant id; the order line's own id where no cart line matches)."""
 
     @staticmethod
-    def resolve_id(line: OrderLine, context: dict[str, Any]) -> UUID:
-        return context["line_ids"].get(line.variant_id, line.public_id)
+    def resolve_id(line: LineOut, context: dict[str, Any]) -> UUID:
+        return context["line_ids"].get(line.variant_id, line.id)
 
     @staticmethod
-    def resolve_variant_id(line: OrderLine) -> UUID | None:
-        return line.variant.public_id if line.variant else None
+    def resolve_total(line: LineOut) -> Money:
+        return line.total_gross
 
 
 # what a cart shows of itself, as it is stored
@@ -139,7 +129,9 @@ def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
     """A completed cart as its order was placed: the order's lines, shipping and totals (not
     priced again), with `order_id` and `order_number`. Line ids are the cart's."""
     currency = order.currency
-    cart_line_ids: dict[int | None, UUID] = dict(cart.lines.values_list("variant_id", "public_id"))
+    cart_line_ids: dict[UUID | None, UUID] = dict(
+        cart.lines.values_list("variant__public_id", "public_id")
+    )
     order_lines = list(order.lines.select_related("variant").order_by("pk"))
     charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
     return {
@@ -163,7 +155,9 @@ def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
         "shipping_problem": None,
         "vat_number_problem": None,
         "lines": [
-            PlacedLineOut.model_validate(line, context={"line_ids": cart_line_ids})
+            PlacedLineOut.model_validate(
+                LineOut.model_validate(line), context={"line_ids": cart_line_ids}
+            )
             for line in order_lines
         ],
         "totals": OrderTotalsOut.model_validate(order),  # the order's stated totals
