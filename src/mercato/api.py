@@ -16,8 +16,8 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from mercato.accounts.api import admin_router as accounts_admin_router
+from mercato.accounts.api import audit_router as audit_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
-from mercato.accounts.api_audit import admin_router as audit_admin_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -7,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -16,6 +17,7 @@ from mercato.accounts.authentication import Principal, admin_site_user
 from mercato.accounts.models import ApiKey, App, AuthSession, User
 from mercato.accounts.support_admin import CustomerSupportAdminMixin
 from mercato.audit.admin import AuditedModelAdmin, admin_actor
+from mercato.core.admin import ReadOnlyInline
 
 admin.site.unregister(Group)
 
@@ -87,15 +89,9 @@ class UserAdmin(CustomerSupportAdminMixin, BaseUserAdmin, AuditedModelAdmin):
         return super().has_delete_permission(request, obj)
 
 
-class ApiKeyInline(TabularInline):
+class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
-    extra = 0
     fields = ("name", "prefix", "created_at", "last_used_at", "last_used_ip", "revoked_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(App)
@@ -126,8 +122,23 @@ class ApiKeyCreationForm(forms.ModelForm):
         fields = ("app", "name")
 
 
+class RevokeOnlyAdmin(ModelAdmin):
+    """Rows that are revoked, never deleted: the row stays what the audit log points at.
+    The revoke action calls the service for each selected row (each one audited)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _revoke_each(
+        self, request: HttpRequest, queryset: Any, revoke: Callable[[Any], object], done: str
+    ) -> None:
+        for obj in queryset:
+            revoke(obj)
+        messages.success(request, done)
+
+
 @admin.register(ApiKey)
-class ApiKeyAdmin(ModelAdmin):
+class ApiKeyAdmin(RevokeOnlyAdmin):
     """Keys are made and revoked here through the same services as the admin API; the secret
     is shown once, in the message after saving."""
 
@@ -180,21 +191,22 @@ class ApiKeyAdmin(ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @action(description="Revoke the selected keys", permissions=["revoke"])
     def revoke_keys(self, request: HttpRequest, queryset: Any) -> None:
-        for api_key in queryset:
-            services.revoke_api_key(api_key=api_key, actor=admin_actor(request))
-        messages.success(request, f"{queryset.count()} key(s) revoked.")
+        actor = admin_actor(request)
+        self._revoke_each(
+            request,
+            queryset,
+            lambda api_key: services.revoke_api_key(api_key=api_key, actor=actor),
+            f"{queryset.count()} key(s) revoked.",
+        )
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.change_apikey")
 
 
 @admin.register(AuthSession)
-class AuthSessionAdmin(ModelAdmin):
+class AuthSessionAdmin(RevokeOnlyAdmin):
     list_display = ("user", "audience", "created_at", "last_used_at", "ip_address", "revoked_at")
     list_filter = ("audience", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("user__email", "ip_address")
@@ -204,11 +216,11 @@ class AuthSessionAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @action(description="Sign out the selected sessions", permissions=["change"])
     def revoke_sessions(self, request: HttpRequest, queryset: Any) -> None:
-        for session in queryset:
-            services.revoke_session(session=session, reason="staff")
-        messages.success(request, "Sessions signed out.")
+        self._revoke_each(
+            request,
+            queryset,
+            lambda session: services.revoke_session(session=session, reason="staff"),
+            "Sessions signed out.",
+        )

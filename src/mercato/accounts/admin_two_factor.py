@@ -7,6 +7,7 @@ Code guessing at `verify/` counts against the same per-IP and per-account limits
 lockout as the passwords at `/admin/login/` and the API sign-in."""
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Protocol, cast
 from urllib.parse import urlencode
 
@@ -85,16 +86,33 @@ def _to_login(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_with_next(reverse("admin:login"), request))
 
 
+def _staff_page(view: Callable[[HttpRequest, User], HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of this flow (GET and POST, never cached) for the signed-in staff member, who
+    is passed to `view`; anyone else is sent to the sign-in page."""
+
+    @never_cache
+    @require_http_methods(["GET", "POST"])
+    @wraps(view)
+    def page(request: HttpRequest) -> HttpResponse:
+        if not _is_staff(request):
+            return _to_login(request)
+        return view(request, admin_site_user(request))
+
+    return page
+
+
+def _refuse(form: CodeForm, field: str | None, message: str) -> None:
+    """Show the form again with `message` on `field` (None: the whole form)."""
+    form.is_valid()
+    form.add_error(field, message)
+
+
 # --- the sign-in step ---------------------------------------------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+@_staff_page
+def verify(request: HttpRequest, user: User) -> HttpResponse:
     """The second step of signing in: a code from the authenticator or a recovery code."""
-    if not _is_staff(request):
-        return _to_login(request)
-    user = admin_site_user(request)
     if _is_verified(user) or not two_factor.has_two_factor(user):
         return HttpResponseRedirect(_next(request))
     form = CodeForm(request.POST or None)
@@ -105,16 +123,14 @@ def verify(request: HttpRequest) -> HttpResponse:
         services._limit("login", services.LOGIN_LIMITS, ip=get_client_ip(request), account=email)
         ratelimit.check_lockout(email)
     except RateLimited as exc:
-        form.is_valid()
-        form.add_error(None, _refusal_message(exc))
+        _refuse(form, None, _refusal_message(exc))
         response = _page(request, "verify.html", 429, form=form, title="Two-factor authentication")
         response["Retry-After"] = str(exc.retry_after)
         return response
     device = two_factor.verify_code(user=user, code=request.POST.get("code"))
     if device is None:
         ratelimit.record_failure(email)
-        form.is_valid()
-        form.add_error("code", "This code is not valid (or was used already).")
+        _refuse(form, "code", "This code is not valid (or was used already).")
         return _page(request, "verify.html", form=form, title="Two-factor authentication")
     django_otp.login(request, device)
     ratelimit.clear_failures(email)
@@ -131,13 +147,9 @@ def verify(request: HttpRequest) -> HttpResponse:
 # --- enrolment and management -------------------------------------------------------------------
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def enrol(request: HttpRequest) -> HttpResponse:
+@_staff_page
+def enrol(request: HttpRequest, user: User) -> HttpResponse:
     """Scan the QR code, confirm with a code, see the recovery codes once."""
-    if not _is_staff(request):
-        return _to_login(request)
-    user = admin_site_user(request)
     if two_factor.has_two_factor(user):
         return HttpResponseRedirect(reverse("admin_2fa:manage"))
     device = two_factor.pending_enrolment(user) or two_factor.start_enrolment(
@@ -151,8 +163,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 user=user, code=request.POST.get("code"), actor=admin_actor(request)
             )
         except DomainError as exc:
-            form.is_valid()
-            form.add_error("code", str(exc))
+            _refuse(form, "code", str(exc))
         else:
             device.refresh_from_db()
             django_otp.login(request, device)  # this session has just proved the device
@@ -170,13 +181,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def manage(request: HttpRequest) -> HttpResponse:
+@_staff_page
+def manage(request: HttpRequest, user: User) -> HttpResponse:
     """Status, new recovery codes, or switching 2FA off (each after a current code)."""
-    if not _is_staff(request):
-        return _to_login(request)
-    user = admin_site_user(request)
     if not two_factor.has_two_factor(user):
         return HttpResponseRedirect(reverse("admin_2fa:enrol"))
     form = CodeForm(request.POST or None)
@@ -192,11 +199,9 @@ def manage(request: HttpRequest) -> HttpResponse:
                 user=user, code=request.POST.get("code"), actor=admin_actor(request)
             )
         except RateLimited as exc:
-            form.is_valid()
-            form.add_error(None, _refusal_message(exc))
+            _refuse(form, None, _refusal_message(exc))
         except DomainError as exc:
-            form.is_valid()
-            form.add_error("code", str(exc))
+            _refuse(form, "code", str(exc))
         else:
             messages.success(request, "Two-factor authentication is off.")
             return HttpResponseRedirect(reverse("admin:index"))

@@ -2,6 +2,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from mercato.accounts.errors import InvalidToken
 from mercato.accounts.models import ApiKey, App, AuthSession, User
 from mercato.core.errors import NotFound
 
@@ -26,3 +27,16 @@ def get_api_key(*, app: App, public_id: UUID) -> ApiKey:
     if api_key is None:
         raise NotFound("No such API key.", code="api_key_not_found")
     return api_key
+
+
+def lock_user_for_link(public_id: str, *, invalid: str, **filters: object) -> User:
+    """The active account an emailed link's token names (its public id in hex, and `filters`),
+    locked for the change the link makes; `InvalidToken(invalid)` when there is none."""
+    user = (
+        User.objects.select_for_update()
+        .filter(public_id=UUID(hex=public_id), is_active=True, **filters)
+        .first()
+    )
+    if user is None:
+        raise InvalidToken(invalid)
+    return user

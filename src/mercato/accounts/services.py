@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
-from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -33,6 +32,7 @@ from mercato.accounts.errors import (
     WeakPassword,
 )
 from mercato.accounts.models import ApiKey, App, AuthSession, RefreshToken, User
+from mercato.accounts.selectors import lock_user_for_link
 from mercato.accounts.support import confirm_email_change
 from mercato.accounts.tokens import (
     read_email_change_token,
@@ -305,17 +305,12 @@ def verify_email(*, token: str, ip: str | None = None) -> User:
     if read_email_change_token(token) is not None:
         return confirm_email_change(token=token, ip=ip)
     claims = read_email_verification_token(token)
+    invalid = "The verification link is not valid or has expired."
     if claims is None:
-        raise InvalidToken("The verification link is not valid or has expired.")
+        raise InvalidToken(invalid)
     public_id, email = claims
     with transaction.atomic():
-        user = (
-            User.objects.select_for_update()
-            .filter(public_id=UUID(hex=public_id), email=email, is_active=True)
-            .first()
-        )
-        if user is None:
-            raise InvalidToken("The verification link is not valid or has expired.")
+        user = lock_user_for_link(public_id, invalid=invalid, email=email)
         if user.is_email_verified:
             raise InvalidToken("This link was already used.", code="token_used")
         user.email_verified_at = timezone.now()

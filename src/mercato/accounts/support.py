@@ -9,13 +9,12 @@ The admin API (/api/admin/customers/{id}/…) and the back office call these fun
 docs/decisions/0008-support-cannot-set-customer-credentials.md.
 """
 
-from uuid import UUID
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mercato.accounts.errors import EmailTaken, InvalidToken
 from mercato.accounts.models import User
+from mercato.accounts.selectors import lock_user_for_link
 from mercato.accounts.tokens import email_digest, read_email_change_token
 from mercato.audit.services import Actor, record_change
 from mercato.core import ratelimit
@@ -88,17 +87,12 @@ def confirm_email_change(*, token: str, ip: str | None = None) -> User:
     """Apply an email change with the token sent to the new address. The token works once: it
     names the address it replaces, which the change (or any other change) makes stale."""
     claims = read_email_change_token(token)
+    invalid = "The confirmation link is not valid or has expired."
     if claims is None:
-        raise InvalidToken("The confirmation link is not valid or has expired.")
+        raise InvalidToken(invalid)
     public_id, old_digest, new_email = claims
     with transaction.atomic():
-        user = (
-            User.objects.select_for_update()
-            .filter(public_id=UUID(hex=public_id), is_active=True, is_staff=False)
-            .first()
-        )
-        if user is None:
-            raise InvalidToken("The confirmation link is not valid or has expired.")
+        user = lock_user_for_link(public_id, invalid=invalid, is_staff=False)
         if user.email == new_email:
             raise InvalidToken("This link was already used.", code="token_used")
         if email_digest(user.email) != old_digest:

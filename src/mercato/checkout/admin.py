@@ -4,21 +4,16 @@ from django.contrib import admin
 from django.db.models import Count, DecimalField, F, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from mercato.checkout.models import Cart, CartLine
+from mercato.core.admin import ReadOnlyInline
 
 
-class CartLineInline(TabularInline):
+class CartLineInline(ReadOnlyInline):
     model = CartLine
-    extra = 0
     fields = ("variant", "quantity", "unit_price", "created_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Cart)

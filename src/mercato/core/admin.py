@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 
 from mercato.core.errors import DomainError
 from mercato.core.models import EmailMessageLog, Event
@@ -18,6 +18,23 @@ def form_error(exc: DomainError, fields: Iterable[str]) -> ValidationError:
     if field is not None and field in fields:
         return ValidationError({field: str(exc)})
     return ValidationError(str(exc))
+
+
+class ViewOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any
+    """Rows made elsewhere (by the services), shown here, never added or edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ViewOnlyAdmin):
+    """Rows shown here only: not deleted either."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @contextmanager
@@ -37,14 +54,16 @@ class DeletedOneByOne:
             self.delete_model(request, obj)  # type: ignore[attr-defined]  # a ModelAdmin's
 
 
-class ReadOnlyAdmin(ModelAdmin):  # type: ignore[misc]  # unfold has no types: ModelAdmin is Any
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+class ReadOnlyInline(TabularInline):  # type: ignore[misc]  # unfold has no types
+    """A table of related rows shown as they are: none added, changed or deleted here."""
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    extra = 0
+    can_delete = False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -9,11 +10,11 @@ from pydantic import Field
 from mercato.accounts import services as account_services
 from mercato.accounts import support
 from mercato.accounts.authentication import (
-    AdminAuth,
     customer_auth,
     principal_of,
     signed_in_user,
 )
+from mercato.accounts.operations import admin_list, admin_operation
 from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
@@ -34,6 +35,14 @@ from mercato.customers.schemas import (
 
 store_router = Router(tags=["store: me"], auth=customer_auth)
 admin_router = Router(tags=["admin: customers"])
+operation = partial(admin_operation, admin_router)
+# what customer support does: an email to the customer, refused where it would be too often
+SUPPORT_ACTION: dict[str, Any] = {
+    "out": Message,
+    "status": 202,
+    "errors": (404, 409, 422, 429),
+    "permission": "accounts.change_user",
+}
 
 
 @store_router.get("/me", response={200: ProfileOut, **problems(401)})
@@ -110,11 +119,7 @@ class CustomerFilters(PageParams):
     search: str = Field("", max_length=100, description="Part of an email, name or phone.")
 
 
-@admin_router.get(
-    "/customers",
-    response={200: CustomerPage, **problems(401, 403, 422)},
-    auth=AdminAuth("accounts.view_user"),
-)
+@admin_list(admin_router, "/customers", page=CustomerPage, permission="accounts.view_user")
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
     """Customers, newest first, with a search over email, name and phone."""
     return paginate(
@@ -124,10 +129,12 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
     )
 
 
-@admin_router.get(
+@operation(
+    "get",
     "/customers/{customer_id}",
-    response={200: CustomerDetailOut, **problems(401, 403, 404)},
-    auth=AdminAuth("accounts.view_user"),
+    out=CustomerDetailOut,
+    errors=(404,),
+    permission="accounts.view_user",
 )
 def get_customer(request: HttpRequest, customer_id: UUID):
     return selectors.get_customer(public_id=customer_id)
@@ -142,11 +149,7 @@ def _actor(request: HttpRequest) -> Actor:
     return account_services.actor_for(principal_of(request), ip=get_client_ip(request))
 
 
-@admin_router.post(
-    "/customers/{customer_id}/password-reset",
-    response={202: Message, **problems(401, 403, 404, 409, 422, 429)},
-    auth=AdminAuth("accounts.change_user"),
-)
+@operation("post", "/customers/{customer_id}/password-reset", **SUPPORT_ACTION)
 def send_password_reset(request: HttpRequest, customer_id: UUID):
     """Email the customer the password reset link of `POST /store/auth/password/reset` (the
     same email and token). The customer chooses the new password; nobody else can."""
@@ -156,11 +159,7 @@ def send_password_reset(request: HttpRequest, customer_id: UUID):
     return Status(202, Message(detail="A password reset link is on its way to the customer."))
 
 
-@admin_router.post(
-    "/customers/{customer_id}/email-change",
-    response={202: Message, **problems(401, 403, 404, 409, 422, 429)},
-    auth=AdminAuth("accounts.change_user"),
-)
+@operation("post", "/customers/{customer_id}/email-change", **SUPPORT_ACTION)
 def request_email_change(request: HttpRequest, customer_id: UUID, payload: EmailChangeIn):
     """Send a confirmation link to the new address. The email changes only when the link is
     followed (`POST /store/auth/email/verify`); the current address is told now and then."""

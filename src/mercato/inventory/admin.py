@@ -10,7 +10,13 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from mercato.audit.admin import admin_actor
-from mercato.core.admin import ReadOnlyAdmin, form_error
+from mercato.core.admin import (
+    DeletedOneByOne,
+    ReadOnlyAdmin,
+    ViewOnlyAdmin,
+    form_error,
+    refusal_shown,
+)
 from mercato.core.errors import DomainError
 from mercato.inventory import selectors, services
 from mercato.inventory.models import InventoryItem, Reservation, Stock, StockMovement, Warehouse
@@ -56,7 +62,7 @@ class WarehouseForm(forms.ModelForm):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(ModelAdmin):
+class WarehouseAdmin(DeletedOneByOne, ModelAdmin):  # type: ignore[misc]  # unfold: no hints
     """Saved through inventory.services.save_warehouse (codes checked, audit logged)."""
 
     form = WarehouseForm
@@ -65,22 +71,16 @@ class WarehouseAdmin(ModelAdmin):
     search_fields = ("name", "slug", "city")
 
     def save_model(self, request: HttpRequest, obj: Warehouse, form: Any, change: bool) -> None:
-        try:
+        with refusal_shown(request):
             saved = services.save_warehouse(
                 actor=admin_actor(request),
                 warehouse=selectors.get_warehouse(public_id=obj.public_id) if change else None,
                 changes=services.WarehouseChanges(**form.cleaned_data),
             )
             obj.pk = saved.pk
-        except DomainError as exc:
-            messages.error(request, str(exc))
 
     def delete_model(self, request: HttpRequest, obj: Warehouse) -> None:
         services.delete_warehouse(actor=admin_actor(request), warehouse=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for warehouse in queryset:
-            services.delete_warehouse(actor=admin_actor(request), warehouse=warehouse)
 
 
 class StockAdjustForm(forms.ModelForm):
@@ -179,7 +179,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ModelAdmin):
+class ReservationAdmin(ViewOnlyAdmin):
     list_display = (
         "reference",
         "variant",
@@ -190,12 +190,6 @@ class ReservationAdmin(ModelAdmin):
     )
     search_fields = ("reference", "variant__sku")
     list_select_related = ("variant",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(InventoryItem)

@@ -2,6 +2,7 @@
 variant (a few sold out, a few low), written with their ledger movements."""
 
 import random
+from typing import Any
 
 from django.db import transaction
 
@@ -13,6 +14,18 @@ from mercato.inventory.models import Stock, StockMovement, Warehouse
 
 ACTOR = Actor(label="demo-data", source="command")
 
+# the countries it ships to: none for all
+WAREHOUSE_COLUMNS = ("name", "line1", "city", "postal_code", "country", "countries", "priority")
+WAREHOUSES = [
+    ("Berlin", "Lagerstraße 1", "Berlin", "10115", "DE", [], 1),
+    ("London", "1 Dock Road", "London", "E16 1AA", "GB", ["GB"], 2),
+]
+
+
+def _warehouse_changes(row: tuple[Any, ...]) -> services.WarehouseChanges:
+    values: dict[str, Any] = dict(zip(WAREHOUSE_COLUMNS, row, strict=True))
+    return services.WarehouseChanges(**values)
+
 
 def load_demo_inventory(*, seed: int = 7) -> int:
     """Stock the demo catalog if no warehouse exists yet. Returns the stock rows made."""
@@ -20,28 +33,9 @@ def load_demo_inventory(*, seed: int = 7) -> int:
         return 0
     rng = random.Random(seed)
     with transaction.atomic():
-        main = services.save_warehouse(
-            actor=ACTOR,
-            changes=services.WarehouseChanges(
-                name="Berlin",
-                line1="Lagerstraße 1",
-                city="Berlin",
-                postal_code="10115",
-                country="DE",
-                priority=1,
-            ),
-        )
-        london = services.save_warehouse(
-            actor=ACTOR,
-            changes=services.WarehouseChanges(
-                name="London",
-                line1="1 Dock Road",
-                city="London",
-                postal_code="E16 1AA",
-                country="GB",
-                countries=["GB"],
-                priority=2,
-            ),
+        main, london = (
+            services.save_warehouse(actor=ACTOR, changes=_warehouse_changes(row))
+            for row in WAREHOUSES
         )
         rows = []
         for variant_id in ProductVariant.objects.filter(track_inventory=True).values_list(

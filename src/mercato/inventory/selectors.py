@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mercato.catalog.models import Product, ProductVariant
+from mercato.core.queries import filter_given
 from mercato.inventory.errors import VariantNotFound, WarehouseNotFound
 from mercato.inventory.models import (
     Allocation,
@@ -182,14 +183,12 @@ def list_stocks(
 
 
 def list_movements(*, sku: str = "", warehouse: str = "", order: str = "") -> QuerySet:
-    movements = StockMovement.objects.select_related("stock__warehouse", "stock__variant")
-    if sku:
-        movements = movements.filter(stock__variant__sku=sku)
-    if warehouse:
-        movements = movements.filter(stock__warehouse__slug=warehouse)
-    if order:
-        movements = movements.filter(order_reference=order)
-    return movements
+    return filter_given(
+        StockMovement.objects.select_related("stock__warehouse", "stock__variant"),
+        stock__variant__sku=sku,
+        stock__warehouse__slug=warehouse,
+        order_reference=order,
+    )
 
 
 def get_warehouse(*, public_id: UUID | None = None, slug: str = "") -> Warehouse:

@@ -6,20 +6,20 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from mercato.accounts.authentication import AdminAuth
+from mercato.accounts.operations import admin_list
 from mercato.checkout import selectors
 from mercato.checkout.api.schemas import AbandonedFilters, AbandonedPage
 from mercato.core.money import money
 from mercato.core.pagination import paginate
-from mercato.core.schemas import problems
 
 admin_router = Router(tags=["admin: carts"])
 
 
-@admin_router.get(
+@admin_list(
+    admin_router,
     "/checkout/abandoned-carts",
-    response={200: AbandonedPage, **problems(401, 403, 422)},
-    auth=AdminAuth("checkout.view_cart"),
+    page=AbandonedPage,
+    permission="checkout.view_cart",
     operation_id="mercato_checkout_api_abandoned_carts",
 )
 def abandoned_carts(request: HttpRequest, filters: Query[AbandonedFilters]):

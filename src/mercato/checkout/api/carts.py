@@ -1,5 +1,7 @@
 """The store's cart and checkout."""
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -42,15 +44,26 @@ def _ref(request: HttpRequest, token: str) -> selectors.CartRef:
 
 # --- store ----------------------------------------------------------------------------------
 
-CART_ERRORS = problems(401, 404, 409, 422)
+CART_ERRORS = (401, 404, 409, 422)
 
 
-@store_router.post(
-    "/carts",
-    response={201: CartOut, **problems(401, 429)},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_create_cart",
-)
+def cart_operation(
+    method: str,
+    path: str,
+    *,
+    out: Any = CartOut,
+    status: int = 200,
+    errors: tuple[int, ...] = CART_ERRORS,
+    auth: Any = optional_customer_auth,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A cart operation: a guest's (by the cart's token) or a customer's, answering `status`
+    with `out` (the cart by default) and a problem for each of `errors`."""
+    return store_router.api_operation(
+        [method.upper()], path, response={status: out, **problems(*errors)}, auth=auth
+    )
+
+
+@cart_operation("post", "/carts", status=201, errors=(401, 429))
 def create_cart(request: HttpRequest):
     """A new cart: a guest's (keep the `token`), or the signed-in customer's. An address may
     open RATE_LIMIT_CART_IP carts (429 `rate_limited` with `Retry-After` beyond)."""
@@ -58,12 +71,7 @@ def create_cart(request: HttpRequest):
     return Status(201, cart_out(cart))
 
 
-@store_router.get(
-    "/carts/{token}",
-    response={200: CartOut, **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_get_cart",
-)
+@cart_operation("get", "/carts/{token}")
 def get_cart(request: HttpRequest, token: str):
     """The cart priced now: promotions, voucher, shipping and tax, with what still blocks
     checkout (`voucher_problem`, `shipping_problem`). A completed cart shows its order as
@@ -71,12 +79,7 @@ def get_cart(request: HttpRequest, token: str):
     return cart_out(_cart(request, token))
 
 
-@store_router.post(
-    "/carts/{token}/lines",
-    response={200: CartOut, **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_add_line",
-)
+@cart_operation("post", "/carts/{token}/lines")
 def add_line(request: HttpRequest, token: str, payload: LineIn):
     """Add a variant (quantities add up); stock is reserved or the call is refused with
     `insufficient_stock`."""
@@ -89,12 +92,7 @@ def add_line(request: HttpRequest, token: str, payload: LineIn):
     return cart_out(cart)
 
 
-@store_router.patch(
-    "/carts/{token}/lines/{line_id}",
-    response={200: CartOut, **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_update_line",
-)
+@cart_operation("patch", "/carts/{token}/lines/{line_id}")
 def update_line(request: HttpRequest, token: str, line_id: UUID, payload: LinePatch):
     """Set a line's quantity (0 removes it)."""
     cart = services.set_line_quantity(
@@ -103,22 +101,12 @@ def update_line(request: HttpRequest, token: str, line_id: UUID, payload: LinePa
     return cart_out(cart)
 
 
-@store_router.delete(
-    "/carts/{token}/lines/{line_id}",
-    response={200: CartOut, **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_remove_line",
-)
+@cart_operation("delete", "/carts/{token}/lines/{line_id}")
 def remove_line(request: HttpRequest, token: str, line_id: UUID):
     return cart_out(services.remove_line(cart=_ref(request, token), line_id=line_id))
 
 
-@store_router.patch(
-    "/carts/{token}",
-    response={200: CartOut, **CART_ERRORS, **problems(429)},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_update_checkout",
-)
+@cart_operation("patch", "/carts/{token}", errors=(*CART_ERRORS, 429))
 def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     """Email, addresses (checked per country), shipping method, voucher code, VAT number
     (a business with a VAT number of the EU country the goods go to gets reverse charge;
@@ -136,12 +124,7 @@ def update_checkout(request: HttpRequest, token: str, payload: CheckoutPatch):
     return cart_out(cart)
 
 
-@store_router.get(
-    "/carts/{token}/shipping-methods",
-    response={200: list[CartShippingMethodOut], **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_shipping_methods",
-)
+@cart_operation("get", "/carts/{token}/shipping-methods", out=list[CartShippingMethodOut])
 def shipping_methods(request: HttpRequest, token: str):
     """The methods that serve the cart's address, weight and value, each with what it will
     cost on this cart: `price` is what `totals.shipping` shows once it is chosen (taxed
@@ -153,12 +136,7 @@ def shipping_methods(request: HttpRequest, token: str):
     ]
 
 
-@store_router.post(
-    "/carts/{token}/complete",
-    response={201: OrderPlacedOut, **CART_ERRORS},
-    auth=optional_customer_auth,
-    operation_id="mercato_checkout_api_complete",
-)
+@cart_operation("post", "/carts/{token}/complete", out=OrderPlacedOut, status=201)
 def complete(request: HttpRequest, token: str):
     """Place the order. Send an `Idempotency-Key`: a retry returns the same order. Refused
     with a stable code when anything changed: `price_changed` (the cart now shows the new
@@ -178,12 +156,7 @@ def complete(request: HttpRequest, token: str):
     )
 
 
-@store_router.post(
-    "/me/cart/merge",
-    response={200: CartOut, **CART_ERRORS},
-    auth=customer_auth,
-    operation_id="mercato_checkout_api_merge_cart",
-)
+@cart_operation("post", "/me/cart/merge", auth=customer_auth)
 def merge_cart(request: HttpRequest, payload: MergeIn):
     """After signing in: move a guest cart into the customer's cart."""
     return cart_out(

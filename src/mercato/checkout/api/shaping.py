@@ -4,9 +4,11 @@ from typing import Any
 from uuid import UUID
 
 from mercato.checkout import selectors
+from mercato.checkout.api.schemas import CartLineOut
 from mercato.checkout.models import Cart
-from mercato.core.money import money
+from mercato.core.money import Money, money
 from mercato.orders.models import Order
+from mercato.orders.schemas import LineOut, OrderTotalsOut
 from mercato.pricing.pipeline import ShippingResult, Totals
 from mercato.shipping.selectors import ShippingQuote
 
@@ -91,25 +93,45 @@ def cart_out(cart: Cart) -> dict[str, Any]:
     }
 
 
+class PlacedLineOut(CartLineOut):
+    """An order line as its completed cart shows it, read from the order's own line schema
+    (orders' LineOut), with the id of the cart line it came from (`line_ids` of the context:
+    cart line ids by variant id; the order line's own id where no cart line matches)."""
+
+    @staticmethod
+    def resolve_id(line: LineOut, context: dict[str, Any]) -> UUID:
+        return context["line_ids"].get(line.variant_id, line.id)
+
+    @staticmethod
+    def resolve_total(line: LineOut) -> Money:
+        return line.total_gross
+
+
+# what a cart shows of itself, as it is stored
+CART_FIELDS = (
+    "token",
+    "status",
+    "email",
+    "shipping_address",
+    "billing_address",
+    "voucher_code",
+    "vat_number",
+    "note",
+    "expires_at",
+)
+
+
 def _cart_fields(cart: Cart) -> dict[str, Any]:
-    return {
-        "token": cart.token,
-        "status": cart.status,
-        "email": cart.email,
-        "shipping_address": cart.shipping_address,
-        "billing_address": cart.billing_address,
-        "voucher_code": cart.voucher_code,
-        "vat_number": cart.vat_number,
-        "note": cart.note,
-        "expires_at": cart.expires_at,
-    }
+    return {name: getattr(cart, name) for name in CART_FIELDS}
 
 
 def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
     """A completed cart as its order was placed: the order's lines, shipping and totals (not
     priced again), with `order_id` and `order_number`. Line ids are the cart's."""
     currency = order.currency
-    cart_line_ids: dict[int | None, UUID] = dict(cart.lines.values_list("variant_id", "public_id"))
+    cart_line_ids: dict[UUID | None, UUID] = dict(
+        cart.lines.values_list("variant__public_id", "public_id")
+    )
     order_lines = list(order.lines.select_related("variant").order_by("pk"))
     charged = order.shipping_gross if order.prices_include_tax else order.shipping_net
     return {
@@ -133,32 +155,12 @@ def _completed_cart_out(cart: Cart, order: Order) -> dict[str, Any]:
         "shipping_problem": None,
         "vat_number_problem": None,
         "lines": [
-            {
-                "id": cart_line_ids.get(x.variant_id, x.public_id),
-                "variant_id": x.variant.public_id if x.variant else None,
-                "sku": x.sku,
-                "product_name": x.product_name,
-                "variant_name": x.variant_name,
-                "quantity": x.quantity,
-                "unit_price": money(x.unit_price, currency),
-                "unit_price_discounted": money(x.unit_price_discounted, currency),
-                "promotion_discount": money(x.promotion_discount, currency),
-                "voucher_discount": money(x.voucher_discount, currency),
-                "total": money(x.total_gross, currency),
-                "tax_rate": x.tax_rate,
-            }
-            for x in order_lines
+            PlacedLineOut.model_validate(
+                LineOut.model_validate(line), context={"line_ids": cart_line_ids}
+            )
+            for line in order_lines
         ],
-        "totals": {
-            "subtotal": money(order.subtotal, currency),
-            "discount": money(order.voucher_discount, currency),
-            "shipping": money(order.shipping_price, currency),
-            "tax": money(order.tax_total, currency),
-            "total": money(order.total_gross, currency),
-            "prices_include_tax": order.prices_include_tax,
-            "reverse_charge": order.reverse_charge,
-            "tax_note": order.tax_note,
-        },
+        "totals": OrderTotalsOut.model_validate(order),  # the order's stated totals
         "order_id": order.public_id,
         "order_number": order.number,
     }

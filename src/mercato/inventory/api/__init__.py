@@ -1,18 +1,20 @@
 """The inventory API, one module per resource: availability (store), warehouses, stock
-(levels, adjustments, rules, CSV import), transfers, movements (the ledger). Each module has
-its router; they are gathered here into the `store_router` and `admin_router` that
-mercato.api mounts.
+(levels, adjustments, rules, CSV import), transfers, movements (the ledger). The routers are
+those of `common`, which mercato.api mounts.
 
-The operation ids are written out (`mercato_inventory_api_<handler>`): they are those of the
-single module this package replaced, and the OpenAPI document keeps them."""
+The operation ids stay those of the single module this package replaced
+(`mercato_inventory_api_<handler>`): clients generated from the OpenAPI document call them by
+these names."""
 
-from ninja import Router
+# isort: off
+# Registration order: that of the single module this package replaced.
+from mercato.inventory.api import availability, warehouses, stock, transfers, movements  # noqa: F401
 
-from mercato.inventory.api import availability, movements, stock, transfers, warehouses
+# isort: on
+from mercato.core.openapi import keep_operation_ids
+from mercato.inventory.api.common import admin_router, store_router
 
-store_router = Router()
-store_router.add_router("", availability.store_router)
+keep_operation_ids(__name__, store_router, admin_router)
 
-admin_router = Router()
-for module in (warehouses, stock, transfers, movements):
-    admin_router.add_router("", module.admin_router)
+
+__all__ = ["admin_router", "store_router"]

@@ -2,15 +2,14 @@
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 
 from mercato.catalog.models import ProductVariant
 from mercato.catalog.selectors import get_visible_product
 from mercato.core.schemas import problems
 from mercato.inventory import selectors
+from mercato.inventory.api.common import store_router
 from mercato.inventory.schemas import AvailabilityParams, VariantAvailability
-
-store_router = Router(tags=["store: inventory"])
 
 
 def _availability_out(variants: list[ProductVariant]) -> list[dict]:
@@ -31,7 +30,6 @@ def _availability_out(variants: list[ProductVariant]) -> list[dict]:
     "/products/{key}/availability",
     response={200: list[VariantAvailability], **problems(404)},
     auth=None,
-    operation_id="mercato_inventory_api_product_availability",
 )
 def product_availability(request: HttpRequest, key: str):
     """Whether each variant of a published product can be bought now (and how many, if the
@@ -41,10 +39,7 @@ def product_availability(request: HttpRequest, key: str):
 
 
 @store_router.get(
-    "/availability",
-    response={200: list[VariantAvailability], **problems(422)},
-    auth=None,
-    operation_id="mercato_inventory_api_variants_availability",
+    "/availability", response={200: list[VariantAvailability], **problems(422)}, auth=None
 )
 def variants_availability(request: HttpRequest, params: Query[AvailabilityParams]):
     """Availability of several variants at once (of published products only)."""

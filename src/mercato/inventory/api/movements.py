@@ -1,22 +1,16 @@
 """Admin: the stock ledger."""
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 
-from mercato.accounts.authentication import AdminAuth
 from mercato.core.pagination import paginate
-from mercato.core.schemas import problems
 from mercato.inventory import selectors
+from mercato.inventory.api.common import list_operation
 from mercato.inventory.schemas import MovementFilters, MovementPage
 
-admin_router = Router(tags=["admin: inventory"])
 
-
-@admin_router.get(
-    "/inventory/movements",
-    response={200: MovementPage, **problems(401, 403, 422)},
-    auth=AdminAuth("inventory.view_stockmovement"),
-    operation_id="mercato_inventory_api_list_movements",
+@list_operation(
+    "/inventory/movements", page=MovementPage, permission="inventory.view_stockmovement"
 )
 def list_movements(request: HttpRequest, filters: Query[MovementFilters]):
     """The stock ledger, newest first."""

@@ -2,14 +2,12 @@
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Query, Router
+from ninja import File, Query
 from ninja.files import UploadedFile
 
-from mercato.accounts.authentication import AdminAuth
 from mercato.core.pagination import paginate
-from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor
+from mercato.inventory.api.common import list_operation, operation, request_actor
 from mercato.inventory.schemas import (
     AdjustIn,
     ImportReport,
@@ -20,15 +18,8 @@ from mercato.inventory.schemas import (
     StockPage,
 )
 
-admin_router = Router(tags=["admin: inventory"])
 
-
-@admin_router.get(
-    "/inventory/stocks",
-    response={200: StockPage, **problems(401, 403, 422)},
-    auth=AdminAuth("inventory.view_stock"),
-    operation_id="mercato_inventory_api_list_stocks",
-)
+@list_operation("/inventory/stocks", page=StockPage, permission="inventory.view_stock")
 def list_stocks(request: HttpRequest, filters: Query[StockFilters]):
     """Stock levels per variant and warehouse; `state=low` or `state=out` to find gaps."""
     stocks = selectors.list_stocks(
@@ -40,11 +31,12 @@ def list_stocks(request: HttpRequest, filters: Query[StockFilters]):
     return paginate(stocks, params=filters, ordering=("id",))
 
 
-@admin_router.post(
+@operation(
+    "post",
     "/inventory/stocks/adjust",
-    response={200: StockOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("inventory.change_stock"),
-    operation_id="mercato_inventory_api_adjust_stock",
+    out=StockOut,
+    errors=(404, 422),
+    permission="inventory.change_stock",
 )
 def adjust_stock(request: HttpRequest, payload: AdjustIn):
     """Set (`quantity`) or change (`delta`) what is on hand, with a reason for the ledger."""
@@ -60,11 +52,12 @@ def adjust_stock(request: HttpRequest, payload: AdjustIn):
     return shown
 
 
-@admin_router.put(
+@operation(
+    "put",
     "/inventory/variants/{sku}/rules",
-    response={200: RulesOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("inventory.change_stock"),
-    operation_id="mercato_inventory_api_set_rules",
+    out=RulesOut,
+    errors=(404, 422),
+    permission="inventory.change_stock",
 )
 def set_rules(request: HttpRequest, sku: str, payload: RulesIn):
     """Backorders and the low-stock threshold of a variant (null threshold: shop default)."""
@@ -86,11 +79,12 @@ def set_rules(request: HttpRequest, sku: str, payload: RulesIn):
     }
 
 
-@admin_router.post(
+@operation(
+    "post",
     "/inventory/stocks/import",
-    response={200: ImportReport, **problems(400, 401, 403, 413)},
-    auth=AdminAuth("inventory.change_stock"),
-    operation_id="mercato_inventory_api_import_stock",
+    out=ImportReport,
+    errors=(400, 413),
+    permission="inventory.change_stock",
 )
 def import_stock(request: HttpRequest, file: File[UploadedFile]):
     """Set on-hand quantities from a CSV (columns sku, warehouse, quantity; optional reason).

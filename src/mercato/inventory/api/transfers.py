@@ -1,22 +1,18 @@
 """Admin: moving stock between warehouses."""
 
 from django.http import HttpRequest
-from ninja import Router
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor
+from mercato.inventory.api.common import operation, request_actor
 from mercato.inventory.schemas import StockOut, TransferIn
 
-admin_router = Router(tags=["admin: inventory"])
 
-
-@admin_router.post(
+@operation(
+    "post",
     "/inventory/stocks/transfer",
-    response={200: list[StockOut], **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("inventory.change_stock"),
-    operation_id="mercato_inventory_api_transfer_stock",
+    out=list[StockOut],
+    errors=(404, 409, 422),
+    permission="inventory.change_stock",
 )
 def transfer_stock(request: HttpRequest, payload: TransferIn):
     """Move free units of a variant from one warehouse to another."""

@@ -3,34 +3,25 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
 from mercato.inventory import selectors, services
-from mercato.inventory.api.common import request_actor
+from mercato.inventory.api.common import operation, request_actor
 from mercato.inventory.schemas import WarehouseIn, WarehouseOut, WarehousePatch
 
-admin_router = Router(tags=["admin: inventory"])
-
-
-@admin_router.get(
-    "/inventory/warehouses",
-    response={200: list[WarehouseOut], **problems(401, 403)},
-    auth=AdminAuth("inventory.view_warehouse"),
-    operation_id="mercato_inventory_api_list_warehouses",
+WAREHOUSES = "/inventory/warehouses"
+WAREHOUSE = "/inventory/warehouses/{warehouse_id}"
+VIEW, ADD, CHANGE, DELETE = (
+    f"inventory.{verb}_warehouse" for verb in ("view", "add", "change", "delete")
 )
+
+
+@operation("get", WAREHOUSES, out=list[WarehouseOut], permission=VIEW)
 def list_warehouses(request: HttpRequest):
     return list(selectors.list_warehouses())
 
 
-@admin_router.post(
-    "/inventory/warehouses",
-    response={201: WarehouseOut, **problems(401, 403, 409, 422)},
-    auth=AdminAuth("inventory.add_warehouse"),
-    operation_id="mercato_inventory_api_create_warehouse",
-)
+@operation("post", WAREHOUSES, out=WarehouseOut, status=201, errors=(409, 422), permission=ADD)
 def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     return Status(
         201,
@@ -40,12 +31,7 @@ def create_warehouse(request: HttpRequest, payload: WarehouseIn):
     )
 
 
-@admin_router.patch(
-    "/inventory/warehouses/{warehouse_id}",
-    response={200: WarehouseOut, **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("inventory.change_warehouse"),
-    operation_id="mercato_inventory_api_update_warehouse",
-)
+@operation("patch", WAREHOUSE, out=WarehouseOut, errors=(404, 409, 422), permission=CHANGE)
 def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: WarehousePatch):
     return services.save_warehouse(
         actor=request_actor(request),
@@ -54,12 +40,7 @@ def update_warehouse(request: HttpRequest, warehouse_id: UUID, payload: Warehous
     )
 
 
-@admin_router.delete(
-    "/inventory/warehouses/{warehouse_id}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=AdminAuth("inventory.delete_warehouse"),
-    operation_id="mercato_inventory_api_delete_warehouse",
-)
+@operation("delete", WAREHOUSE, out=None, status=204, errors=(404, 409), permission=DELETE)
 def delete_warehouse(request: HttpRequest, warehouse_id: UUID):
     """Only a warehouse that never held stock can go (409 `warehouse_in_use`)."""
     services.delete_warehouse(

@@ -33,20 +33,12 @@ def transfer_stock(
                 "The source warehouse does not have that many free units.",
                 available=out.quantity_free if out else 0,
             )
-        write_movement(
-            out,
-            kind=StockMovement.Kind.TRANSFER_OUT,
-            quantity_delta=-quantity,
-            reason=f"{reason} → {destination.slug}",
-            actor=actor,
+        legs = (
+            (out, StockMovement.Kind.TRANSFER_OUT, -quantity, f"{reason} → {destination.slug}"),
+            (into, StockMovement.Kind.TRANSFER_IN, quantity, f"{reason} ← {source.slug}"),
         )
-        write_movement(
-            into,
-            kind=StockMovement.Kind.TRANSFER_IN,
-            quantity_delta=quantity,
-            reason=f"{reason} ← {source.slug}",
-            actor=actor,
-        )
+        for stock, kind, delta, note in legs:
+            write_movement(stock, kind=kind, quantity_delta=delta, reason=note, actor=actor)
         if source.is_active and not destination.is_active:
             reapportion_reservations([variant.pk])
         record_change(

@@ -3,21 +3,13 @@
 from typing import Any
 
 from django.http import HttpRequest
-from unfold.admin import TabularInline
 
+from mercato.core import admin as core_admin
 from mercato.orders.models import Fulfilment, OrderEvent, OrderLine, Return
 
 
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnlyInline(core_admin.ReadOnlyInline):
     show_change_link = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

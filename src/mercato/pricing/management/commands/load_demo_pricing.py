@@ -1,14 +1,9 @@
-from django.core.management.base import BaseCommand
-
+from mercato.core.demo import LoadDemoCommand
 from mercato.pricing.demo import load_demo_pricing
 
 
-class Command(BaseCommand):
+class Command(LoadDemoCommand):
     help = "Create the demo voucher (WELCOME10) if there are no vouchers yet."
-
-    def handle(self, *args: object, **options: object) -> None:
-        made = load_demo_pricing()
-        if made:
-            self.stdout.write(f"Demo pricing: {made} voucher loaded (WELCOME10).")
-        else:
-            self.stdout.write("Vouchers exist; no demo voucher loaded.")
+    load = staticmethod(load_demo_pricing)
+    loaded = "Demo pricing: {made} voucher loaded (WELCOME10)."
+    skipped = "Vouchers exist; no demo voucher loaded."

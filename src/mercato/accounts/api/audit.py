@@ -4,21 +4,20 @@ it needs the staff authentication of accounts, and audit sits below accounts."""
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query
 
-from mercato.accounts.authentication import AdminAuth
+from mercato.accounts.api.common import audit_router
+from mercato.accounts.operations import admin_list
 from mercato.audit.schemas import AuditFilters, AuditPage
 from mercato.audit.selectors import list_entries
 from mercato.core.pagination import paginate
-from mercato.core.schemas import problems
-
-admin_router = Router(tags=["admin: audit log"])
 
 
-@admin_router.get(
+@admin_list(
+    audit_router,
     "/audit-log",
-    response={200: AuditPage, **problems(401, 403, 422)},
-    auth=AdminAuth("audit.view_auditlogentry"),
+    page=AuditPage,
+    permission="audit.view_auditlogentry",
     # The operation id it had in audit/api.py: operation ids are part of the API contract.
     operation_id="mercato_audit_api_list_audit_log",
 )
