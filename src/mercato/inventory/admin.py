@@ -62,7 +62,7 @@ class WarehouseForm(forms.ModelForm):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(DeletedOneByOne, ModelAdmin):  # type: ignore[misc]  # unfold: no hints
+class WarehouseAdmin(DeletedOneByOne, ModelAdmin):
     """Saved through inventory.services.save_warehouse (codes checked, audit logged)."""
 
     form = WarehouseForm
