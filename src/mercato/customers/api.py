@@ -9,13 +9,12 @@ from pydantic import Field
 
 from mercato.accounts import services as account_services
 from mercato.accounts import support
+from mercato.accounts.actors import staff_actor as _actor
 from mercato.accounts.authentication import (
     customer_auth,
-    principal_of,
     signed_in_user,
 )
 from mercato.accounts.operations import admin_list, admin_operation
-from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import Message, problems
@@ -143,10 +142,6 @@ def get_customer(request: HttpRequest, customer_id: UUID):
 # --- admin: customer support ----------------------------------------------------------------
 # Staff never set a customer's password or email (docs/decisions/0008): they send a reset, or
 # ask for a change that the new address confirms.
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return account_services.actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 @operation("post", "/customers/{customer_id}/password-reset", **SUPPORT_ACTION)

@@ -5,18 +5,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from mercato.accounts import services
-from mercato.accounts.authentication import principal_of
+from mercato.accounts.actors import staff_actor
 from mercato.accounts.schemas import LoginIn, TokenOut
-from mercato.audit.services import Actor
 from mercato.core.clientip import get_client_ip
 
 store_router = Router(tags=["store: account"])
 admin_router = Router(tags=["admin: access"])
+
+actor = staff_actor  # the staff member or app acting
 audit_router = Router(tags=["admin: audit log"])
-
-
-def actor(request: HttpRequest) -> Actor:
-    return services.actor_for(principal_of(request), ip=get_client_ip(request))
 
 
 def no_store(response: HttpResponse) -> None:

@@ -12,15 +12,15 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.accounts.services import actor_for
-from mercato.audit.services import Actor
+from mercato.accounts import operations
+from mercato.accounts.actors import staff_actor
+from mercato.accounts.operations import Decorator
 from mercato.catalog import selectors
-from mercato.core.clientip import get_client_ip
-from mercato.core.schemas import problems
 
 store_router = Router(tags=["store: catalog"])
 admin_router = Router(tags=["admin: catalog"])
+
+actor = staff_actor  # the staff member or app acting
 
 CURRENCY = settings.STORE_CURRENCY
 VIEW = "catalog.view_product"
@@ -28,16 +28,9 @@ VIEW = "catalog.view_product"
 M = TypeVar("M", bound=Model)
 
 
-def actor(request: HttpRequest) -> Actor:
-    return actor_for(request.auth, ip=get_client_ip(request))  # type: ignore[attr-defined]
-
-
 def get(model: type[M], public_id: UUID, code: str) -> M:
     """The object with this public id, or a 404 problem with this code."""
     return selectors.get_by_public_id(model, public_id, code=code)
-
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 class AdminOperations:
@@ -46,23 +39,10 @@ class AdminOperations:
     each of `errors`. `create`, `update` and `delete` declare the usual operations of a resource."""
 
     def operation(
-        self,
-        method: str,
-        path: str,
-        *,
-        out: Any,
-        errors: tuple[int, ...] = (),
-        permission: str | tuple[str, ...] = VIEW,
-        status: int = 200,
-        **options: Any,
+        self, method: str, path: str, *, permission: str | tuple[str, ...] = VIEW, **options: Any
     ) -> Decorator:
-        permissions = (permission,) if isinstance(permission, str) else permission
-        return admin_router.api_operation(
-            [method.upper()],
-            path,
-            response={status: out, **problems(401, 403, *errors)},
-            auth=AdminAuth(*permissions),
-            **options,
+        return operations.admin_operation(
+            admin_router, method, path, permission=permission, **options
         )
 
     def create(

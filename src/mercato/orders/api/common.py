@@ -2,14 +2,13 @@
 admin operation, who is acting, and looking up an order or a warehouse by the key in the
 path."""
 
-from collections.abc import Callable
 from typing import Any
 
 from ninja import Router
 
+from mercato.accounts import operations
 from mercato.accounts.actors import shopper_actor, staff_actor
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
+from mercato.accounts.operations import Decorator
 from mercato.inventory import selectors as inventory_selectors
 from mercato.inventory.models import Warehouse
 from mercato.orders import selectors
@@ -18,9 +17,9 @@ from mercato.orders.models import Order
 store_router = Router(tags=["store: orders"])
 admin_router = Router(tags=["admin: orders"])
 
-VIEW = AdminAuth("orders.view_order")
-CHANGE = AdminAuth("orders.change_order")
-ADD = AdminAuth("orders.add_order")
+VIEW = "orders.view_order"
+CHANGE = "orders.change_order"
+ADD = "orders.add_order"
 CHANGE_ERRORS = (404, 409, 422)
 """What a change of an order (or of a parcel or a return) may answer: the thing is not
 found, not in a state that allows the change, or the input is invalid."""
@@ -52,22 +51,6 @@ def warehouse_by_key(key: str) -> Warehouse:
     return inventory_selectors.get_warehouse(slug=key)
 
 
-def admin_operation(
-    method: str,
-    path: str,
-    *,
-    out: Any,
-    errors: tuple[int, ...] = (),
-    auth: AdminAuth,
-    status: int = 200,
-    **options: Any,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """An admin operation for staff passing `auth`: it answers `status` with `out`, 401 and
-    403, and a problem for each of `errors`."""
-    return admin_router.api_operation(
-        [method.upper()],
-        path,
-        response={status: out, **problems(401, 403, *errors)},
-        auth=auth,
-        **options,
-    )
+def admin_operation(method: str, path: str, *, permission: str, **options: Any) -> Decorator:
+    """An operation of the orders admin router (see accounts.operations.admin_operation)."""
+    return operations.admin_operation(admin_router, method, path, permission=permission, **options)

@@ -151,7 +151,7 @@ def store_fulfilments(request: HttpRequest, order_id: str):
 
 
 @admin_operation(
-    "get", "/orders/{order_id}/fulfilments", out=list[FulfilmentOut], errors=(404,), auth=VIEW
+    "get", "/orders/{order_id}/fulfilments", out=list[FulfilmentOut], errors=(404,), permission=VIEW
 )
 def list_fulfilments(request: HttpRequest, order_id: str):
     """Every parcel of the order, cancelled ones included."""
@@ -164,7 +164,7 @@ def list_fulfilments(request: HttpRequest, order_id: str):
     "/orders/{order_id}/fulfilments",
     out=FulfilmentOut,
     errors=CHANGE_ERRORS,
-    auth=CHANGE,
+    permission=CHANGE,
     status=201,
 )
 def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn):
@@ -193,7 +193,7 @@ def create_fulfilment(request: HttpRequest, order_id: str, payload: FulfilmentIn
     return Status(201, _reload(fulfilment))
 
 
-@admin_operation("patch", PARCEL, out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation("patch", PARCEL, out=FulfilmentOut, errors=CHANGE_ERRORS, permission=CHANGE)
 def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, payload: TrackingIn):
     """Change the carrier, tracking number or tracking URL (not of a cancelled parcel)."""
     fulfilment = selectors.get_fulfilment(order=admin_order(order_id), fulfilment_id=fulfilment_id)
@@ -203,7 +203,9 @@ def update_tracking(request: HttpRequest, order_id: str, fulfilment_id: str, pay
     return _reload(fulfilment)
 
 
-@admin_operation("post", f"{PARCEL}/ship", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{PARCEL}/ship", out=FulfilmentOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def ship_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: ShipIn | None = None
 ):
@@ -216,7 +218,9 @@ def ship_fulfilment(
     )
 
 
-@admin_operation("post", f"{PARCEL}/deliver", out=FulfilmentOut, errors=(404, 409), auth=CHANGE)
+@admin_operation(
+    "post", f"{PARCEL}/deliver", out=FulfilmentOut, errors=(404, 409), permission=CHANGE
+)
 def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     """The parcel arrived; its units may now be returned. 409 for a cancelled or delivered
     parcel."""
@@ -224,7 +228,9 @@ def deliver_fulfilment(request: HttpRequest, order_id: str, fulfilment_id: str):
     return _reload(services.mark_delivered(fulfilment=fulfilment, actor=staff_actor(request)))
 
 
-@admin_operation("post", f"{PARCEL}/cancel", out=FulfilmentOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{PARCEL}/cancel", out=FulfilmentOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def cancel_fulfilment(
     request: HttpRequest, order_id: str, fulfilment_id: str, payload: FulfilmentNoteIn | None = None
 ):

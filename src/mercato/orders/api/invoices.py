@@ -40,7 +40,7 @@ def store_invoice(request: HttpRequest, order_id: str):
     "/orders/{order_id}/invoice.pdf",
     out=None,
     errors=(404, 409),
-    auth=VIEW,
+    permission=VIEW,
     openapi_extra=PDF_RESPONSE,
 )
 def admin_invoice(request: HttpRequest, order_id: str):

@@ -125,7 +125,7 @@ def store_order(request: HttpRequest, order_id: str):
 # --- admin: orders --------------------------------------------------------------------------
 
 
-@admin_operation("get", "/orders", out=AdminOrderPage, errors=(422,), auth=VIEW)
+@admin_operation("get", "/orders", out=AdminOrderPage, errors=(422,), permission=VIEW)
 def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
     """Orders, newest first by default. Drafts only with `status=draft`. `search` finds a
     number, an email, a customer's name or a SKU."""
@@ -150,7 +150,7 @@ def list_orders(request: HttpRequest, filters: Query[AdminOrderFilters]):
 
 
 @admin_operation(
-    "post", "/orders/drafts", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=ADD, status=201
+    "post", "/orders/drafts", out=AdminOrderOut, errors=CHANGE_ERRORS, permission=ADD, status=201
 )
 def create_draft(request: HttpRequest, payload: DraftIn):
     """A draft order for a customer (a phone order), priced now. Lines, addresses and the
@@ -183,7 +183,7 @@ def _draft(order_id: str) -> Order:
     return order
 
 
-@admin_operation("patch", DRAFT, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation("patch", DRAFT, out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE)
 def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     """Change a draft's customer, email, addresses, shipping method, voucher or note (null
     clears). The draft is priced again."""
@@ -205,7 +205,9 @@ def update_draft(request: HttpRequest, order_id: str, payload: DraftPatch):
     return _admin_detail(request, order)
 
 
-@admin_operation("post", f"{DRAFT}/finalise", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{DRAFT}/finalise", out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def finalise_draft(request: HttpRequest, order_id: str):
     """Place the draft: checked and priced again, stock allocated (409 `insufficient_stock`
     changes nothing), the confirmation email sent."""
@@ -213,13 +215,13 @@ def finalise_draft(request: HttpRequest, order_id: str):
     return _admin_detail(request, order)
 
 
-@admin_operation("delete", DRAFT, out=None, errors=(404, 409), auth=CHANGE, status=204)
+@admin_operation("delete", DRAFT, out=None, errors=(404, 409), permission=CHANGE, status=204)
 def delete_draft(request: HttpRequest, order_id: str):
     drafts.delete_draft(order=_draft(order_id), actor=staff_actor(request))
     return Status(204, None)
 
 
-@admin_operation("get", "/orders/{order_id}", out=AdminOrderOut, errors=(404,), auth=VIEW)
+@admin_operation("get", "/orders/{order_id}", out=AdminOrderOut, errors=(404,), permission=VIEW)
 def admin_order(request: HttpRequest, order_id: str):
     """Everything about an order (drafts too): lines, totals, addresses, parcels, returns,
     payments and the whole timeline with staff notes."""
@@ -229,7 +231,9 @@ def admin_order(request: HttpRequest, order_id: str):
     )
 
 
-@admin_operation("get", "/orders/{order_id}/events", out=EventPage, errors=(404, 422), auth=VIEW)
+@admin_operation(
+    "get", "/orders/{order_id}/events", out=EventPage, errors=(404, 422), permission=VIEW
+)
 def order_events(request: HttpRequest, order_id: str, params: Query[PageParams]):
     """The order's timeline, oldest first: who did what, when, with notes."""
     events = selectors.list_order_events(order=_order(order_id))
@@ -237,7 +241,12 @@ def order_events(request: HttpRequest, order_id: str, params: Query[PageParams])
 
 
 @admin_operation(
-    "post", "/orders/{order_id}/notes", out=EventOut, errors=(404, 422), auth=CHANGE, status=201
+    "post",
+    "/orders/{order_id}/notes",
+    out=EventOut,
+    errors=(404, 422),
+    permission=CHANGE,
+    status=201,
 )
 def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
     """A staff note on the timeline (never shown to the customer)."""
@@ -246,7 +255,7 @@ def add_order_note(request: HttpRequest, order_id: str, payload: OrderNoteIn):
 
 
 @admin_operation(
-    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
+    "post", "/orders/{order_id}/confirm", out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE
 )
 def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None = None):
     """Accept an unconfirmed order (when ORDERS_AUTO_CONFIRM is off): it can be fulfilled.
@@ -260,7 +269,7 @@ def confirm(request: HttpRequest, order_id: str, payload: OrderConfirmIn | None 
 
 
 @admin_operation(
-    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE
+    "post", "/orders/{order_id}/lines", out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE
 )
 def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     """Add a published variant (to its line if the order has one). A placed order must be
@@ -274,7 +283,7 @@ def add_line(request: HttpRequest, order_id: str, payload: DraftLineIn):
     return _admin_detail(request, order)
 
 
-@admin_operation("patch", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation("patch", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE)
 def change_line(request: HttpRequest, order_id: str, line_id: str, payload: LineQuantityIn):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)
@@ -284,7 +293,7 @@ def change_line(request: HttpRequest, order_id: str, line_id: str, payload: Line
     return _admin_detail(request, order)
 
 
-@admin_operation("delete", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation("delete", LINE, out=AdminOrderOut, errors=CHANGE_ERRORS, permission=CHANGE)
 def remove_line(request: HttpRequest, order_id: str, line_id: str):
     order = _order(order_id)
     line = selectors.get_order_line(order=order, line_id=line_id)

@@ -228,7 +228,7 @@ def store_returns(request: HttpRequest, order_id: str):
 # --- admin ----------------------------------------------------------------------------------
 
 
-@admin_operation("get", "/returns", out=ReturnPage, errors=(422,), auth=VIEW)
+@admin_operation("get", "/returns", out=ReturnPage, errors=(422,), permission=VIEW)
 def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
     """Every return, newest first; filter by `status` (e.g. `requested`: waiting for a
     decision) or `order`."""
@@ -237,7 +237,7 @@ def list_returns(request: HttpRequest, filters: Query[ReturnFilters]):
 
 
 @admin_operation(
-    "get", "/orders/{order_id}/returns", out=list[AdminReturnOut], errors=(404,), auth=VIEW
+    "get", "/orders/{order_id}/returns", out=list[AdminReturnOut], errors=(404,), permission=VIEW
 )
 def list_order_returns(request: HttpRequest, order_id: str):
     """The returns of one order."""
@@ -245,24 +245,30 @@ def list_order_returns(request: HttpRequest, order_id: str):
     return [return_out(r) for r in selectors.list_order_returns(order=order)]
 
 
-@admin_operation("get", RETURN, out=AdminReturnOut, errors=(404,), auth=VIEW)
+@admin_operation("get", RETURN, out=AdminReturnOut, errors=(404,), permission=VIEW)
 def get_return(request: HttpRequest, return_id: str):
     return reload_return(admin_return(return_id))
 
 
-@admin_operation("post", f"{RETURN}/approve", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{RETURN}/approve", out=AdminReturnOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def approve_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Accept a requested return: the customer may send the goods."""
     return _decided(request, services.approve_return, return_id, payload)
 
 
-@admin_operation("post", f"{RETURN}/reject", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{RETURN}/reject", out=AdminReturnOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def reject_return(request: HttpRequest, return_id: str, payload: ReturnNoteIn | None = None):
     """Refuse a return not yet received, with a note."""
     return _decided(request, services.reject_return, return_id, payload)
 
 
-@admin_operation("post", f"{RETURN}/receive", out=AdminReturnOut, errors=CHANGE_ERRORS, auth=CHANGE)
+@admin_operation(
+    "post", f"{RETURN}/receive", out=AdminReturnOut, errors=CHANGE_ERRORS, permission=CHANGE
+)
 def receive_return(request: HttpRequest, return_id: str, payload: ReceiveIn):
     """The goods of an approved return arrived: per line, back on hand in `warehouse` or not
     (damaged). 422 `warehouse_required` when restocking without a warehouse."""

@@ -5,25 +5,19 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Model
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 from ninja.responses import Status
 
-from mercato.accounts.authentication import principal_of
-from mercato.accounts.services import actor_for
-from mercato.audit.services import Actor
+from mercato.accounts.actors import staff_actor
 from mercato.catalog.models import Category, Collection, Product
-from mercato.core.clientip import get_client_ip
 from mercato.core.errors import InvalidInput
 from mercato.pricing.models import Promotion, Voucher
 
 store_router = Router(tags=["store: pricing"])
 admin_router = Router(tags=["admin: pricing"])
 
-
-def actor(request: HttpRequest) -> Actor:
-    return actor_for(principal_of(request), ip=get_client_ip(request))
+actor = staff_actor  # the staff member or app acting
 
 
 def no_content() -> Status[None]:

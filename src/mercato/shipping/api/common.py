@@ -4,22 +4,16 @@ shapes of a zone and a method in answers."""
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Router
 
-from mercato.accounts.authentication import principal_of
-from mercato.accounts.services import actor_for
-from mercato.audit.services import Actor
-from mercato.core.clientip import get_client_ip
+from mercato.accounts.actors import staff_actor
 from mercato.core.money import money
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
 
 store_router = Router(tags=["store: shipping"])
 admin_router = Router(tags=["admin: shipping"])
 
-
-def actor(request: HttpRequest) -> Actor:
-    return actor_for(principal_of(request), ip=get_client_ip(request))
+actor = staff_actor  # the staff member or app acting
 
 
 def _bracket_value(method: ShippingMethod, value: Decimal | None) -> int | str | None:
