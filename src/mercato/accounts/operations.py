@@ -3,9 +3,12 @@ permissions named, the answer `status` with `out`, and a problem for 401, 403 an
 `errors`. `auth=AdminAuth(...)` and `problems(...)` written out by hand say the same."""
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 
 from mercato.accounts.authentication import AdminAuth
 from mercato.core.schemas import problems
@@ -45,3 +48,56 @@ def admin_list(
     return admin_operation(
         router, "get", path, out=page, permission=permission, errors=(422,), **options
     )
+
+
+class AdminOperations:
+    """The admin operations of one router, declared through `admin_operation`; `view` is the
+    permission an operation needs when it names none. `create`, `update` and `delete` declare
+    the usual operations of a resource."""
+
+    def __init__(self, router: Router, *, view: str | tuple[str, ...] = ()) -> None:
+        self.router = router
+        self.view = view
+
+    def operation(
+        self, method: str, path: str, *, permission: str | tuple[str, ...] = (), **options: Any
+    ) -> Decorator:
+        return admin_operation(
+            self.router, method, path, permission=permission or self.view, **options
+        )
+
+    def create(
+        self, path: str, *, out: Any, permission: str, errors: tuple[int, ...] = (409, 422)
+    ) -> Decorator:
+        """A POST that makes an object: it answers 201 with `out`."""
+        return self.operation(
+            "post", path, out=out, status=201, errors=errors, permission=permission
+        )
+
+    def update(
+        self,
+        path: str,
+        *,
+        out: Any,
+        permission: str,
+        method: str = "patch",
+        errors: tuple[int, ...] = (404, 409, 422),
+    ) -> Decorator:
+        """An operation that changes the object the path names (PATCH unless said)."""
+        return self.operation(method, path, out=out, errors=errors, permission=permission)
+
+    def delete(self, path: str, *, permission: str, errors: tuple[int, ...] = (404,)) -> Decorator:
+        """A DELETE: the handler deletes, the operation answers 204 with no content."""
+        register = self.operation(
+            "delete", path, out=None, status=204, errors=errors, permission=permission
+        )
+
+        def decorator(handler: Callable[..., None]) -> Callable[..., Status]:
+            @wraps(handler)
+            def deleted(request: HttpRequest, **path_params: Any) -> Status:
+                handler(request, **path_params)
+                return Status(204, None)
+
+            return register(deleted)
+
+        return decorator

@@ -10,6 +10,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from mercato.accounts.actors import staff_actor
+from mercato.accounts.operations import AdminOperations
 from mercato.catalog.models import Category, Collection, Product
 from mercato.core.errors import InvalidInput
 from mercato.pricing.models import Promotion, Voucher
@@ -18,6 +19,7 @@ store_router = Router(tags=["store: pricing"])
 admin_router = Router(tags=["admin: pricing"])
 
 actor = staff_actor  # the staff member or app acting
+admin = AdminOperations(admin_router)
 
 
 def no_content() -> Status[None]:

@@ -7,11 +7,9 @@ from django.http import HttpRequest
 from ninja import Query
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
 from mercato.core.pagination import paginate
-from mercato.core.schemas import problems
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin_router, no_content, resolve_targets, running
+from mercato.pricing.api.common import actor, admin, no_content, resolve_targets, running
 from mercato.pricing.models import Promotion
 from mercato.pricing.schemas import (
     DiscountFilters,
@@ -41,20 +39,25 @@ def _promotion_out(promotion: Promotion) -> dict[str, Any]:
     }
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/promotions",
-    response={200: PromotionPage, **problems(401, 403, 422)},
-    auth=AdminAuth("pricing.view_promotion"),
+    out=PromotionPage,
+    errors=(422,),
+    permission="pricing.view_promotion",
 )
 def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     promotions = selectors.list_promotions(search=filters.search, running=filters.running)
     return paginate(promotions, params=filters, transform=_promotion_out)
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/pricing/promotions",
-    response={201: PromotionOut, **problems(401, 403, 422)},
-    auth=AdminAuth("pricing.add_promotion"),
+    out=PromotionOut,
+    errors=(422,),
+    permission="pricing.add_promotion",
+    status=201,
 )
 def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[str, Any]]:
     """A sale on products, categories (with their subcategories) and collections."""
@@ -63,19 +66,23 @@ def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[
     return Status(201, _promotion_out(selectors.get_promotion(public_id=promotion.public_id)))
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/promotions/{promotion_id}",
-    response={200: PromotionOut, **problems(401, 403, 404)},
-    auth=AdminAuth("pricing.view_promotion"),
+    out=PromotionOut,
+    errors=(404,),
+    permission="pricing.view_promotion",
 )
 def get_promotion(request: HttpRequest, promotion_id: UUID) -> dict[str, Any]:
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/pricing/promotions/{promotion_id}",
-    response={200: PromotionOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("pricing.change_promotion"),
+    out=PromotionOut,
+    errors=(404, 422),
+    permission="pricing.change_promotion",
 )
 def update_promotion(
     request: HttpRequest, promotion_id: UUID, payload: PromotionPatch
@@ -86,10 +93,13 @@ def update_promotion(
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/pricing/promotions/{promotion_id}",
-    response={204: None, **problems(401, 403, 404)},
-    auth=AdminAuth("pricing.delete_promotion"),
+    out=None,
+    errors=(404,),
+    permission="pricing.delete_promotion",
+    status=204,
 )
 def delete_promotion(request: HttpRequest, promotion_id: UUID) -> Status[None]:
     services.delete_promotion(

@@ -7,13 +7,11 @@ from django.http import HttpRequest
 from ninja import Query
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
 from mercato.catalog.models import ProductType
 from mercato.catalog.selectors import get_by_public_id
 from mercato.core.errors import InvalidInput, NotFound
-from mercato.core.schemas import problems
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin_router, no_content
+from mercato.pricing.api.common import actor, admin, no_content
 from mercato.pricing.models import ProductTypeTaxClass, TaxClass, TaxRate, TaxSettings
 from mercato.pricing.schemas import (
     ProductTypeTaxClassIn,
@@ -66,19 +64,19 @@ def _tax_class_in(slug: str, field: str = "tax_class") -> TaxClass:
         ) from exc
 
 
-@admin_router.get(
-    "/pricing/tax-settings",
-    response={200: TaxSettingsOut, **problems(401, 403)},
-    auth=AdminAuth("pricing.view_taxsettings"),
+@admin.operation(
+    "get", "/pricing/tax-settings", out=TaxSettingsOut, permission="pricing.view_taxsettings"
 )
 def get_tax_settings(request: HttpRequest) -> dict[str, Any]:
     return _settings_out(selectors.get_tax_settings())
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/pricing/tax-settings",
-    response={200: TaxSettingsOut, **problems(401, 403, 422)},
-    auth=AdminAuth("pricing.change_taxsettings"),
+    out=TaxSettingsOut,
+    errors=(422,),
+    permission="pricing.change_taxsettings",
 )
 def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch) -> dict[str, Any]:
     """Prices with or without tax, tax on shipping, the origin country, the EU one-stop
@@ -93,28 +91,31 @@ def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch) -> dict
     return _settings_out(services.update_tax_settings(actor=actor(request), details=details))
 
 
-@admin_router.get(
-    "/pricing/tax-classes",
-    response={200: list[TaxClassOut], **problems(401, 403)},
-    auth=AdminAuth("pricing.view_taxclass"),
+@admin.operation(
+    "get", "/pricing/tax-classes", out=list[TaxClassOut], permission="pricing.view_taxclass"
 )
 def list_tax_classes(request: HttpRequest) -> list[TaxClass]:
     return list(selectors.list_tax_classes())
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/pricing/tax-classes",
-    response={201: TaxClassOut, **problems(401, 403, 409, 422)},
-    auth=AdminAuth("pricing.add_taxclass"),
+    out=TaxClassOut,
+    errors=(409, 422),
+    permission="pricing.add_taxclass",
+    status=201,
 )
 def create_tax_class(request: HttpRequest, payload: TaxClassIn) -> Status[TaxClass]:
     return Status(201, services.create_tax_class(actor=actor(request), **payload.dict()))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/pricing/tax-classes/{slug}",
-    response={200: TaxClassOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("pricing.change_taxclass"),
+    out=TaxClassOut,
+    errors=(404, 422),
+    permission="pricing.change_taxclass",
 )
 def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch) -> TaxClass:
     return services.update_tax_class(
@@ -122,10 +123,13 @@ def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch) ->
     )
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/pricing/tax-classes/{slug}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=AdminAuth("pricing.delete_taxclass"),
+    out=None,
+    errors=(404, 409),
+    permission="pricing.delete_taxclass",
+    status=204,
 )
 def delete_tax_class(request: HttpRequest, slug: str) -> Status[None]:
     """Delete a class with its rates (not "standard", nor a class still in use)."""
@@ -133,20 +137,25 @@ def delete_tax_class(request: HttpRequest, slug: str) -> Status[None]:
     return no_content()
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/tax-rates",
-    response={200: list[TaxRateOut], **problems(401, 403, 422)},
-    auth=AdminAuth("pricing.view_taxrate"),
+    out=list[TaxRateOut],
+    errors=(422,),
+    permission="pricing.view_taxrate",
 )
 def list_tax_rates(request: HttpRequest, filters: Query[TaxRateFilters]) -> list[dict[str, Any]]:
     rates = selectors.list_tax_rates(country=filters.country, tax_class=filters.tax_class)
     return [_rate_out(rate) for rate in rates]
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/pricing/tax-rates",
-    response={201: TaxRateOut, **problems(401, 403, 409, 422)},
-    auth=AdminAuth("pricing.add_taxrate"),
+    out=TaxRateOut,
+    errors=(409, 422),
+    permission="pricing.add_taxrate",
+    status=201,
 )
 def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[dict[str, Any]]:
     rate = services.create_tax_rate(
@@ -158,10 +167,12 @@ def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[dict[str
     return Status(201, _rate_out(rate))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/pricing/tax-rates/{rate_id}",
-    response={200: TaxRateOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("pricing.change_taxrate"),
+    out=TaxRateOut,
+    errors=(404, 422),
+    permission="pricing.change_taxrate",
 )
 def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch) -> dict[str, Any]:
     rate = services.update_tax_rate(
@@ -172,10 +183,13 @@ def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch) 
     return _rate_out(rate)
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/pricing/tax-rates/{rate_id}",
-    response={204: None, **problems(401, 403, 404)},
-    auth=AdminAuth("pricing.delete_taxrate"),
+    out=None,
+    errors=(404,),
+    permission="pricing.delete_taxrate",
+    status=204,
 )
 def delete_tax_rate(request: HttpRequest, rate_id: UUID) -> Status[None]:
     services.delete_tax_rate(
@@ -184,10 +198,11 @@ def delete_tax_rate(request: HttpRequest, rate_id: UUID) -> Status[None]:
     return no_content()
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/product-types/tax-classes",
-    response={200: list[ProductTypeTaxClassOut], **problems(401, 403)},
-    auth=AdminAuth("pricing.view_producttypetaxclass"),
+    out=list[ProductTypeTaxClassOut],
+    permission="pricing.view_producttypetaxclass",
 )
 def list_product_type_tax_classes(request: HttpRequest) -> list[dict[str, Any]]:
     """The product types with a class of their own (the others use "standard")."""
@@ -198,10 +213,12 @@ def list_product_type_tax_classes(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@admin_router.put(
+@admin.operation(
+    "put",
     "/pricing/product-types/{type_id}/tax-class",
-    response={200: ProductTypeTaxClassOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("pricing.change_producttypetaxclass"),
+    out=ProductTypeTaxClassOut,
+    errors=(404, 422),
+    permission="pricing.change_producttypetaxclass",
 )
 def set_product_type_tax_class(
     request: HttpRequest, type_id: UUID, payload: ProductTypeTaxClassIn

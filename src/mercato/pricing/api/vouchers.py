@@ -7,12 +7,10 @@ from django.http import HttpRequest
 from ninja import Query
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
 from mercato.core.money import money
 from mercato.core.pagination import PageParams, paginate
-from mercato.core.schemas import problems
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin_router, no_content, resolve_targets
+from mercato.pricing.api.common import actor, admin, no_content, resolve_targets
 from mercato.pricing.models import Voucher
 from mercato.pricing.schemas import (
     DiscountFilters,
@@ -49,20 +47,21 @@ def _voucher_out(voucher: Voucher) -> dict[str, Any]:
     }
 
 
-@admin_router.get(
-    "/pricing/vouchers",
-    response={200: VoucherPage, **problems(401, 403, 422)},
-    auth=AdminAuth("pricing.view_voucher"),
+@admin.operation(
+    "get", "/pricing/vouchers", out=VoucherPage, errors=(422,), permission="pricing.view_voucher"
 )
 def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     vouchers = selectors.list_vouchers(search=filters.search, running=filters.running)
     return paginate(vouchers, params=filters, transform=_voucher_out)
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/pricing/vouchers",
-    response={201: VoucherOut, **problems(401, 403, 409, 422)},
-    auth=AdminAuth("pricing.add_voucher"),
+    out=VoucherOut,
+    errors=(409, 422),
+    permission="pricing.add_voucher",
+    status=201,
 )
 def create_voucher(request: HttpRequest, payload: VoucherIn) -> Status[dict[str, Any]]:
     details = services.VoucherDetails(**resolve_targets(payload.dict(exclude_none=True)))
@@ -70,19 +69,23 @@ def create_voucher(request: HttpRequest, payload: VoucherIn) -> Status[dict[str,
     return Status(201, _voucher_out(selectors.get_voucher(public_id=voucher.public_id)))
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/vouchers/{voucher_id}",
-    response={200: VoucherOut, **problems(401, 403, 404)},
-    auth=AdminAuth("pricing.view_voucher"),
+    out=VoucherOut,
+    errors=(404,),
+    permission="pricing.view_voucher",
 )
 def get_voucher(request: HttpRequest, voucher_id: UUID) -> dict[str, Any]:
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/pricing/vouchers/{voucher_id}",
-    response={200: VoucherOut, **problems(401, 403, 404, 409, 422)},
-    auth=AdminAuth("pricing.change_voucher"),
+    out=VoucherOut,
+    errors=(404, 409, 422),
+    permission="pricing.change_voucher",
 )
 def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch) -> dict[str, Any]:
     voucher = selectors.get_voucher(public_id=voucher_id)
@@ -91,10 +94,13 @@ def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/pricing/vouchers/{voucher_id}",
-    response={204: None, **problems(401, 403, 404, 409)},
-    auth=AdminAuth("pricing.delete_voucher"),
+    out=None,
+    errors=(404, 409),
+    permission="pricing.delete_voucher",
+    status=204,
 )
 def delete_voucher(request: HttpRequest, voucher_id: UUID) -> Status[None]:
     """Delete a voucher nobody has used (deactivate a used one)."""
@@ -104,10 +110,12 @@ def delete_voucher(request: HttpRequest, voucher_id: UUID) -> Status[None]:
     return no_content()
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/pricing/vouchers/{voucher_id}/redemptions",
-    response={200: RedemptionPage, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("pricing.view_voucherredemption"),
+    out=RedemptionPage,
+    errors=(404, 422),
+    permission="pricing.view_voucherredemption",
 )
 def list_redemptions(
     request: HttpRequest, voucher_id: UUID, params: Query[PageParams]

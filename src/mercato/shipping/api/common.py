@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Router
 
 from mercato.accounts.actors import staff_actor
+from mercato.accounts.operations import AdminOperations
 from mercato.core.money import money
 from mercato.shipping.models import ShippingMethod, ShippingRate, ShippingZone
 
@@ -14,6 +15,7 @@ store_router = Router(tags=["store: shipping"])
 admin_router = Router(tags=["admin: shipping"])
 
 actor = staff_actor  # the staff member or app acting
+admin = AdminOperations(admin_router)
 
 
 def _bracket_value(method: ShippingMethod, value: Decimal | None) -> int | str | None:

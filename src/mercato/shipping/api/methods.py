@@ -3,23 +3,21 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
 from mercato.shipping import selectors, services
-from mercato.shipping.api.common import actor, admin_router, method_out
+from mercato.shipping.api.common import actor, admin, method_out
 from mercato.shipping.schemas import MethodIn, MethodOut, MethodPatch, RateIn
-
-VIEW_METHODS = AdminAuth("shipping.view_shippingmethod")
 
 
 def _brackets(rates: list[RateIn]) -> list[services.Bracket]:
     return [services.Bracket(**rate.dict()) for rate in rates]
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/shipping/methods",
-    response={200: list[MethodOut], **problems(401, 403, 404, 422)},
-    auth=VIEW_METHODS,
+    out=list[MethodOut],
+    errors=(404, 422),
+    permission="shipping.view_shippingmethod",
 )
 def list_methods(request: HttpRequest, zone: UUID | None = None):
     """Every method (of one zone with `zone=<id>`), with its brackets."""
@@ -29,10 +27,13 @@ def list_methods(request: HttpRequest, zone: UUID | None = None):
     return [method_out(method) for method in methods]
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/shipping/zones/{zone_id}/methods",
-    response={201: MethodOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("shipping.add_shippingmethod"),
+    out=MethodOut,
+    errors=(404, 422),
+    permission="shipping.add_shippingmethod",
+    status=201,
 )
 def create_method(request: HttpRequest, zone_id: UUID, payload: MethodIn):
     """Add a method to a zone; a weight or order_value method comes with its brackets."""
@@ -46,19 +47,23 @@ def create_method(request: HttpRequest, zone_id: UUID, payload: MethodIn):
     return Status(201, method_out(selectors.get_method(public_id=method.public_id)))
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/shipping/methods/{method_id}",
-    response={200: MethodOut, **problems(401, 403, 404)},
-    auth=VIEW_METHODS,
+    out=MethodOut,
+    errors=(404,),
+    permission="shipping.view_shippingmethod",
 )
 def get_method(request: HttpRequest, method_id: UUID):
     return method_out(selectors.get_method(public_id=method_id))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/shipping/methods/{method_id}",
-    response={200: MethodOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("shipping.change_shippingmethod"),
+    out=MethodOut,
+    errors=(404, 422),
+    permission="shipping.change_shippingmethod",
 )
 def update_method(request: HttpRequest, method_id: UUID, payload: MethodPatch):
     """Change a method; `rates` replaces all its brackets, `zone_id` moves it."""
@@ -75,10 +80,13 @@ def update_method(request: HttpRequest, method_id: UUID, payload: MethodPatch):
     return method_out(selectors.get_method(public_id=method_id))
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/shipping/methods/{method_id}",
-    response={204: None, **problems(401, 403, 404)},
-    auth=AdminAuth("shipping.delete_shippingmethod"),
+    out=None,
+    errors=(404,),
+    permission="shipping.delete_shippingmethod",
+    status=204,
 )
 def delete_method(request: HttpRequest, method_id: UUID):
     services.delete_method(actor=actor(request), method=selectors.get_method(public_id=method_id))

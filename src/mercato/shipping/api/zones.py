@@ -3,27 +3,26 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja.responses import Status
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
 from mercato.shipping import selectors, services
-from mercato.shipping.api.common import actor, admin_router, zone_out
+from mercato.shipping.api.common import actor, admin, zone_out
 from mercato.shipping.schemas import ZoneIn, ZoneOut, ZonePatch
 
-VIEW_ZONES = AdminAuth("shipping.view_shippingzone")
 
-
-@admin_router.get(
-    "/shipping/zones", response={200: list[ZoneOut], **problems(401, 403)}, auth=VIEW_ZONES
+@admin.operation(
+    "get", "/shipping/zones", out=list[ZoneOut], permission="shipping.view_shippingzone"
 )
 def list_zones(request: HttpRequest):
     """Every zone with its methods and their brackets."""
     return [zone_out(zone) for zone in selectors.list_zones()]
 
 
-@admin_router.post(
+@admin.operation(
+    "post",
     "/shipping/zones",
-    response={201: ZoneOut, **problems(401, 403, 422)},
-    auth=AdminAuth("shipping.add_shippingzone"),
+    out=ZoneOut,
+    errors=(422,),
+    permission="shipping.add_shippingzone",
+    status=201,
 )
 def create_zone(request: HttpRequest, payload: ZoneIn):
     zone = services.save_zone(
@@ -32,19 +31,23 @@ def create_zone(request: HttpRequest, payload: ZoneIn):
     return Status(201, zone_out(selectors.get_zone(public_id=zone.public_id)))
 
 
-@admin_router.get(
+@admin.operation(
+    "get",
     "/shipping/zones/{zone_id}",
-    response={200: ZoneOut, **problems(401, 403, 404)},
-    auth=VIEW_ZONES,
+    out=ZoneOut,
+    errors=(404,),
+    permission="shipping.view_shippingzone",
 )
 def get_zone(request: HttpRequest, zone_id: UUID):
     return zone_out(selectors.get_zone(public_id=zone_id))
 
 
-@admin_router.patch(
+@admin.operation(
+    "patch",
     "/shipping/zones/{zone_id}",
-    response={200: ZoneOut, **problems(401, 403, 404, 422)},
-    auth=AdminAuth("shipping.change_shippingzone"),
+    out=ZoneOut,
+    errors=(404, 422),
+    permission="shipping.change_shippingzone",
 )
 def update_zone(request: HttpRequest, zone_id: UUID, payload: ZonePatch):
     services.save_zone(
@@ -55,10 +58,13 @@ def update_zone(request: HttpRequest, zone_id: UUID, payload: ZonePatch):
     return zone_out(selectors.get_zone(public_id=zone_id))
 
 
-@admin_router.delete(
+@admin.operation(
+    "delete",
     "/shipping/zones/{zone_id}",
-    response={204: None, **problems(401, 403, 404)},
-    auth=AdminAuth("shipping.delete_shippingzone"),
+    out=None,
+    errors=(404,),
+    permission="shipping.delete_shippingzone",
+    status=204,
 )
 def delete_zone(request: HttpRequest, zone_id: UUID):
     """Delete a zone and every method in it."""
