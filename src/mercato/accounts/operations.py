@@ -101,3 +101,41 @@ class AdminOperations:
             return register(deleted)
 
         return decorator
+
+    def resource(self, permission_name: str) -> "ResourceOperations":
+        """The operations of one resource whose permissions are Django's four
+        (`app.view_model`, `app.add_model`, `app.change_model`, `app.delete_model`)."""
+        return ResourceOperations(self, permission_name)
+
+
+class ResourceOperations:
+    """Read, create, update and delete operations of one resource; `permission_name` is
+    `app.model` (e.g. `pricing.voucher`), each operation asks for its Django permission."""
+
+    def __init__(self, operations: AdminOperations, permission_name: str) -> None:
+        self.operations = operations
+        self.app, self.model = permission_name.split(".")
+
+    def _permission(self, action: str) -> str:
+        return f"{self.app}.{action}_{self.model}"
+
+    def read(self, path: str, *, out: Any, errors: tuple[int, ...] = ()) -> Decorator:
+        """A GET: the object the path names (give 404) or a list (give 422 for its filters)."""
+        return self.operations.operation(
+            "get", path, out=out, errors=errors, permission=self._permission("view")
+        )
+
+    def create(self, path: str, *, out: Any, errors: tuple[int, ...] = (422,)) -> Decorator:
+        return self.operations.create(
+            path, out=out, errors=errors, permission=self._permission("add")
+        )
+
+    def update(
+        self, path: str, *, out: Any, errors: tuple[int, ...] = (404, 422), method: str = "patch"
+    ) -> Decorator:
+        return self.operations.update(
+            path, out=out, errors=errors, method=method, permission=self._permission("change")
+        )
+
+    def delete(self, path: str, *, errors: tuple[int, ...] = (404,)) -> Decorator:
+        return self.operations.delete(path, errors=errors, permission=self._permission("delete"))

@@ -7,7 +7,6 @@ from uuid import UUID
 from django.db.models import Model
 from django.utils import timezone
 from ninja import Router
-from ninja.responses import Status
 
 from mercato.accounts.actors import staff_actor
 from mercato.accounts.operations import AdminOperations
@@ -20,10 +19,6 @@ admin_router = Router(tags=["admin: pricing"])
 
 actor = staff_actor  # the staff member or app acting
 admin = AdminOperations(admin_router)
-
-
-def no_content() -> Status[None]:
-    return Status(204, None)
 
 
 def _pks(model: type[Model], ids: list[UUID], *, code: str, field: str) -> list[int]:

@@ -9,7 +9,7 @@ from ninja.responses import Status
 
 from mercato.core.pagination import paginate
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin, no_content, resolve_targets, running
+from mercato.pricing.api.common import actor, admin, resolve_targets, running
 from mercato.pricing.models import Promotion
 from mercato.pricing.schemas import (
     DiscountFilters,
@@ -18,6 +18,8 @@ from mercato.pricing.schemas import (
     PromotionPage,
     PromotionPatch,
 )
+
+promotions_admin = admin.resource("pricing.promotion")
 
 
 def _promotion_out(promotion: Promotion) -> dict[str, Any]:
@@ -39,26 +41,13 @@ def _promotion_out(promotion: Promotion) -> dict[str, Any]:
     }
 
 
-@admin.operation(
-    "get",
-    "/pricing/promotions",
-    out=PromotionPage,
-    errors=(422,),
-    permission="pricing.view_promotion",
-)
+@promotions_admin.read("/pricing/promotions", out=PromotionPage, errors=(422,))
 def list_promotions(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     promotions = selectors.list_promotions(search=filters.search, running=filters.running)
     return paginate(promotions, params=filters, transform=_promotion_out)
 
 
-@admin.operation(
-    "post",
-    "/pricing/promotions",
-    out=PromotionOut,
-    errors=(422,),
-    permission="pricing.add_promotion",
-    status=201,
-)
+@promotions_admin.create("/pricing/promotions", out=PromotionOut)
 def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[str, Any]]:
     """A sale on products, categories (with their subcategories) and collections."""
     details = services.PromotionDetails(**resolve_targets(payload.dict(exclude_none=True)))
@@ -66,24 +55,12 @@ def create_promotion(request: HttpRequest, payload: PromotionIn) -> Status[dict[
     return Status(201, _promotion_out(selectors.get_promotion(public_id=promotion.public_id)))
 
 
-@admin.operation(
-    "get",
-    "/pricing/promotions/{promotion_id}",
-    out=PromotionOut,
-    errors=(404,),
-    permission="pricing.view_promotion",
-)
+@promotions_admin.read("/pricing/promotions/{promotion_id}", out=PromotionOut, errors=(404,))
 def get_promotion(request: HttpRequest, promotion_id: UUID) -> dict[str, Any]:
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
-@admin.operation(
-    "patch",
-    "/pricing/promotions/{promotion_id}",
-    out=PromotionOut,
-    errors=(404, 422),
-    permission="pricing.change_promotion",
-)
+@promotions_admin.update("/pricing/promotions/{promotion_id}", out=PromotionOut)
 def update_promotion(
     request: HttpRequest, promotion_id: UUID, payload: PromotionPatch
 ) -> dict[str, Any]:
@@ -93,16 +70,8 @@ def update_promotion(
     return _promotion_out(selectors.get_promotion(public_id=promotion_id))
 
 
-@admin.operation(
-    "delete",
-    "/pricing/promotions/{promotion_id}",
-    out=None,
-    errors=(404,),
-    permission="pricing.delete_promotion",
-    status=204,
-)
-def delete_promotion(request: HttpRequest, promotion_id: UUID) -> Status[None]:
+@promotions_admin.delete("/pricing/promotions/{promotion_id}")
+def delete_promotion(request: HttpRequest, promotion_id: UUID) -> None:
     services.delete_promotion(
         actor=actor(request), promotion=selectors.get_promotion(public_id=promotion_id)
     )
-    return no_content()

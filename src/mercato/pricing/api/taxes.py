@@ -11,7 +11,7 @@ from mercato.catalog.models import ProductType
 from mercato.catalog.selectors import get_by_public_id
 from mercato.core.errors import InvalidInput, NotFound
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin, no_content
+from mercato.pricing.api.common import actor, admin
 from mercato.pricing.models import ProductTypeTaxClass, TaxClass, TaxRate, TaxSettings
 from mercato.pricing.schemas import (
     ProductTypeTaxClassIn,
@@ -26,6 +26,11 @@ from mercato.pricing.schemas import (
     TaxSettingsOut,
     TaxSettingsPatch,
 )
+
+type_tax_classes_admin = admin.resource("pricing.producttypetaxclass")
+tax_classes_admin = admin.resource("pricing.taxclass")
+tax_rates_admin = admin.resource("pricing.taxrate")
+tax_settings_admin = admin.resource("pricing.taxsettings")
 
 
 def _rate_out(rate: TaxRate) -> dict[str, Any]:
@@ -64,20 +69,12 @@ def _tax_class_in(slug: str, field: str = "tax_class") -> TaxClass:
         ) from exc
 
 
-@admin.operation(
-    "get", "/pricing/tax-settings", out=TaxSettingsOut, permission="pricing.view_taxsettings"
-)
+@tax_settings_admin.read("/pricing/tax-settings", out=TaxSettingsOut)
 def get_tax_settings(request: HttpRequest) -> dict[str, Any]:
     return _settings_out(selectors.get_tax_settings())
 
 
-@admin.operation(
-    "patch",
-    "/pricing/tax-settings",
-    out=TaxSettingsOut,
-    errors=(422,),
-    permission="pricing.change_taxsettings",
-)
+@tax_settings_admin.update("/pricing/tax-settings", out=TaxSettingsOut, errors=(422,))
 def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch) -> dict[str, Any]:
     """Prices with or without tax, tax on shipping, the origin country, the EU one-stop
     shop rule (destination-country VAT when the threshold is exceeded) and whether reverse
@@ -91,72 +88,36 @@ def update_tax_settings(request: HttpRequest, payload: TaxSettingsPatch) -> dict
     return _settings_out(services.update_tax_settings(actor=actor(request), details=details))
 
 
-@admin.operation(
-    "get", "/pricing/tax-classes", out=list[TaxClassOut], permission="pricing.view_taxclass"
-)
+@tax_classes_admin.read("/pricing/tax-classes", out=list[TaxClassOut])
 def list_tax_classes(request: HttpRequest) -> list[TaxClass]:
     return list(selectors.list_tax_classes())
 
 
-@admin.operation(
-    "post",
-    "/pricing/tax-classes",
-    out=TaxClassOut,
-    errors=(409, 422),
-    permission="pricing.add_taxclass",
-    status=201,
-)
+@tax_classes_admin.create("/pricing/tax-classes", out=TaxClassOut, errors=(409, 422))
 def create_tax_class(request: HttpRequest, payload: TaxClassIn) -> Status[TaxClass]:
     return Status(201, services.create_tax_class(actor=actor(request), **payload.dict()))
 
 
-@admin.operation(
-    "patch",
-    "/pricing/tax-classes/{slug}",
-    out=TaxClassOut,
-    errors=(404, 422),
-    permission="pricing.change_taxclass",
-)
+@tax_classes_admin.update("/pricing/tax-classes/{slug}", out=TaxClassOut)
 def update_tax_class(request: HttpRequest, slug: str, payload: TaxClassPatch) -> TaxClass:
     return services.update_tax_class(
         actor=actor(request), tax_class=selectors.get_tax_class(slug=slug), name=payload.name
     )
 
 
-@admin.operation(
-    "delete",
-    "/pricing/tax-classes/{slug}",
-    out=None,
-    errors=(404, 409),
-    permission="pricing.delete_taxclass",
-    status=204,
-)
-def delete_tax_class(request: HttpRequest, slug: str) -> Status[None]:
+@tax_classes_admin.delete("/pricing/tax-classes/{slug}", errors=(404, 409))
+def delete_tax_class(request: HttpRequest, slug: str) -> None:
     """Delete a class with its rates (not "standard", nor a class still in use)."""
     services.delete_tax_class(actor=actor(request), tax_class=selectors.get_tax_class(slug=slug))
-    return no_content()
 
 
-@admin.operation(
-    "get",
-    "/pricing/tax-rates",
-    out=list[TaxRateOut],
-    errors=(422,),
-    permission="pricing.view_taxrate",
-)
+@tax_rates_admin.read("/pricing/tax-rates", out=list[TaxRateOut], errors=(422,))
 def list_tax_rates(request: HttpRequest, filters: Query[TaxRateFilters]) -> list[dict[str, Any]]:
     rates = selectors.list_tax_rates(country=filters.country, tax_class=filters.tax_class)
     return [_rate_out(rate) for rate in rates]
 
 
-@admin.operation(
-    "post",
-    "/pricing/tax-rates",
-    out=TaxRateOut,
-    errors=(409, 422),
-    permission="pricing.add_taxrate",
-    status=201,
-)
+@tax_rates_admin.create("/pricing/tax-rates", out=TaxRateOut, errors=(409, 422))
 def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[dict[str, Any]]:
     rate = services.create_tax_rate(
         actor=actor(request),
@@ -167,13 +128,7 @@ def create_tax_rate(request: HttpRequest, payload: TaxRateIn) -> Status[dict[str
     return Status(201, _rate_out(rate))
 
 
-@admin.operation(
-    "patch",
-    "/pricing/tax-rates/{rate_id}",
-    out=TaxRateOut,
-    errors=(404, 422),
-    permission="pricing.change_taxrate",
-)
+@tax_rates_admin.update("/pricing/tax-rates/{rate_id}", out=TaxRateOut)
 def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch) -> dict[str, Any]:
     rate = services.update_tax_rate(
         actor=actor(request),
@@ -183,27 +138,14 @@ def update_tax_rate(request: HttpRequest, rate_id: UUID, payload: TaxRatePatch) 
     return _rate_out(rate)
 
 
-@admin.operation(
-    "delete",
-    "/pricing/tax-rates/{rate_id}",
-    out=None,
-    errors=(404,),
-    permission="pricing.delete_taxrate",
-    status=204,
-)
-def delete_tax_rate(request: HttpRequest, rate_id: UUID) -> Status[None]:
+@tax_rates_admin.delete("/pricing/tax-rates/{rate_id}")
+def delete_tax_rate(request: HttpRequest, rate_id: UUID) -> None:
     services.delete_tax_rate(
         actor=actor(request), tax_rate=selectors.get_tax_rate(public_id=rate_id)
     )
-    return no_content()
 
 
-@admin.operation(
-    "get",
-    "/pricing/product-types/tax-classes",
-    out=list[ProductTypeTaxClassOut],
-    permission="pricing.view_producttypetaxclass",
-)
+@type_tax_classes_admin.read("/pricing/product-types/tax-classes", out=list[ProductTypeTaxClassOut])
 def list_product_type_tax_classes(request: HttpRequest) -> list[dict[str, Any]]:
     """The product types with a class of their own (the others use "standard")."""
     links = ProductTypeTaxClass.objects.select_related("product_type", "tax_class")
@@ -213,12 +155,8 @@ def list_product_type_tax_classes(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@admin.operation(
-    "put",
-    "/pricing/product-types/{type_id}/tax-class",
-    out=ProductTypeTaxClassOut,
-    errors=(404, 422),
-    permission="pricing.change_producttypetaxclass",
+@type_tax_classes_admin.update(
+    "/pricing/product-types/{type_id}/tax-class", out=ProductTypeTaxClassOut, method="put"
 )
 def set_product_type_tax_class(
     request: HttpRequest, type_id: UUID, payload: ProductTypeTaxClassIn

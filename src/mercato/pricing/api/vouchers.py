@@ -10,7 +10,7 @@ from ninja.responses import Status
 from mercato.core.money import money
 from mercato.core.pagination import PageParams, paginate
 from mercato.pricing import selectors, services
-from mercato.pricing.api.common import actor, admin, no_content, resolve_targets
+from mercato.pricing.api.common import actor, admin, resolve_targets
 from mercato.pricing.models import Voucher
 from mercato.pricing.schemas import (
     DiscountFilters,
@@ -20,6 +20,9 @@ from mercato.pricing.schemas import (
     VoucherPage,
     VoucherPatch,
 )
+
+redemptions_admin = admin.resource("pricing.voucherredemption")
+vouchers_admin = admin.resource("pricing.voucher")
 
 
 def _voucher_out(voucher: Voucher) -> dict[str, Any]:
@@ -47,46 +50,25 @@ def _voucher_out(voucher: Voucher) -> dict[str, Any]:
     }
 
 
-@admin.operation(
-    "get", "/pricing/vouchers", out=VoucherPage, errors=(422,), permission="pricing.view_voucher"
-)
+@vouchers_admin.read("/pricing/vouchers", out=VoucherPage, errors=(422,))
 def list_vouchers(request: HttpRequest, filters: Query[DiscountFilters]) -> dict[str, Any]:
     vouchers = selectors.list_vouchers(search=filters.search, running=filters.running)
     return paginate(vouchers, params=filters, transform=_voucher_out)
 
 
-@admin.operation(
-    "post",
-    "/pricing/vouchers",
-    out=VoucherOut,
-    errors=(409, 422),
-    permission="pricing.add_voucher",
-    status=201,
-)
+@vouchers_admin.create("/pricing/vouchers", out=VoucherOut, errors=(409, 422))
 def create_voucher(request: HttpRequest, payload: VoucherIn) -> Status[dict[str, Any]]:
     details = services.VoucherDetails(**resolve_targets(payload.dict(exclude_none=True)))
     voucher = services.create_voucher(actor=actor(request), details=details)
     return Status(201, _voucher_out(selectors.get_voucher(public_id=voucher.public_id)))
 
 
-@admin.operation(
-    "get",
-    "/pricing/vouchers/{voucher_id}",
-    out=VoucherOut,
-    errors=(404,),
-    permission="pricing.view_voucher",
-)
+@vouchers_admin.read("/pricing/vouchers/{voucher_id}", out=VoucherOut, errors=(404,))
 def get_voucher(request: HttpRequest, voucher_id: UUID) -> dict[str, Any]:
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
-@admin.operation(
-    "patch",
-    "/pricing/vouchers/{voucher_id}",
-    out=VoucherOut,
-    errors=(404, 409, 422),
-    permission="pricing.change_voucher",
-)
+@vouchers_admin.update("/pricing/vouchers/{voucher_id}", out=VoucherOut, errors=(404, 409, 422))
 def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch) -> dict[str, Any]:
     voucher = selectors.get_voucher(public_id=voucher_id)
     details = services.VoucherDetails(**resolve_targets(payload.dict(exclude_unset=True)))
@@ -94,28 +76,16 @@ def update_voucher(request: HttpRequest, voucher_id: UUID, payload: VoucherPatch
     return _voucher_out(selectors.get_voucher(public_id=voucher_id))
 
 
-@admin.operation(
-    "delete",
-    "/pricing/vouchers/{voucher_id}",
-    out=None,
-    errors=(404, 409),
-    permission="pricing.delete_voucher",
-    status=204,
-)
-def delete_voucher(request: HttpRequest, voucher_id: UUID) -> Status[None]:
+@vouchers_admin.delete("/pricing/vouchers/{voucher_id}", errors=(404, 409))
+def delete_voucher(request: HttpRequest, voucher_id: UUID) -> None:
     """Delete a voucher nobody has used (deactivate a used one)."""
     services.delete_voucher(
         actor=actor(request), voucher=selectors.get_voucher(public_id=voucher_id)
     )
-    return no_content()
 
 
-@admin.operation(
-    "get",
-    "/pricing/vouchers/{voucher_id}/redemptions",
-    out=RedemptionPage,
-    errors=(404, 422),
-    permission="pricing.view_voucherredemption",
+@redemptions_admin.read(
+    "/pricing/vouchers/{voucher_id}/redemptions", out=RedemptionPage, errors=(404, 422)
 )
 def list_redemptions(
     request: HttpRequest, voucher_id: UUID, params: Query[PageParams]

@@ -7,18 +7,14 @@ from mercato.shipping import selectors, services
 from mercato.shipping.api.common import actor, admin, method_out
 from mercato.shipping.schemas import MethodIn, MethodOut, MethodPatch, RateIn
 
+methods_admin = admin.resource("shipping.shippingmethod")
+
 
 def _brackets(rates: list[RateIn]) -> list[services.Bracket]:
     return [services.Bracket(**rate.dict()) for rate in rates]
 
 
-@admin.operation(
-    "get",
-    "/shipping/methods",
-    out=list[MethodOut],
-    errors=(404, 422),
-    permission="shipping.view_shippingmethod",
-)
+@methods_admin.read("/shipping/methods", out=list[MethodOut], errors=(404, 422))
 def list_methods(request: HttpRequest, zone: UUID | None = None):
     """Every method (of one zone with `zone=<id>`), with its brackets."""
     methods = selectors.list_methods(
@@ -27,14 +23,7 @@ def list_methods(request: HttpRequest, zone: UUID | None = None):
     return [method_out(method) for method in methods]
 
 
-@admin.operation(
-    "post",
-    "/shipping/zones/{zone_id}/methods",
-    out=MethodOut,
-    errors=(404, 422),
-    permission="shipping.add_shippingmethod",
-    status=201,
-)
+@methods_admin.create("/shipping/zones/{zone_id}/methods", out=MethodOut, errors=(404, 422))
 def create_method(request: HttpRequest, zone_id: UUID, payload: MethodIn):
     """Add a method to a zone; a weight or order_value method comes with its brackets."""
     data = payload.dict(exclude={"rates"})
@@ -47,24 +36,12 @@ def create_method(request: HttpRequest, zone_id: UUID, payload: MethodIn):
     return Status(201, method_out(selectors.get_method(public_id=method.public_id)))
 
 
-@admin.operation(
-    "get",
-    "/shipping/methods/{method_id}",
-    out=MethodOut,
-    errors=(404,),
-    permission="shipping.view_shippingmethod",
-)
+@methods_admin.read("/shipping/methods/{method_id}", out=MethodOut, errors=(404,))
 def get_method(request: HttpRequest, method_id: UUID):
     return method_out(selectors.get_method(public_id=method_id))
 
 
-@admin.operation(
-    "patch",
-    "/shipping/methods/{method_id}",
-    out=MethodOut,
-    errors=(404, 422),
-    permission="shipping.change_shippingmethod",
-)
+@methods_admin.update("/shipping/methods/{method_id}", out=MethodOut)
 def update_method(request: HttpRequest, method_id: UUID, payload: MethodPatch):
     """Change a method; `rates` replaces all its brackets, `zone_id` moves it."""
     method = selectors.get_method(public_id=method_id)
@@ -80,14 +57,6 @@ def update_method(request: HttpRequest, method_id: UUID, payload: MethodPatch):
     return method_out(selectors.get_method(public_id=method_id))
 
 
-@admin.operation(
-    "delete",
-    "/shipping/methods/{method_id}",
-    out=None,
-    errors=(404,),
-    permission="shipping.delete_shippingmethod",
-    status=204,
-)
-def delete_method(request: HttpRequest, method_id: UUID):
+@methods_admin.delete("/shipping/methods/{method_id}")
+def delete_method(request: HttpRequest, method_id: UUID) -> None:
     services.delete_method(actor=actor(request), method=selectors.get_method(public_id=method_id))
-    return Status(204, None)

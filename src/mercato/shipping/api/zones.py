@@ -7,23 +7,16 @@ from mercato.shipping import selectors, services
 from mercato.shipping.api.common import actor, admin, zone_out
 from mercato.shipping.schemas import ZoneIn, ZoneOut, ZonePatch
 
+zones_admin = admin.resource("shipping.shippingzone")
 
-@admin.operation(
-    "get", "/shipping/zones", out=list[ZoneOut], permission="shipping.view_shippingzone"
-)
+
+@zones_admin.read("/shipping/zones", out=list[ZoneOut])
 def list_zones(request: HttpRequest):
     """Every zone with its methods and their brackets."""
     return [zone_out(zone) for zone in selectors.list_zones()]
 
 
-@admin.operation(
-    "post",
-    "/shipping/zones",
-    out=ZoneOut,
-    errors=(422,),
-    permission="shipping.add_shippingzone",
-    status=201,
-)
+@zones_admin.create("/shipping/zones", out=ZoneOut)
 def create_zone(request: HttpRequest, payload: ZoneIn):
     zone = services.save_zone(
         actor=actor(request), changes=services.ShippingZoneChanges(**payload.dict())
@@ -31,24 +24,12 @@ def create_zone(request: HttpRequest, payload: ZoneIn):
     return Status(201, zone_out(selectors.get_zone(public_id=zone.public_id)))
 
 
-@admin.operation(
-    "get",
-    "/shipping/zones/{zone_id}",
-    out=ZoneOut,
-    errors=(404,),
-    permission="shipping.view_shippingzone",
-)
+@zones_admin.read("/shipping/zones/{zone_id}", out=ZoneOut, errors=(404,))
 def get_zone(request: HttpRequest, zone_id: UUID):
     return zone_out(selectors.get_zone(public_id=zone_id))
 
 
-@admin.operation(
-    "patch",
-    "/shipping/zones/{zone_id}",
-    out=ZoneOut,
-    errors=(404, 422),
-    permission="shipping.change_shippingzone",
-)
+@zones_admin.update("/shipping/zones/{zone_id}", out=ZoneOut)
 def update_zone(request: HttpRequest, zone_id: UUID, payload: ZonePatch):
     services.save_zone(
         actor=actor(request),
@@ -58,15 +39,7 @@ def update_zone(request: HttpRequest, zone_id: UUID, payload: ZonePatch):
     return zone_out(selectors.get_zone(public_id=zone_id))
 
 
-@admin.operation(
-    "delete",
-    "/shipping/zones/{zone_id}",
-    out=None,
-    errors=(404,),
-    permission="shipping.delete_shippingzone",
-    status=204,
-)
-def delete_zone(request: HttpRequest, zone_id: UUID):
+@zones_admin.delete("/shipping/zones/{zone_id}")
+def delete_zone(request: HttpRequest, zone_id: UUID) -> None:
     """Delete a zone and every method in it."""
     services.delete_zone(actor=actor(request), zone=selectors.get_zone(public_id=zone_id))
-    return Status(204, None)
