@@ -1,0 +1,51 @@
+"""The reports over HTTP: each reads the daily roll-ups through a selector (no order scan)."""
+
+from django.http import HttpRequest
+from ninja import Query
+
+from mercato.analytics import selectors
+from mercato.analytics.api.common import admin_router, report_auth
+from mercato.analytics.schemas import (
+    AnalyticsOverview,
+    AnalyticsRevenue,
+    ReportParams,
+    RevenueParams,
+    overview_out,
+    revenue_out,
+)
+from mercato.core.schemas import problems
+
+REFUSALS = problems(401, 403, 422)
+
+
+def _period(params: ReportParams) -> selectors.Period:
+    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
+    selectors.check_currency(params.currency)
+    return period
+
+
+@admin_router.get(
+    "/analytics/overview",
+    response={200: AnalyticsOverview, **REFUSALS},
+    auth=report_auth,
+    by_alias=True,
+)
+def analytics_overview(request: HttpRequest, params: Query[ReportParams]) -> AnalyticsOverview:
+    """Sales, orders, average order value, units and refunds of a range of shop days, per
+    currency, with the compared range and the change in percent."""
+    period = _period(params)
+    return overview_out(period, selectors.get_overview(period=period, currency=params.currency))
+
+
+@admin_router.get(
+    "/analytics/revenue",
+    response={200: AnalyticsRevenue, **REFUSALS},
+    auth=report_auth,
+    by_alias=True,
+)
+def analytics_revenue(request: HttpRequest, params: Query[RevenueParams]) -> AnalyticsRevenue:
+    """Sales per day, week, month, quarter or year of a range, one series per currency, each
+    point with the same interval of the compared range."""
+    period = _period(params)
+    found = selectors.get_revenue(period=period, interval=params.interval, currency=params.currency)
+    return revenue_out(period, params.interval, found)
