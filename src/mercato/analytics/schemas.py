@@ -5,6 +5,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from mercato.analytics.periods import Compare, Interval
 from mercato.analytics.selectors import (
@@ -17,7 +18,7 @@ from mercato.analytics.selectors import (
 from mercato.core.money import Money, money, quantize
 
 
-class ReportParams(Schema):
+class AnalyticsReportParams(Schema):
     from_: date = Field(alias="from", description="The first shop day of the range.")
     to: date = Field(description="The last shop day of the range (included).")
     compare: Compare = Field(
@@ -30,7 +31,7 @@ class ReportParams(Schema):
     )
 
 
-class RevenueParams(ReportParams):
+class AnalyticsRevenueParams(AnalyticsReportParams):
     interval: Interval = Field("day", description="How the range is split (weeks: Monday on).")
 
 
@@ -75,6 +76,7 @@ class AnalyticsOverview(Schema):
 
 
 class AnalyticsRevenuePoint(Schema):
+    model_config = ConfigDict(populate_by_name=True)  # read back from `from_` when nested
     from_: date = Field(alias="from")
     to: date
     figures: AnalyticsFigures

@@ -59,11 +59,26 @@ def placed_orders() -> QuerySet[Order]:
 def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
     counted_statuses = frozenset(settings.ANALYTICS_COUNTED_STATUSES)
     found = {}
-    rows = placed_orders().filter(pk__in=order_ids).order_by("pk").values(
-        "pk", "currency", "placed_at", "status", "shipping_address", "shipping_method_name",
-        "user_id", "subtotal", "voucher_discount", "discount_total", "shipping_price",
-        "tax_total", "total_gross",
-    )  # fmt: skip
+    rows = (
+        placed_orders()
+        .filter(pk__in=order_ids)
+        .order_by("pk")
+        .values(
+            "pk",
+            "currency",
+            "placed_at",
+            "status",
+            "shipping_address",
+            "shipping_method_name",
+            "user_id",
+            "subtotal",
+            "voucher_discount",
+            "discount_total",
+            "shipping_price",
+            "tax_total",
+            "total_gross",
+        )
+    )
     for row in rows:
         placed_at = row["placed_at"]
         assert placed_at is not None  # placed_orders() has them all
@@ -91,10 +106,22 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
 def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
     """The lines' facts; each order's `units` add up as they are read."""
     found = []
-    lines = OrderLine.objects.filter(order_id__in=list(orders)).order_by("pk").values(
-        "pk", "order_id", "variant_id", "variant__product_id", "quantity", "unit_price",
-        "promotion_discount", "voucher_discount", "total_net", "total_tax",
-    )  # fmt: skip
+    lines = (
+        OrderLine.objects.filter(order_id__in=list(orders))
+        .order_by("pk")
+        .values(
+            "pk",
+            "order_id",
+            "variant_id",
+            "variant__product_id",
+            "quantity",
+            "unit_price",
+            "promotion_discount",
+            "voucher_discount",
+            "total_net",
+            "total_tax",
+        )
+    )
     for line in lines:
         order = orders[line["order_id"]]
         order.units += line["quantity"]

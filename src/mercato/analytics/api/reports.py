@@ -7,18 +7,28 @@ from mercato.analytics import selectors
 from mercato.analytics.api.common import admin_router, report_auth
 from mercato.analytics.schemas import (
     AnalyticsOverview,
+    AnalyticsReportParams,
     AnalyticsRevenue,
-    ReportParams,
-    RevenueParams,
+    AnalyticsRevenueParams,
     overview_out,
     revenue_out,
 )
 from mercato.core.schemas import problems
 
 REFUSALS = problems(401, 403, 422)
+# The report's own 422 codes, before the ones every operation with parameters has.
+RANGE_CODES = {
+    "responses": {
+        422: {
+            "description": "Unprocessable Entity; `invalid_range`: the range ends before it "
+            "starts; `range_too_long`: the range is longer than the shop allows; "
+            "`unknown_currency`: the shop has no sales in this currency"
+        }
+    }
+}
 
 
-def _period(params: ReportParams) -> selectors.Period:
+def _period(params: AnalyticsReportParams) -> selectors.Period:
     period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
     selectors.check_currency(params.currency)
     return period
@@ -29,8 +39,11 @@ def _period(params: ReportParams) -> selectors.Period:
     response={200: AnalyticsOverview, **REFUSALS},
     auth=report_auth,
     by_alias=True,
+    openapi_extra=RANGE_CODES,
 )
-def analytics_overview(request: HttpRequest, params: Query[ReportParams]) -> AnalyticsOverview:
+def analytics_overview(
+    request: HttpRequest, params: Query[AnalyticsReportParams]
+) -> AnalyticsOverview:
     """Sales, orders, average order value, units and refunds of a range of shop days, per
     currency, with the compared range and the change in percent."""
     period = _period(params)
@@ -42,8 +55,11 @@ def analytics_overview(request: HttpRequest, params: Query[ReportParams]) -> Ana
     response={200: AnalyticsRevenue, **REFUSALS},
     auth=report_auth,
     by_alias=True,
+    openapi_extra=RANGE_CODES,
 )
-def analytics_revenue(request: HttpRequest, params: Query[RevenueParams]) -> AnalyticsRevenue:
+def analytics_revenue(
+    request: HttpRequest, params: Query[AnalyticsRevenueParams]
+) -> AnalyticsRevenue:
     """Sales per day, week, month, quarter or year of a range, one series per currency, each
     point with the same interval of the compared range."""
     period = _period(params)
