@@ -13,12 +13,15 @@ from django.db import models
 from mercato.core.models import money_field
 
 
+def copied_from(model: str) -> "models.OneToOneField[models.Model, models.Model]":
+    """The row a fact is copied from, which is also its key: the fact goes with the row."""
+    return models.OneToOneField(model, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+
 class OrderFact(models.Model):
     """One placed order."""
 
-    order = models.OneToOneField(
-        "orders.Order", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
+    order = copied_from("orders.Order")
     currency = models.CharField(max_length=3)
     placed_at = models.DateTimeField()
     day = models.DateField(help_text="The shop's day the order was placed.")
@@ -41,15 +44,23 @@ class OrderFact(models.Model):
         return f"order {self.order_id} on {self.day}"
 
 
-class OrderLineFact(models.Model):
-    """One line of a placed order, with its order's day, currency and counted flag."""
+class OrderPart(models.Model):
+    """A fact about part of an order: the order's fact, and the shop day and currency the
+    part counts in."""
 
-    line = models.OneToOneField(
-        "orders.OrderLine", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="%(class)ss")
     day = models.DateField()
     currency = models.CharField(max_length=3)
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["day", "currency"], name="%(class)s_day_idx")]
+
+
+class OrderLineFact(OrderPart):
+    """One line of a placed order (on its order's day, and counted when its order is)."""
+
+    line = copied_from("orders.OrderLine")
     counted = models.BooleanField()
     variant_id = models.IntegerField(null=True, blank=True)
     product_id = models.IntegerField(null=True, blank=True)
@@ -59,46 +70,33 @@ class OrderLineFact(models.Model):
     net = money_field(help_text="After every discount, without tax.")
     tax = money_field()
 
-    class Meta:
+    class Meta(OrderPart.Meta):
         indexes = [
-            models.Index(fields=["day", "currency"], name="analytics_line_day_idx"),
-            models.Index(fields=["product_id", "day"], name="analytics_line_product_idx"),
+            *OrderPart.Meta.indexes,
+            models.Index(fields=["product_id", "day"], name="orderlinefact_product_idx"),
         ]
 
     def __str__(self) -> str:
         return f"line {self.line_id} of order {self.order_id}"
 
 
-class RefundFact(models.Model):
+class RefundFact(OrderPart):
     """Money given back: one successful refund transaction, on the day it happened."""
 
-    transaction = models.OneToOneField(
-        "payments.Transaction", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="refunds")
+    transaction = copied_from("payments.Transaction")
     refunded_at = models.DateTimeField()
-    day = models.DateField(help_text="The shop's day of the refund.")
-    currency = models.CharField(max_length=3)
     counted = models.BooleanField(help_text="Its order counts.")
     amount = money_field()
-
-    class Meta:
-        indexes = [models.Index(fields=["day", "currency"], name="analytics_refund_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} on {self.day}"
 
 
-class ReturnFact(models.Model):
-    """A return of an order, as it stands."""
+class ReturnFact(OrderPart):
+    """A return of an order as it stands, on the day it was requested."""
 
-    order_return = models.OneToOneField(
-        "orders.Return", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    order = models.ForeignKey(OrderFact, on_delete=models.CASCADE, related_name="returns")
+    order_return = copied_from("orders.Return")
     status = models.CharField(max_length=20)
-    currency = models.CharField(max_length=3)
-    day = models.DateField(help_text="The shop's day the return was requested.")
     refunded_day = models.DateField(null=True, blank=True)
     units = models.PositiveIntegerField()
     refund_amount = money_field()

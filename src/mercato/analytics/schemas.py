@@ -66,19 +66,28 @@ class AnalyticsCurrencyOverview(Schema):
     change: AnalyticsChange | None
 
 
-class AnalyticsOverview(Schema):
-    from_: date = Field(alias="from")
-    to: date
-    compare: Compare
-    previous_from: date | None
-    previous_to: date | None
-    currencies: list[AnalyticsCurrencyOverview]
+class DayRange(Schema):
+    """Shop days `from` … `to`, both included."""
 
-
-class AnalyticsRevenuePoint(Schema):
     model_config = ConfigDict(populate_by_name=True)  # read back from `from_` when nested
     from_: date = Field(alias="from")
     to: date
+
+
+class AnalyticsPeriod(DayRange):
+    """A report's range of shop days and the range it compares with (both ends included)."""
+
+    compare: Compare
+    previous_from: date | None
+    previous_to: date | None
+
+
+class AnalyticsOverview(Schema):
+    period: AnalyticsPeriod
+    currencies: list[AnalyticsCurrencyOverview]
+
+
+class AnalyticsRevenuePoint(DayRange):
     figures: AnalyticsFigures
     previous: AnalyticsFigures | None
 
@@ -91,12 +100,8 @@ class AnalyticsRevenueSeries(Schema):
 
 
 class AnalyticsRevenue(Schema):
-    from_: date = Field(alias="from")
-    to: date
+    period: AnalyticsPeriod
     interval: Interval
-    compare: Compare
-    previous_from: date | None
-    previous_to: date | None
     series: list[AnalyticsRevenueSeries]
 
 
@@ -142,18 +147,20 @@ def change_out(now: Figures, before: Figures | None) -> AnalyticsChange | None:
     )
 
 
-def _previous(period: Period) -> tuple[date | None, date | None]:
-    return period.previous or (None, None)
-
-
-def overview_out(period: Period, found: list[CurrencyOverview]) -> AnalyticsOverview:
-    previous_from, previous_to = _previous(period)
-    return AnalyticsOverview(
+def period_out(period: Period) -> AnalyticsPeriod:
+    previous_from, previous_to = period.previous or (None, None)
+    return AnalyticsPeriod(
         **{"from": period.start},
         to=period.end,
         compare=period.compare,
         previous_from=previous_from,
         previous_to=previous_to,
+    )
+
+
+def overview_out(period: Period, found: list[CurrencyOverview]) -> AnalyticsOverview:
+    return AnalyticsOverview(
+        period=period_out(period),
         currencies=[
             AnalyticsCurrencyOverview(
                 currency=item.currency,
@@ -175,22 +182,16 @@ def _point_out(point: RevenuePoint, currency: str) -> AnalyticsRevenuePoint:
     )
 
 
+def _series_out(series: RevenueSeries) -> AnalyticsRevenueSeries:
+    return AnalyticsRevenueSeries(
+        currency=series.currency,
+        totals=figures_out(series.totals, series.currency),
+        previous_totals=maybe_figures(series.previous_totals, series.currency),
+        points=[_point_out(p, series.currency) for p in series.points],
+    )
+
+
 def revenue_out(period: Period, interval: Interval, found: list[RevenueSeries]) -> AnalyticsRevenue:
-    previous_from, previous_to = _previous(period)
     return AnalyticsRevenue(
-        **{"from": period.start},
-        to=period.end,
-        interval=interval,
-        compare=period.compare,
-        previous_from=previous_from,
-        previous_to=previous_to,
-        series=[
-            AnalyticsRevenueSeries(
-                currency=s.currency,
-                totals=figures_out(s.totals, s.currency),
-                previous_totals=maybe_figures(s.previous_totals, s.currency),
-                points=[_point_out(p, s.currency) for p in s.points],
-            )
-            for s in found
-        ],
+        period=period_out(period), interval=interval, series=[_series_out(s) for s in found]
     )

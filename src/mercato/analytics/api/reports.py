@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query
 
 from mercato.analytics import selectors
-from mercato.analytics.api.common import admin_router, report_auth
+from mercato.analytics.api.common import report
 from mercato.analytics.schemas import (
     AnalyticsOverview,
     AnalyticsReportParams,
@@ -13,19 +13,6 @@ from mercato.analytics.schemas import (
     overview_out,
     revenue_out,
 )
-from mercato.core.schemas import problems
-
-REFUSALS = problems(401, 403, 422)
-# The report's own 422 codes, before the ones every operation with parameters has.
-RANGE_CODES = {
-    "responses": {
-        422: {
-            "description": "Unprocessable Entity; `invalid_range`: the range ends before it "
-            "starts; `range_too_long`: the range is longer than the shop allows; "
-            "`unknown_currency`: the shop has no sales in this currency"
-        }
-    }
-}
 
 
 def _period(params: AnalyticsReportParams) -> selectors.Period:
@@ -34,13 +21,7 @@ def _period(params: AnalyticsReportParams) -> selectors.Period:
     return period
 
 
-@admin_router.get(
-    "/analytics/overview",
-    response={200: AnalyticsOverview, **REFUSALS},
-    auth=report_auth,
-    by_alias=True,
-    openapi_extra=RANGE_CODES,
-)
+@report("/analytics/overview", out=AnalyticsOverview)
 def analytics_overview(
     request: HttpRequest, params: Query[AnalyticsReportParams]
 ) -> AnalyticsOverview:
@@ -50,13 +31,7 @@ def analytics_overview(
     return overview_out(period, selectors.get_overview(period=period, currency=params.currency))
 
 
-@admin_router.get(
-    "/analytics/revenue",
-    response={200: AnalyticsRevenue, **REFUSALS},
-    auth=report_auth,
-    by_alias=True,
-    openapi_extra=RANGE_CODES,
-)
+@report("/analytics/revenue", out=AnalyticsRevenue)
 def analytics_revenue(
     request: HttpRequest, params: Query[AnalyticsRevenueParams]
 ) -> AnalyticsRevenue:

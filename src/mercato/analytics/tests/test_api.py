@@ -11,6 +11,7 @@ from tests.support import run_tasks
 OVERVIEW = "/api/admin/analytics/overview"
 REVENUE = "/api/admin/analytics/revenue"
 BERLIN = ZoneInfo("Europe/Berlin")
+MARCH = {"from": "2026-03-01", "to": "2026-03-10"}
 
 
 def eur(amount: str, currency: str = "EUR") -> dict[str, str]:
@@ -44,12 +45,13 @@ def test_overview_compares_with_the_previous_period(api, analyst_token, sales):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["from"], body["to"], body["compare"]) == (
-        "2026-03-02",
-        "2026-03-15",
-        "previous_period",
-    )
-    assert (body["previous_from"], body["previous_to"]) == ("2026-02-16", "2026-03-01")
+    assert body["period"] == {
+        "from": "2026-03-02",
+        "to": "2026-03-15",
+        "compare": "previous_period",
+        "previous_from": "2026-02-16",
+        "previous_to": "2026-03-01",
+    }
     assert [c["currency"] for c in body["currencies"]] == ["EUR", "USD"]
     euros = body["currencies"][0]
     assert euros["current"] == {
@@ -86,24 +88,16 @@ def test_overview_of_one_currency_against_the_previous_year(api, analyst_token, 
         token=analyst_token,
     )
     body = response.json()
-    assert (body["previous_from"], body["previous_to"]) == ("2025-03-01", "2025-03-31")
+    period = body["period"]
+    assert (period["previous_from"], period["previous_to"]) == ("2025-03-01", "2025-03-31")
     (dollars,) = body["currencies"]
     assert (dollars["currency"], dollars["current"]["orders"]) == ("USD", 1)
     assert dollars["previous"]["net_sales"] == eur("0.00", "USD")
 
 
 def test_revenue_per_week(api, analyst_token, sales):
-    response = api.get_json(
-        REVENUE,
-        {
-            "from": "2026-03-01",
-            "to": "2026-03-15",
-            "interval": "week",
-            "currency": "EUR",
-            "compare": "none",
-        },
-        token=analyst_token,
-    )
+    params = {**MARCH, "to": "2026-03-15", "interval": "week", "currency": "EUR"}
+    response = api.get_json(REVENUE, {**params, "compare": "none"}, token=analyst_token)
     assert response.status_code == 200, response.content
     body = response.json()
     (series,) = body["series"]
@@ -173,27 +167,11 @@ def test_a_report_runs_a_fixed_number_of_queries(
     [
         ({"from": "2026-03-10", "to": "2026-03-01"}, "invalid_range", "to"),
         ({"from": "2020-01-01", "to": "2026-01-01"}, "range_too_long", "to"),
-        (
-            {"from": "2026-03-01", "to": "2026-03-10", "interval": "fortnight"},
-            "validation_error",
-            "interval",
-        ),
-        (
-            {"from": "2026-03-01", "to": "2026-03-10", "compare": "last_decade"},
-            "validation_error",
-            "compare",
-        ),
-        (
-            {"from": "2026-03-01", "to": "2026-03-10", "currency": "CHF"},
-            "unknown_currency",
-            "currency",
-        ),
-        (
-            {"from": "2026-03-01", "to": "2026-03-10", "currency": "eur!"},
-            "validation_error",
-            "currency",
-        ),
-        ({"from": "yesterday", "to": "2026-03-10"}, "validation_error", "from"),
+        ({**MARCH, "interval": "fortnight"}, "validation_error", "interval"),
+        ({**MARCH, "compare": "last_decade"}, "validation_error", "compare"),
+        ({**MARCH, "currency": "CHF"}, "unknown_currency", "currency"),
+        ({**MARCH, "currency": "eur!"}, "validation_error", "currency"),
+        ({**MARCH, "from": "yesterday"}, "validation_error", "from"),
         ({"to": "2026-03-10"}, "validation_error", "from"),
     ],
 )

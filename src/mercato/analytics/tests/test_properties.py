@@ -141,8 +141,8 @@ def check_reports(token: str, first: date, last: date) -> None:
         code = item["currency"]
         assert _figures(item["current"], code) == _sum(days, code, first, last)
         before = (
-            date.fromisoformat(overview["previous_from"]),
-            date.fromisoformat(overview["previous_to"]),
+            date.fromisoformat(overview["period"]["previous_from"]),
+            date.fromisoformat(overview["period"]["previous_to"]),
         )
         assert _figures(item["previous"], code) == _sum(days, code, *before)
         current = _sum(days, code, first, last)
