@@ -104,7 +104,9 @@ def test_rebuild_gives_what_the_events_gave(history):
     facts = sorted(OrderFact.objects.values_list("order_id", "day", "counted", "gross", "total"))
     DailySales.objects.all().delete()
     OrderFact.objects.all().delete()
-    call_command("rebuild_analytics", stdout=StringIO())
+    out = StringIO()
+    call_command("rebuild_analytics", stdout=out)
+    assert "Rebuilt the analytics of 4 orders." in out.getvalue()
     assert daily() == before
     assert (
         sorted(OrderFact.objects.values_list("order_id", "day", "counted", "gross", "total"))
