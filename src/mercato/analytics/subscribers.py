@@ -1,6 +1,7 @@
 """The reporting model follows the orders: every event that can change an order's sales,
 refunds or returns brings that order's facts and roll-ups up to date (idempotent, so a
-second dispatch changes nothing)."""
+second dispatch changes nothing). A capture changes no figure: sales count when the order is
+placed, whether paid or not, and refunds when the money goes back."""
 
 from mercato.analytics.services import refresh_order
 from mercato.core.events import subscriber
@@ -12,7 +13,6 @@ ORDER_EVENTS = (
     "order.cancelled",
     "order.status_changed",
     "order.lines_edited",
-    "payment.captured",
     "payment.refunded",
     "return.requested",
     "return.approved",
