@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
 from mercato.analytics.models import (
@@ -272,10 +272,32 @@ def summed_days(scope: Q) -> list[DailySales]:
     return sorted(rows.values(), key=lambda r: (r.day, r.currency))
 
 
+ROLLUP_LOCK = 0x616E  # the first key of the roll-ups' advisory locks ("an")
+ALL_DAYS = 0  # the second key that stands for every day (no date has ordinal 0)
+
+
+def lock_days(days: Iterable[date] | None) -> None:
+    """Make the other refreshes of these days (None: of every day, for a rebuild) wait until
+    this transaction ends, so that each sums the facts the one before it committed. On
+    PostgreSQL, transaction-level advisory locks: a refresh holds every-day shared and its
+    days exclusively, in day order (no deadlock); a rebuild holds every-day exclusively.
+    SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        if days is None:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROLLUP_LOCK, ALL_DAYS])
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [ROLLUP_LOCK, ALL_DAYS])
+        for day in sorted(set(days)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROLLUP_LOCK, day.toordinal()])
+
+
 def refresh_days(keys: set[DayKey]) -> int:
     """Sum the roll-ups of these days again from the facts (every currency of each day)."""
     if not keys:
         return 0
+    lock_days(day for day, _ in keys)
     scope = _day_filter(keys)
     DailySales.objects.filter(scope).delete()
     return len(DailySales.objects.bulk_create(summed_days(scope)))
@@ -283,8 +305,10 @@ def refresh_days(keys: set[DayKey]) -> int:
 
 def refresh_order(*, order_id: int) -> None:
     """Bring the reporting model up to date with one order: what an order, payment or
-    return event does. Idempotent."""
+    return event does. Idempotent. The order's row lock makes two refreshes of one order
+    (two of its events dispatched at once) run one after the other."""
     with transaction.atomic():
+        list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk"))
         refresh_days(write_facts([order_id]))
 
 
@@ -300,6 +324,7 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
         step(len(chunk))
     with transaction.atomic():
         OrderFact.objects.exclude(order_id__in=placed_orders().values("pk")).delete()
+        lock_days(None)
         DailySales.objects.all().delete()
         DailySales.objects.bulk_create(summed_days(Q()), batch_size=CHUNK)
     return len(ids)
