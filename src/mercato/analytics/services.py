@@ -303,12 +303,19 @@ def refresh_days(keys: set[DayKey]) -> int:
     return len(DailySales.objects.bulk_create(summed_days(scope)))
 
 
+def lock_orders(order_ids: list[int]) -> None:
+    """The orders' row locks, in primary-key order: their facts are written by one
+    transaction at a time (a refresh and the rebuild, or two refreshes of one order)."""
+    list(
+        Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk")
+    )
+
+
 def refresh_order(*, order_id: int) -> None:
     """Bring the reporting model up to date with one order: what an order, payment or
-    return event does. Idempotent. The order's row lock makes two refreshes of one order
-    (two of its events dispatched at once) run one after the other."""
+    return event does. Idempotent."""
     with transaction.atomic():
-        list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk"))
+        lock_orders([order_id])
         refresh_days(write_facts([order_id]))
 
 
@@ -320,6 +327,7 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with transaction.atomic():
+            lock_orders(chunk)
             write_facts(chunk)
         step(len(chunk))
     with transaction.atomic():
