@@ -2,7 +2,6 @@
 same day, dispatched at once, each sum what the one before committed, and two refreshes of
 one order do not clash. On PostgreSQL (SQLite runs one writer at a time)."""
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,32 +11,9 @@ from django.db import connection
 from mercato.analytics.models import DailySales, OrderFact
 from mercato.analytics.services import rebuild_analytics, refresh_order
 from mercato.analytics.tests.history import Line, place
+from mercato.inventory.tests.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(jobs: list) -> list:
-    """Run the jobs in as many threads, released at once; each result is None or the
-    exception the job raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            jobs[index]()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a refresh hung"
-    return results
 
 
 def test_refreshes_of_one_day_at_once_count_every_order():
@@ -48,9 +24,11 @@ def test_refreshes_of_one_day_at_once_count_every_order():
     OrderFact.objects.all().delete()
     DailySales.objects.all().delete()
     # every order refreshed by two workers at once, as when two of its events are dispatched
-    jobs = [lambda pk=pk: refresh_order(order_id=pk) for pk in ids + ids]
+    both = ids + ids
 
-    assert run_together(jobs) == [None] * len(jobs)
+    results = run_together(len(both), lambda i: refresh_order(order_id=both[i]))
+
+    assert results == [None] * len(both)
 
     incremental = list(DailySales.objects.values("day", "currency", "orders", "gross", "net"))
     assert [(r["orders"], str(r["gross"])) for r in incremental] == [(6, "75.00")]

@@ -9,18 +9,13 @@ from mercato.analytics.models import DailySales, OrderFact, OrderLineFact, Refun
 from mercato.analytics.services import local_day
 from mercato.analytics.tests.history import pay
 from mercato.audit.services import SYSTEM
-from mercato.orders.services.fulfilment import (
-    ParcelLine,
-    create_fulfilment,
-    mark_delivered,
-    mark_shipped,
-)
 from mercato.orders.services.returns import (
     ReturnItem,
     approve_return,
     receive_return,
     request_return,
 )
+from mercato.orders.tests.test_returns import deliver_all
 from mercato.payments.services import refund_return
 from tests.support import run_tasks
 from tests.support.orders import make_order
@@ -30,14 +25,7 @@ def test_a_refunded_return_counts_on_the_day_of_its_refund(db):
     placed = make_order()  # 2 x 20.00 + 15.00 + 4.90 shipping
     order = placed.order
     pay(order)
-    parcel = create_fulfilment(
-        order=order,
-        warehouse=placed.warehouse,
-        lines=[ParcelLine(line, line.quantity) for line in order.lines.order_by("pk")],
-        actor=SYSTEM,
-    )
-    mark_shipped(fulfilment=parcel, actor=SYSTEM)
-    mark_delivered(fulfilment=parcel, actor=SYSTEM)
+    deliver_all(placed, SYSTEM)
     first = order.lines.order_by("pk").first()
     asked = request_return(order=order, lines=[ReturnItem(first, 1, "too big")], actor=SYSTEM)
     approve_return(order_return=asked, actor=SYSTEM)
