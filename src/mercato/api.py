@@ -18,6 +18,7 @@ from ninja.parser import Parser
 from mercato.accounts.api import admin_router as accounts_admin_router
 from mercato.accounts.api import audit_router as audit_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
+from mercato.analytics.api import admin_router as analytics_admin_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
@@ -289,6 +290,7 @@ admin.add_router("", shipping_admin_router)
 admin.add_router("", checkout_admin_router)
 admin.add_router("", orders_admin_router)
 admin.add_router("", payments_admin_router)
+admin.add_router("", analytics_admin_router)
 
 api.add_router("/store", store)
 api.add_router("/admin", admin)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "mercato.orders",
     "mercato.payments",
     "mercato.checkout",
+    "mercato.analytics",
 ]
 
 # The header-setting middleware sits above the ones that answer by themselves (body size,
@@ -379,6 +380,17 @@ ORDER_URL = env("ORDER_URL", STOREFRONT_URL + "/orders/{order_id}?token={token}"
 # An order nobody paid (not charged, or failed) is cancelled this long after it was placed,
 # which gives its stock back. 0 keeps unpaid orders until staff cancel them.
 ORDERS_UNPAID_CANCEL_HOURS = env_int("ORDERS_UNPAID_CANCEL_HOURS", 0)
+
+# Analytics (docs/analytics.md): the days of the reports are the shop's days, in this time
+# zone; only orders in these statuses count; a report covers at most this many days. A change
+# to the first two applies to the facts written from then on: `mercato rebuild-analytics`
+# applies it to the history.
+SHOP_TIME_ZONE = env("SHOP_TIME_ZONE", TIME_ZONE)
+ANALYTICS_COUNTED_STATUSES = env_list(
+    "ANALYTICS_COUNTED_STATUSES",
+    "unconfirmed,unfulfilled,partially_fulfilled,fulfilled,partially_returned,returned",
+)
+ANALYTICS_MAX_RANGE_DAYS = env_int("ANALYTICS_MAX_RANGE_DAYS", 5 * 366)
 
 # --- back office ----------------------------------------------------------------------------
 

@@ -1,0 +1,27 @@
+"""The reporting model follows the orders: every event that can change an order's sales,
+refunds or returns brings that order's facts and roll-ups up to date (idempotent, so a
+second dispatch changes nothing). A capture changes no figure: sales count when the order is
+placed, whether paid or not, and refunds when the money goes back."""
+
+from mercato.analytics.services import refresh_order
+from mercato.core.events import subscriber
+from mercato.core.models import Event
+
+ORDER_EVENTS = (
+    "order.created",
+    "order.confirmed",
+    "order.cancelled",
+    "order.status_changed",
+    "order.lines_edited",
+    "payment.refunded",
+    "return.requested",
+    "return.approved",
+    "return.rejected",
+    "return.received",
+    "return.refunded",
+)
+
+
+@subscriber(*ORDER_EVENTS)
+def refresh_order_facts(event: Event) -> None:
+    refresh_order(order_id=event.payload["order_id"])

@@ -1,0 +1,117 @@
+"""Order histories for the analytics tests, made through the orders and payments services
+(real rows, real events), with the moments moved to where a test wants them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from mercato.audit.services import SYSTEM
+from mercato.orders.models import Order
+from mercato.orders.services import LineSnapshot, place_order
+from mercato.payments import services as payments
+from mercato.payments.models import Transaction
+from tests.support.orders import ADDRESS
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line at `price` a unit (gross, as entered), less a promotion and a voucher share."""
+
+    price: str
+    quantity: int = 1
+    promotion: str = "0"
+    voucher: str = "0"
+
+
+def _snapshot(line: Line, index: int) -> LineSnapshot:
+    listed = Decimal(line.price) * line.quantity
+    promotion, voucher = Decimal(line.promotion), Decimal(line.voucher)
+    gross = listed - promotion - voucher
+    tax = (gross * Decimal("0.19") / Decimal("1.19")).quantize(Decimal("0.01"))
+    return LineSnapshot(
+        variant_id=None,  # type: ignore[arg-type]  # a variant deleted since: the line stays
+        product_name=f"Product {index}",
+        variant_name="",
+        sku=f"SKU-{index}",
+        quantity=line.quantity,
+        unit_price=Decimal(line.price),
+        unit_price_discounted=Decimal(line.price) - promotion / line.quantity,
+        promotion_discount=promotion,
+        voucher_discount=voucher,
+        total_net=gross - tax,
+        total_tax=tax,
+        total_gross=gross,
+        tax_rate=Decimal("0.19"),
+        tax_class="standard",
+    )
+
+
+def place(
+    *,
+    at: datetime,
+    currency: str = "EUR",
+    lines: list[Line] | None = None,
+    shipping: str = "5.00",
+    country: str = "DE",
+) -> Order:
+    """An order placed at `at` (gross prices with 19 % VAT in them, as the checkout states
+    them: subtotal after promotions, the voucher apart)."""
+    snapshots = [_snapshot(line, i) for i, line in enumerate(lines or [Line("10.00")])]
+    after_promotions = sum((s.total_gross + s.voucher_discount for s in snapshots), ZERO)
+    voucher = sum((s.voucher_discount for s in snapshots), ZERO)
+    promotion = sum((s.promotion_discount for s in snapshots), ZERO)
+    ship = Decimal(shipping)
+    ship_tax = (ship * Decimal("0.19") / Decimal("1.19")).quantize(Decimal("0.01"))
+    lines_tax = sum((s.total_tax for s in snapshots), ZERO)
+    lines_net = sum((s.total_net for s in snapshots), ZERO)
+    order = place_order(
+        user=None,
+        email="shopper@example.com",
+        currency=currency,
+        lines=snapshots,
+        totals={
+            "subtotal": after_promotions,
+            "voucher_discount": voucher,
+            "shipping_price": ship,
+            "subtotal_net": lines_net,
+            "subtotal_gross": after_promotions - voucher,
+            "discount_total": promotion + voucher,
+            "tax_total": lines_tax + ship_tax,
+            "total_net": lines_net + ship - ship_tax,
+            "total_gross": after_promotions - voucher + ship,
+        },
+        shipping_address={**ADDRESS, "country": country},
+        billing_address={**ADDRESS, "country": country},
+        shipping={
+            "shipping_method_name": "Standard",
+            "shipping_net": ship - ship_tax,
+            "shipping_tax": ship_tax,
+            "shipping_gross": ship,
+            "shipping_tax_rate": Decimal("0.19"),
+        },
+        details={},
+    )
+    Order.objects.filter(pk=order.pk).update(placed_at=at)
+    order.refresh_from_db()
+    return order
+
+
+def pay(order: Order) -> None:
+    """The whole order paid by card (authorised and captured)."""
+    payments.start_payment(order=order, provider="test", token="tok_visa", capture=True)
+
+
+def refund(order: Order, amount: str, *, at: datetime) -> Transaction:
+    """`amount` of the order given back, at `at`."""
+    order.refresh_from_db()
+    (txn,) = payments.refund_order(order=order, amount=Decimal(amount), actor=SYSTEM)
+    Transaction.objects.filter(pk=txn.pk).update(created_at=at)
+    return txn
+
+
+def cancel(order: Order) -> None:
+    """Cancelled: what was captured is refunded (at the moment it happens)."""
+    order.refresh_from_db()
+    payments.cancel_order(order=order, actor=SYSTEM)
