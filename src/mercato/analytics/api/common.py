@@ -1,13 +1,11 @@
 """What the analytics handlers share: the admin router, and one way to declare a report (staff
 with the analytics view permission, which the Analyst role has)."""
 
-from collections.abc import Callable
 from typing import Any
 
 from ninja import Router
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
+from mercato.accounts.operations import Decorator, admin_operation
 
 admin_router = Router(tags=["admin: analytics"])
 
@@ -24,13 +22,16 @@ RANGE_CODES = {
 }
 
 
-def report(path: str, *, out: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def report(path: str, *, out: Any) -> Decorator:
     """A GET report at `path` answering `out` (fields by their aliases: `from`), 401, 403
     and 422."""
-    return admin_router.get(
+    return admin_operation(
+        admin_router,
+        "get",
         path,
-        response={200: out, **problems(401, 403, 422)},
-        auth=AdminAuth(VIEW),
+        out=out,
+        errors=(422,),
+        permission=VIEW,
         by_alias=True,
         openapi_extra=RANGE_CODES,
     )
