@@ -2,10 +2,8 @@
 secret waits in the task queue."""
 
 import logging
-import smtplib
 
 from django.conf import settings
-from django.utils import timezone
 from django_tasks import task
 
 from mercato.accounts.models import User
@@ -14,7 +12,7 @@ from mercato.accounts.tokens import (
     make_email_verification_token,
     make_password_reset_token,
 )
-from mercato.core.emails import retry_delay, send_templated_email
+from mercato.core.emails import send_or_retry
 
 ACCOUNT_EMAILS = {
     "verify_email",
@@ -58,15 +56,13 @@ def send_account_email(user_id: int, kind: str, to: str = "", attempt: int = 1) 
             return
         context["link"] = settings.EMAIL_VERIFY_URL.format(token=make_email_change_token(user, to))
         context["valid_hours"] = settings.EMAIL_VERIFICATION_TIMEOUT // 3600
-    try:
-        send_templated_email(
-            template=template, to=to or user.email, context=context, user_id=user.pk
-        )
-    except (smtplib.SMTPException, OSError):
-        delay = retry_delay(attempt)
-        if delay is None:
-            raise
-        logger.warning("Email %s to user %s failed; retrying in %s", kind, user_id, delay)
-        send_account_email.using(run_after=timezone.now() + delay).enqueue(
-            user_id=user_id, kind=kind, to=to, attempt=attempt + 1
-        )
+    send_or_retry(
+        send_account_email,
+        {"user_id": user_id, "kind": kind, "to": to},
+        attempt=attempt,
+        about=f"{kind} to user {user_id}",
+        template=template,
+        to=to or user.email,
+        context=context,
+        user_id=user.pk,
+    )

@@ -13,16 +13,14 @@ can never receive mail) nor about a draft.
 """
 
 import logging
-import smtplib
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.utils import timezone
 from django_tasks import task
 
-from mercato.core.emails import retry_delay, send_templated_email
+from mercato.core.emails import send_or_retry
 from mercato.orders.formatting import address_lines, format_money, format_rate, money_formatter
 from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
 from mercato.orders.services.status import record_order_event
@@ -197,21 +195,16 @@ def send_order_email(
     extra = _event_context(kind, order, payload)
     if extra is None:
         return
-    try:
-        send_templated_email(
-            template=template,
-            to=order.email,
-            context={**order_context(order), **extra},
-            user_id=order.user_id,
-        )
-    except (smtplib.SMTPException, OSError):
-        delay = retry_delay(attempt)
-        if delay is None:
-            raise
-        logger.warning("Email %s about order %s failed; retrying in %s", kind, order_id, delay)
-        send_order_email.using(run_after=timezone.now() + delay).enqueue(
-            order_id=order_id, kind=kind, event_id=event_id, payload=payload, attempt=attempt + 1
-        )
+    if not send_or_retry(
+        send_order_email,
+        {"order_id": order_id, "kind": kind, "event_id": event_id, "payload": payload},
+        attempt=attempt,
+        about=f"{kind} about order {order_id}",
+        template=template,
+        to=order.email,
+        context={**order_context(order), **extra},
+        user_id=order.user_id,
+    ):
         return
     record_order_event(
         order,
