@@ -8,6 +8,7 @@ from decimal import Decimal
 from mercato.audit.services import SYSTEM
 from mercato.orders.models import Order
 from mercato.orders.services import LineSnapshot, place_order
+from mercato.orders.services.inputs import OrderDetails, OrderTotals, ShippingChoice
 from mercato.payments import services as payments
 from mercato.payments.models import Transaction
 from tests.support.orders import ADDRESS
@@ -71,27 +72,25 @@ def place(
         email="shopper@example.com",
         currency=currency,
         lines=snapshots,
-        totals={
-            "subtotal": after_promotions,
-            "voucher_discount": voucher,
-            "shipping_price": ship,
-            "subtotal_net": lines_net,
-            "subtotal_gross": after_promotions - voucher,
-            "discount_total": promotion + voucher,
-            "tax_total": lines_tax + ship_tax,
-            "total_net": lines_net + ship - ship_tax,
-            "total_gross": after_promotions - voucher + ship,
-        },
+        totals=OrderTotals(
+            subtotal=after_promotions,
+            voucher_discount=voucher,
+            shipping_price=ship,
+            subtotal_net=lines_net,
+            subtotal_gross=after_promotions - voucher,
+            discount_total=promotion + voucher,
+            tax_total=lines_tax + ship_tax,
+            total_net=lines_net + ship - ship_tax,
+            total_gross=after_promotions - voucher + ship,
+            shipping_net=ship - ship_tax,
+            shipping_tax=ship_tax,
+            shipping_gross=ship,
+            shipping_tax_rate=Decimal("0.19"),
+        ),
         shipping_address={**ADDRESS, "country": country},
         billing_address={**ADDRESS, "country": country},
-        shipping={
-            "shipping_method_name": "Standard",
-            "shipping_net": ship - ship_tax,
-            "shipping_tax": ship_tax,
-            "shipping_gross": ship,
-            "shipping_tax_rate": Decimal("0.19"),
-        },
-        details={},
+        shipping=ShippingChoice(method_name="Standard"),
+        details=OrderDetails(),
     )
     Order.objects.filter(pk=order.pk).update(placed_at=at)
     order.refresh_from_db()
