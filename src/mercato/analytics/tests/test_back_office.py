@@ -3,7 +3,7 @@ CSV, empty states, bad input), who sees what, and the panels' links to the filte
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,6 @@ from django.test import Client
 from mercato.analytics import dashboard, panels
 from mercato.analytics.models import DailySales, OrderFact, OrderLineFact
 from mercato.analytics.selectors import get_overview, get_period, get_revenue
-from mercato.analytics.tests.history import Line, pay, place, refund
 from mercato.audit.services import SYSTEM
 from mercato.inventory.tests.conftest import make_variant, make_warehouse, put_stock
 from mercato.orders.services.returns import ReturnItem, request_return
@@ -59,27 +58,6 @@ def support(db) -> Client:
     user = StaffFactory()
     user.groups.add(Group.objects.get(name="Customer support"))
     return client_for(user)
-
-
-@pytest.fixture
-def sales(db):
-    """March 2026 in Berlin: 40.00 on the 2nd, 20.00 + 10.00 on the 9th (5.00 of the 20.00
-    refunded on the 10th), 30.00 on 25 February, and 50.00 USD on the 9th."""
-    for day, price in ((2, "40.00"), (9, "20.00"), (9, "10.00")):
-        order = place(
-            at=datetime(2026, 3, day, 12, tzinfo=BERLIN), lines=[Line(price)], shipping="0"
-        )
-        if price == "20.00":
-            pay(order)
-            refund(order, "5.00", at=datetime(2026, 3, 10, 9, tzinfo=BERLIN))
-    place(at=datetime(2026, 2, 25, 12, tzinfo=BERLIN), lines=[Line("30.00")], shipping="0")
-    place(
-        at=datetime(2026, 3, 9, 12, tzinfo=BERLIN),
-        currency="USD",
-        lines=[Line("50.00")],
-        shipping="0",
-    )
-    run_tasks()
 
 
 def _kpis(block: dict) -> list[tuple]:
