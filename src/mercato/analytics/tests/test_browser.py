@@ -26,21 +26,29 @@ def browse(url: str, *extra: str) -> str:
     return result.stdout
 
 
-def test_the_dashboard_draws_its_chart(live_server, transactional_db, settings, tmp_path):
+def drawn_canvas(dom: str, kind: str) -> str:
+    """The page's one chart canvas of `kind`, checked drawn: Chart.js sizes the canvas it
+    draws on (the style it sets, the pixel width it chose from the page's layout)."""
+    (canvas,) = re.findall(rf"<canvas[^>]*data-type=\"{kind}\"[^>]*>", dom)
+    assert re.search(r"style=\"[^\"]*display: block;[^\"]*height: \d+px;", canvas), canvas
+    assert int(re.search(r" width=\"(\d+)\"", canvas)[1]) > 300, canvas
+    return canvas
+
+
+def test_the_dashboard_and_a_report_draw_their_charts(live_server, transactional_db, settings):
     settings.ROOT_URLCONF = "mercato.analytics.tests.browser_urls"
     for days_ago, price in ((0, "20.00"), (1, "35.00"), (3, "12.00")):
         place(at=timezone.now() - timedelta(days=days_ago), lines=[Line(price)], shipping="0")
     run_tasks()
     owner = StaffFactory(is_superuser=True)
-    start = f"{live_server.url}/browser-sign-in/?" + urlencode(
-        {"user": owner.pk, "next": "/admin/"}
-    )
 
-    dom = browse(start, "--dump-dom")
+    def signed_in(page: str) -> str:
+        return f"{live_server.url}/browser-sign-in/?" + urlencode({"user": owner.pk, "next": page})
 
-    assert "Sales in EUR" in dom
-    (canvas,) = re.findall(r"<canvas[^>]*data-type=\"line\"[^>]*>", dom)
-    # Chart.js sizes the canvas it draws on: the style it sets and the pixel size it chose.
-    assert re.search(r"style=\"[^\"]*display: block;[^\"]*height: 280px;", canvas), canvas
-    width = int(re.search(r" width=\"(\d+)\"", canvas)[1])
-    assert width > 300
+    dashboard = browse(signed_in("/admin/"), "--dump-dom")
+    report = browse(signed_in("/admin/reports/revenue/?interval=week"), "--dump-dom")
+
+    assert "Sales in EUR" in dashboard
+    assert "Net sales (EUR)" in drawn_canvas(dashboard, "line")
+    assert 'id="report-table"' in report and "Download CSV" in report
+    assert "Net sales (EUR)" in drawn_canvas(report, "line")
