@@ -46,21 +46,23 @@ class ReportForm(forms.Form):
     defaults: dict[str, str] = {"compare": "previous_period"}
 
     def __init__(self, data: Any, *, today: date) -> None:
+        """Bound to the query string, with the defaults shown on the form: the range ends
+        today and covers 30 days."""
         given = {key: value for key, value in data.items() if value}
-        if not {"start", "end"} & given.keys():  # the last 30 days, shown on the form
-            start = today - timedelta(days=DEFAULT_DAYS - 1)
-            given.update(start=start.isoformat(), end=today.isoformat())
+        given.setdefault("end", today.isoformat())
+        if "start" not in given:
+            try:
+                end = date.fromisoformat(given["end"])
+            except ValueError:
+                end = today  # the end field shows its own error
+            given["start"] = (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         super().__init__({**self.defaults, **given})
-        self.today = today
         field = self.fields["currency"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Each currency"), *((code, code) for code in currencies())]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["end"] = data.get("end") or self.today
-        data["start"] = data.get("start") or data["end"] - timedelta(days=DEFAULT_DAYS - 1)
-        data["compare"] = data.get("compare") or "previous_period"
         data["currency"] = data.get("currency") or None
         return data
 
@@ -69,8 +71,3 @@ class RevenueForm(ReportForm):
     interval = _choice("Interval", [(name, name.capitalize()) for name in INTERVALS])
     field_order = ["start", "end", "interval", "compare", "currency"]
     defaults = {**ReportForm.defaults, "interval": "day"}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        data["interval"] = data.get("interval") or "day"
-        return data

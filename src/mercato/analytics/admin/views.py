@@ -55,11 +55,13 @@ def _bars(item: CurrencyOverview) -> str:
     ranges = [("This range", item.current, "var(--color-primary-600)")]
     if item.previous is not None:
         ranges.append(("Compared range", item.previous, "var(--color-base-300)"))
+    # side by side and wide (unfold's defaults overlap thin bars)
+    shape = {"grouped": True, "barPercentage": 0.8, "maxBarThickness": 36, "displayYAxis": True}
     datasets = [
-        {"label": name, "data": [float(read(figures)) for _, read in reads],
-         "backgroundColor": colour, "displayYAxis": True}
-        for name, figures, colour in ranges
-    ]  # fmt: skip
+        {"label": name, "data": [float(read(f)) for _, read in reads], "backgroundColor": colour}
+        | shape
+        for name, f, colour in ranges
+    ]
     return json.dumps({"labels": [label for label, _ in reads], "datasets": datasets})
 
 

@@ -271,3 +271,16 @@ def test_the_sidebar_keeps_every_application_and_adds_the_reports(owner, db):
     html = owner.get("/admin/orders/order/").content.decode()
     assert 'href="/admin/reports/overview/"' in html
     assert 'href="/admin/orders/order/"' in html and 'href="/admin/inventory/stock/"' in html
+
+
+def test_the_form_starts_on_the_last_30_days_and_fills_a_missing_end(analyst, sales):
+    plain = analyst.get(REVENUE)
+    from_march = analyst.get(REVENUE, {"start": "2026-03-01"})
+
+    assert (plain.context["period"].start, plain.context["period"].end) == (
+        date(2026, 2, 9),
+        TODAY,
+    )
+    assert 'value="2026-02-09"' in plain.content.decode()
+    assert from_march.context["period"].end == TODAY
+    assert 'value="2026-03-10"' in from_march.content.decode()
