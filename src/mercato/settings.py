@@ -399,6 +399,9 @@ UNFOLD = {
     "SITE_HEADER": "Mercato back office",
     "SITE_SYMBOL": "storefront",
     "SHOW_HISTORY": True,
+    # The home page is the dashboard; the sidebar starts with it and the Reports section.
+    "DASHBOARD_CALLBACK": "mercato.analytics.dashboard.dashboard_callback",
+    "SIDEBAR": {"navigation": "mercato.analytics.admin.sidebar.navigation"},
     "ACCOUNT": {
         "navigation": [
             {"title": "Change password", "link": "/admin/password_change/"},

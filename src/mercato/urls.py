@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/login/", admin_login.login),  # the admin's login with the API's limits
     path("admin/2fa/", include(admin_two_factor.urls)),  # staff two-factor authentication
+    path("admin/reports/", include("mercato.analytics.admin.urls")),  # the report pages
     path("admin/", admin.site.urls),
 ]
 

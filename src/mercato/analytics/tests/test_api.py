@@ -1,42 +1,14 @@
 """The admin reports over HTTP: figures, comparison, intervals, query counts and bad input."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-
-from mercato.analytics.tests.history import Line, pay, place, refund
-from tests.support import run_tasks
 
 OVERVIEW = "/api/admin/analytics/overview"
 REVENUE = "/api/admin/analytics/revenue"
-BERLIN = ZoneInfo("Europe/Berlin")
 MARCH = {"from": "2026-03-01", "to": "2026-03-10"}
 
 
 def eur(amount: str, currency: str = "EUR") -> dict[str, str]:
     return {"amount": amount, "currency": currency}
-
-
-@pytest.fixture
-def sales(db):
-    """March 2026: 40.00 on the 2nd, 20.00 + 10.00 on the 9th (with a 5.00 refund on the
-    10th); February: 30.00 on the 25th; and 50.00 USD on the 9th."""
-    for day, price in ((2, "40.00"), (9, "20.00"), (9, "10.00")):
-        order = place(
-            at=datetime(2026, 3, day, 12, tzinfo=BERLIN), lines=[Line(price)], shipping="0"
-        )
-        if price == "20.00":
-            pay(order)
-            refund(order, "5.00", at=datetime(2026, 3, 10, 9, tzinfo=BERLIN))
-    place(at=datetime(2026, 2, 25, 12, tzinfo=BERLIN), lines=[Line("30.00")], shipping="0")
-    place(
-        at=datetime(2026, 3, 9, 12, tzinfo=BERLIN),
-        currency="USD",
-        lines=[Line("50.00")],
-        shipping="0",
-    )
-    run_tasks()
 
 
 def test_overview_compares_with_the_previous_period(api, analyst_token, sales):

@@ -3,7 +3,7 @@ returns and timeline; a note for the timeline); confirm as a bulk action and a b
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -23,11 +23,29 @@ from mercato.orders.admin.pages.drafts import DraftPages
 from mercato.orders.admin.pages.fulfil import FulfilPages
 from mercato.orders.admin.pages.lines import LinePages
 from mercato.orders.admin.pages.returns import ReturnPages
-from mercato.orders.models import Order
+from mercato.orders.models import Order, Return
 from mercato.orders.services.placement import confirm_order
 from mercato.orders.services.status import add_note
 
 ORDER_FIELDS = [f.name for f in Order._meta.fields if f.name not in {"id", "guest_token"}]
+
+
+class ReturnsFilter(admin.SimpleListFilter):
+    """Orders with a return still to approve, receive or refund (the dashboard links here)."""
+
+    title = "returns"
+    parameter_name = "returns"
+    OPEN = (Return.Status.REQUESTED, Return.Status.APPROVED, Return.Status.RECEIVED)
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "To handle")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        if self.value() == "open":
+            return queryset.filter(
+                pk__in=Return.objects.filter(status__in=self.OPEN).values("order")
+            )
+        return queryset
 
 
 class OrderAdmin(FulfilPages, ReturnPages, LinePages, DraftPages, OrderAdminBase):
@@ -44,7 +62,14 @@ class OrderAdmin(FulfilPages, ReturnPages, LinePages, DraftPages, OrderAdminBase
         "placed_at",
         "created_at",
     )
-    list_filter = ("status", "payment_status", "origin", "reverse_charge", "created_at")
+    list_filter = (
+        "status",
+        "payment_status",
+        ReturnsFilter,
+        "origin",
+        "reverse_charge",
+        "created_at",
+    )
     search_fields = (
         "=number",
         "email",
