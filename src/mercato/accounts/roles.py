@@ -35,14 +35,9 @@ ROLES: dict[str, list[str]] = {
         "payments.view_*",
         "checkout.view_*",
     ],
-    "Analyst": [
-        "analytics.*",
-        "catalog.view_*",
-        "inventory.view_*",
-        "orders.view_*",
-        "accounts.view_user",
-        "customers.view_*",
-    ],
+    # Reports and nothing else: the dashboard's figures and the Reports pages, no customer,
+    # order or catalog records (migration 0003 took the wider grants of earlier versions back).
+    "Analyst": ["analytics.view_*"],
 }
 
 

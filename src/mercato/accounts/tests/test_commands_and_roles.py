@@ -1,4 +1,5 @@
 import re
+from importlib import import_module
 from io import StringIO
 
 import pytest
@@ -158,8 +159,8 @@ def test_role_groups_hold_their_permissions(db):
     assert "accounts.add_app" not in support
     assert "accounts.delete_user" not in support
     analyst = _perms("Analyst")
-    assert "accounts.view_user" in analyst
-    assert all(p.startswith("analytics.") or ".view_" in p for p in analyst)
+    assert "analytics.view_dailysales" in analyst
+    assert all(p.startswith("analytics.view_") for p in analyst)  # reports and nothing else
     assert "accounts.view_user" in _perms("Order manager")
     assert not {p for p in _perms("Catalog manager") if p.startswith("accounts.")}
 
@@ -175,7 +176,7 @@ def test_sync_restores_missing_roles_and_keeps_manual_grants(db):
 
     sync_role_permissions(group_model=Group, permission_model=Permission)
 
-    assert "accounts.view_user" in _perms("Analyst")
+    assert "analytics.view_dailysales" in _perms("Analyst")
     assert {"accounts.view_user", "accounts.view_app"} <= _perms("Customer support")
 
 
@@ -185,3 +186,29 @@ def test_migrate_syncs_the_roles(db):
     call_command("migrate", verbosity=0)
 
     assert "accounts.view_user" in _perms("Order manager")
+
+
+def test_the_analyst_loses_the_wider_grants_of_earlier_versions(db):
+    from django.apps import apps
+
+    narrow = import_module("mercato.accounts.migrations.0003_analyst_reports_only")
+    analyst = Group.objects.get(name="Analyst")
+    older = Permission.objects.filter(
+        content_type__app_label__in=["orders", "customers"], codename__startswith="view_"
+    )
+    analyst.permissions.add(*older)
+    support_before = _perms("Customer support")
+
+    narrow.narrow_the_analyst(apps, None)
+
+    assert _perms("Analyst") == _analytics_views()
+    assert _perms("Customer support") == support_before
+
+
+def _analytics_views() -> set[str]:
+    return {
+        f"analytics.{codename}"
+        for codename in Permission.objects.filter(
+            content_type__app_label="analytics", codename__startswith="view_"
+        ).values_list("codename", flat=True)
+    }
