@@ -19,6 +19,7 @@ from mercato.accounts.api import admin_router as accounts_admin_router
 from mercato.accounts.api import audit_router as audit_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
 from mercato.analytics.api import admin_router as analytics_admin_router
+from mercato.analytics.api import store_router as analytics_store_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
@@ -278,6 +279,7 @@ store.add_router("", shipping_store_router)
 store.add_router("", checkout_store_router)
 store.add_router("", orders_store_router)
 store.add_router("", payments_store_router)
+store.add_router("", analytics_store_router)
 
 admin = Router()
 admin.add_router("", accounts_admin_router)
