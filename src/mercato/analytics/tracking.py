@@ -145,6 +145,8 @@ def record_order_placed(*, order_id: int) -> bool:
     digest of its token in the store's `added_to_cart` / `checkout_started` events). An
     order without a cart (a draft staff made) or whose cart the store never reported (no
     consent) gets none. Idempotent: one per order."""
+    if StorefrontEvent.objects.filter(type=Type.ORDER_PLACED, order_id=order_id).exists():
+        return False
     token = Cart.objects.filter(order_id=order_id).values_list("token", flat=True).first()
     if token is None:
         return False
@@ -158,7 +160,7 @@ def record_order_placed(*, order_id: int) -> bool:
     if seen is None or order is None or order["placed_at"] is None:
         return False
     placed_at = order["placed_at"]
-    created = StorefrontEvent.objects.bulk_create(
+    StorefrontEvent.objects.bulk_create(  # ignore: a concurrent dispatch got there first
         [
             StorefrontEvent(
                 type=Type.ORDER_PLACED,
@@ -173,7 +175,7 @@ def record_order_placed(*, order_id: int) -> bool:
         ],
         ignore_conflicts=True,
     )
-    return bool(created)
+    return True
 
 
 # --- roll-ups -------------------------------------------------------------------------------
