@@ -81,7 +81,7 @@ class DailyTraffic(models.Model):
     """The sessions of one shop day and how far along the path they went (a session with
     events on two days counts on each)."""
 
-    day = models.DateField(unique=True)
+    day = models.DateField(primary_key=True)
     sessions = models.PositiveIntegerField(default=0)
     product_view_sessions = models.PositiveIntegerField(default=0)
     cart_sessions = models.PositiveIntegerField(default=0, help_text="With an add to cart.")
@@ -89,26 +89,31 @@ class DailyTraffic(models.Model):
     order_sessions = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["day"]
         verbose_name_plural = "daily traffic"
 
     def __str__(self) -> str:
         return f"traffic of {self.day}"
 
 
-class DailyProductTraffic(models.Model):
-    """Views and adds to cart of one product on one shop day."""
+class DayRollup(models.Model):
+    """A roll-up row of one shop day and one thing, keyed by both (no surrogate id): the
+    rows of a day are summed again together from its raw events."""
 
     day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class DailyProductTraffic(DayRollup):
+    """Views and adds to cart of one product on one shop day."""
+
+    pk = models.CompositePrimaryKey("day", "product_id")
     product_id = models.IntegerField()
     views = models.PositiveIntegerField(default=0)
     add_to_carts = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["day", "product_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["day", "product_id"], name="analytics_product_day_uniq")
-        ]
         indexes = [models.Index(fields=["product_id", "day"], name="product_traffic_idx")]
         verbose_name_plural = "daily product traffic"
 
@@ -116,19 +121,13 @@ class DailyProductTraffic(models.Model):
         return f"product {self.product_id} on {self.day}"
 
 
-class DailySearchTerm(models.Model):
+class DailySearchTerm(DayRollup):
     """The searches for one (normalised) term on one shop day, and how many found nothing."""
 
-    day = models.DateField()
+    pk = models.CompositePrimaryKey("day", "term")
     term = models.CharField(max_length=100)
     searches = models.PositiveIntegerField(default=0)
     no_result = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["day", "term"]
-        constraints = [
-            models.UniqueConstraint(fields=["day", "term"], name="analytics_search_day_uniq")
-        ]
 
     def __str__(self) -> str:
         return f"{self.term!r} on {self.day}"

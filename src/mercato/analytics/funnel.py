@@ -9,14 +9,15 @@ from django.db.models import Q, QuerySet, Sum
 from mercato.analytics.events_models import DailySearchTerm, DailyTraffic
 from mercato.analytics.selectors import Period
 
-STEPS = ("sessions", "product_views", "add_to_cart", "checkout", "order")
-COLUMNS = (
-    "sessions",
-    "product_view_sessions",
-    "cart_sessions",
-    "checkout_sessions",
-    "order_sessions",
-)
+# The funnel's steps, each with its DailyTraffic column.
+STEP_COLUMNS = {
+    "sessions": "sessions",
+    "product_views": "product_view_sessions",
+    "add_to_cart": "cart_sessions",
+    "checkout": "checkout_sessions",
+    "order": "order_sessions",
+}
+STEPS = tuple(STEP_COLUMNS)
 
 
 @dataclass
@@ -27,7 +28,8 @@ class Funnel:
 
     def add(self, row: DailyTraffic) -> None:
         self.counts = [
-            count + getattr(row, column) for count, column in zip(self.counts, COLUMNS, strict=True)
+            count + getattr(row, column)
+            for count, column in zip(self.counts, STEP_COLUMNS.values(), strict=True)
         ]
 
 
