@@ -1,6 +1,6 @@
 """The analytics app's refusals: a report's range and currency."""
 
-from mercato.core.errors import DomainError, InvalidInput
+from mercato.core.errors import InvalidInput
 
 
 class InvalidRange(InvalidInput):
@@ -13,11 +13,3 @@ class RangeTooLong(InvalidInput):
 
 class UnknownCurrency(InvalidInput):
     code, title = "unknown_currency", "The shop does not sell in this currency"
-
-
-class InvalidEventTime(InvalidInput):
-    code, title = "invalid_event_time", "An event's moment is not acceptable"
-
-
-class EventBatchTooLarge(DomainError):
-    code, status, title = "payload_too_large", 413, "The request body is too large"

@@ -105,6 +105,8 @@ class AnalyticsSearchTerms(Schema):
     period: AnalyticsPeriod
     searches: int
     no_result_searches: int
+    previous_searches: int | None = Field(description="In the compared range (null: none).")
+    previous_no_result_searches: int | None
     top_terms: list[SearchTermOut]
     no_result_terms: list[SearchTermOut] = Field(
         description="The terms searched most often without a result."
@@ -149,6 +151,8 @@ def search_terms_out(period: Period, found: SearchTerms) -> AnalyticsSearchTerms
         period=period_out(period),
         searches=found.searches,
         no_result_searches=found.no_result_searches,
+        previous_searches=found.previous_searches,
+        previous_no_result_searches=found.previous_no_result_searches,
         top_terms=[_term_out(t) for t in found.top_terms],
         no_result_terms=[_term_out(t) for t in found.no_result_terms],
     )

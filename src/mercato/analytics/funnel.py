@@ -3,6 +3,8 @@ roll-ups only (never the raw events)."""
 
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q, QuerySet, Sum
 
@@ -64,6 +66,8 @@ class SearchTerms:
     no_result_searches: int
     top_terms: list[SearchTerm]
     no_result_terms: list[SearchTerm]
+    previous_searches: int | None = None
+    previous_no_result_searches: int | None = None
 
 
 def _terms(rows: QuerySet[DailySearchTerm], order: str, limit: int) -> list[SearchTerm]:
@@ -75,14 +79,26 @@ def _terms(rows: QuerySet[DailySearchTerm], order: str, limit: int) -> list[Sear
     return [SearchTerm(**row) for row in summed]
 
 
+def _totals(period: Period) -> dict[str, int]:
+    """The searches of the period and of the compared range (`previous_…`), in one query."""
+    scopes = {"": Q(day__range=(period.start, period.end))}
+    if period.previous:
+        scopes["previous_"] = Q(day__range=period.previous)
+    sums = {}  # named apart from the columns they sum
+    for prefix, scope in scopes.items():
+        sums[f"{prefix}searches_sum"] = Sum("searches", filter=scope)
+        sums[f"{prefix}no_result_searches_sum"] = Sum("no_result", filter=scope)
+    found = DailySearchTerm.objects.filter(reduce(or_, scopes.values())).aggregate(**sums)
+    return {name.removesuffix("_sum"): value or 0 for name, value in found.items()}
+
+
 def get_search_terms(*, period: Period, limit: int) -> SearchTerms:
     """The most searched terms of the period and those most often searched without a
-    result, `limit` each, with the totals (three queries)."""
+    result, `limit` each, with the totals of the period and of the compared range (three
+    queries)."""
     rows = DailySearchTerm.objects.filter(day__range=(period.start, period.end))
-    totals = rows.aggregate(searches=Sum("searches"), no_result=Sum("no_result"))
     return SearchTerms(
-        searches=totals["searches"] or 0,
-        no_result_searches=totals["no_result"] or 0,
+        **_totals(period),
         top_terms=_terms(rows, "-searches", limit),
         no_result_terms=_terms(rows.filter(no_result__gt=0), "-no_result", limit),
     )

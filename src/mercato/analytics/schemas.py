@@ -21,9 +21,6 @@ from mercato.core.money import Money, money, quantize
 class AnalyticsRangeParams(Schema):
     from_: date = Field(alias="from", description="The first shop day of the range.")
     to: date = Field(description="The last shop day of the range (included).")
-
-
-class AnalyticsCompareParams(AnalyticsRangeParams):
     compare: Compare = Field(
         "previous_period",
         description="The range to compare with: the one just before, of the same length; "
@@ -31,7 +28,7 @@ class AnalyticsCompareParams(AnalyticsRangeParams):
     )
 
 
-class AnalyticsReportParams(AnalyticsCompareParams):
+class AnalyticsReportParams(AnalyticsRangeParams):
     currency: str | None = Field(
         None, pattern="^[A-Z]{3}$", description="Only this currency (default: each one)."
     )

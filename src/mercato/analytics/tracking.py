@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from mercato.analytics.errors import EventBatchTooLarge, InvalidEventTime
 from mercato.analytics.events_models import (
     DailyProductTraffic,
     DailySearchTerm,
@@ -31,6 +30,7 @@ from mercato.analytics.services import local_day
 from mercato.catalog.models import Product, ProductVariant
 from mercato.checkout.models import Cart
 from mercato.core import ratelimit
+from mercato.core.errors import InvalidInput, PayloadTooLarge
 from mercato.orders.models import Order
 
 Type = StorefrontEvent.Type
@@ -56,7 +56,7 @@ def check_batch(*, events: Sequence[StorefrontEventIn], body_size: int, now: dat
     ANALYTICS_EVENT_CLOCK_SKEW_SECONDS, or older than ANALYTICS_EVENT_MAX_AGE_HOURS."""
     limit = settings.ANALYTICS_EVENTS_MAX_BODY_BYTES
     if body_size > limit:
-        raise EventBatchTooLarge(f"An event batch takes at most {limit} bytes.", max_bytes=limit)
+        raise PayloadTooLarge(f"An event batch takes at most {limit} bytes.", max_bytes=limit)
     latest = now + timedelta(seconds=settings.ANALYTICS_EVENT_CLOCK_SKEW_SECONDS)
     earliest = now - timedelta(hours=settings.ANALYTICS_EVENT_MAX_AGE_HOURS)
     errors = []
@@ -71,7 +71,11 @@ def check_batch(*, events: Sequence[StorefrontEventIn], body_size: int, now: dat
             continue
         errors.append({"field": f"events.{index}.at", "message": message})
     if errors:
-        raise InvalidEventTime("Some events have a moment the shop does not take.", errors=errors)
+        raise InvalidInput(
+            "Some events have a moment the shop does not take.",
+            code="invalid_event_time",
+            errors=errors,
+        )
 
 
 def _catalog_ids(

@@ -154,11 +154,14 @@ def test_the_search_terms(api, analyst_token, sessions):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["searches"], body["no_result_searches"]) == (2, 1)
+    assert (body["previous_searches"], body["previous_no_result_searches"]) == (0, 0)
     assert body["top_terms"] == [
         {"term": "shirt", "searches": 1, "no_result": 0},
         {"term": "socks", "searches": 1, "no_result": 1},
     ]
     assert body["no_result_terms"] == [{"term": "socks", "searches": 1, "no_result": 1}]
+    alone = api.get_json(SEARCH, {**MARCH, "compare": "none"}, token=analyst_token).json()
+    assert (alone["searches"], alone["previous_searches"]) == (2, None)
 
 
 @pytest.mark.parametrize(("path", "queries"), [(FUNNEL, 4), (SEARCH, 6)])
@@ -182,6 +185,7 @@ def test_the_reports_run_a_fixed_number_of_queries(
         (FUNNEL, {"to": "2026-03-10"}, "validation_error", "from"),
         (SEARCH, {"from": "2026-03-10", "to": "2026-03-01"}, "invalid_range", "to"),
         (SEARCH, {**MARCH, "limit": 0}, "validation_error", "limit"),
+        (SEARCH, {**MARCH, "compare": "yesterday"}, "validation_error", "compare"),
     ],
 )
 def test_bad_report_input_gets_a_problem(api, analyst_token, db, path, params, code, field):
