@@ -25,6 +25,7 @@ from mercato.analytics.tracking import (
     refresh_traffic,
 )
 from mercato.checkout.models import Cart
+from mercato.core.housekeeping import run_housekeeping
 from tests.support import PASSWORD, run_tasks
 
 FUNNEL = "/api/admin/analytics/funnel"
@@ -289,3 +290,10 @@ def test_a_customer_events_are_exported_and_erased(api, customer, customer_token
     erased = api.delete_json("/api/store/me", {"password": PASSWORD}, token=customer_token)
     assert erased.status_code == 204, erased.content
     assert [str(e.visitor_id) for e in StorefrontEvent.objects.all()] == [stranger]
+
+
+def test_the_housekeeping_runs_both_chores(sessions, settings):
+    settings.ANALYTICS_EVENT_RETENTION_DAYS = 100 * 366  # March 2026 stays, whatever today
+    done = run_housekeeping()
+    assert done["analytics_traffic_days_rolled_up"] == 3
+    assert done["analytics_events_pruned"] == 0
