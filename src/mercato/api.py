@@ -19,12 +19,13 @@ from mercato.accounts.api import admin_router as accounts_admin_router
 from mercato.accounts.api import audit_router as audit_admin_router
 from mercato.accounts.api import store_router as accounts_store_router
 from mercato.analytics.api import admin_router as analytics_admin_router
+from mercato.analytics.api import store_router as analytics_store_router
 from mercato.catalog.api import admin_router as catalog_admin_router
 from mercato.catalog.api import store_router as catalog_store_router
 from mercato.checkout.api import admin_router as checkout_admin_router
 from mercato.checkout.api import store_router as checkout_store_router
 from mercato.core import openapi
-from mercato.core.errors import DomainError
+from mercato.core.errors import DomainError, PayloadTooLarge
 from mercato.core.idempotency import MAX_KEY_LENGTH
 from mercato.core.problems import problem_response
 from mercato.customers.api import admin_router as customers_admin_router
@@ -46,10 +47,6 @@ logger = logging.getLogger("mercato.api")
 
 class MalformedBody(DomainError):
     code, status, title = "malformed_json", 400, "The request body is not valid JSON"
-
-
-class PayloadTooLarge(DomainError):
-    code, status, title = "payload_too_large", 413, "The request body is too large"
 
 
 def _refuse_constant(name: str) -> Any:
@@ -278,6 +275,7 @@ store.add_router("", shipping_store_router)
 store.add_router("", checkout_store_router)
 store.add_router("", orders_store_router)
 store.add_router("", payments_store_router)
+store.add_router("", analytics_store_router)
 
 admin = Router()
 admin.add_router("", accounts_admin_router)

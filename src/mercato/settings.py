@@ -391,6 +391,14 @@ ANALYTICS_COUNTED_STATUSES = env_list(
     "unconfirmed,unfulfilled,partially_fulfilled,fulfilled,partially_returned,returned",
 )
 ANALYTICS_MAX_RANGE_DAYS = env_int("ANALYTICS_MAX_RANGE_DAYS", 5 * 366)
+# Storefront events (docs/analytics.md): raw events are kept this many days (the roll-ups
+# for good); an event's moment may be this far ahead of the server's clock, and this old; a
+# batch may be this large; one address may send this many batches.
+ANALYTICS_EVENT_RETENTION_DAYS = env_int("ANALYTICS_EVENT_RETENTION_DAYS", 396)
+ANALYTICS_EVENT_CLOCK_SKEW_SECONDS = env_int("ANALYTICS_EVENT_CLOCK_SKEW_SECONDS", 300)
+ANALYTICS_EVENT_MAX_AGE_HOURS = env_int("ANALYTICS_EVENT_MAX_AGE_HOURS", 48)
+ANALYTICS_EVENTS_MAX_BODY_BYTES = env_int("ANALYTICS_EVENTS_MAX_BODY_BYTES", 64 * 1024)
+RATE_LIMIT_ANALYTICS_IP = env_rate("RATE_LIMIT_ANALYTICS_IP", "300/m")
 
 # --- back office ----------------------------------------------------------------------------
 

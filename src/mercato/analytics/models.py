@@ -131,3 +131,6 @@ class DailySales(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.currency}"
+
+
+from mercato.analytics.events_models import *  # noqa: E402, F403

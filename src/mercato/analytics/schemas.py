@@ -18,7 +18,7 @@ from mercato.analytics.selectors import (
 from mercato.core.money import Money, money, quantize
 
 
-class AnalyticsReportParams(Schema):
+class AnalyticsRangeParams(Schema):
     from_: date = Field(alias="from", description="The first shop day of the range.")
     to: date = Field(description="The last shop day of the range (included).")
     compare: Compare = Field(
@@ -26,6 +26,9 @@ class AnalyticsReportParams(Schema):
         description="The range to compare with: the one just before, of the same length; "
         "the same days a year before; or none.",
     )
+
+
+class AnalyticsReportParams(AnalyticsRangeParams):
     currency: str | None = Field(
         None, pattern="^[A-Z]{3}$", description="Only this currency (default: each one)."
     )

@@ -3,6 +3,7 @@ refunds or returns brings that order's facts and roll-ups up to date (idempotent
 second dispatch changes nothing). A capture changes no figure: sales count when the order is
 placed, whether paid or not, and refunds when the money goes back."""
 
+from mercato.analytics import tracking
 from mercato.analytics.services import refresh_order
 from mercato.core.events import subscriber
 from mercato.core.models import Event
@@ -25,3 +26,9 @@ ORDER_EVENTS = (
 @subscriber(*ORDER_EVENTS)
 def refresh_order_facts(event: Event) -> None:
     refresh_order(order_id=event.payload["order_id"])
+
+
+@subscriber("order.created")
+def record_order_placed(event: Event) -> None:
+    """The session the order's cart was seen in gets its `order_placed` event."""
+    tracking.record_order_placed(order_id=event.payload["order_id"])

@@ -45,6 +45,13 @@ class InvalidCountry(InvalidInput):
     code, title = "invalid_country", "Not an ISO 3166-1 alpha-2 country code"
 
 
+class PayloadTooLarge(DomainError):
+    """A body larger than the endpoint takes (the middleware refuses those over every
+    endpoint's limit before they are read)."""
+
+    code, status, title = "payload_too_large", 413, "The request body is too large"
+
+
 class NotFound(DomainError):
     code, status, title = "not_found", 404, "Not found"
 

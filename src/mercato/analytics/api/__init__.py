@@ -1,6 +1,8 @@
-"""The analytics HTTP API: the admin reports (`admin_router`)."""
+"""The analytics HTTP API: the admin reports (`admin_router`) and the store's storefront
+events (`store_router`)."""
 
-from mercato.analytics.api import reports  # noqa: F401  (registers the operations)
+from mercato.analytics.api import reports, traffic  # noqa: F401  (registers the operations)
 from mercato.analytics.api.common import admin_router
+from mercato.analytics.api.store import store_router
 
-__all__ = ["admin_router"]
+__all__ = ["admin_router", "store_router"]

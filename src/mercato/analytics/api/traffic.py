@@ -1,0 +1,34 @@
+"""The shoppers' path reports: each reads the traffic roll-ups through a selector."""
+
+from django.http import HttpRequest
+from ninja import Query
+
+from mercato.analytics import funnel, selectors
+from mercato.analytics.api.common import report
+from mercato.analytics.events_schemas import (
+    AnalyticsFunnel,
+    AnalyticsSearchParams,
+    AnalyticsSearchTerms,
+    funnel_out,
+    search_terms_out,
+)
+from mercato.analytics.schemas import AnalyticsRangeParams
+
+
+@report("/analytics/funnel", out=AnalyticsFunnel)
+def analytics_funnel(request: HttpRequest, params: Query[AnalyticsRangeParams]) -> AnalyticsFunnel:
+    """Sessions → with a product view → with an add to cart → with checkout started → with
+    an order, over a range of shop days, with the conversion at each step (percent of the
+    step before, and of all sessions) and the compared range."""
+    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
+    return funnel_out(period, *funnel.get_funnel(period=period))
+
+
+@report("/analytics/search", out=AnalyticsSearchTerms)
+def analytics_search(
+    request: HttpRequest, params: Query[AnalyticsSearchParams]
+) -> AnalyticsSearchTerms:
+    """The storefront's most searched terms over a range of shop days, and those most often
+    searched without a result; the number of searches with those of the compared range."""
+    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
+    return search_terms_out(period, funnel.get_search_terms(period=period, limit=params.limit))

@@ -1,0 +1,14 @@
+from mercato.analytics import tracking
+from mercato.core.housekeeping import chore
+
+
+@chore("analytics_traffic_days_rolled_up")
+def roll_up_traffic() -> int:
+    """The traffic roll-ups of the days that got storefront events since the last run."""
+    return tracking.roll_up_new_events()
+
+
+@chore("analytics_events_pruned")
+def prune_storefront_events() -> int:
+    """Raw storefront events older than ANALYTICS_EVENT_RETENTION_DAYS (roll-ups stay)."""
+    return tracking.prune_events()
