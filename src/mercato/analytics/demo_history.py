@@ -50,18 +50,7 @@ from mercato.customers.models import Address
 from mercato.inventory import services as inventory
 from mercato.inventory.models import Allocation, Stock, Warehouse
 from mercato.orders.models import Fulfilment, Order, OrderEvent, Return
-from mercato.orders.services.fulfilment import (
-    ParcelLine,
-    create_fulfilment,
-    mark_delivered,
-    mark_shipped,
-)
-from mercato.orders.services.returns import (
-    ReturnItem,
-    approve_return,
-    receive_return,
-    request_return,
-)
+from mercato.orders.services import fulfilment, returns
 from mercato.payments import services as payments
 from mercato.payments.models import Payment, Transaction
 from mercato.pricing.models import Voucher, VoucherRedemption
@@ -296,15 +285,15 @@ def _step(planned: Planned, demo_moment: datetime) -> None:
 def _fulfil(order: Order) -> list[Fulfilment]:
     """A parcel per warehouse the order's stock was allocated in, shipped and delivered."""
     lines = {line.reference: line for line in order.lines.all()}
-    by_warehouse: dict[int, list[ParcelLine]] = defaultdict(list)
+    by_warehouse: dict[int, list[fulfilment.ParcelLine]] = defaultdict(list)
     allocations = Allocation.objects.filter(order_reference=order.reference).order_by("pk")
     for reference, warehouse_id, quantity in allocations.values_list(
         "line_reference", "stock__warehouse_id", "quantity"
     ):
-        by_warehouse[warehouse_id].append(ParcelLine(lines[reference], quantity))
+        by_warehouse[warehouse_id].append(fulfilment.ParcelLine(lines[reference], quantity))
     parcels = []
     for n, (warehouse_id, parcel_lines) in enumerate(sorted(by_warehouse.items()), start=1):
-        parcel = create_fulfilment(
+        parcel = fulfilment.create_fulfilment(
             order=order,
             warehouse=Warehouse.objects.get(pk=warehouse_id),
             lines=parcel_lines,
@@ -313,8 +302,8 @@ def _fulfil(order: Order) -> list[Fulfilment]:
             actor=ACTOR,
             notify=False,
         )
-        mark_shipped(fulfilment=parcel, actor=ACTOR, notify=False)
-        parcels.append(mark_delivered(fulfilment=parcel, actor=ACTOR))
+        fulfilment.mark_shipped(fulfilment=parcel, actor=ACTOR, notify=False)
+        parcels.append(fulfilment.mark_delivered(fulfilment=parcel, actor=ACTOR))
     return parcels
 
 
@@ -322,11 +311,11 @@ def _return(order: Order, parcel: Fulfilment, reason: str) -> None:
     """One unit of the first line sent back, approved, received into stock and refunded."""
     line = order.lines.order_by("pk").first()
     assert line is not None
-    asked = request_return(
-        order=order, lines=[ReturnItem(line, 1, reason)], reason=reason, actor=ACTOR
+    asked = returns.request_return(
+        order=order, lines=[returns.ReturnItem(line, 1, reason)], reason=reason, actor=ACTOR
     )
-    approve_return(order_return=asked, actor=ACTOR)
-    received = receive_return(
+    returns.approve_return(order_return=asked, actor=ACTOR)
+    received = returns.receive_return(
         order_return=asked, restock={line.public_id: True}, warehouse=parcel.warehouse, actor=ACTOR
     )
     payments.refund_return(order_return=received, actor=ACTOR)
