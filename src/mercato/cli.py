@@ -76,6 +76,7 @@ def run(argv: list[str]) -> int:
         _django("load_demo_inventory")
         _django("load_demo_shipping")
         _django("load_demo_pricing")
+        _django("load_demo_history")
 
     bind = f"{options.host}:{options.port}"
     gunicorn = [
