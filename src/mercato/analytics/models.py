@@ -30,6 +30,9 @@ class OrderFact(models.Model):
     country = models.CharField(max_length=2, blank=True)
     shipping_method = models.CharField(max_length=200, blank=True)
     customer_id = models.IntegerField(null=True, blank=True)
+    payment_provider = models.CharField(
+        max_length=30, blank=True, help_text="The provider of its latest payment that did not fail."
+    )
     gross = money_field(help_text="The lines before every discount.")
     discounts = money_field(help_text="Promotions and the voucher.")
     shipping = money_field(help_text="Shipping before a free-shipping voucher.")
@@ -69,6 +72,7 @@ class OrderLineFact(OrderPart):
     discount = money_field(help_text="Promotion and voucher.")
     net = money_field(help_text="After every discount, without tax.")
     tax = money_field()
+    returned = models.PositiveIntegerField(default=0, help_text="Units received back.")
 
     class Meta(OrderPart.Meta):
         indexes = [

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from mercato.analytics.models import (
     DailySales,
@@ -26,7 +26,7 @@ from mercato.analytics.models import (
     ReturnFact,
 )
 from mercato.orders.models import Order, OrderLine, Return
-from mercato.payments.models import Transaction
+from mercato.payments.models import Payment, Transaction
 
 ZERO = Decimal("0.00")
 CHUNK = 1000
@@ -56,12 +56,19 @@ def placed_orders() -> QuerySet[Order]:
     return Order.objects.filter(placed_at__isnull=False).exclude(status=Order.Status.DRAFT)
 
 
+def _payment_provider() -> Subquery:
+    """The provider of an order's latest payment that did not fail."""
+    payments = Payment.objects.filter(order_id=OuterRef("pk")).exclude(status=Payment.Status.FAILED)
+    return Subquery(payments.order_by("-pk").values("provider")[:1])
+
+
 def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
     counted_statuses = frozenset(settings.ANALYTICS_COUNTED_STATUSES)
     found = {}
     rows = (
         placed_orders()
         .filter(pk__in=order_ids)
+        .annotate(provider=_payment_provider())
         .order_by("pk")
         .values(
             "pk",
@@ -71,6 +78,7 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             "shipping_address",
             "shipping_method_name",
             "user_id",
+            "provider",
             "subtotal",
             "voucher_discount",
             "discount_total",
@@ -92,6 +100,7 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             country=str((row["shipping_address"] or {}).get("country", ""))[:2],
             shipping_method=row["shipping_method_name"],
             customer_id=row["user_id"],
+            payment_provider=row["provider"] or "",
             # the stated lines after promotions, plus what promotions took off them
             gross=row["subtotal"] + row["discount_total"] - row["voucher_discount"],
             discounts=row["discount_total"],
@@ -120,6 +129,7 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
             "voucher_discount",
             "total_net",
             "total_tax",
+            "quantity_returned",
         )
     )
     for line in lines:
@@ -139,6 +149,7 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
                 discount=line["promotion_discount"] + line["voucher_discount"],
                 net=line["total_net"],
                 tax=line["total_tax"],
+                returned=line["quantity_returned"],
             )
         )
     return found

@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Router
 
 from mercato.accounts.operations import Decorator, admin_operation
+from mercato.analytics import selectors
+from mercato.analytics.schemas import AnalyticsReportParams
 
 admin_router = Router(tags=["admin: analytics"])
 
@@ -35,3 +37,10 @@ def report(path: str, *, out: Any) -> Decorator:
         by_alias=True,
         openapi_extra=RANGE_CODES,
     )
+
+
+def report_period(params: AnalyticsReportParams) -> selectors.Period:
+    """The period a report's parameters ask for, after checking its range and currency."""
+    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
+    selectors.check_currency(params.currency)
+    return period

@@ -1,0 +1,43 @@
+"""The breakdown reports over HTTP: each reads the facts through a selector of
+analytics/reports (grouped in the database, no order scan)."""
+
+from django.http import HttpRequest
+from ninja import Query
+
+from mercato.analytics.api.common import report, report_period
+from mercato.analytics.report_schemas import (
+    AnalyticsOrders,
+    AnalyticsOrdersParams,
+    AnalyticsProducts,
+    AnalyticsProductsParams,
+    orders_out,
+    products_out,
+)
+from mercato.analytics.reports.orders import get_orders_breakdown
+from mercato.analytics.reports.products import get_products
+
+
+@report("/analytics/orders", out=AnalyticsOrders)
+def analytics_orders(request: HttpRequest, params: Query[AnalyticsOrdersParams]) -> AnalyticsOrders:
+    """Orders and net sales of a range of shop days by status, shipping country, shipping
+    method or payment provider, per currency, with each group's share and the compared range."""
+    period = report_period(params)
+    found = get_orders_breakdown(period=period, by=params.by, currency=params.currency)
+    return orders_out(period, params.by, found)
+
+
+@report("/analytics/products", out=AnalyticsProducts)
+def analytics_products(
+    request: HttpRequest, params: Query[AnalyticsProductsParams]
+) -> AnalyticsProducts:
+    """The best-selling products (or variants) of a range of shop days per currency: units,
+    sales, units returned and the return rate, with the compared range."""
+    period = report_period(params)
+    found = get_products(
+        period=period,
+        by=params.by,
+        order_by=params.order_by,
+        limit=params.limit,
+        currency=params.currency,
+    )
+    return products_out(period, params.by, params.order_by, found)
