@@ -9,6 +9,7 @@ import pytest
 
 from mercato.analytics.tests.history import Line, cancel, pay, place
 from mercato.audit.services import SYSTEM
+from mercato.core.tests.helpers import assert_problem
 from mercato.orders.models import Order
 from mercato.orders.services.returns import (
     ReturnItem,
@@ -193,11 +194,7 @@ def test_breakdowns_run_a_fixed_number_of_queries(
     ],
 )
 def test_bad_input_gets_a_problem(api, analyst_token, db, path, params, code, field):
-    response = api.get_json(path, params, token=analyst_token)
-    assert response.status_code == 422, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code
+    body = assert_problem(api.get_json(path, params, token=analyst_token), 422, code)
     assert [e["field"] for e in body["errors"]] == [field]
 
 
