@@ -39,6 +39,11 @@ class OrderFact(models.Model):
     tax = money_field()
     total = money_field()
     units = models.PositiveIntegerField()
+    shipping_net = money_field(default=0, help_text="Shipping as charged, without tax.")
+    shipping_tax = money_field(default=0)
+    shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    vat_number = models.CharField(max_length=20, blank=True, help_text="The buyer's.")
+    reverse_charge = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["day", "currency"], name="analytics_order_day_idx")]
@@ -72,6 +77,7 @@ class OrderLineFact(OrderPart):
     discount = money_field(help_text="Promotion and voucher.")
     net = money_field(help_text="After every discount, without tax.")
     tax = money_field()
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     returned = models.PositiveIntegerField(default=0, help_text="Units received back.")
 
     class Meta(OrderPart.Meta):

@@ -2,6 +2,7 @@
 overview's, and their figures per currency (money as `{"amount", "currency"}`)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
 
@@ -13,7 +14,13 @@ from mercato.analytics.reports.products import (
     ProductOrder,
     ProductSales,
 )
-from mercato.analytics.schemas import AnalyticsPeriod, AnalyticsReportParams, period_out
+from mercato.analytics.reports.taxes import (
+    CurrencyTaxes,
+    OssCurrency,
+    OssReturn,
+    TaxAmounts,
+)
+from mercato.analytics.schemas import AnalyticsPeriod, AnalyticsReportParams, DayRange, period_out
 from mercato.analytics.selectors import Period
 from mercato.core.money import Money, quantize
 
@@ -172,4 +179,149 @@ def products_out(
             )
             for block in found
         ],
+    )
+
+
+# The tax reports
+
+
+def rate_out(rate: Decimal) -> str:
+    """A rate as a percent without trailing zeros: 0.1900 is "19", 0.0550 is "5.5"."""
+    return f"{(rate * 100).normalize():f}"
+
+
+class AnalyticsTaxAmounts(Schema):
+    taxable_amount: Money = Field(description="Without tax, refunds taken off.")
+    tax: Money
+
+
+class AnalyticsTaxRow(AnalyticsTaxAmounts):
+    country: str = Field(description="Where the order was shipped (empty: no address).")
+    rate: str = Field(description="In percent.")
+    previous: AnalyticsTaxAmounts | None
+
+
+class AnalyticsCurrencyTaxes(Schema):
+    currency: str
+    totals: AnalyticsTaxAmounts
+    previous_totals: AnalyticsTaxAmounts | None
+    rows: list[AnalyticsTaxRow]
+
+
+class AnalyticsTaxes(Schema):
+    period: AnalyticsPeriod
+    currencies: list[AnalyticsCurrencyTaxes]
+
+
+def _tax_amounts(amounts: TaxAmounts, currency: str) -> AnalyticsTaxAmounts:
+    return AnalyticsTaxAmounts(
+        taxable_amount=_money(amounts.taxable, currency), tax=_money(amounts.tax, currency)
+    )
+
+
+def _summed(amounts: list[TaxAmounts]) -> TaxAmounts:
+    total = TaxAmounts()
+    for item in amounts:
+        total.add(item)
+    return total
+
+
+def _currency_taxes(block: CurrencyTaxes, compared: bool) -> AnalyticsCurrencyTaxes:
+    code = block.currency
+    before = [row.previous for row in block.rows if row.previous is not None]
+    return AnalyticsCurrencyTaxes(
+        currency=code,
+        totals=_tax_amounts(_summed([row.current for row in block.rows]), code),
+        previous_totals=_tax_amounts(_summed(before), code) if compared else None,
+        rows=[
+            AnalyticsTaxRow(
+                country=row.country,
+                rate=rate_out(row.rate),
+                taxable_amount=_money(row.current.taxable, code),
+                tax=_money(row.current.tax, code),
+                previous=None if row.previous is None else _tax_amounts(row.previous, code),
+            )
+            for row in block.rows
+        ],
+    )
+
+
+def taxes_out(period: Period, found: list[CurrencyTaxes]) -> AnalyticsTaxes:
+    compared = period.previous is not None
+    return AnalyticsTaxes(
+        period=period_out(period), currencies=[_currency_taxes(b, compared) for b in found]
+    )
+
+
+class AnalyticsOssParams(Schema):
+    quarter: str = Field(
+        pattern=r"^\d{4}-Q[1-4]$", description="The quarter of the return, e.g. 2026-Q3."
+    )
+    # the reports' own currency parameter (pattern, description, default)
+    currency: Annotated[str | None, AnalyticsReportParams.model_fields["currency"]]
+
+
+class AnalyticsOssState(Schema):
+    country: str = Field(description="The member state of consumption.")
+    rate: str = Field(description="In percent.")
+    taxable_amount: Money
+    vat: Money
+
+
+class AnalyticsReverseChargeSale(Schema):
+    vat_number: str = Field(description="The buyer's VAT number.")
+    country: str
+    orders: int = Field(description="Orders placed in the quarter.")
+    amount: Money = Field(description="Without VAT, refunds in the quarter taken off.")
+
+
+class AnalyticsOssCurrency(Schema):
+    currency: str
+    taxable_amount: Money
+    vat: Money
+    member_states: list[AnalyticsOssState]
+    reverse_charge: list[AnalyticsReverseChargeSale]
+
+
+class AnalyticsOss(DayRange):
+    quarter: str
+    origin_country: str = Field(description="The shop's: its sales there are not in the return.")
+    currencies: list[AnalyticsOssCurrency]
+
+
+def _oss_currency(block: OssCurrency) -> AnalyticsOssCurrency:
+    code = block.currency
+    total = _summed([row.current for row in block.member_states])
+    return AnalyticsOssCurrency(
+        currency=code,
+        taxable_amount=_money(total.taxable, code),
+        vat=_money(total.tax, code),
+        member_states=[
+            AnalyticsOssState(
+                country=row.country,
+                rate=rate_out(row.rate),
+                taxable_amount=_money(row.current.taxable, code),
+                vat=_money(row.current.tax, code),
+            )
+            for row in block.member_states
+        ],
+        reverse_charge=[
+            AnalyticsReverseChargeSale(
+                vat_number=sale.vat_number,
+                country=sale.country,
+                orders=sale.amounts.orders,
+                amount=_money(sale.amounts.taxable + sale.amounts.tax, code),
+            )
+            for sale in block.reverse_charge
+        ],
+    )
+
+
+def oss_out(found: OssReturn) -> AnalyticsOss:
+    return AnalyticsOss(
+        **{"from": found.start},
+        to=found.end,
+        quarter=found.quarter,
+        origin_country=found.origin,
+        currencies=[_oss_currency(block) for block in found.currencies],
     )

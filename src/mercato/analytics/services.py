@@ -85,6 +85,11 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             "shipping_price",
             "tax_total",
             "total_gross",
+            "shipping_net",
+            "shipping_tax",
+            "shipping_tax_rate",
+            "vat_number",
+            "reverse_charge",
         )
     )
     for row in rows:
@@ -108,6 +113,11 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             tax=row["tax_total"],
             total=row["total_gross"],
             units=0,
+            shipping_net=row["shipping_net"],
+            shipping_tax=row["shipping_tax"],
+            shipping_tax_rate=row["shipping_tax_rate"],
+            vat_number=row["vat_number"],
+            reverse_charge=row["reverse_charge"],
         )
     return found
 
@@ -129,6 +139,7 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
             "voucher_discount",
             "total_net",
             "total_tax",
+            "tax_rate",
             "quantity_returned",
         )
     )
@@ -149,6 +160,7 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
                 discount=line["promotion_discount"] + line["voucher_discount"],
                 net=line["total_net"],
                 tax=line["total_tax"],
+                tax_rate=line["tax_rate"],
                 returned=line["quantity_returned"],
             )
         )

@@ -8,13 +8,21 @@ from mercato.analytics.api.common import report, report_period
 from mercato.analytics.report_schemas import (
     AnalyticsOrders,
     AnalyticsOrdersParams,
+    AnalyticsOss,
+    AnalyticsOssParams,
     AnalyticsProducts,
     AnalyticsProductsParams,
+    AnalyticsTaxes,
     orders_out,
+    oss_out,
     products_out,
+    taxes_out,
 )
 from mercato.analytics.reports.orders import get_orders_breakdown
 from mercato.analytics.reports.products import get_products
+from mercato.analytics.reports.taxes import get_oss_return, get_tax_rows
+from mercato.analytics.schemas import AnalyticsReportParams
+from mercato.analytics.selectors import check_currency
 
 
 @report("/analytics/orders", out=AnalyticsOrders)
@@ -41,3 +49,19 @@ def analytics_products(
         currency=params.currency,
     )
     return products_out(period, params.by, params.order_by, found)
+
+
+@report("/analytics/taxes", out=AnalyticsTaxes)
+def analytics_taxes(request: HttpRequest, params: Query[AnalyticsReportParams]) -> AnalyticsTaxes:
+    """Taxable amounts and tax of a range of shop days per shipping country and rate, per
+    currency (refunds taken off on their day), with the compared range."""
+    period = report_period(params)
+    return taxes_out(period, get_tax_rows(period=period, currency=params.currency))
+
+
+@report("/analytics/taxes/oss", out=AnalyticsOss)
+def analytics_taxes_oss(request: HttpRequest, params: Query[AnalyticsOssParams]) -> AnalyticsOss:
+    """The EU one-stop-shop return of a quarter: taxable amount and VAT per member state of
+    consumption and rate, and the reverse-charge sales by buyer VAT number, per currency."""
+    check_currency(params.currency)
+    return oss_out(get_oss_return(quarter=params.quarter, currency=params.currency))

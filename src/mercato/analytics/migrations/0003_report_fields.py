@@ -16,8 +16,38 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, help_text='The provider of its latest payment that did not fail.', max_length=30),
         ),
         migrations.AddField(
+            model_name='orderfact',
+            name='reverse_charge',
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name='orderfact',
+            name='shipping_net',
+            field=models.DecimalField(decimal_places=2, default=0, help_text='Shipping as charged, without tax.', max_digits=12),
+        ),
+        migrations.AddField(
+            model_name='orderfact',
+            name='shipping_tax',
+            field=models.DecimalField(decimal_places=2, default=0, max_digits=12),
+        ),
+        migrations.AddField(
+            model_name='orderfact',
+            name='shipping_tax_rate',
+            field=models.DecimalField(decimal_places=4, default=0, max_digits=6),
+        ),
+        migrations.AddField(
+            model_name='orderfact',
+            name='vat_number',
+            field=models.CharField(blank=True, help_text="The buyer's.", max_length=20),
+        ),
+        migrations.AddField(
             model_name='orderlinefact',
             name='returned',
             field=models.PositiveIntegerField(default=0, help_text='Units received back.'),
+        ),
+        migrations.AddField(
+            model_name='orderlinefact',
+            name='tax_rate',
+            field=models.DecimalField(decimal_places=4, default=0, max_digits=6),
         ),
     ]

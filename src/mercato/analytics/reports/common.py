@@ -1,6 +1,7 @@
 """What the breakdown reports share: the two windows of a period, and sums back to cents."""
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +13,18 @@ from mercato.analytics.selectors import Period
 CENT = Decimal("0.01")
 
 
-def windows(period: Period) -> dict[str, Q]:
-    """The period's days (`current`) and, with a comparison, the compared days (`previous`)."""
-    found = {"current": Q(day__range=(period.start, period.end))}
+def ranges(period: Period) -> dict[str, tuple[date, date]]:
+    """The period's days (`current`) and, with a comparison, the compared days (`previous`),
+    as (first, last)."""
+    found = {"current": (period.start, period.end)}
     if period.previous:
-        found["previous"] = Q(day__range=period.previous)
+        found["previous"] = period.previous
     return found
+
+
+def windows(period: Period) -> dict[str, Q]:
+    """The same windows as filters on the facts' `day`."""
+    return {window: Q(day__range=days) for window, days in ranges(period).items()}
 
 
 def scope(period: Period, currency: str | None) -> Q:
@@ -44,13 +51,15 @@ def currencies(found: Iterable[str], currency: str | None) -> list[str]:
 def per_window(
     facts: QuerySet[Any],
     *,
-    key: str,
+    keys: Mapping[str, str],
     sums: Mapping[str, tuple[type[Aggregate], str]],
     spans: dict[str, Q],
 ) -> list[dict[str, Any]]:
-    """The facts grouped by currency and `key` (a column or a path to one), in one query:
-    each `name: (aggregate, column)` of `sums` once per window, as `<name>_<window>`."""
-    grouped = facts.values("currency", key=F(key)).annotate(
+    """The facts grouped by currency and `keys` (`alias: column or path to one`; an alias is
+    not a column's name), in one query: each `name: (aggregate, column)` of `sums` once per
+    window, as `<name>_<window>`."""
+    grouped = facts.values("currency", **{alias: F(path) for alias, path in keys.items()})
+    grouped = grouped.annotate(
         **{
             f"{name}_{window}": aggregate(column, filter=days)
             for window, days in spans.items()

@@ -70,7 +70,7 @@ def get_orders_breakdown(
 
     placed = OrderFact.objects.filter(scope(period, currency), counted=True)
     order_sums = {"orders": (Count, "pk"), "gross": (Sum, "gross"), "discounts": (Sum, "discounts")}
-    for row in per_window(placed, key=by, sums=order_sums, spans=spans):
+    for row in per_window(placed, keys={"key": by}, sums=order_sums, spans=spans):
         for window in spans:
             found = sales(row["currency"], row["key"], window)
             found.orders += row[f"orders_{window}"]
@@ -78,7 +78,7 @@ def get_orders_breakdown(
             found.discounts += cents(row[f"discounts_{window}"])
     refunded = RefundFact.objects.filter(scope(period, currency), counted=True)
     refund_sums = {"amount": (Sum, "amount")}
-    for row in per_window(refunded, key=f"order__{by}", sums=refund_sums, spans=spans):
+    for row in per_window(refunded, keys={"key": f"order__{by}"}, sums=refund_sums, spans=spans):
         for window in spans:
             sales(row["currency"], row["key"], window).refunds += cents(row[f"amount_{window}"])
     return [

@@ -69,7 +69,7 @@ def get_products(
         "discounts": (Sum, "discount"),
         "returned": (Sum, "returned"),
     }
-    for row in per_window(lines, key=f"{by}_id", sums=sums, spans=spans):
+    for row in per_window(lines, keys={"key": f"{by}_id"}, sums=sums, spans=spans):
         item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
         for window in spans:
             sales = LineSales(
