@@ -46,7 +46,13 @@ class OrderFact(models.Model):
     reverse_charge = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "currency"], name="analytics_order_day_idx")]
+        indexes = [
+            models.Index(fields=["day", "currency"], name="analytics_order_day_idx"),
+            # a customer's first order (the customers report)
+            models.Index(
+                fields=["customer_id", "currency", "day"], name="analytics_order_customer_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"order {self.order_id} on {self.day}"

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from mercato.analytics.periods import Interval
+from mercato.analytics.reports.customers import Buyers, CustomerSeries, Split
 from mercato.analytics.reports.orders import Breakdown, CurrencyBreakdown, Group, Sales
 from mercato.analytics.reports.products import (
     CurrencyProducts,
@@ -324,4 +326,97 @@ def oss_out(found: OssReturn) -> AnalyticsOss:
         quarter=found.quarter,
         origin_country=found.origin,
         currencies=[_oss_currency(block) for block in found.currencies],
+    )
+
+
+# The customers report
+
+
+class AnalyticsGuestOrders(Schema):
+    orders: int
+    sales: Money = Field(description="Gross sales less discounts of those orders.")
+
+
+class AnalyticsBuyers(AnalyticsGuestOrders):
+    customers: int
+
+
+class AnalyticsCustomerSplit(Schema):
+    new: AnalyticsBuyers = Field(description="Customers whose first order is in these days.")
+    returning: AnalyticsBuyers = Field(description="Customers who had ordered before.")
+    guests: AnalyticsGuestOrders = Field(description="Orders without an account.")
+    returning_share: str | None = Field(
+        description="Returning customers per customer, in percent; null without customers."
+    )
+
+
+class AnalyticsCustomerPoint(DayRange):
+    figures: AnalyticsCustomerSplit
+    previous: AnalyticsCustomerSplit | None
+
+
+class AnalyticsCustomerSeries(Schema):
+    currency: str
+    totals: AnalyticsCustomerSplit
+    previous_totals: AnalyticsCustomerSplit | None
+    points: list[AnalyticsCustomerPoint]
+
+
+class AnalyticsCustomers(Schema):
+    period: AnalyticsPeriod
+    interval: Interval
+    series: list[AnalyticsCustomerSeries]
+
+
+def _guests(buyers: Buyers, currency: str) -> AnalyticsGuestOrders:
+    return AnalyticsGuestOrders(orders=buyers.orders, sales=_money(buyers.sales, currency))
+
+
+def _buyers(buyers: Buyers, currency: str) -> AnalyticsBuyers:
+    return AnalyticsBuyers(
+        customers=len(buyers.customers),
+        orders=buyers.orders,
+        sales=_money(buyers.sales, currency),
+    )
+
+
+def _split(split: Split, currency: str) -> AnalyticsCustomerSplit:
+    returning = len(split.returning.customers)
+    return AnalyticsCustomerSplit(
+        new=_buyers(split.new, currency),
+        returning=_buyers(split.returning, currency),
+        guests=_guests(split.guests, currency),
+        returning_share=percent(returning, returning + len(split.new.customers)),
+    )
+
+
+def _maybe_split(split: Split | None, currency: str) -> AnalyticsCustomerSplit | None:
+    return None if split is None else _split(split, currency)
+
+
+def _customer_series(series: CustomerSeries) -> AnalyticsCustomerSeries:
+    code = series.currency
+    return AnalyticsCustomerSeries(
+        currency=code,
+        totals=_split(series.totals, code),
+        previous_totals=_maybe_split(series.previous_totals, code),
+        points=[
+            AnalyticsCustomerPoint(
+                **{"from": point.start},
+                to=point.end,
+                figures=_split(point.current, code),
+                previous=_maybe_split(point.previous, code),
+            )
+            for point in series.points
+        ],
+    )
+
+
+def customers_out(
+    period: Period, interval: Interval, found: list[CustomerSeries]
+) -> AnalyticsCustomers:
+    return AnalyticsCustomers(
+        period=period_out(period),
+        interval=interval,
+        series=[_customer_series(series) for series in found],
     )

@@ -6,6 +6,7 @@ from ninja import Query
 
 from mercato.analytics.api.common import report, report_period
 from mercato.analytics.report_schemas import (
+    AnalyticsCustomers,
     AnalyticsOrders,
     AnalyticsOrdersParams,
     AnalyticsOss,
@@ -13,15 +14,17 @@ from mercato.analytics.report_schemas import (
     AnalyticsProducts,
     AnalyticsProductsParams,
     AnalyticsTaxes,
+    customers_out,
     orders_out,
     oss_out,
     products_out,
     taxes_out,
 )
+from mercato.analytics.reports.customers import get_customers
 from mercato.analytics.reports.orders import get_orders_breakdown
 from mercato.analytics.reports.products import get_products
 from mercato.analytics.reports.taxes import get_oss_return, get_tax_rows
-from mercato.analytics.schemas import AnalyticsReportParams
+from mercato.analytics.schemas import AnalyticsReportParams, AnalyticsRevenueParams
 from mercato.analytics.selectors import check_currency
 
 
@@ -65,3 +68,15 @@ def analytics_taxes_oss(request: HttpRequest, params: Query[AnalyticsOssParams])
     consumption and rate, and the reverse-charge sales by buyer VAT number, per currency."""
     check_currency(params.currency)
     return oss_out(get_oss_return(quarter=params.quarter, currency=params.currency))
+
+
+@report("/analytics/customers", out=AnalyticsCustomers)
+def analytics_customers(
+    request: HttpRequest, params: Query[AnalyticsRevenueParams]
+) -> AnalyticsCustomers:
+    """New and returning customers (and guest orders) per day, week, month, quarter or year
+    of a range, one series per currency, each point with the same interval of the compared
+    range."""
+    period = report_period(params)
+    found = get_customers(period=period, interval=params.interval, currency=params.currency)
+    return customers_out(period, params.interval, found)

@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('analytics', '0001_initial'),
+        ('orders', '0004_stated_totals'),
     ]
 
     operations = [
@@ -49,5 +50,9 @@ class Migration(migrations.Migration):
             model_name='orderlinefact',
             name='tax_rate',
             field=models.DecimalField(decimal_places=4, default=0, max_digits=6),
+        ),
+        migrations.AddIndex(
+            model_name='orderfact',
+            index=models.Index(fields=['customer_id', 'currency', 'day'], name='analytics_order_customer_idx'),
         ),
     ]

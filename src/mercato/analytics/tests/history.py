@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from mercato.accounts.models import User
 from mercato.audit.services import SYSTEM
 from mercato.orders.models import Order
 from mercato.orders.services import LineSnapshot, place_order
@@ -58,6 +59,7 @@ def place(
     country: str = "DE",
     tax_rate: str = "0.19",
     vat_number: str = "",
+    user: User | None = None,
 ) -> Order:
     """An order placed at `at` (gross prices with VAT at `tax_rate` in them, shipping too, as
     the checkout states them: subtotal after promotions, the voucher apart); with a
@@ -72,7 +74,7 @@ def place(
     lines_tax = sum((s.total_tax for s in snapshots), ZERO)
     lines_net = sum((s.total_net for s in snapshots), ZERO)
     order = place_order(
-        user=None,
+        user=user,
         email="shopper@example.com",
         currency=currency,
         lines=snapshots,

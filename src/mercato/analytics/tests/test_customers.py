@@ -1,0 +1,112 @@
+"""The customers report on a small history built by hand: Ada orders in February and
+twice in March, Bob for the first time in March, Cy in March in dollars only, a guest
+orders in March, and Dee's March order is cancelled."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mercato.analytics.tests.history import Line, cancel, pay, place
+from mercato.core.tests.helpers import assert_problem
+from tests.support import UserFactory, run_tasks
+
+CUSTOMERS = "/api/admin/analytics/customers"
+BERLIN = ZoneInfo("Europe/Berlin")
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def history(db):
+    ada, bob, cy, dee = UserFactory.create_batch(4)
+    for user, day, price in (
+        (ada, (2, 20), "10.00"),
+        (ada, (3, 3), "20.00"),
+        (ada, (3, 20), "30.00"),
+        (bob, (3, 10), "40.00"),
+    ):
+        place(at=berlin(2026, *day, 12), lines=[Line(price)], shipping="0", user=user)
+    place(at=berlin(2026, 3, 11, 12), currency="USD", lines=[Line("50.00")], user=cy)
+    place(at=berlin(2026, 3, 12, 12), lines=[Line("5.00")], shipping="0")
+    cancelled = place(at=berlin(2026, 3, 13, 12), lines=[Line("99.00")], user=dee)
+    pay(cancelled)
+    cancel(cancelled)
+    run_tasks()
+
+
+def split(figures: dict) -> tuple:
+    groups = [
+        (figures[g].get("customers"), figures[g]["orders"], figures[g]["sales"]["amount"])
+        for g in ("new", "returning", "guests")
+    ]
+    return (*groups, figures["returning_share"])
+
+
+def test_new_and_returning_customers_per_month(api, analyst_token, history):
+    params = {"from": "2026-02-01", "to": "2026-03-31", "interval": "month", "compare": "none"}
+    response = api.get_json(CUSTOMERS, params, token=analyst_token)
+    assert response.status_code == 200, response.content
+    euros, dollars = response.json()["series"]
+    assert euros["currency"] == "EUR"
+    february, march = euros["points"]
+    assert split(february["figures"]) == ((1, 1, "10.00"), (0, 0, "0.00"), (None, 0, "0.00"), "0.0")
+    # Ada had ordered in February: returning in March, with both her orders
+    assert split(march["figures"]) == ((1, 1, "40.00"), (1, 2, "50.00"), (None, 1, "5.00"), "50.0")
+    # over the whole range Ada is new: her first order is in it
+    assert split(euros["totals"]) == ((2, 4, "100.00"), (0, 0, "0.00"), (None, 1, "5.00"), "0.0")
+    assert split(dollars["totals"])[0] == (1, 1, "50.00")
+    assert euros["previous_totals"] is None and march["previous"] is None
+
+
+def test_a_customer_is_returning_in_a_later_week_of_the_range(api, analyst_token, history):
+    params = {**MARCH, "interval": "week", "currency": "EUR"}
+    (euros,) = api.get_json(CUSTOMERS, params, token=analyst_token).json()["series"]
+    by_week = {p["from"]: split(p["figures"])[:2] for p in euros["points"]}
+    assert by_week["2026-03-02"] == ((0, 0, "0.00"), (1, 1, "20.00"))
+    assert by_week["2026-03-09"] == ((1, 1, "40.00"), (0, 0, "0.00"))
+    assert by_week["2026-03-16"] == ((0, 0, "0.00"), (1, 1, "30.00"))
+    # against the 31 days before: Ada's February order, new then
+    assert split(euros["previous_totals"])[0] == (1, 1, "10.00")
+    assert euros["points"][0]["previous"] is not None
+
+
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ({**MARCH, "interval": "week"}, 5),  # session, permissions; the orders, first orders
+        ({**MARCH, "interval": "day", "currency": "USD"}, 6),  # and the currency
+    ],
+)
+def test_the_customers_report_runs_a_fixed_number_of_queries(
+    api, analyst_token, history, django_assert_num_queries, params, queries
+):
+    with django_assert_num_queries(queries):
+        response = api.get_json(CUSTOMERS, params, token=analyst_token)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "field"),
+    [
+        ({"from": "2026-03-10", "to": "2026-03-01"}, "invalid_range", "to"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "range_too_long", "to"),
+        ({**MARCH, "interval": "fortnight"}, "validation_error", "interval"),
+        ({**MARCH, "currency": "CHF"}, "unknown_currency", "currency"),
+    ],
+)
+def test_bad_input_gets_a_problem(api, analyst_token, db, params, code, field):
+    body = assert_problem(api.get_json(CUSTOMERS, params, token=analyst_token), 422, code)
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+def test_the_customers_report_is_for_staff_with_the_analytics_permission(
+    api, customer_token, staff_token_without_permissions, db
+):
+    assert api.get_json(CUSTOMERS, MARCH).status_code == 401
+    assert api.get_json(CUSTOMERS, MARCH, token=customer_token).status_code == 401
+    denied = api.get_json(CUSTOMERS, MARCH, token=staff_token_without_permissions)
+    assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
