@@ -1,12 +1,14 @@
 """The breakdown reports' schemas (docs/analytics.md): their query parameters, built on the
 overview's, and their figures per currency (money as `{"amount", "currency"}`)."""
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
 
 from mercato.analytics.periods import Interval
+from mercato.analytics.reports.cohorts import Cohort, CurrencyCohorts
 from mercato.analytics.reports.customers import Buyers, CustomerSeries, Split
 from mercato.analytics.reports.orders import Breakdown, CurrencyBreakdown, Group, Sales
 from mercato.analytics.reports.products import (
@@ -419,4 +421,65 @@ def customers_out(
         period=period_out(period),
         interval=interval,
         series=[_customer_series(series) for series in found],
+    )
+
+
+# The cohorts report
+
+_REPORT_PARAMS = AnalyticsReportParams.model_fields
+
+
+class AnalyticsCohortParams(Schema):
+    """The overview's range and currency (a cohort compares months with each other: no
+    `compare`)."""
+
+    from_: Annotated[date, _REPORT_PARAMS["from_"]]
+    to: Annotated[date, _REPORT_PARAMS["to"]]
+    currency: Annotated[str | None, _REPORT_PARAMS["currency"]]
+
+
+class AnalyticsRetention(Schema):
+    months_later: int = Field(description="0: the cohort's own month.")
+    customers: int = Field(description="Customers of the cohort who ordered that month.")
+    share: str | None = Field(description="Of the cohort's customers, in percent.")
+
+
+class AnalyticsCohort(Schema):
+    month: str = Field(description="The month of the first order, e.g. 2026-03.")
+    customers: int
+    retention: list[AnalyticsRetention]
+
+
+class AnalyticsCurrencyCohorts(Schema):
+    currency: str
+    cohorts: list[AnalyticsCohort]
+
+
+class AnalyticsCohorts(DayRange):
+    currencies: list[AnalyticsCurrencyCohorts]
+
+
+def _cohort_out(cohort: Cohort) -> AnalyticsCohort:
+    return AnalyticsCohort(
+        month=cohort.month.strftime("%Y-%m"),
+        customers=cohort.customers,
+        retention=[
+            AnalyticsRetention(
+                months_later=k, customers=count, share=percent(count, cohort.customers)
+            )
+            for k, count in enumerate(cohort.active)
+        ],
+    )
+
+
+def cohorts_out(period: Period, found: list[CurrencyCohorts]) -> AnalyticsCohorts:
+    return AnalyticsCohorts(
+        **{"from": period.start},
+        to=period.end,
+        currencies=[
+            AnalyticsCurrencyCohorts(
+                currency=block.currency, cohorts=[_cohort_out(c) for c in block.cohorts]
+            )
+            for block in found
+        ],
     )

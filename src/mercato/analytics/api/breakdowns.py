@@ -6,6 +6,8 @@ from ninja import Query
 
 from mercato.analytics.api.common import report, report_period
 from mercato.analytics.report_schemas import (
+    AnalyticsCohortParams,
+    AnalyticsCohorts,
     AnalyticsCustomers,
     AnalyticsOrders,
     AnalyticsOrdersParams,
@@ -14,18 +16,20 @@ from mercato.analytics.report_schemas import (
     AnalyticsProducts,
     AnalyticsProductsParams,
     AnalyticsTaxes,
+    cohorts_out,
     customers_out,
     orders_out,
     oss_out,
     products_out,
     taxes_out,
 )
+from mercato.analytics.reports.cohorts import get_cohorts
 from mercato.analytics.reports.customers import get_customers
 from mercato.analytics.reports.orders import get_orders_breakdown
 from mercato.analytics.reports.products import get_products
 from mercato.analytics.reports.taxes import get_oss_return, get_tax_rows
 from mercato.analytics.schemas import AnalyticsReportParams, AnalyticsRevenueParams
-from mercato.analytics.selectors import check_currency
+from mercato.analytics.selectors import check_currency, get_period
 
 
 @report("/analytics/orders", out=AnalyticsOrders)
@@ -80,3 +84,15 @@ def analytics_customers(
     period = report_period(params)
     found = get_customers(period=period, interval=params.interval, currency=params.currency)
     return customers_out(period, params.interval, found)
+
+
+@report("/analytics/customers/cohorts", out=AnalyticsCohorts)
+def analytics_customer_cohorts(
+    request: HttpRequest, params: Query[AnalyticsCohortParams]
+) -> AnalyticsCohorts:
+    """Customers by the month of their first order, per currency, and how many of each
+    month's customers ordered in every later month of the range (the retention matrix)."""
+    period = get_period(start=params.from_, end=params.to, compare="none")
+    check_currency(params.currency)
+    found = get_cohorts(start=period.start, end=period.end, currency=params.currency)
+    return cohorts_out(period, found)

@@ -1,6 +1,6 @@
-"""The customers report on a small history built by hand: Ada orders in February and
-twice in March, Bob for the first time in March, Cy in March in dollars only, a guest
-orders in March, and Dee's March order is cancelled."""
+"""The customers and cohorts reports on a small history built by hand: Ada orders in
+February and twice in March, Bob for the first time in March and again in April, Cy in March
+in dollars only, a guest orders in March, and Dee's March order is cancelled."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from mercato.core.tests.helpers import assert_problem
 from tests.support import UserFactory, run_tasks
 
 CUSTOMERS = "/api/admin/analytics/customers"
+COHORTS = "/api/admin/analytics/customers/cohorts"
 BERLIN = ZoneInfo("Europe/Berlin")
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -28,6 +29,7 @@ def history(db):
         (ada, (3, 3), "20.00"),
         (ada, (3, 20), "30.00"),
         (bob, (3, 10), "40.00"),
+        (bob, (4, 2), "15.00"),
     ):
         place(at=berlin(2026, *day, 12), lines=[Line(price)], shipping="0", user=user)
     place(at=berlin(2026, 3, 11, 12), currency="USD", lines=[Line("50.00")], user=cy)
@@ -74,18 +76,54 @@ def test_a_customer_is_returning_in_a_later_week_of_the_range(api, analyst_token
     assert euros["points"][0]["previous"] is not None
 
 
+def matrix(block: dict) -> list[tuple]:
+    return [
+        (c["month"], c["customers"], [(r["customers"], r["share"]) for r in c["retention"]])
+        for c in block["cohorts"]
+    ]
+
+
+def test_cohorts_by_month_of_first_order(api, analyst_token, history):
+    params = {"from": "2026-02-10", "to": "2026-04-30"}
+    response = api.get_json(COHORTS, params, token=analyst_token)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["from"], body["to"]) == ("2026-02-10", "2026-04-30")
+    euros, dollars = body["currencies"]
+    assert euros["currency"] == "EUR"
+    assert matrix(euros) == [
+        ("2026-02", 1, [(1, "100.0"), (1, "100.0"), (0, "0.0")]),  # Ada
+        ("2026-03", 1, [(1, "100.0"), (1, "100.0")]),  # Bob
+        ("2026-04", 0, [(0, None)]),
+    ]
+    assert matrix(dollars)[1] == ("2026-03", 1, [(1, "100.0"), (0, "0.0")])  # Cy
+
+
+def test_a_cohort_is_the_first_order_ever_in_the_currency(api, analyst_token, history):
+    params = {"from": "2026-03-01", "to": "2026-04-30", "currency": "EUR"}
+    (euros,) = api.get_json(COHORTS, params, token=analyst_token).json()["currencies"]
+    # Ada's first order is in February, before the range: in no cohort
+    assert matrix(euros) == [
+        ("2026-03", 1, [(1, "100.0"), (1, "100.0")]),
+        ("2026-04", 0, [(0, None)]),
+    ]
+
+
 @pytest.mark.parametrize(
     ("params", "queries"),
     [
         ({**MARCH, "interval": "week"}, 5),  # session, permissions; the orders, first orders
         ({**MARCH, "interval": "day", "currency": "USD"}, 6),  # and the currency
+        ({**MARCH, "cohorts": True}, 5),  # the first orders, the months ordered in
+        ({**MARCH, "cohorts": True, "currency": "USD"}, 6),
     ],
 )
-def test_the_customers_report_runs_a_fixed_number_of_queries(
+def test_the_customers_reports_run_a_fixed_number_of_queries(
     api, analyst_token, history, django_assert_num_queries, params, queries
 ):
+    path = COHORTS if params.pop("cohorts", False) else CUSTOMERS
     with django_assert_num_queries(queries):
-        response = api.get_json(CUSTOMERS, params, token=analyst_token)
+        response = api.get_json(path, params, token=analyst_token)
     assert response.status_code == 200, response.content
 
 
@@ -96,17 +134,23 @@ def test_the_customers_report_runs_a_fixed_number_of_queries(
         ({"from": "2020-01-01", "to": "2026-01-01"}, "range_too_long", "to"),
         ({**MARCH, "interval": "fortnight"}, "validation_error", "interval"),
         ({**MARCH, "currency": "CHF"}, "unknown_currency", "currency"),
+        ({**MARCH, "cohorts": True, "currency": "CHF"}, "unknown_currency", "currency"),
+        ({"from": "2026-03-10", "to": "2026-03-01", "cohorts": True}, "invalid_range", "to"),
+        ({"from": "2020-01-01", "to": "2026-01-01", "cohorts": True}, "range_too_long", "to"),
+        ({"to": "2026-03-01", "cohorts": True}, "validation_error", "from"),
     ],
 )
 def test_bad_input_gets_a_problem(api, analyst_token, db, params, code, field):
-    body = assert_problem(api.get_json(CUSTOMERS, params, token=analyst_token), 422, code)
+    path = COHORTS if params.pop("cohorts", False) else CUSTOMERS
+    body = assert_problem(api.get_json(path, params, token=analyst_token), 422, code)
     assert [e["field"] for e in body["errors"]] == [field]
 
 
-def test_the_customers_report_is_for_staff_with_the_analytics_permission(
-    api, customer_token, staff_token_without_permissions, db
+@pytest.mark.parametrize("path", [CUSTOMERS, COHORTS])
+def test_the_customers_reports_are_for_staff_with_the_analytics_permission(
+    api, customer_token, staff_token_without_permissions, db, path
 ):
-    assert api.get_json(CUSTOMERS, MARCH).status_code == 401
-    assert api.get_json(CUSTOMERS, MARCH, token=customer_token).status_code == 401
-    denied = api.get_json(CUSTOMERS, MARCH, token=staff_token_without_permissions)
+    assert api.get_json(path, MARCH).status_code == 401
+    assert api.get_json(path, MARCH, token=customer_token).status_code == 401
+    denied = api.get_json(path, MARCH, token=staff_token_without_permissions)
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
