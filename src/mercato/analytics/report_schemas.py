@@ -42,6 +42,12 @@ def percent(part: Decimal | int, whole: Decimal | int) -> str | None:
     return str(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+class AnalyticsRangeReport(Schema):
+    """A report of a range of shop days (and of the range it compares with)."""
+
+    period: AnalyticsPeriod
+
+
 # The orders report
 
 
@@ -73,8 +79,7 @@ class AnalyticsOrderBreakdown(Schema):
     groups: list[AnalyticsOrderGroup]
 
 
-class AnalyticsOrders(Schema):
-    period: AnalyticsPeriod
+class AnalyticsOrders(AnalyticsRangeReport):
     by: Breakdown
     currencies: list[AnalyticsOrderBreakdown]
 
@@ -143,8 +148,7 @@ class AnalyticsCurrencyProducts(Schema):
     items: list[AnalyticsProduct]
 
 
-class AnalyticsProducts(Schema):
-    period: AnalyticsPeriod
+class AnalyticsProducts(AnalyticsRangeReport):
     by: Item
     order_by: ProductOrder
     currencies: list[AnalyticsCurrencyProducts]
@@ -212,8 +216,7 @@ class AnalyticsCurrencyTaxes(Schema):
     rows: list[AnalyticsTaxRow]
 
 
-class AnalyticsTaxes(Schema):
-    period: AnalyticsPeriod
+class AnalyticsTaxes(AnalyticsRangeReport):
     currencies: list[AnalyticsCurrencyTaxes]
 
 
@@ -364,8 +367,7 @@ class AnalyticsCustomerSeries(Schema):
     points: list[AnalyticsCustomerPoint]
 
 
-class AnalyticsCustomers(Schema):
-    period: AnalyticsPeriod
+class AnalyticsCustomers(AnalyticsRangeReport):
     interval: Interval
     series: list[AnalyticsCustomerSeries]
 
