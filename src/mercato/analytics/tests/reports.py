@@ -44,3 +44,12 @@ def check_staff_only(api, path: str, params: dict, *, customer: str, no_permissi
     assert api.get_json(path, params, token=customer).status_code == 401
     denied = api.get_json(path, params, token=no_permission)
     assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
+
+
+def check_queries(api, token: str, path: str, params: dict, queries: int, assert_num) -> None:
+    """The report answers 200 in `queries` queries: the token's session (with its user), the
+    user's and its groups' permissions, then the report's own (`assert_num`: pytest-django's
+    django_assert_num_queries)."""
+    with assert_num(queries):
+        response = api.get_json(path, params, token=token)
+    assert response.status_code == 200, response.content

@@ -12,6 +12,7 @@ from mercato.analytics.tests.history import Line, cancel, pay, place, refund
 from mercato.analytics.tests.reports import (
     berlin,
     check_bad_input,
+    check_queries,
     check_staff_only,
     eur,
     range_errors,
@@ -157,9 +158,7 @@ def test_quarter_days(quarter, days):
 def test_tax_reports_run_a_fixed_number_of_queries(
     api, analyst_token, sales, django_assert_num_queries, path, params, queries
 ):
-    with django_assert_num_queries(queries):
-        response = api.get_json(path, params, token=analyst_token)
-    assert response.status_code == 200, response.content
+    check_queries(api, analyst_token, path, params, queries, django_assert_num_queries)
 
 
 @pytest.mark.parametrize(
