@@ -237,6 +237,24 @@ def check_breakdowns(token: str, first: date, last: date) -> None:
         for item in block["items"]
     }
     assert found_lines == expected_lines(first, last)
+    # the tax rows add up to what the orders charged less what went back (refunds are split
+    # over the rates to the cent), and the customers' groups to the orders
+    days = expected_days()
+    taxes = api.get_json("/api/admin/analytics/taxes", params, token=token).json()
+    for block in taxes["currencies"]:
+        code = block["currency"]
+        charged = sum(
+            Decimal(r["taxable_amount"]["amount"]) + Decimal(r["tax"]["amount"])
+            for r in block["rows"]
+        )
+        assert charged == _sum(days, code, first, last)["total"]
+    customers = api.get_json(
+        "/api/admin/analytics/customers", {**params, "interval": "day"}, token=token
+    ).json()
+    for series in customers["series"]:
+        totals = series["totals"]
+        orders = sum(totals[group]["orders"] for group in ("new", "returning", "guests"))
+        assert orders == _sum(days, series["currency"], first, last)["orders"]
 
 
 @settings(
