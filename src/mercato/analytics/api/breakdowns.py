@@ -66,7 +66,11 @@ def analytics_taxes(request: HttpRequest, params: Query[AnalyticsReportParams]) 
     return taxes_out(period, get_tax_rows(period=period, currency=params.currency))
 
 
-@report("/analytics/taxes/oss", out=AnalyticsOss)
+@report(
+    "/analytics/taxes/oss",
+    out=AnalyticsOss,
+    codes="Unprocessable Entity; `unknown_currency`: the shop has no sales in this currency",
+)
 def analytics_taxes_oss(request: HttpRequest, params: Query[AnalyticsOssParams]) -> AnalyticsOss:
     """The EU one-stop-shop return of a quarter: taxable amount and VAT per member state of
     consumption and rate, and the reverse-charge sales by buyer VAT number, per currency."""

@@ -24,9 +24,9 @@ RANGE_CODES = {
 }
 
 
-def report(path: str, *, out: Any) -> Decorator:
+def report(path: str, *, out: Any, codes: str = "") -> Decorator:
     """A GET report at `path` answering `out` (fields by their aliases: `from`), 401, 403
-    and 422."""
+    and 422 (`codes`: the report's own 422 codes, when they are not the range's)."""
     return admin_operation(
         admin_router,
         "get",
@@ -35,7 +35,7 @@ def report(path: str, *, out: Any) -> Decorator:
         errors=(422,),
         permission=VIEW,
         by_alias=True,
-        openapi_extra=RANGE_CODES,
+        openapi_extra={"responses": {422: {"description": codes}}} if codes else RANGE_CODES,
     )
 
 
