@@ -30,15 +30,29 @@ class OrderFact(models.Model):
     country = models.CharField(max_length=2, blank=True)
     shipping_method = models.CharField(max_length=200, blank=True)
     customer_id = models.IntegerField(null=True, blank=True)
+    payment_provider = models.CharField(
+        max_length=30, blank=True, help_text="The provider of its latest payment that did not fail."
+    )
     gross = money_field(help_text="The lines before every discount.")
     discounts = money_field(help_text="Promotions and the voucher.")
     shipping = money_field(help_text="Shipping before a free-shipping voucher.")
     tax = money_field()
     total = money_field()
     units = models.PositiveIntegerField()
+    shipping_net = money_field(default=0, help_text="Shipping as charged, without tax.")
+    shipping_tax = money_field(default=0)
+    shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    vat_number = models.CharField(max_length=20, blank=True, help_text="The buyer's.")
+    reverse_charge = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "currency"], name="analytics_order_day_idx")]
+        indexes = [
+            models.Index(fields=["day", "currency"], name="analytics_order_day_idx"),
+            # a customer's first order (the customers report)
+            models.Index(
+                fields=["customer_id", "currency", "day"], name="analytics_order_customer_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"order {self.order_id} on {self.day}"
@@ -69,6 +83,8 @@ class OrderLineFact(OrderPart):
     discount = money_field(help_text="Promotion and voucher.")
     net = money_field(help_text="After every discount, without tax.")
     tax = money_field()
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    returned = models.PositiveIntegerField(default=0, help_text="Units received back.")
 
     class Meta(OrderPart.Meta):
         indexes = [

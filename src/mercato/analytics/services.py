@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from mercato.analytics.models import (
     DailySales,
@@ -26,7 +26,7 @@ from mercato.analytics.models import (
     ReturnFact,
 )
 from mercato.orders.models import Order, OrderLine, Return
-from mercato.payments.models import Transaction
+from mercato.payments.models import Payment, Transaction
 
 ZERO = Decimal("0.00")
 CHUNK = 1000
@@ -56,12 +56,19 @@ def placed_orders() -> QuerySet[Order]:
     return Order.objects.filter(placed_at__isnull=False).exclude(status=Order.Status.DRAFT)
 
 
+def _payment_provider() -> Subquery:
+    """The provider of an order's latest payment that did not fail."""
+    payments = Payment.objects.filter(order_id=OuterRef("pk")).exclude(status=Payment.Status.FAILED)
+    return Subquery(payments.order_by("-pk").values("provider")[:1])
+
+
 def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
     counted_statuses = frozenset(settings.ANALYTICS_COUNTED_STATUSES)
     found = {}
     rows = (
         placed_orders()
         .filter(pk__in=order_ids)
+        .annotate(provider=_payment_provider())
         .order_by("pk")
         .values(
             "pk",
@@ -71,12 +78,18 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             "shipping_address",
             "shipping_method_name",
             "user_id",
+            "provider",
             "subtotal",
             "voucher_discount",
             "discount_total",
             "shipping_price",
             "tax_total",
             "total_gross",
+            "shipping_net",
+            "shipping_tax",
+            "shipping_tax_rate",
+            "vat_number",
+            "reverse_charge",
         )
     )
     for row in rows:
@@ -92,6 +105,7 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             country=str((row["shipping_address"] or {}).get("country", ""))[:2],
             shipping_method=row["shipping_method_name"],
             customer_id=row["user_id"],
+            payment_provider=row["provider"] or "",
             # the stated lines after promotions, plus what promotions took off them
             gross=row["subtotal"] + row["discount_total"] - row["voucher_discount"],
             discounts=row["discount_total"],
@@ -99,6 +113,11 @@ def _order_facts(order_ids: list[int]) -> dict[int, OrderFact]:
             tax=row["tax_total"],
             total=row["total_gross"],
             units=0,
+            shipping_net=row["shipping_net"],
+            shipping_tax=row["shipping_tax"],
+            shipping_tax_rate=row["shipping_tax_rate"],
+            vat_number=row["vat_number"],
+            reverse_charge=row["reverse_charge"],
         )
     return found
 
@@ -120,6 +139,8 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
             "voucher_discount",
             "total_net",
             "total_tax",
+            "tax_rate",
+            "quantity_returned",
         )
     )
     for line in lines:
@@ -139,6 +160,8 @@ def _line_facts(orders: dict[int, OrderFact]) -> list[OrderLineFact]:
                 discount=line["promotion_discount"] + line["voucher_discount"],
                 net=line["total_net"],
                 tax=line["total_tax"],
+                tax_rate=line["tax_rate"],
+                returned=line["quantity_returned"],
             )
         )
     return found

@@ -1,7 +1,8 @@
 """The reporting model follows the orders: every event that can change an order's sales,
 refunds or returns brings that order's facts and roll-ups up to date (idempotent, so a
-second dispatch changes nothing). A capture changes no figure: sales count when the order is
-placed, whether paid or not, and refunds when the money goes back."""
+second dispatch changes nothing). A payment changes no sales figure: sales count when the order
+is placed, whether paid or not, and refunds when the money goes back; its events refresh the
+order's payment provider (the orders report by provider)."""
 
 from mercato.analytics import tracking
 from mercato.analytics.services import refresh_order
@@ -14,6 +15,9 @@ ORDER_EVENTS = (
     "order.cancelled",
     "order.status_changed",
     "order.lines_edited",
+    "payment.action_required",
+    "payment.captured",
+    "payment.failed",
     "payment.refunded",
     "return.requested",
     "return.approved",

@@ -1,7 +1,11 @@
 """The analytics HTTP API: the admin reports (`admin_router`) and the store's storefront
 events (`store_router`)."""
 
-from mercato.analytics.api import reports, traffic  # noqa: F401  (registers the operations)
+from mercato.analytics.api import (  # noqa: F401  (registers the operations)
+    breakdowns,
+    reports,
+    traffic,
+)
 from mercato.analytics.api.common import admin_router
 from mercato.analytics.api.store import store_router
 

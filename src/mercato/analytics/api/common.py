@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Router
 
 from mercato.accounts.operations import Decorator, admin_operation
+from mercato.analytics import selectors
+from mercato.analytics.schemas import AnalyticsReportParams
 
 admin_router = Router(tags=["admin: analytics"])
 
@@ -22,9 +24,9 @@ RANGE_CODES = {
 }
 
 
-def report(path: str, *, out: Any) -> Decorator:
+def report(path: str, *, out: Any, codes: str = "") -> Decorator:
     """A GET report at `path` answering `out` (fields by their aliases: `from`), 401, 403
-    and 422."""
+    and 422 (`codes`: the report's own 422 codes, when they are not the range's)."""
     return admin_operation(
         admin_router,
         "get",
@@ -33,5 +35,12 @@ def report(path: str, *, out: Any) -> Decorator:
         errors=(422,),
         permission=VIEW,
         by_alias=True,
-        openapi_extra=RANGE_CODES,
+        openapi_extra={"responses": {422: {"description": codes}}} if codes else RANGE_CODES,
     )
+
+
+def report_period(params: AnalyticsReportParams) -> selectors.Period:
+    """The period a report's parameters ask for, after checking its range and currency."""
+    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
+    selectors.check_currency(params.currency)
+    return period

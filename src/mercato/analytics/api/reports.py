@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Query
 
 from mercato.analytics import selectors
-from mercato.analytics.api.common import report
+from mercato.analytics.api.common import report, report_period
 from mercato.analytics.schemas import (
     AnalyticsOverview,
     AnalyticsReportParams,
@@ -15,19 +15,13 @@ from mercato.analytics.schemas import (
 )
 
 
-def _period(params: AnalyticsReportParams) -> selectors.Period:
-    period = selectors.get_period(start=params.from_, end=params.to, compare=params.compare)
-    selectors.check_currency(params.currency)
-    return period
-
-
 @report("/analytics/overview", out=AnalyticsOverview)
 def analytics_overview(
     request: HttpRequest, params: Query[AnalyticsReportParams]
 ) -> AnalyticsOverview:
     """Sales, orders, average order value, units and refunds of a range of shop days, per
     currency, with the compared range and the change in percent."""
-    period = _period(params)
+    period = report_period(params)
     return overview_out(period, selectors.get_overview(period=period, currency=params.currency))
 
 
@@ -37,6 +31,6 @@ def analytics_revenue(
 ) -> AnalyticsRevenue:
     """Sales per day, week, month, quarter or year of a range, one series per currency, each
     point with the same interval of the compared range."""
-    period = _period(params)
+    period = report_period(params)
     found = selectors.get_revenue(period=period, interval=params.interval, currency=params.currency)
     return revenue_out(period, params.interval, found)

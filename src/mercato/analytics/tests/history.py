@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from mercato.accounts.models import User
 from mercato.audit.services import SYSTEM
 from mercato.orders.models import Order
 from mercato.orders.services import LineSnapshot, place_order
@@ -26,11 +27,11 @@ class Line:
     voucher: str = "0"
 
 
-def _snapshot(line: Line, index: int) -> LineSnapshot:
+def _snapshot(line: Line, index: int, rate: Decimal) -> LineSnapshot:
     listed = Decimal(line.price) * line.quantity
     promotion, voucher = Decimal(line.promotion), Decimal(line.voucher)
     gross = listed - promotion - voucher
-    tax = (gross * Decimal("0.19") / Decimal("1.19")).quantize(Decimal("0.01"))
+    tax = (gross * rate / (1 + rate)).quantize(Decimal("0.01"))
     return LineSnapshot(
         variant_id=None,  # type: ignore[arg-type]  # a variant deleted since: the line stays
         product_name=f"Product {index}",
@@ -44,7 +45,7 @@ def _snapshot(line: Line, index: int) -> LineSnapshot:
         total_net=gross - tax,
         total_tax=tax,
         total_gross=gross,
-        tax_rate=Decimal("0.19"),
+        tax_rate=rate,
         tax_class="standard",
     )
 
@@ -56,19 +57,24 @@ def place(
     lines: list[Line] | None = None,
     shipping: str = "5.00",
     country: str = "DE",
+    tax_rate: str = "0.19",
+    vat_number: str = "",
+    user: User | None = None,
 ) -> Order:
-    """An order placed at `at` (gross prices with 19 % VAT in them, as the checkout states
-    them: subtotal after promotions, the voucher apart)."""
-    snapshots = [_snapshot(line, i) for i, line in enumerate(lines or [Line("10.00")])]
+    """An order placed at `at` (gross prices with VAT at `tax_rate` in them, shipping too, as
+    the checkout states them: subtotal after promotions, the voucher apart); with a
+    `vat_number`, a reverse-charge sale (give it a zero `tax_rate`)."""
+    rate = Decimal(tax_rate)
+    snapshots = [_snapshot(line, i, rate) for i, line in enumerate(lines or [Line("10.00")])]
     after_promotions = sum((s.total_gross + s.voucher_discount for s in snapshots), ZERO)
     voucher = sum((s.voucher_discount for s in snapshots), ZERO)
     promotion = sum((s.promotion_discount for s in snapshots), ZERO)
     ship = Decimal(shipping)
-    ship_tax = (ship * Decimal("0.19") / Decimal("1.19")).quantize(Decimal("0.01"))
+    ship_tax = (ship * rate / (1 + rate)).quantize(Decimal("0.01"))
     lines_tax = sum((s.total_tax for s in snapshots), ZERO)
     lines_net = sum((s.total_net for s in snapshots), ZERO)
     order = place_order(
-        user=None,
+        user=user,
         email="shopper@example.com",
         currency=currency,
         lines=snapshots,
@@ -85,12 +91,12 @@ def place(
             shipping_net=ship - ship_tax,
             shipping_tax=ship_tax,
             shipping_gross=ship,
-            shipping_tax_rate=Decimal("0.19"),
+            shipping_tax_rate=rate,
         ),
         shipping_address={**ADDRESS, "country": country},
         billing_address={**ADDRESS, "country": country},
         shipping=ShippingChoice(method_name="Standard"),
-        details=OrderDetails(),
+        details=OrderDetails(vat_number=vat_number, reverse_charge=bool(vat_number)),
     )
     Order.objects.filter(pk=order.pk).update(placed_at=at)
     order.refresh_from_db()

@@ -1,0 +1,117 @@
+"""The products report: units, sales and returns of the counted order lines, per product or
+per variant, in one query on the line facts and one for the names of those shown."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Sum
+
+from mercato.analytics.models import OrderLineFact
+from mercato.analytics.reports.common import cents, currencies, per_window, scope, windows
+from mercato.analytics.selectors import Period
+from mercato.catalog.models import Product, ProductVariant
+
+Item = Literal["product", "variant"]
+ProductOrder = Literal["net_sales", "units"]
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class LineSales:
+    """Lines of orders placed in a window: units, listed amount, discounts, units received
+    back."""
+
+    units: int = 0
+    gross: Decimal = ZERO
+    discounts: Decimal = ZERO
+    returned: int = 0
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.discounts
+
+
+@dataclass
+class ProductSales:
+    """One product or variant (`id` None: lines whose variant was deleted since)."""
+
+    id: int | None
+    current: LineSales = field(default_factory=LineSales)
+    previous: LineSales | None = None
+    name: str | None = None
+    sku: str | None = None
+
+
+@dataclass
+class CurrencyProducts:
+    currency: str
+    items: list[ProductSales]
+
+
+def get_products(
+    *,
+    period: Period,
+    by: Item = "product",
+    order_by: ProductOrder = "net_sales",
+    limit: int = 20,
+    currency: str | None = None,
+) -> list[CurrencyProducts]:
+    """Per currency, the `limit` products (or variants) with the most net sales (or units) in
+    the period, each with its figures in the compared range."""
+    spans = windows(period)
+    found: dict[str, dict[int | None, ProductSales]] = defaultdict(dict)
+    lines = OrderLineFact.objects.filter(scope(period, currency), counted=True)
+    sums = {
+        "units": (Sum, "quantity"),
+        "gross": (Sum, "gross"),
+        "discounts": (Sum, "discount"),
+        "returned": (Sum, "returned"),
+    }
+    for row in per_window(lines, keys={"key": f"{by}_id"}, sums=sums, spans=spans):
+        item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
+        for window in spans:
+            sales = LineSales(
+                units=row[f"units_{window}"] or 0,
+                gross=cents(row[f"gross_{window}"]),
+                discounts=cents(row[f"discounts_{window}"]),
+                returned=row[f"returned_{window}"] or 0,
+            )
+            if window == "current":
+                item.current = sales
+            else:
+                item.previous = sales
+
+    def rank(item: ProductSales) -> tuple[Decimal, int, int]:
+        first = item.current.net if order_by == "net_sales" else Decimal(item.current.units)
+        return (-first, -item.current.units, item.id or 0)
+
+    shown = [
+        CurrencyProducts(
+            code, sorted((i for i in found[code].values() if i.current.units), key=rank)[:limit]
+        )
+        for code in currencies(found, currency)
+    ]
+    _name(shown, by)
+    return shown
+
+
+def _name(shown: list[CurrencyProducts], by: Item) -> None:
+    """The catalog's current name (and SKU) of each item shown, in one query."""
+    ids = {item.id for block in shown for item in block.items if item.id is not None}
+    if not ids:
+        return
+    names: dict[int, tuple[str, str | None]]
+    if by == "product":
+        products = Product.objects.filter(pk__in=ids).values_list("pk", "name")
+        names = {pk: (name, None) for pk, name in products}
+    else:
+        variants = ProductVariant.objects.filter(pk__in=ids).values_list(
+            "pk", "product__name", "name", "sku"
+        )
+        names = {pk: (f"{product} {name}".strip(), sku) for pk, product, name, sku in variants}
+    for block in shown:
+        for item in block.items:
+            if item.id is not None:
+                item.name, item.sku = names.get(item.id, (None, None))
