@@ -46,6 +46,7 @@ from mercato.checkout import services as checkout
 from mercato.checkout.models import Cart
 from mercato.checkout.selectors import shipping_options
 from mercato.core.models import Event
+from mercato.core.money import CENT
 from mercato.customers import services as customers
 from mercato.customers.models import Address
 from mercato.inventory import services as inventory
@@ -57,7 +58,6 @@ from mercato.payments.models import Payment, Transaction
 from mercato.pricing.models import Voucher, VoucherRedemption
 
 ACTOR = Actor(label="demo-data", source="command")
-CENT = Decimal("0.01")
 VOUCHER = "WELCOME10"  # the demo voucher (pricing/demo.py): 10 % off from 50.00
 VOUCHER_FROM = Decimal("60.00")  # a margin over its minimum, judged on the unit prices
 POOL = 120  # how many in-stock variants the demo shoppers buy from

@@ -111,7 +111,7 @@ def orders_out(period: Period, by: Breakdown, found: list[CurrencyBreakdown]) ->
                 currency=item.currency,
                 totals=_sales_out(item.totals, item.currency),
                 previous_totals=_maybe_sales(item.previous_totals, item.currency),
-                groups=[_group_out(g, item.totals, item.currency) for g in item.groups],
+                groups=[_group_out(g, item.totals, item.currency) for g in item.rows],
             )
             for item in found
         ],
@@ -411,7 +411,7 @@ def _customer_series(series: CustomerSeries) -> AnalyticsCustomerSeries:
                 figures=_split(point.current, code),
                 previous=_maybe_split(point.previous, code),
             )
-            for point in series.points
+            for point in series.rows
         ],
     )
 

@@ -25,6 +25,7 @@ from mercato.analytics.models import (
     RefundFact,
     ReturnFact,
 )
+from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return
 from mercato.payments.models import Payment, Transaction
 
@@ -289,7 +290,7 @@ def summed_days(scope: Q) -> list[DailySales]:
     for r in rows.values():
         # SQLite sums decimals as floats: back to cents before anything is derived
         for name in ("gross", "discounts", "refunds", "shipping", "tax", "total"):
-            setattr(r, name, Decimal(str(getattr(r, name))).quantize(Decimal("0.01")))
+            setattr(r, name, quantize(Decimal(str(getattr(r, name)))))
         r.net = r.gross - r.discounts - r.refunds
         r.total = r.total - r.refunds
     return sorted(rows.values(), key=lambda r: (r.day, r.currency))

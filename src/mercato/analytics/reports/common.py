@@ -1,16 +1,30 @@
 """What the breakdown reports share: the two windows of a period, and sums back to cents."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import Aggregate, F, Q, QuerySet
 
 from mercato.analytics.selectors import Period
+from mercato.core.money import CENT
 
-CENT = Decimal("0.01")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class CurrencyRows(Generic[T, R]):
+    """One currency's part of a report: the range's totals, the compared range's (None
+    without a comparison), and its rows (the groups of a breakdown, the points of a series)."""
+
+    currency: str
+    totals: T
+    previous_totals: T | None
+    rows: list[R]
 
 
 def ranges(period: Period) -> dict[str, tuple[date, date]]:

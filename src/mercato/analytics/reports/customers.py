@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Sum
 
 from mercato.analytics.models import OrderFact
 from mercato.analytics.periods import Interval, buckets, shifted
-from mercato.analytics.reports.common import cents, currencies, scope
+from mercato.analytics.reports.common import CurrencyRows, cents, currencies, scope
 from mercato.analytics.selectors import Period
 
 ZERO = Decimal("0.00")
@@ -44,12 +44,7 @@ class CustomerPoint:
     previous: Split | None = None
 
 
-@dataclass
-class CustomerSeries:
-    currency: str
-    totals: Split
-    previous_totals: Split | None
-    points: list[CustomerPoint]
+CustomerSeries = CurrencyRows[Split, CustomerPoint]
 
 
 class _Spans:
@@ -59,12 +54,12 @@ class _Spans:
     def __init__(self, period: Period, series: CustomerSeries) -> None:
         self.ranges: list[tuple[date, date, Split]] = [(period.start, period.end, series.totals)]
         self.points: list[list[tuple[date, date, Split]]] = [
-            [(p.start, p.end, p.current) for p in series.points]
+            [(p.start, p.end, p.current) for p in series.rows]
         ]
         if period.previous and series.previous_totals is not None:
             self.ranges.append((*period.previous, series.previous_totals))
             compared = []
-            for point in series.points:
+            for point in series.rows:
                 point.previous = Split()
                 start, end = shifted(point.start, point.end, period.compare, period.days)
                 compared.append((start, end, point.previous))

@@ -10,7 +10,14 @@ from typing import Literal
 from django.db.models import Count, Sum
 
 from mercato.analytics.models import OrderFact, RefundFact
-from mercato.analytics.reports.common import cents, currencies, per_window, scope, windows
+from mercato.analytics.reports.common import (
+    CurrencyRows,
+    cents,
+    currencies,
+    per_window,
+    scope,
+    windows,
+)
 from mercato.analytics.selectors import Period
 
 Breakdown = Literal["status", "country", "shipping_method", "payment_provider"]
@@ -45,12 +52,7 @@ class Group:
     previous: Sales | None = None
 
 
-@dataclass
-class CurrencyBreakdown:
-    currency: str
-    totals: Sales
-    previous_totals: Sales | None
-    groups: list[Group]
+CurrencyBreakdown = CurrencyRows[Sales, Group]
 
 
 def get_orders_breakdown(

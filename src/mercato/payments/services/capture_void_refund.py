@@ -7,6 +7,7 @@ movement it made already (a webhook)."""
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -230,13 +231,8 @@ def capture_payment(
     (nothing changed but the record of the attempt)."""
     wanted = clean_optional_amount(amount)
     key = clean_key(idempotency_key)
-    return _once(
-        payment,
-        T.CAPTURE,
-        key,
-        wanted,
-        lambda order, locked: capture(order, locked, amount=wanted, key=key, actor=actor),
-    )
+    operation = partial(capture, amount=wanted, key=key, actor=actor)
+    return _once(payment, T.CAPTURE, key, wanted, operation)
 
 
 def void_payment(
@@ -246,13 +242,7 @@ def void_payment(
     captured; after partial captures, the rest), or abandon a pending attempt."""
     reason = clean_text(reason, field="reason", limit=500)
     key = clean_key(idempotency_key)
-    return _once(
-        payment,
-        T.VOID,
-        key,
-        None,
-        lambda order, locked: void(order, locked, key=key, actor=actor, reason=reason),
-    )
+    return _once(payment, T.VOID, key, None, partial(void, key=key, actor=actor, reason=reason))
 
 
 def refund_payment(
@@ -271,15 +261,10 @@ def refund_payment(
     reason = clean_text(reason, field="reason", limit=500)
     reference = clean_text(reference, field="reference", limit=100)
     key = clean_key(idempotency_key or reference)
-    return _once(
-        payment,
-        T.REFUND,
-        key,
-        wanted,
-        lambda order, locked: refund(
-            order, locked, amount=wanted, key=key, actor=actor, reason=reason, reference=reference
-        ),
+    operation = partial(
+        refund, amount=wanted, key=key, actor=actor, reason=reason, reference=reference
     )
+    return _once(payment, T.REFUND, key, wanted, operation)
 
 
 def mark_paid(
