@@ -375,3 +375,33 @@ def list_returns(*, status: str | None = None, order_id: UUID | None = None) -> 
     if order_id:
         returns = returns.filter(order__public_id=order_id)
     return _returns_with_lines(returns)
+
+
+COUNTED_RETURNS = [
+    Return.Status.REQUESTED,
+    Return.Status.APPROVED,
+    Return.Status.RECEIVED,
+    Return.Status.REFUNDED,
+]
+"""Returns whose units are spoken for (every status but rejected)."""
+
+
+def returnable_quantities(order: Order) -> dict[int, int]:
+    """Per order line (pk): units delivered less units in returns that were not rejected."""
+    delivered = dict(
+        FulfilmentLine.objects.filter(
+            fulfilment__order=order, fulfilment__status=Fulfilment.Status.DELIVERED
+        )
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    claimed = dict(
+        ReturnLine.objects.filter(
+            order_return__order=order, order_return__status__in=COUNTED_RETURNS
+        )
+        .values("order_line_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("order_line_id", "n")
+    )
+    return {pk: max(n - claimed.get(pk, 0), 0) for pk, n in delivered.items()}

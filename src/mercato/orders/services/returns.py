@@ -41,14 +41,13 @@ from mercato.orders.errors import (
     ShippingAlreadyRefunded,
 )
 from mercato.orders.models import (
-    Fulfilment,
-    FulfilmentLine,
     Order,
     OrderEvent,
     OrderLine,
     Return,
     ReturnLine,
 )
+from mercato.orders.selectors import returnable_quantities
 from mercato.orders.services.fulfilment import check_order_lines, check_quantity, clean_note
 from mercato.orders.services.status import (
     FULFILMENT_STATUSES,
@@ -72,9 +71,6 @@ RETURN_TRANSITIONS: dict[str, frozenset[str]] = {
 """Allowed moves of `Return.status`. Goods that arrived are refunded; a rejected or refunded
 return is closed."""
 
-COUNTED = [R.REQUESTED, R.APPROVED, R.RECEIVED, R.REFUNDED]
-"""Returns whose units are spoken for (every status but rejected)."""
-
 RETURNS = OrderPart(
     Return,
     RETURN_TRANSITIONS,
@@ -95,25 +91,6 @@ def _record_move(order_return: Return, verb: str, *, actor: Actor, was: str, **a
         before={"status": was},
         after={"status": order_return.status, **after},
     )
-
-
-def returnable_quantities(order: Order) -> dict[int, int]:
-    """Per order line (pk): units delivered less units in returns that were not rejected."""
-    delivered = dict(
-        FulfilmentLine.objects.filter(
-            fulfilment__order=order, fulfilment__status=Fulfilment.Status.DELIVERED
-        )
-        .values("order_line_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line_id", "n")
-    )
-    claimed = dict(
-        ReturnLine.objects.filter(order_return__order=order, order_return__status__in=COUNTED)
-        .values("order_line_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line_id", "n")
-    )
-    return {pk: max(n - claimed.get(pk, 0), 0) for pk, n in delivered.items()}
 
 
 # --- customer -------------------------------------------------------------------------------
