@@ -16,7 +16,7 @@ from mercato.accounts.errors import EmailTaken, InvalidToken
 from mercato.accounts.models import User
 from mercato.accounts.selectors import lock_user_for_link
 from mercato.accounts.tokens import email_digest, read_email_change_token
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_action, record_change
 from mercato.core import ratelimit
 from mercato.core.errors import Conflict, InvalidInput
 from mercato.core.events import record_event
@@ -54,9 +54,7 @@ def send_password_reset(*, customer: User, actor: Actor) -> None:
     _limit("support_password_reset", customer=customer, actor=actor)
     with transaction.atomic():
         record_event("customer.password_reset_requested", user_id=customer.pk, by="support")
-        record_change(
-            actor=actor, action="action", obj=customer, verb="customer.password_reset_sent"
-        )
+        record_action(customer, "customer.password_reset_sent", actor=actor)
 
 
 def request_email_change(*, customer: User, new_email: str, actor: Actor) -> None:

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mercato.accounts.errors import OtpInvalid, OtpRequired, TwoFactorStateConflict
 from mercato.accounts.models import AuthSession, User
 from mercato.accounts.roles import two_factor_required
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_action
 from mercato.core import ratelimit
 from mercato.core.errors import InvalidInput, PermissionDenied
 
@@ -139,7 +139,7 @@ def _issue_recovery_codes(*, user: User, actor: Actor, verb: str) -> list[str]:
 
 
 def _audit(*, user: User, actor: Actor, verb: str, after: dict) -> None:
-    record_change(actor=actor, action="action", obj=user, verb=verb, after=after)
+    record_action(user, verb, actor=actor, **after)
 
 
 def start_enrolment(*, user: User, actor: Actor) -> TOTPDevice:

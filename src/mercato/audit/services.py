@@ -96,6 +96,12 @@ def record_change(
     )
 
 
+def record_action(obj: models.Model, verb: str, *, actor: Actor, **after: Any) -> AuditLogEntry:
+    """Record an action on `obj` that is not a plain creation, change or deletion (a
+    cancellation, a transfer, an import): `verb` names it, `after` is what it left."""
+    return record_change(actor=actor, action="action", obj=obj, verb=verb, after=after)
+
+
 def record_save(
     *,
     actor: Actor,

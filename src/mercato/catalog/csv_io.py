@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django_tasks import task
 
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_action
 from mercato.catalog import selectors, services
 from mercato.catalog.models import (
     VARIANT_DETAIL_FIELDS,
@@ -165,13 +165,7 @@ def start_import(*, file: Any, actor: Actor) -> ProductImport:
         product_import = ProductImport(rows_total=rows, created_by_label=actor.label)
         product_import.file.save("products.csv", File(file), save=False)
         product_import.save()
-        record_change(
-            actor=actor,
-            action="action",
-            obj=product_import,
-            verb="product.import",
-            after={"rows_total": rows},
-        )
+        record_action(product_import, "product.import", actor=actor, rows_total=rows)
         run_product_import.enqueue(import_id=str(product_import.public_id))
     return product_import
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_action
 from mercato.catalog.models import ProductVariant
 from mercato.inventory.errors import InsufficientStock, SameWarehouse
 from mercato.inventory.models import Stock, StockMovement, Warehouse
@@ -41,12 +41,6 @@ def transfer_stock(
             write_movement(stock, kind=kind, quantity_delta=delta, reason=note, actor=actor)
         if source.is_active and not destination.is_active:
             reapportion_reservations([variant.pk])
-        record_change(
-            actor=actor,
-            action="action",
-            obj=out,
-            verb="stock.transfer",
-            after={"to": destination.slug, "quantity": quantity},
-        )
+        record_action(out, "stock.transfer", actor=actor, to=destination.slug, quantity=quantity)
         after_change([variant.pk])
     return out, into

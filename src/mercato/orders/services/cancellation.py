@@ -10,7 +10,7 @@ back as a return.
 
 from django.db import transaction
 
-from mercato.audit.services import Actor, record_change
+from mercato.audit.services import Actor, record_action
 from mercato.core.errors import Conflict
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
@@ -56,12 +56,6 @@ def close_cancelled_order(*, order: Order, actor: Actor, note: str, units_releas
         record_order_event(
             order, OrderEvent.Type.CANCELLED, actor=actor, note=note, units_released=units_released
         )
-        record_change(
-            actor=actor,
-            action="action",
-            obj=order,
-            verb="order.cancel",
-            after={"status": order.status, "note": note},
-        )
+        record_action(order, "order.cancel", actor=actor, status=order.status, note=note)
         record_event("order.cancelled", order_id=order.pk)
     return order

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from mercato.audit.services import Actor, record_change, snapshot
+from mercato.audit.services import Actor, record_action, record_change, snapshot
 from mercato.core.errors import InvalidInput
 from mercato.core.events import record_event
 from mercato.inventory import services as inventory
@@ -365,7 +365,7 @@ def mark_shipped(*, fulfilment: Fulfilment, actor: Actor, notify: bool = True) -
                 notify=notify,
             ),
         )
-        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.ship")
+        record_action(fulfilment, "fulfilment.ship", actor=actor)
         record_event(
             "fulfilment.shipped", order_id=order.pk, fulfilment_id=fulfilment.pk, notify=notify
         )
@@ -379,7 +379,7 @@ def mark_delivered(*, fulfilment: Fulfilment, actor: Actor) -> Fulfilment:
         record_order_event(
             order, OrderEvent.Type.FULFILMENT_DELIVERED, actor=actor, **PARCELS.data(fulfilment)
         )
-        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.deliver")
+        record_action(fulfilment, "fulfilment.deliver", actor=actor)
         record_event("fulfilment.delivered", order_id=order.pk, fulfilment_id=fulfilment.pk)
     return fulfilment
 
@@ -416,6 +416,6 @@ def cancel_fulfilment(*, fulfilment: Fulfilment, actor: Actor, note: str = "") -
             **PARCELS.data(fulfilment),
         )
         refresh_fulfilment_status(order, actor=actor)
-        record_change(actor=actor, action="action", obj=fulfilment, verb="fulfilment.cancel")
+        record_action(fulfilment, "fulfilment.cancel", actor=actor)
         record_event("fulfilment.cancelled", order_id=order.pk, fulfilment_id=fulfilment.pk)
     return fulfilment
