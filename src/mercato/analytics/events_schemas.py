@@ -46,7 +46,9 @@ class StorefrontEventIn(InputSchema):
     variant_id: UUID | None = Field(None, description="The variant's public id.")
     list_name: str | None = Field(None, min_length=1, max_length=100)
     term: str | None = Field(None, min_length=1, max_length=100, description="What was searched.")
-    result_count: StrictInt | None = Field(None, ge=0, description="How many results it found.")
+    result_count: StrictInt | None = Field(
+        None, ge=0, le=2_147_483_647, description="How many results it found."
+    )
     cart_token: str | None = Field(None, pattern="^[A-Za-z0-9_-]{16,64}$")
 
     @model_validator(mode="after")

@@ -111,6 +111,11 @@ def good(**fields) -> dict:
         ([event("product_viewed")], "validation_error", "events.0"),
         ([event("search", term="shoes")], "validation_error", "events.0"),
         ([event("search", term="a", result_count=-1)], "validation_error", "events.0.result_count"),
+        (
+            [event("search", term="a", result_count=10**20)],  # beyond the column: no 500
+            "validation_error",
+            "events.0.result_count",
+        ),
         ([event("list_viewed", list_name="Home", term="x")], "validation_error", "events.0"),
         ([{**good(), "extra": 1}], "validation_error", "events.0.extra"),
         ([good(), {**good(), "at": at(minutes=-10)}], "invalid_event_time", "events.1.at"),
