@@ -262,7 +262,8 @@ def taxes_out(period: Period, found: list[CurrencyTaxes]) -> AnalyticsTaxes:
 
 class AnalyticsOssParams(Schema):
     quarter: str = Field(
-        pattern=r"^\d{4}-Q[1-4]$", description="The quarter of the return, e.g. 2026-Q3."
+        pattern=r"^(19[7-9]\d|2\d{3})-Q[1-4]$",
+        description="The quarter of the return, e.g. 2026-Q3 (years 1970 to 2999).",
     )
     # the reports' own currency parameter (pattern, description, default)
     currency: Annotated[str | None, AnalyticsReportParams.model_fields["currency"]]

@@ -60,10 +60,22 @@ class Period:
         return days_in(self.start, self.end)
 
 
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+"""The days a report may name: any shop's history, with room for the compared year before and
+for the last interval's end, far from the calendar's ends (year 1 and 9999)."""
+
+
 def get_period(*, start: date, end: date, compare: Compare) -> Period:
-    """The report period, or 422 `invalid_range` (end before start) / `range_too_long`."""
+    """The report period, or 422 `invalid_range` (end before start, or a day outside
+    EARLIEST_DAY..LATEST_DAY) / `range_too_long`."""
     if end < start:
         raise InvalidRange("The range ends before it starts.", field="to")
+    for name, day in (("from", start), ("to", end)):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise InvalidRange(
+                f"Reports cover the days from {EARLIEST_DAY} to {LATEST_DAY}.", field=name
+            )
     limit = settings.ANALYTICS_MAX_RANGE_DAYS
     if days_in(start, end) > limit:
         raise RangeTooLong(f"A report covers at most {limit} days.", field="to", max_days=limit)

@@ -17,7 +17,8 @@ RANGE_CODES = {
     "responses": {
         422: {
             "description": "Unprocessable Entity; `invalid_range`: the range ends before it "
-            "starts; `range_too_long`: the range is longer than the shop allows; "
+            "starts, or names a day before 1970 or after 2999; `range_too_long`: the range is "
+            "longer than the shop allows; "
             "`unknown_currency`: the shop has no sales in this currency"
         }
     }

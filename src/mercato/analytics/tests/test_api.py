@@ -139,6 +139,13 @@ def test_a_report_runs_a_fixed_number_of_queries(
     [
         ({"from": "2026-03-10", "to": "2026-03-01"}, "invalid_range", "to"),
         ({"from": "2020-01-01", "to": "2026-01-01"}, "range_too_long", "to"),
+        # the calendar's ends: a day before 1970 or after 2999 is refused, not a 500
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "invalid_range", "from"),
+        (
+            {"from": "9999-12-30", "to": "9999-12-31", "compare": "previous_year"},
+            "invalid_range",
+            "from",
+        ),
         ({**MARCH, "interval": "fortnight"}, "validation_error", "interval"),
         ({**MARCH, "compare": "last_decade"}, "validation_error", "compare"),
         ({**MARCH, "currency": "CHF"}, "unknown_currency", "currency"),

@@ -168,6 +168,12 @@ def test_tax_reports_run_a_fixed_number_of_queries(
         (TAXES, {**Q3, "compare": "never"}, "validation_error", "compare"),
         (OSS, {}, "validation_error", "quarter"),
         (OSS, {"quarter": "2026-Q5"}, "validation_error", "quarter"),
+        (
+            OSS,
+            {"quarter": "9999-Q4"},
+            "validation_error",
+            "quarter",
+        ),  # no 500 at the calendar's end
         (OSS, {"quarter": "2026Q3"}, "validation_error", "quarter"),
         (OSS, {"quarter": "Q3-2026"}, "validation_error", "quarter"),
         (OSS, {"quarter": "2026-Q3", "currency": "CHF"}, "unknown_currency", "currency"),
