@@ -93,7 +93,10 @@ def test_the_same_seed_gives_the_same_history(demo_shop):
     for _ in range(2):
         with transaction.atomic():  # a fresh shop each time: the savepoint is rolled back
             load_demo_history(now=now, **SMALL)
-            runs.append(totals())
+            found = totals()
+            # order numbers count from where the shop's sequence stands (PostgreSQL does not
+            # give them back on rollback): compare them from the run's first one
+            runs.append([(number - found[0][0], *rest) for number, *rest in found])
             transaction.set_rollback(True)
     assert runs[0] == runs[1]
     assert runs[0]
