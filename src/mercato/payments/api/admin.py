@@ -9,13 +9,13 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import Field
 
-from mercato.accounts.authentication import AdminAuth
+from mercato.accounts.operations import admin_operation
 from mercato.core.pagination import PageParams, paginate
 from mercato.core.schemas import one_of
 from mercato.orders.api.fulfilments import admin_order
 from mercato.payments import selectors, services
 from mercato.payments.api.common import (
-    ADMIN_ERRORS,
+    ADMIN_ERROR_CODES,
     answer,
     idempotency_key,
     order_payments_page,
@@ -54,10 +54,13 @@ def _view(path: str, *, out: Any) -> Callable[[Callable[..., Any]], Callable[...
     (`mercato_payments_api_<name>`)."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        return admin_router.get(
+        return admin_operation(
+            admin_router,
+            "get",
             path,
-            response={200: out, **ADMIN_ERRORS},
-            auth=AdminAuth("payments.view_payment"),
+            out=out,
+            errors=ADMIN_ERROR_CODES,
+            permission="payments.view_payment",
             operation_id=f"mercato_payments_api_{handler.__name__}",
         )(handler)
 
@@ -98,10 +101,13 @@ def payment_transactions(
 
 def _movement(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A staff member moves a payment's money: POST /payments/{payment_id}/<action>."""
-    return admin_router.post(
+    return admin_operation(
+        admin_router,
+        "post",
         f"/payments/{{payment_id}}/{action}",
-        response={200: TransactionOut, **ADMIN_ERRORS},
-        auth=AdminAuth("payments.change_payment"),
+        out=TransactionOut,
+        errors=ADMIN_ERROR_CODES,
+        permission="payments.change_payment",
         operation_id=f"mercato_payments_api_{action.replace('-', '_')}",
     )
 

@@ -20,7 +20,8 @@ from mercato.payments.services.bookkeeping import require_success
 
 STORE_ERRORS = problems(400, 401, 402, 404, 409, 422)
 PAY_ERRORS = problems(400, 401, 402, 404, 409, 422, 429)
-ADMIN_ERRORS = problems(400, 401, 402, 403, 404, 409, 422)
+ADMIN_ERROR_CODES = (400, 402, 404, 409, 422)
+"""What a staff payment operation may answer besides 401 and 403."""
 
 
 shopper = shopper_actor  # the customer, or "guest"

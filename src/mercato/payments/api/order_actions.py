@@ -9,8 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from mercato.accounts.authentication import AdminAuth
-from mercato.core.schemas import problems
+from mercato.accounts.operations import admin_operation
 from mercato.orders.api.fulfilments import (
     CancelledOrderOut,
     FulfilmentNoteIn,
@@ -30,10 +29,13 @@ def _money_move(
     operation id is the one of the orders API `module` it was served from."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        return admin_router.post(
+        return admin_operation(
+            admin_router,
+            "post",
             path,
-            response={200: out, **problems(401, 403, 404, 409, 422)},
-            auth=AdminAuth("orders.change_order", "payments.change_payment"),
+            out=out,
+            errors=(404, 409, 422),
+            permission=("orders.change_order", "payments.change_payment"),
             operation_id=f"mercato_orders_api_{module}_{handler.__name__}",
         )(handler)
 
