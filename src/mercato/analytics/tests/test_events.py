@@ -173,3 +173,33 @@ def test_a_batch_of_50_costs_a_fixed_number_of_queries(
             EVENTS, {"consent": True, "events": events}, token=customer_token if signed_in else None
         )
     assert response.json() == {"accepted": 50}
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        (b'{"consent": true, "events": [', 400, "malformed_json"),
+        (b"[1, 2]", 400, "malformed_json"),
+        (b'{"consent": true, "events": null}', 422, "validation_error"),
+        (b'{"consent": null, "events": []}', 422, "validation_error"),
+        (b'{"consent": true, "events": [null]}', 422, "validation_error"),
+        (b'{"consent": true, "events": {"type": "search"}}', 422, "validation_error"),
+    ],
+)
+def test_a_body_that_is_not_a_batch_stores_nothing(api, db, raw, status, code):
+    response = api.post_json(EVENTS, raw=raw)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert response["Content-Type"] == "application/problem+json"
+    assert not StorefrontEvent.objects.exists()
+
+
+def test_a_replayed_batch_is_stored_once(api, variant):
+    body = {"consent": True, "events": path_of(variant)}
+    headers = {"Idempotency-Key": "batch-1"}
+
+    first = api.post_json(EVENTS, body, headers=headers)
+    again = api.post_json(EVENTS, body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json() == {"accepted": 5}
+    assert StorefrontEvent.objects.count() == 5
