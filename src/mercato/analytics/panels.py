@@ -5,16 +5,15 @@ products of a range of shop days (from the line facts)."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import cast
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.urls import reverse
 
-from mercato.analytics.models import OrderFact, OrderLineFact
-from mercato.catalog.models import Product
-from mercato.core.money import quantize
+from mercato.analytics.models import OrderFact
+from mercato.analytics.reports.products import get_products
+from mercato.analytics.selectors import get_period
 from mercato.inventory.selectors import list_stocks
 from mercato.orders.models import Order, Return
 
@@ -101,25 +100,20 @@ class TopProduct:
 
 
 def top_products(*, start: date, end: date, currency: str, limit: int = 5) -> list[TopProduct]:
-    """The products with the most net sales in `currency` over the shop days `start` … `end`
-    (counted lines only; two queries: the sums, then the names)."""
-    sums = (
-        OrderLineFact.objects.filter(
-            day__range=(start, end), currency=currency, counted=True, product_id__isnull=False
-        )
-        .values("product_id")
-        .annotate(units=Sum("quantity"), net_sales=Sum("net"))
-        .order_by("-net_sales", "product_id")[:limit]
-    )
-    rows = [(cast(int, r["product_id"]), r["units"], r["net_sales"]) for r in sums]
-    names = dict(Product.objects.filter(pk__in=[pk for pk, _, _ in rows]).values_list("pk", "name"))
+    """The first `limit` products of the products report over the shop days `start` … `end`
+    in `currency`: by net sales as docs/analytics.md defines them (line prices less their
+    discounts), so the dashboard and the report agree."""
+    period = get_period(start=start, end=end, compare="none")
+    found = get_products(period=period, by="product", limit=limit, currency=currency)
+    items = found[0].items if found else []
     return [
         TopProduct(
-            product_id=pk,
-            name=names.get(pk, f"Product {pk} (deleted)"),
+            product_id=item.id,
+            name=item.name or f"Product {item.id} (deleted)",
             currency=currency,
-            units=units,
-            net=quantize(net, currency),
+            units=item.current.units,
+            net=item.current.net,
         )
-        for pk, units, net in rows
+        for item in items
+        if item.id is not None
     ]
