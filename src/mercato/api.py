@@ -3,6 +3,7 @@ mapped to an RFC 9457 problem response here, once."""
 
 import json
 import logging
+import re
 import threading
 from typing import Any
 
@@ -68,44 +69,57 @@ class StrictJSONParser(Parser):
             raise MalformedBody(f"The request body is not valid JSON: {exc}.") from exc
         if not isinstance(data, dict):
             raise MalformedBody("The request body must be a JSON object.")
-        _refuse_nul(data, ("body", "_"))  # "_": where ninja names the body argument
+        _refuse_bad_text(data, ("body", "_"))  # "_": where ninja names the body argument
         return data
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         result = super().parse_querydict(data, list_fields, request)
-        _refuse_nul(result, ("query" if data is request.GET else "form",))
+        _refuse_bad_text(result, ("query" if data is request.GET else "form",))
         return result
 
 
 NUL_MESSAGE = "Text may not contain NUL (U+0000) characters."
+SURROGATE_MESSAGE = "Text may not contain an unpaired surrogate (U+D800 to U+DFFF)."
+_UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _nul_locations(value: Any, location: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+def _text_fault(text: str) -> dict[str, str] | None:
+    if "\x00" in text:
+        return {"msg": NUL_MESSAGE, "type": "string_nul"}
+    # json.loads joins an escaped pair into one character, so any surrogate left is alone:
+    # it is not a character at all, and neither UTF-8 nor the database can hold it.
+    if _UNPAIRED_SURROGATE.search(text):
+        return {"msg": SURROGATE_MESSAGE, "type": "string_unicode"}
+    return None
+
+
+def _text_faults(value: Any, location: tuple[Any, ...]) -> list[dict[str, Any]]:
     if isinstance(value, str):
-        return [location] if "\x00" in value else []
+        fault = _text_fault(value)
+        return [{"loc": location, **fault}] if fault else []
     if isinstance(value, dict):
-        found = [location] if any("\x00" in str(key) for key in value) else []
+        key_faults = (_text_fault(str(key)) for key in value)
+        found = [{"loc": location, **fault} for fault in key_faults if fault][:1]
         for key, item in value.items():
-            found += _nul_locations(item, (*location, key))
+            found += _text_faults(item, (*location, key))
         return found
     if isinstance(value, list):
         return [
-            loc
+            fault
             for index, item in enumerate(value)
-            for loc in _nul_locations(item, (*location, index))
+            for fault in _text_faults(item, (*location, index))
         ]
     return []
 
 
-def _refuse_nul(data: Any, location: tuple[Any, ...]) -> None:
-    """No text the API takes holds a NUL character: PostgreSQL cannot store one, and no name,
-    address or code needs it. Refused as a validation error of the field that holds it."""
-    if found := _nul_locations(data, location):
-        raise ValidationError(
-            [{"loc": loc, "msg": NUL_MESSAGE, "type": "string_nul"} for loc in found]
-        )
+def _refuse_bad_text(data: Any, location: tuple[Any, ...]) -> None:
+    """No text the API takes holds a NUL character or an unpaired surrogate: PostgreSQL
+    cannot store either, and no name, address or code needs them. Refused as a validation
+    error of the field that holds it (of the object, for a key)."""
+    if found := _text_faults(data, location):
+        raise ValidationError(found)
 
 
 IDEMPOTENCY_KEY_PARAMETER = {
