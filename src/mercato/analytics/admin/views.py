@@ -131,12 +131,29 @@ def _find(form: ReportForm, report: Report) -> tuple[Period, Figured] | None:
     return period, report.read(period, data)
 
 
+def _refused_csv(form: ReportForm) -> HttpResponse:
+    """A download whose parameters are refused: 400, one `field: reason` line per refusal
+    (named as in the query string), no HTML page in a .csv file."""
+    lines = [
+        f"{'query' if field == '__all__' else field}: {message}"
+        for field, messages in form.errors.items()
+        for message in messages
+    ]
+    return HttpResponse(
+        "\n".join(["The report was not made:", *lines]) + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def report_page(request: HttpRequest, report: Report) -> HttpResponse:
     if not request.user.has_perm(VIEW_REPORTS):
         raise PermissionDenied
     form = report.form(request.GET, today=dashboard.today())
     found = _find(form, report)
     sort = request.GET.get("sort", "")
+    if found is None and request.GET.get("format") == "csv":
+        return _refused_csv(form)
     context: dict[str, Any] = {
         **admin.site.each_context(request),
         "title": f"{report.title} report",

@@ -282,3 +282,22 @@ def test_the_form_starts_on_the_last_30_days_and_fills_a_missing_end(analyst, sa
     assert 'value="2026-02-09"' in plain.content.decode()
     assert from_march.context["period"].end == TODAY
     assert 'value="2026-03-10"' in from_march.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"start": "2026-03-15", "end": "2026-03-02"}, "end"),
+        ({"currency": "CHF"}, "currency"),
+        ({"start": "not-a-date"}, "start"),
+    ],
+)
+def test_a_refused_csv_download_is_a_400_naming_the_field_not_a_page(analyst, sales, params, field):
+    download = analyst.get(REVENUE, {**MARCH, **params, "format": "csv"})
+
+    assert download.status_code == 400
+    assert download["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Content-Disposition" not in download
+    text = download.content.decode()
+    assert text.startswith("The report was not made:\n")
+    assert f"\n{field}: " in text and "<html" not in text
