@@ -348,18 +348,21 @@ def test_an_unpaired_surrogate_is_refused_where_it_is_sent(api, owner_token):
     from mercato.catalog.models import Product
     from mercato.catalog.tests.factories import make_product_type
 
+    def post(raw: str):
+        return api.call(
+            "post",
+            "/api/admin/catalog/products",
+            raw=raw,
+            content_type="application/json",
+            token=owner_token,
+        )
+
     kind = make_product_type("Shoe").slug
     raw = (
         f'{{"name": "Shoes", "product_type": "{kind}", "metadata": {{"ok": {{"\\udbb7k": 1}}}},'
         ' "private_metadata": {"note": "a\\udc00"}}'
     )
-    response = api.call(
-        "post",
-        "/api/admin/catalog/products",
-        raw=raw,
-        content_type="application/json",
-        token=owner_token,
-    )
+    response = post(raw)
     body = _assert_problem(response, 422, "validation_error")
     assert sorted((e["field"], e["in"], e["type"]) for e in body["errors"]) == [
         ("metadata.ok", "body", "string_unicode"),
@@ -370,12 +373,6 @@ def test_an_unpaired_surrogate_is_refused_where_it_is_sent(api, owner_token):
     raw = (
         f'{{"name": "Sh\\u00f6es", "product_type": "{kind}", "metadata": {{"\\ud83d\\ude00": 1}}}}'
     )
-    response = api.call(
-        "post",
-        "/api/admin/catalog/products",
-        raw=raw,
-        content_type="application/json",
-        token=owner_token,
-    )
+    response = post(raw)
     assert response.status_code == 201, response.content
     assert Product.objects.get(name="Sh\u00f6es").metadata == {"\U0001f600": 1}
