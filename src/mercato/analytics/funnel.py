@@ -35,7 +35,8 @@ class Funnel:
         ]
 
 
-def _sum(rows: list[DailyTraffic], start: date, end: date) -> Funnel:
+def sum_days(rows: list[DailyTraffic], start: date, end: date) -> Funnel:
+    """The funnel of the days from `start` to `end` of `rows`."""
     funnel = Funnel(counts=[0] * len(STEPS))
     for row in rows:
         if start <= row.day <= end:
@@ -49,8 +50,8 @@ def get_funnel(*, period: Period) -> tuple[Funnel, Funnel | None]:
     if period.previous:
         scope |= Q(day__range=period.previous)
     rows = list(DailyTraffic.objects.filter(scope))
-    previous = _sum(rows, *period.previous) if period.previous else None
-    return _sum(rows, period.start, period.end), previous
+    previous = sum_days(rows, *period.previous) if period.previous else None
+    return sum_days(rows, period.start, period.end), previous
 
 
 @dataclass

@@ -131,7 +131,9 @@ def maybe_figures(figures: Figures | None, currency: str) -> AnalyticsFigures | 
     return None if figures is None else figures_out(figures, currency)
 
 
-def _change(now: Decimal | int | None, before: Decimal | int | None) -> str | None:
+def percent_change(now: Decimal | int | None, before: Decimal | int | None) -> str | None:
+    """The change from `before` to `now` in percent (one decimal, half-up); None when there
+    is nothing to compare with."""
     if not before or now is None:
         return None
     percent = (Decimal(now) - Decimal(before)) * 100 / Decimal(before)
@@ -142,11 +144,11 @@ def change_out(now: Figures, before: Figures | None) -> AnalyticsChange | None:
     if before is None:
         return None
     return AnalyticsChange(
-        net_sales=_change(now.net, before.net),
-        orders=_change(now.orders, before.orders),
-        average_order_value=_change(now.average_order_value, before.average_order_value),
-        units=_change(now.units, before.units),
-        refunds=_change(now.refunds, before.refunds),
+        net_sales=percent_change(now.net, before.net),
+        orders=percent_change(now.orders, before.orders),
+        average_order_value=percent_change(now.average_order_value, before.average_order_value),
+        units=percent_change(now.units, before.units),
+        refunds=percent_change(now.refunds, before.refunds),
     )
 
 

@@ -3,7 +3,7 @@ CSV, empty states, bad input), who sees what, and the panels' links to the filte
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,13 +12,17 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from mercato.analytics import dashboard, panels
+from mercato.analytics.events_models import StorefrontEvent
 from mercato.analytics.models import DailySales, OrderFact
 from mercato.analytics.selectors import get_overview, get_period, get_revenue
+from mercato.analytics.tests.history import Line, place
+from mercato.analytics.tests.test_traffic import Type, session, session_on
+from mercato.analytics.tracking import refresh_traffic
 from mercato.audit.services import SYSTEM
 from mercato.inventory.tests.conftest import make_variant, make_warehouse, put_stock
 from mercato.orders.services.returns import ReturnItem, request_return
 from mercato.orders.tests.test_returns import deliver_all
-from tests.support import StaffFactory, run_tasks
+from tests.support import StaffFactory, UserFactory, run_tasks
 from tests.support.orders import make_order
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -85,6 +89,45 @@ def test_the_dashboard_compares_today_and_the_last_30_days(owner, sales):
     assert 'data-type="line"' in html and "Net sales (EUR)" in html
 
 
+def test_the_dashboard_counts_returning_customers_sessions_and_conversion(owner):
+    """Today is 10 March: the last 30 days are 9 February to 10 March, the 30 before from
+    10 January. Ann first ordered on 15 January, again today; Bob first ordered yesterday."""
+    ann, bob = UserFactory(), UserFactory()
+    for user, moment in (
+        (ann, datetime(2026, 1, 15, 12, tzinfo=BERLIN)),
+        (bob, datetime(2026, 3, 9, 12, tzinfo=BERLIN)),
+        (ann, datetime(2026, 3, 10, 12, tzinfo=BERLIN)),
+    ):
+        place(at=moment, lines=[Line("10.00")], shipping="0", user=user)
+    run_tasks()
+    # sessions: today 4 (one orders), yesterday 2 (one orders), 1 February 1 (none)
+    ordered = (Type.PRODUCT_VIEWED, Type.ORDER_PLACED)
+    for day, paths in ((10, [ordered] + [(Type.PRODUCT_VIEWED,)] * 3), (9, [ordered, ordered[:1]])):
+        for path in paths:
+            session(day, *path)
+    session_on(datetime(2026, 2, 1, 12, tzinfo=BERLIN), Type.LIST_VIEWED)
+    refresh_traffic(StorefrontEvent.objects.values_list("day", flat=True))
+
+    response = owner.get("/admin/")
+
+    (euros,) = response.context["sales"]
+    returning = [(c.title, c.returning, c.returning_before) for c in euros["comparisons"]]
+    # today Ann had ordered before; yesterday Bob was new. Over the 30 days Ann's first order
+    # came before them (Bob's did not); over the 30 before, that first order was new.
+    assert returning == [("Today", 1, 0), ("Last 30 days", 1, 0)]
+    shoppers = [
+        (s.title, s.sessions, s.sessions_before, s.conversion, s.conversion_before)
+        for s in response.context["shoppers"]
+    ]
+    assert shoppers == [
+        ("Today", 4, 2, "25.0", "50.0"),
+        ("Last 30 days", 6, 1, "33.3", "0.0"),
+    ]
+    html = response.content.decode()
+    assert 'data-kpi="returning-customers"' in html and 'data-kpi="conversion-rate"' in html
+    assert "33.3 %" in html and "+100.0 % · was 2" in html  # sessions today against yesterday
+
+
 def test_the_dashboard_lists_the_top_products(owner):
     make_order(lines=[("20.00", 2), ("15.00", 1)])  # placed today, by the real clock
     run_tasks()
@@ -104,9 +147,10 @@ def test_the_dashboard_lists_the_top_products(owner):
 def test_the_dashboard_query_count_is_pinned(owner, sales, django_assert_num_queries):
     owner.get("/admin/")  # the session and the permissions, read once
     # session, user, two-factor device; pending: 2 orders, 2 stock; the roll-ups of the 60
-    # days (1); top products, 1 per currency (the names, a second one, only when a line has
-    # a product); the admin's recent actions. Whatever the number of orders.
-    with django_assert_num_queries(11):
+    # days (1); returning customers (2: the customers report's); the sessions of the 60 days
+    # (1); top products, 1 per currency (the names, a second one, only when a line has a
+    # product); the admin's recent actions. Whatever the number of orders.
+    with django_assert_num_queries(14):
         response = owner.get("/admin/")
     assert response.status_code == 200
 

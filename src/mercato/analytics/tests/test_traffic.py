@@ -38,8 +38,14 @@ Type = StorefrontEvent.Type
 
 def session(day: int, *types: str, product: int | None = 7, hour: int = 12, **fields) -> uuid.UUID:
     """One session on a March 2026 day with one event of each type (in Berlin time)."""
+    return session_on(
+        datetime(2026, 3, day, hour, tzinfo=BERLIN), *types, product=product, **fields
+    )
+
+
+def session_on(moment: datetime, *types: str, product: int | None = 7, **fields) -> uuid.UUID:
+    """One session at `moment` with one event of each type."""
     session_id = uuid.uuid4()
-    moment = datetime(2026, 3, day, hour, tzinfo=BERLIN)
     StorefrontEvent.objects.bulk_create(
         StorefrontEvent(
             type=type_,
