@@ -15,7 +15,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from mercato.analytics.events_models import (
@@ -26,7 +26,7 @@ from mercato.analytics.events_models import (
     TrafficState,
 )
 from mercato.analytics.events_schemas import StorefrontEventIn
-from mercato.analytics.services import local_day
+from mercato.analytics.services import insert_from, local_day
 from mercato.catalog.models import Product, ProductVariant
 from mercato.checkout.models import Cart
 from mercato.core import ratelimit
@@ -196,46 +196,49 @@ def _sessions(type_: str) -> Count:
     return Count("session_id", distinct=True, filter=Q(type=type_))
 
 
-def summed_traffic(
-    days: list[date],
-) -> tuple[list[DailyTraffic], list[DailyProductTraffic], list[DailySearchTerm]]:
-    """The roll-ups of these days summed from their raw events, in three queries."""
-    events = StorefrontEvent.objects.filter(day__in=days)
-    traffic = [
-        DailyTraffic(**row)
-        for row in events.values("day")
-        .annotate(
-            sessions=Count("session_id", distinct=True),
-            product_view_sessions=_sessions(Type.PRODUCT_VIEWED),
-            cart_sessions=_sessions(Type.ADDED_TO_CART),
-            checkout_sessions=_sessions(Type.CHECKOUT_STARTED),
-            order_sessions=_sessions(Type.ORDER_PLACED),
-        )
-        .order_by("day")
-    ]
-    products = [
-        DailyProductTraffic(**row)
-        for row in events.filter(product_id__isnull=False)
-        .values("day", "product_id")
-        .annotate(
-            views=Count("pk", filter=Q(type=Type.PRODUCT_VIEWED)),
-            add_to_carts=Count("pk", filter=Q(type=Type.ADDED_TO_CART)),
-        )
-        .order_by("day", "product_id")
-    ]
-    searches = [
-        DailySearchTerm(
-            day=row["day"],
-            term=row["search_term"],
-            searches=row["searches"],
-            no_result=row["no_result"],
-        )
-        for row in events.filter(type=Type.SEARCH)
-        .values("day", "search_term")
-        .annotate(searches=Count("pk"), no_result=Count("pk", filter=Q(result_count=0)))
-        .order_by("day", "search_term")
-    ]
-    return traffic, products, searches
+def _roll_up(days: list[date] | None) -> None:
+    """Sum the roll-ups of these days (None: of every day) from their raw events, in the
+    database: one INSERT ... SELECT per roll-up."""
+    events = (
+        StorefrontEvent.objects.all()
+        if days is None
+        else StorefrontEvent.objects.filter(day__in=days)
+    )
+    insert_from(
+        DailyTraffic,
+        events.values("day"),
+        {
+            "day": F("day"),
+            "sessions": Count("session_id", distinct=True),
+            "product_view_sessions": _sessions(Type.PRODUCT_VIEWED),
+            "cart_sessions": _sessions(Type.ADDED_TO_CART),
+            "checkout_sessions": _sessions(Type.CHECKOUT_STARTED),
+            "order_sessions": _sessions(Type.ORDER_PLACED),
+        },
+    )
+    insert_from(
+        DailyProductTraffic,
+        events.filter(product_id__isnull=False).values("day", "product_id"),
+        {
+            "day": F("day"),
+            "product_id": F("product_id"),
+            "views": Count("pk", filter=Q(type=Type.PRODUCT_VIEWED)),
+            "add_to_carts": Count("pk", filter=Q(type=Type.ADDED_TO_CART)),
+        },
+    )
+    insert_from(
+        DailySearchTerm,
+        events.filter(type=Type.SEARCH).values("day", "search_term"),
+        {
+            "day": F("day"),
+            "term": F("search_term"),
+            "searches": Count("pk"),
+            "no_result": Count("pk", filter=Q(result_count=0)),
+        },
+    )
+
+
+ROLLUPS = (DailyTraffic, DailyProductTraffic, DailySearchTerm)
 
 
 def refresh_traffic(days: Iterable[date]) -> int:
@@ -244,12 +247,9 @@ def refresh_traffic(days: Iterable[date]) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    traffic, products, searches = summed_traffic(days)
-    for model in (DailyTraffic, DailyProductTraffic, DailySearchTerm):
+    for model in ROLLUPS:
         model.objects.filter(day__in=days).delete()
-    DailyTraffic.objects.bulk_create(traffic)
-    DailyProductTraffic.objects.bulk_create(products, batch_size=1000)
-    DailySearchTerm.objects.bulk_create(searches, batch_size=1000)
+    _roll_up(days)
     return len(days)
 
 
@@ -277,9 +277,11 @@ def rebuild_traffic() -> int:
         _lock_traffic()
         now = timezone.now()
         days = list(StorefrontEvent.objects.values_list("day", flat=True).distinct().order_by())
-        refreshed = refresh_traffic(days)
+        for model in ROLLUPS:
+            model.objects.filter(day__in=days).delete()
+        _roll_up(None)
         TrafficState.objects.update_or_create(pk=1, defaults={"rolled_up_to": now})
-    return refreshed
+    return len(days)
 
 
 def prune_events(*, now: datetime | None = None) -> int:
