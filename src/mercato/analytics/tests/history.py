@@ -7,12 +7,28 @@ from decimal import Decimal
 
 from mercato.accounts.models import User
 from mercato.audit.services import SYSTEM
-from mercato.orders.models import Order
+from mercato.catalog.models import ProductVariant
+from mercato.catalog.tests.factories import make_product, variant
+from mercato.inventory import services as inventory
+from mercato.orders.models import Order, Return
 from mercato.orders.services import LineSnapshot, place_order
+from mercato.orders.services.fulfilment import (
+    ParcelLine,
+    create_fulfilment,
+    mark_delivered,
+    mark_shipped,
+)
 from mercato.orders.services.inputs import OrderDetails, OrderTotals, ShippingChoice
+from mercato.orders.services.returns import (
+    ReturnItem,
+    approve_return,
+    receive_return,
+    request_return,
+)
 from mercato.payments import services as payments
 from mercato.payments.models import Transaction
-from tests.support.orders import ADDRESS
+from mercato.payments.services import refund_return
+from tests.support.orders import ADDRESS, order_warehouse
 
 ZERO = Decimal("0")
 
@@ -27,13 +43,16 @@ class Line:
     voucher: str = "0"
 
 
-def _snapshot(line: Line, index: int, rate: Decimal) -> LineSnapshot:
+def _snapshot(
+    line: Line, index: int, rate: Decimal, variant: ProductVariant | None = None
+) -> LineSnapshot:
     listed = Decimal(line.price) * line.quantity
     promotion, voucher = Decimal(line.promotion), Decimal(line.voucher)
     gross = listed - promotion - voucher
     tax = (gross * rate / (1 + rate)).quantize(Decimal("0.01"))
     return LineSnapshot(
-        variant_id=None,  # type: ignore[arg-type]  # a variant deleted since: the line stays
+        # without one, a variant deleted since: the line stays
+        variant_id=variant.pk if variant else None,  # type: ignore[arg-type]
         product_name=f"Product {index}",
         variant_name="",
         sku=f"SKU-{index}",
@@ -60,12 +79,19 @@ def place(
     tax_rate: str = "0.19",
     vat_number: str = "",
     user: User | None = None,
+    stocked: bool = False,
 ) -> Order:
     """An order placed at `at` (gross prices with VAT at `tax_rate` in them, shipping too, as
     the checkout states them: subtotal after promotions, the voucher apart); with a
-    `vat_number`, a reverse-charge sale (give it a zero `tax_rate`)."""
+    `vat_number`, a reverse-charge sale (give it a zero `tax_rate`). `stocked`: each line is
+    of a new variant in stock in the Berlin warehouse and the order is allocated there, so it
+    can be fulfilled and returned (`deliver_and_return`)."""
     rate = Decimal(tax_rate)
-    snapshots = [_snapshot(line, i, rate) for i, line in enumerate(lines or [Line("10.00")])]
+    lines = lines or [Line("10.00")]
+    snapshots = [
+        _snapshot(line, i, rate, _stocked_variant(line) if stocked else None)
+        for i, line in enumerate(lines)
+    ]
     after_promotions = sum((s.total_gross + s.voucher_discount for s in snapshots), ZERO)
     voucher = sum((s.voucher_discount for s in snapshots), ZERO)
     promotion = sum((s.promotion_discount for s in snapshots), ZERO)
@@ -99,8 +125,56 @@ def place(
         details=OrderDetails(vat_number=vat_number, reverse_charge=bool(vat_number)),
     )
     Order.objects.filter(pk=order.pk).update(placed_at=at)
+    if stocked:
+        inventory.allocate_order(
+            order_reference=order.reference,
+            lines=[
+                inventory.OrderLine(line.reference, line.variant_id, line.quantity)
+                for line in order.lines.all()
+            ],
+            country=country,
+        )
     order.refresh_from_db()
     return order
+
+
+def _stocked_variant(line: Line) -> ProductVariant:
+    product = make_product(variants=[variant(line.price)])
+    found = product.variants.get()
+    inventory.adjust_stock(
+        variant=found,
+        warehouse=order_warehouse(),
+        quantity=line.quantity,
+        reason="count",
+        actor=SYSTEM,
+    )
+    return found
+
+
+def deliver_and_return(order: Order, units: int, *, at: datetime) -> Return:
+    """Every line of a `stocked` order sent and delivered, then `units` of its first line
+    asked back, approved, received and refunded, the return and its refund moved to `at`."""
+    parcel = create_fulfilment(
+        order=order,
+        warehouse=order_warehouse(),
+        lines=[ParcelLine(line, line.quantity) for line in order.lines.order_by("pk")],
+        actor=SYSTEM,
+    )
+    mark_shipped(fulfilment=parcel, actor=SYSTEM)
+    mark_delivered(fulfilment=parcel, actor=SYSTEM)
+    first = order.lines.order_by("pk").first()
+    assert first is not None
+    asked = request_return(
+        order=order, lines=[ReturnItem(first, min(units, first.quantity), "")], actor=SYSTEM
+    )
+    approve_return(order_return=asked, actor=SYSTEM)
+    receive_return(order_return=asked, actor=SYSTEM)
+    done = refund_return(order_return=asked, actor=SYSTEM)
+    Return.objects.filter(pk=done.pk).update(created_at=at, refunded_at=at)
+    Transaction.objects.filter(payment__order=order, reference=f"return:{done.public_id}").update(
+        created_at=at
+    )
+    return done
 
 
 def pay(order: Order) -> None:
