@@ -150,3 +150,4 @@ class DailySales(models.Model):
 
 
 from mercato.analytics.events_models import *  # noqa: E402, F403
+from mercato.analytics.rollup_models import *  # noqa: E402, F403

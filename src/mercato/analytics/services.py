@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Substr, TruncDate
 
+from mercato.analytics.copying import insert_from
 from mercato.analytics.models import (
     DailySales,
     OrderFact,
@@ -39,6 +40,7 @@ from mercato.analytics.models import (
     RefundFact,
     ReturnFact,
 )
+from mercato.analytics.rollups import refresh_rollups
 from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
@@ -179,22 +181,6 @@ FACTS: list[tuple[type[models.Model], Callable[[Orders], Source]]] = [  # parent
 ]
 
 
-def insert_from(model: type[models.Model], source: QuerySet, columns: dict[str, Any]) -> int:
-    """INSERT INTO the model's table the rows of `source` (a queryset, grouped or not), each
-    column (by database name) from its expression, in one statement. Returns how many rows."""
-    aliases = {f"fact_{name}": expression for name, expression in columns.items()}
-    query = source.order_by().annotate(**aliases).values(*aliases).query
-    sql, params = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(name) for name in columns)
-    picked = ", ".join(quote(alias) for alias in aliases)
-    table = quote(model._meta.db_table)  # names from the models, values all parameters
-    insert = f"INSERT INTO {table} ({names}) SELECT {picked} FROM ({sql}) src"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(insert, params)
-        return cursor.rowcount
-
-
 def insert_facts(orders: Orders) -> int:
     """Write the facts of the placed orders in `orders`, one statement per fact (none of
     them may be there yet). Returns how many orders."""
@@ -301,6 +287,7 @@ def refresh_days(keys: set[DayKey]) -> int:
     lock_days(day for day, _ in keys)
     scope = _day_filter(keys)
     DailySales.objects.filter(scope).delete()
+    refresh_rollups(scope)
     return len(DailySales.objects.bulk_create(summed_days(scope)))
 
 
@@ -337,4 +324,5 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
             step(written)
         DailySales.objects.all().delete()
         DailySales.objects.bulk_create(summed_days(Q()), batch_size=1000)
+        refresh_rollups(Q())
     return count

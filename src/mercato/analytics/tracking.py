@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from mercato.analytics.copying import insert_from
 from mercato.analytics.events_models import (
     DailyProductTraffic,
     DailySearchTerm,
@@ -26,7 +27,7 @@ from mercato.analytics.events_models import (
     TrafficState,
 )
 from mercato.analytics.events_schemas import StorefrontEventIn
-from mercato.analytics.services import insert_from, local_day
+from mercato.analytics.services import local_day
 from mercato.catalog.models import Product, ProductVariant
 from mercato.checkout.models import Cart
 from mercato.core import ratelimit

@@ -1,15 +1,15 @@
 """The orders report: counted orders and their net sales grouped by status, shipping
-country, shipping method or payment provider, in two queries (the order facts, the refund
-facts)."""
+country, shipping method or payment provider, in one query of the `DailyOrderGroup`
+roll-ups."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
-from mercato.analytics.models import OrderFact, RefundFact
+from mercato.analytics.models import DailyOrderGroup
 from mercato.analytics.reports.common import (
     CurrencyRows,
     cents,
@@ -70,19 +70,15 @@ def get_orders_breakdown(
         group.previous = group.previous or Sales()
         return group.previous
 
-    placed = OrderFact.objects.filter(scope(period, currency), counted=True)
-    order_sums = {"orders": (Count, "pk"), "gross": (Sum, "gross"), "discounts": (Sum, "discounts")}
-    for row in per_window(placed, keys={"key": by}, sums=order_sums, spans=spans):
+    rows = DailyOrderGroup.objects.filter(scope(period, currency), by=by)
+    sums = {name: (Sum, name) for name in ("orders", "gross", "discounts", "refunds")}
+    for row in per_window(rows, keys={"value": "key"}, sums=sums, spans=spans):
         for window in spans:
-            found = sales(row["currency"], row["key"], window)
-            found.orders += row[f"orders_{window}"]
+            found = sales(row["currency"], row["value"], window)
+            found.orders += row[f"orders_{window}"] or 0
             found.gross += cents(row[f"gross_{window}"])
             found.discounts += cents(row[f"discounts_{window}"])
-    refunded = RefundFact.objects.filter(scope(period, currency), counted=True)
-    refund_sums = {"amount": (Sum, "amount")}
-    for row in per_window(refunded, keys={"key": f"order__{by}"}, sums=refund_sums, spans=spans):
-        for window in spans:
-            sales(row["currency"], row["key"], window).refunds += cents(row[f"amount_{window}"])
+            found.refunds += cents(row[f"refunds_{window}"])
     return [
         _breakdown(code, groups[code], "previous" in spans) for code in currencies(groups, currency)
     ]
