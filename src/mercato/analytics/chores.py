@@ -1,4 +1,4 @@
-from mercato.analytics import tracking
+from mercato.analytics import rollups, tracking
 from mercato.core.housekeeping import chore
 
 
@@ -12,3 +12,9 @@ def roll_up_traffic() -> int:
 def prune_storefront_events() -> int:
     """Raw storefront events older than ANALYTICS_EVENT_RETENTION_DAYS (roll-ups stay)."""
     return tracking.prune_events()
+
+
+@chore("analytics_months_rolled_up")
+def roll_up_months() -> int:
+    """The monthly roll-ups of the months whose facts changed since they were summed."""
+    return rollups.roll_up_stale_months()

@@ -1,12 +1,15 @@
-"""The breakdown roll-ups (docs/analytics.md, "Roll-ups"): what a breakdown report needs of
-one shop day, summed from the facts of that day, so that a report over two years reads a few
-rows a day and never the facts. Summed again with `DailySales` (`analytics/rollups.py`)."""
+"""The breakdown roll-ups (docs/analytics.md, "Roll-ups"), summed from the facts so that a
+report over two years reads a few rows a day, or a month, and not the facts.
+
+The daily ones are summed again with `DailySales` (`analytics/rollups.py`). The monthly ones
+are summed by a chore: a refresh marks the months it touched stale, and a report reads a
+stale month from the facts until the chore has summed it again."""
 
 from django.db import models
 
 from mercato.core.models import money_field
 
-__all__ = ["DailyOrderGroup"]
+__all__ = ["DailyOrderGroup", "MonthlyLineSales", "StaleMonth"]
 
 
 class DailyOrderGroup(models.Model):
@@ -29,3 +32,34 @@ class DailyOrderGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.by}={self.key} on {self.day}"
+
+
+class MonthlyLineSales(models.Model):
+    """The counted order lines of one month of shop days (`month`: its first day), in one
+    currency, of one variant (and its product; None: deleted since): the products report's
+    figures, read for the whole months of a range that are not stale."""
+
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    product_id = models.IntegerField(null=True, blank=True)
+    variant_id = models.IntegerField(null=True, blank=True)
+    units = models.PositiveIntegerField(default=0)
+    gross = money_field(default=0)
+    discounts = money_field(default=0)
+    returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "currency"], name="monthly_line_month_idx")]
+        verbose_name_plural = "monthly line sales"
+
+    def __str__(self) -> str:
+        return f"variant {self.variant_id} in {self.month:%Y-%m}"
+
+
+class StaleMonth(models.Model):
+    """A month whose facts changed since its monthly roll-ups were summed."""
+
+    month = models.DateField(primary_key=True)
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} (stale)"

@@ -1,17 +1,27 @@
 """Summing the breakdown roll-ups from the facts, in the database (docs/analytics.md).
 
 Each roll-up names, for the facts of some shop days, the grouped rows to insert: one
-`INSERT ... SELECT` each. `refresh_rollups` sums the roll-ups of some days again (an order's
-refresh, for the days its facts touched; the rebuild, for every day)."""
+`INSERT ... SELECT` each. `refresh_rollups` sums the daily roll-ups of some days again (an
+order's refresh, for the days its facts touched; the rebuild, for every day) and marks their
+months stale; `roll_up_stale_months` (a chore) sums the monthly ones of the stale months."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncMonth
 
 from mercato.analytics.copying import insert_from
-from mercato.analytics.models import DailyOrderGroup, OrderFact, RefundFact
+from mercato.analytics.models import (
+    DailyOrderGroup,
+    MonthlyLineSales,
+    OrderFact,
+    OrderLineFact,
+    RefundFact,
+    StaleMonth,
+)
 
 Rows = tuple[QuerySet, dict[str, Any]]  # grouped facts, and each column's expression
 ZERO = Value(0)
@@ -61,9 +71,75 @@ ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
 ]
 
 
-def refresh_rollups(days: Q) -> None:
-    """Sum the breakdown roll-ups of the days in `days` (a filter on `day`) again."""
-    for model, rows in ROLLUPS:
-        model.objects.filter(days).delete()
+def _monthly_lines(days: Q) -> list[Rows]:
+    lines = OrderLineFact.objects.filter(days, counted=True)
+    grouped = lines.values("currency", "product_id", "variant_id", month=TruncMonth("day"))
+    columns = {
+        "month": F("month"),
+        "currency": F("currency"),
+        "product_id": F("product_id"),
+        "variant_id": F("variant_id"),
+        "units": Sum("quantity"),
+        "gross": Sum("gross"),
+        "discounts": Sum("discount"),
+        "returned": Sum("returned"),
+    }
+    return [(grouped, columns)]
+
+
+MONTHLY: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
+    (MonthlyLineSales, _monthly_lines),
+]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_days(month: date) -> tuple[date, date]:
+    """The first and the last day of a month."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return month, date.fromordinal(following.toordinal() - 1)
+
+
+def _sum(rollups: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]], days: Q) -> None:
+    for model, rows in rollups:
         for source, columns in rows(days):
             insert_from(model, source, columns)
+
+
+def refresh_rollups(days: Q, months: Iterable[date]) -> None:
+    """Sum the daily roll-ups of the days in `days` (a filter on `day`) again, and mark
+    `months` (those days' months) stale."""
+    for model, _ in ROLLUPS:
+        model.objects.filter(days).delete()
+    _sum(ROLLUPS, days)
+    StaleMonth.objects.bulk_create(
+        [StaleMonth(month=month) for month in sorted(set(months))], ignore_conflicts=True
+    )
+
+
+def rebuild_rollups() -> None:
+    """Every roll-up summed again from every fact (the rebuild: nothing is stale after it)."""
+    for model, _ in [*ROLLUPS, *MONTHLY]:
+        model.objects.all().delete()
+    _sum(ROLLUPS, Q())
+    _sum(MONTHLY, Q())
+    StaleMonth.objects.all().delete()
+
+
+def roll_up_stale_months() -> int:
+    """Sum the monthly roll-ups of every stale month again, a month per transaction; returns
+    how many. A month marked stale again meanwhile (by a refresh that committed after this
+    read its facts) stays stale for the next run."""
+    done = 0
+    for month in StaleMonth.objects.order_by("month").values_list("month", flat=True):
+        first, last = month_days(month)
+        with transaction.atomic():
+            if not StaleMonth.objects.filter(month=month).delete()[0]:
+                continue  # another run summed it
+            for model, _ in MONTHLY:
+                model.objects.filter(month=month).delete()
+            _sum(MONTHLY, Q(day__range=(first, last)))
+        done += 1
+    return done

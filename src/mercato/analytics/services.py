@@ -40,7 +40,7 @@ from mercato.analytics.models import (
     RefundFact,
     ReturnFact,
 )
-from mercato.analytics.rollups import refresh_rollups
+from mercato.analytics.rollups import month_of, rebuild_rollups, refresh_rollups
 from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
@@ -287,7 +287,7 @@ def refresh_days(keys: set[DayKey]) -> int:
     lock_days(day for day, _ in keys)
     scope = _day_filter(keys)
     DailySales.objects.filter(scope).delete()
-    refresh_rollups(scope)
+    refresh_rollups(scope, months=(month_of(day) for day, _ in keys))
     return len(DailySales.objects.bulk_create(summed_days(scope)))
 
 
@@ -324,5 +324,5 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
             step(written)
         DailySales.objects.all().delete()
         DailySales.objects.bulk_create(summed_days(Q()), batch_size=1000)
-        refresh_rollups(Q())
+        rebuild_rollups()
     return count

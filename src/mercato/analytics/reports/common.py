@@ -2,18 +2,21 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import Aggregate, F, Q, QuerySet
 
+from mercato.analytics.models import StaleMonth
+from mercato.analytics.rollups import month_days, month_of
 from mercato.analytics.selectors import Period
 from mercato.core.money import CENT
 
 T = TypeVar("T")
 R = TypeVar("R")
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass
@@ -81,3 +84,58 @@ def per_window(
         }
     )
     return list(grouped.order_by())
+
+
+def either(filters: Iterable[Q]) -> Q:
+    """Rows that pass any of the filters (none: no row)."""
+    found = Q(pk__in=[])
+    for q in filters:
+        found |= q
+    return found
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """A period's windows split for a report with monthly roll-ups: the whole months of each
+    window that are not stale, read from the roll-ups, and the rest of its days (`days`:
+    filters on `day`), read from the facts."""
+
+    whole: dict[str, list[date]]
+    days: dict[str, Q]
+
+    @property
+    def months(self) -> dict[str, Q]:
+        """The whole months, as filters on a roll-up's `month`."""
+        return {window: Q(month__in=months) for window, months in self.whole.items()}
+
+
+def split_months(period: Period) -> MonthSplit:
+    """The windows of `period`, their whole months that are not stale apart (one query)."""
+    stale = set(StaleMonth.objects.values_list("month", flat=True))
+    months: dict[str, list[date]] = {}
+    days: dict[str, Q] = {}
+    for window, (first, last) in ranges(period).items():
+        whole = []
+        month = month_of(first) if first.day == 1 else month_of(month_days(first)[1] + ONE_DAY)
+        while month_days(month)[1] <= last:
+            if month not in stale:
+                whole.append(month)
+            month = month_days(month)[1] + ONE_DAY
+        months[window] = whole
+        left = Q(day__range=(first, last))
+        for start, end in _runs(whole):
+            left &= ~Q(day__range=(start, end))
+        days[window] = left
+    return MonthSplit(months, days)
+
+
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months as (first day, last day) runs."""
+    runs: list[tuple[date, date]] = []
+    for month in months:
+        first, last = month_days(month)
+        if runs and runs[-1][1] + ONE_DAY == first:
+            runs[-1] = (runs[-1][0], last)
+        else:
+            runs.append((first, last))
+    return runs

@@ -1,5 +1,6 @@
 """The products report: units, sales and returns of the counted order lines, per product or
-per variant, in one query on the line facts and one for the names of those shown."""
+per variant: the whole months of the range from the `MonthlyLineSales` roll-ups (those not
+stale), the other days from the line facts, and one query for the names of those shown."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -8,8 +9,8 @@ from typing import Literal
 
 from django.db.models import Sum
 
-from mercato.analytics.models import OrderLineFact
-from mercato.analytics.reports.common import cents, currencies, per_window, scope, windows
+from mercato.analytics.models import MonthlyLineSales, OrderLineFact
+from mercato.analytics.reports.common import cents, currencies, either, per_window, split_months
 from mercato.analytics.selectors import Period
 from mercato.catalog.models import Product, ProductVariant
 
@@ -31,6 +32,12 @@ class LineSales:
     @property
     def net(self) -> Decimal:
         return self.gross - self.discounts
+
+    def add(self, other: "LineSales") -> None:
+        self.units += other.units
+        self.gross += other.gross
+        self.discounts += other.discounts
+        self.returned += other.returned
 
 
 @dataclass
@@ -60,28 +67,37 @@ def get_products(
 ) -> list[CurrencyProducts]:
     """Per currency, the `limit` products (or variants) with the most net sales (or units) in
     the period, each with its figures in the compared range."""
-    spans = windows(period)
     found: dict[str, dict[int | None, ProductSales]] = defaultdict(dict)
-    lines = OrderLineFact.objects.filter(scope(period, currency), counted=True)
+    split = split_months(period)
+    lines = OrderLineFact.objects.filter(either(split.days.values()), counted=True)
+    if currency:
+        lines = lines.filter(currency=currency)
     sums = {
         "units": (Sum, "quantity"),
         "gross": (Sum, "gross"),
         "discounts": (Sum, "discount"),
         "returned": (Sum, "returned"),
     }
-    for row in per_window(lines, keys={"key": f"{by}_id"}, sums=sums, spans=spans):
-        item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
-        for window in spans:
-            sales = LineSales(
-                units=row[f"units_{window}"] or 0,
-                gross=cents(row[f"gross_{window}"]),
-                discounts=cents(row[f"discounts_{window}"]),
-                returned=row[f"returned_{window}"] or 0,
-            )
-            if window == "current":
-                item.current = sales
-            else:
-                item.previous = sales
+    monthly = MonthlyLineSales.objects.filter(either(split.months.values()))
+    if currency:
+        monthly = monthly.filter(currency=currency)
+    summed = {name: (Sum, name) for name in ("units", "gross", "discounts", "returned")}
+    read = [(lines, sums, split.days), (monthly, summed, split.months)]
+    for rows, summed, spans in read:
+        for row in per_window(rows, keys={"key": f"{by}_id"}, sums=summed, spans=spans):
+            item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
+            for window in spans:
+                sales = LineSales(
+                    units=row[f"units_{window}"] or 0,
+                    gross=cents(row[f"gross_{window}"]),
+                    discounts=cents(row[f"discounts_{window}"]),
+                    returned=row[f"returned_{window}"] or 0,
+                )
+                if window == "current":
+                    item.current.add(sales)
+                else:
+                    item.previous = item.previous or LineSales()
+                    item.previous.add(sales)
 
     def rank(item: ProductSales) -> tuple[Decimal, int, int]:
         first = item.current.net if order_by == "net_sales" else Decimal(item.current.units)
