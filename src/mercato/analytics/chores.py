@@ -1,4 +1,4 @@
-from mercato.analytics import tracking
+from mercato.analytics import cart_rollups, tracking
 from mercato.core.housekeeping import chore
 
 
@@ -12,3 +12,9 @@ def roll_up_traffic() -> int:
 def prune_storefront_events() -> int:
     """Raw storefront events older than ANALYTICS_EVENT_RETENTION_DAYS (roll-ups stay)."""
     return tracking.prune_events()
+
+
+@chore("analytics_carts_rolled_up")
+def roll_up_carts() -> int:
+    """The carts roll-ups of the days whose carts may still change (the last CART_TTL_DAYS)."""
+    return cart_rollups.roll_up_carts()
