@@ -149,9 +149,6 @@ class DailySales(models.Model):
         return f"{self.day} {self.currency}"
 
 
-from mercato.analytics.events_models import *  # noqa: E402, F403
-
-
 class DailyCarts(models.Model):
     """The carts created on one shop day in one currency (merged guest carts left out), as
     they stood when last summed: with lines, turned into an order, abandoned (lines, no
@@ -171,3 +168,6 @@ class DailyCarts(models.Model):
 
     def __str__(self) -> str:
         return f"carts of {self.day} {self.currency}"
+
+
+from mercato.analytics.events_models import *  # noqa: E402, F403
