@@ -399,6 +399,8 @@ ANALYTICS_EVENT_CLOCK_SKEW_SECONDS = env_int("ANALYTICS_EVENT_CLOCK_SKEW_SECONDS
 ANALYTICS_EVENT_MAX_AGE_HOURS = env_int("ANALYTICS_EVENT_MAX_AGE_HOURS", 48)
 ANALYTICS_EVENTS_MAX_BODY_BYTES = env_int("ANALYTICS_EVENTS_MAX_BODY_BYTES", 64 * 1024)
 RATE_LIMIT_ANALYTICS_IP = env_rate("RATE_LIMIT_ANALYTICS_IP", "300/m")
+# A cart with lines, not turned into an order, untouched this long is abandoned (carts report).
+ANALYTICS_CART_ABANDONED_HOURS = env_int("ANALYTICS_CART_ABANDONED_HOURS", 24)
 
 # --- back office ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-from mercato.analytics import rollups, tracking
+from mercato.analytics import cart_rollups, rollups, tracking
 from mercato.core.housekeeping import chore
 
 
@@ -18,3 +18,9 @@ def prune_storefront_events() -> int:
 def roll_up_months() -> int:
     """The monthly roll-ups of the months whose facts changed since they were summed."""
     return rollups.roll_up_stale_months()
+
+
+@chore("analytics_carts_rolled_up")
+def roll_up_carts() -> int:
+    """The carts roll-ups of the days whose carts may still change (the last CART_TTL_DAYS)."""
+    return cart_rollups.roll_up_carts()

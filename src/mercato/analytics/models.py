@@ -149,5 +149,26 @@ class DailySales(models.Model):
         return f"{self.day} {self.currency}"
 
 
+class DailyCarts(models.Model):
+    """The carts created on one shop day in one currency (merged guest carts left out), as
+    they stood when last summed: with lines, turned into an order, abandoned (lines, no
+    order, untouched ANALYTICS_CART_ABANDONED_HOURS) and the abandoned carts' subtotal."""
+
+    pk = models.CompositePrimaryKey("day", "currency")
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    created = models.PositiveIntegerField(default=0)
+    with_lines = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+    abandoned = models.PositiveIntegerField(default=0)
+    abandoned_value = money_field(default=0, help_text="The abandoned carts' subtotal.")
+
+    class Meta:
+        verbose_name_plural = "daily carts"
+
+    def __str__(self) -> str:
+        return f"carts of {self.day} {self.currency}"
+
+
 from mercato.analytics.events_models import *  # noqa: E402, F403
 from mercato.analytics.rollup_models import *  # noqa: E402, F403

@@ -104,7 +104,7 @@ def top_products(*, start: date, end: date, currency: str, limit: int = 5) -> li
     in `currency`: by net sales as docs/analytics.md defines them (line prices less their
     discounts), so the dashboard and the report agree."""
     period = get_period(start=start, end=end, compare="none")
-    found = get_products(period=period, by="product", limit=limit, currency=currency)
+    found = get_products(period=period, by="product", limit=limit, currency=currency, traffic=False)
     items = found[0].items if found else []
     return [
         TopProduct(

@@ -140,6 +140,18 @@ class AnalyticsProduct(AnalyticsProductFigures):
     discounts: Money
     returned_units: int = Field(description="Units of these lines received back.")
     return_rate: str | None = Field(description="Returned units per unit sold, in percent.")
+    orders: int = Field(description="Counted orders with a line of it.")
+    views: int | None = Field(
+        description="Storefront views of the product in the range (null for a variant row: "
+        "the events name products)."
+    )
+    add_to_carts: int | None = Field(description="Storefront adds to cart in the range.")
+    add_to_cart_rate: str | None = Field(
+        description="Adds to cart per view, in percent; null without views."
+    )
+    conversion: str | None = Field(
+        description="Orders with a line of it per view, in percent; null without views."
+    )
     previous: AnalyticsProductFigures | None
 
 
@@ -167,6 +179,13 @@ def _product_out(item: ProductSales, currency: str) -> AnalyticsProduct:
         net_sales=_money(now.net, currency),
         returned_units=now.returned,
         return_rate=percent(now.returned, now.units),
+        orders=now.orders,
+        views=item.views,
+        add_to_carts=item.add_to_carts,
+        add_to_cart_rate=None
+        if item.views is None
+        else percent(item.add_to_carts or 0, item.views),
+        conversion=None if item.views is None else percent(now.orders, item.views),
         previous=None
         if before is None
         else AnalyticsProductFigures(units=before.units, net_sales=_money(before.net, currency)),

@@ -36,20 +36,23 @@ class DailyOrderGroup(models.Model):
 
 class MonthlyLineSales(models.Model):
     """The counted order lines of one month of shop days (`month`: its first day), in one
-    currency, of one variant (and its product; None: deleted since): the products report's
-    figures, read for the whole months of a range that are not stale."""
+    currency, of one product (`by` "product") or one variant and its product (`by`
+    "variant"; None: deleted since): the products report's figures, read for the whole
+    months of a range that are not stale. `orders`: the orders with such a line."""
 
     month = models.DateField()
     currency = models.CharField(max_length=3)
+    by = models.CharField(max_length=7)
     product_id = models.IntegerField(null=True, blank=True)
     variant_id = models.IntegerField(null=True, blank=True)
     units = models.PositiveIntegerField(default=0)
     gross = money_field(default=0)
     discounts = money_field(default=0)
     returned = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["month", "currency"], name="monthly_line_month_idx")]
+        indexes = [models.Index(fields=["by", "month", "currency"], name="monthly_line_month_idx")]
         verbose_name_plural = "monthly line sales"
 
     def __str__(self) -> str:

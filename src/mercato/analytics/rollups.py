@@ -73,18 +73,22 @@ ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
 
 def _monthly_lines(days: Q) -> list[Rows]:
     lines = OrderLineFact.objects.filter(days, counted=True)
-    grouped = lines.values("currency", "product_id", "variant_id", month=TruncMonth("day"))
-    columns = {
-        "month": F("month"),
-        "currency": F("currency"),
-        "product_id": F("product_id"),
-        "variant_id": F("variant_id"),
-        "units": Sum("quantity"),
-        "gross": Sum("gross"),
-        "discounts": Sum("discount"),
-        "returned": Sum("returned"),
-    }
-    return [(grouped, columns)]
+    rows: list[Rows] = []
+    for by, keys in (("product", ("product_id",)), ("variant", ("product_id", "variant_id"))):
+        grouped = lines.values("currency", *keys, month=TruncMonth("day"))
+        columns = {
+            "month": F("month"),
+            "currency": F("currency"),
+            "by": Value(by),
+            **{key: F(key) for key in keys},
+            "units": Sum("quantity"),
+            "gross": Sum("gross"),
+            "discounts": Sum("discount"),
+            "returned": Sum("returned"),
+            "orders": Count("order_id", distinct=True),
+        }
+        rows.append((grouped, columns))
+    return rows
 
 
 MONTHLY: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [

@@ -1,15 +1,16 @@
 """The products report: units, sales and returns of the counted order lines, per product or
 per variant: the whole months of the range from the `MonthlyLineSales` roll-ups (those not
-stale), the other days from the line facts, and one query for the names of those shown."""
+stale), the other days from the line facts, one query for the names of those shown, and (per
+product) one on the traffic roll-ups for their views and adds to cart."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
-from mercato.analytics.models import MonthlyLineSales, OrderLineFact
+from mercato.analytics.models import DailyProductTraffic, MonthlyLineSales, OrderLineFact
 from mercato.analytics.reports.common import cents, currencies, either, per_window, split_months
 from mercato.analytics.selectors import Period
 from mercato.catalog.models import Product, ProductVariant
@@ -28,16 +29,19 @@ class LineSales:
     gross: Decimal = ZERO
     discounts: Decimal = ZERO
     returned: int = 0
+    orders: int = 0
 
     @property
     def net(self) -> Decimal:
         return self.gross - self.discounts
 
     def add(self, other: "LineSales") -> None:
+        """Another part of the window (an order is in one part only: `orders` add up)."""
         self.units += other.units
         self.gross += other.gross
         self.discounts += other.discounts
         self.returned += other.returned
+        self.orders += other.orders
 
 
 @dataclass
@@ -49,6 +53,9 @@ class ProductSales:
     previous: LineSales | None = None
     name: str | None = None
     sku: str | None = None
+    # the storefront's, in the range (products only: the events name products)
+    views: int | None = None
+    add_to_carts: int | None = None
 
 
 @dataclass
@@ -64,9 +71,11 @@ def get_products(
     order_by: ProductOrder = "net_sales",
     limit: int = 20,
     currency: str | None = None,
+    traffic: bool = True,
 ) -> list[CurrencyProducts]:
     """Per currency, the `limit` products (or variants) with the most net sales (or units) in
-    the period, each with its figures in the compared range."""
+    the period, each with its figures in the compared range (and, per product with
+    `traffic`, its views and adds to cart in the range)."""
     found: dict[str, dict[int | None, ProductSales]] = defaultdict(dict)
     split = split_months(period)
     lines = OrderLineFact.objects.filter(either(split.days.values()), counted=True)
@@ -77,14 +86,15 @@ def get_products(
         "gross": (Sum, "gross"),
         "discounts": (Sum, "discount"),
         "returned": (Sum, "returned"),
+        "orders": (CountDistinct, "order_id"),
     }
-    monthly = MonthlyLineSales.objects.filter(either(split.months.values()))
+    monthly = MonthlyLineSales.objects.filter(either(split.months.values()), by=by)
     if currency:
         monthly = monthly.filter(currency=currency)
-    summed = {name: (Sum, name) for name in ("units", "gross", "discounts", "returned")}
+    summed = {name: (Sum, name) for name in ("units", "gross", "discounts", "returned", "orders")}
     read = [(lines, sums, split.days), (monthly, summed, split.months)]
-    for rows, summed, spans in read:
-        for row in per_window(rows, keys={"key": f"{by}_id"}, sums=summed, spans=spans):
+    for rows, summing, spans in read:
+        for row in per_window(rows, keys={"key": f"{by}_id"}, sums=summing, spans=spans):
             item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
             for window in spans:
                 sales = LineSales(
@@ -92,6 +102,7 @@ def get_products(
                     gross=cents(row[f"gross_{window}"]),
                     discounts=cents(row[f"discounts_{window}"]),
                     returned=row[f"returned_{window}"] or 0,
+                    orders=row[f"orders_{window}"] or 0,
                 )
                 if window == "current":
                     item.current.add(sales)
@@ -110,7 +121,37 @@ def get_products(
         for code in currencies(found, currency)
     ]
     _name(shown, by)
+    if traffic and by == "product":
+        _traffic(shown, period)
     return shown
+
+
+class CountDistinct(Count):
+    """Count(column, distinct=True), as per_window calls an aggregate: (column, filter=)."""
+
+    def __init__(self, expression: Any, **extra: Any) -> None:
+        super().__init__(expression, distinct=True, **extra)
+
+
+def _traffic(shown: list[CurrencyProducts], period: Period) -> None:
+    """The views and adds to cart of each product shown in the range (not the compared
+    one), from the traffic roll-ups in one query; 0 for a product without any."""
+    ids = {item.id for block in shown for item in block.items if item.id is not None}
+    if not ids:
+        return
+    rows = (
+        DailyProductTraffic.objects.filter(
+            product_id__in=ids, day__range=(period.start, period.end)
+        )
+        .values("product_id")
+        .annotate(views=Sum("views"), add_to_carts=Sum("add_to_carts"))
+        .order_by()
+    )
+    found = {row["product_id"]: (row["views"], row["add_to_carts"]) for row in rows}
+    for block in shown:
+        for item in block.items:
+            if item.id is not None:
+                item.views, item.add_to_carts = found.get(item.id, (0, 0))
 
 
 def _name(shown: list[CurrencyProducts], by: Item) -> None:

@@ -2,8 +2,11 @@
 products with one unit returned and refunded, an order of a variant deleted since shipped to
 France by express, a cancelled order, a dollar order, and an order in the compared range."""
 
+from datetime import date
+
 import pytest
 
+from mercato.analytics.events_models import DailyProductTraffic
 from mercato.analytics.tests.history import Line, cancel, pay, place
 from mercato.analytics.tests.reports import (
     berlin,
@@ -130,6 +133,13 @@ def test_products_by_net_sales(api, analyst_token, shop):
     assert top["gross_sales"] == eur("40.00") and top["discounts"] == eur("0.00")
     assert top["previous"] == {"units": 0, "net_sales": eur("0.00")}
     assert items[1]["name"] is None and items[1]["return_rate"] == "0.0"
+    # no storefront events: no views, so no rates; a deleted variant's lines have no product
+    assert [(i["orders"], i["views"], i["add_to_carts"]) for i in items] == [
+        (1, 0, 0),
+        (1, None, None),
+        (1, 0, 0),
+    ]
+    assert (top["add_to_cart_rate"], top["conversion"]) == (None, None)
 
 
 def test_variants_by_units_with_a_limit(api, analyst_token, shop):
@@ -145,6 +155,7 @@ def test_variants_by_units_with_a_limit(api, analyst_token, shop):
         None,
     )
     assert [i["units"] for i in dollars["items"]] == [1]
+    assert (item["views"], item["add_to_carts"], item["conversion"]) == (None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -152,8 +163,10 @@ def test_variants_by_units_with_a_limit(api, analyst_token, shop):
     [
         (ORDERS, {"by": "country"}, 4),  # the order groups roll-ups
         (ORDERS, {"by": "payment_provider", "currency": "USD"}, 5),  # and the currency
-        (PRODUCTS, {}, 7),  # stale months, line facts, monthly roll-ups, names
-        (PRODUCTS, {"by": "variant", "currency": "USD"}, 7),  # no names: a deleted variant
+        # stale months, line facts, the products' names, their traffic (and the monthly
+        # roll-ups when the range holds a whole month: test_rollups)
+        (PRODUCTS, {}, 7),
+        (PRODUCTS, {"by": "variant", "currency": "USD"}, 6),  # no names: a deleted variant
     ],
 )
 def test_breakdowns_run_a_fixed_number_of_queries(
@@ -190,3 +203,27 @@ def test_breakdowns_are_for_staff_with_the_analytics_permission(
         api, path, params, customer=customer_token, no_permission=staff_token_without_permissions
     )
     assert api.get_json(path, params, token=owner_token).status_code == 200
+
+
+def test_products_carry_their_views_and_adds_to_cart(api, analyst_token, shop):
+    first, _ = shop["variants"]
+    product = first.product_id
+    DailyProductTraffic.objects.bulk_create(
+        [
+            DailyProductTraffic(day=date(2026, 3, 1), product_id=product, views=5, add_to_carts=1),
+            DailyProductTraffic(day=date(2026, 3, 3), product_id=product, views=3, add_to_carts=1),
+            # the compared range, and after the range: not counted
+            DailyProductTraffic(day=date(2026, 2, 25), product_id=product, views=40),
+            DailyProductTraffic(day=date(2026, 3, 11), product_id=product, views=60),
+        ]
+    )
+    body = api.get_json(PRODUCTS, {**MARCH, "currency": "EUR"}, token=analyst_token).json()
+    top = body["currencies"][0]["items"][0]
+    assert top["id"] == product
+    # 8 views, 2 adds to cart (25 %), 1 order with the product (12.5 % of the views)
+    assert (top["views"], top["add_to_carts"], top["add_to_cart_rate"], top["conversion"]) == (
+        8,
+        2,
+        "25.0",
+        "12.5",
+    )

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from mercato.analytics.cart_rollups import rebuild_carts
 from mercato.analytics.services import placed_orders, rebuild_analytics
 from mercato.analytics.tracking import rebuild_traffic
 from mercato.core.progress import Progress
@@ -19,3 +20,5 @@ class Command(BaseCommand):
         progress.done(self.style.SUCCESS(f"Rebuilt the analytics of {count} orders."))
         days = rebuild_traffic()
         self.stdout.write(self.style.SUCCESS(f"Rebuilt the traffic of {days} days."))
+        carts = rebuild_carts()
+        self.stdout.write(self.style.SUCCESS(f"Rebuilt {carts} daily cart roll-ups."))
