@@ -34,7 +34,7 @@ def _choice(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
 
 def currencies() -> list[str]:
     """The shop's currency and every one it has sold in (one query)."""
-    sold = DailySales.objects.values_list("currency", flat=True).distinct()
+    sold = DailySales.objects.values_list("currency", flat=True).order_by().distinct()
     return sorted({settings.STORE_CURRENCY, *sold})
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from mercato.analytics import funnel
+from mercato.analytics import funnel, panels
 from mercato.analytics.admin.report_forms import BREAKDOWNS
 from mercato.analytics.admin.report_tables import (
     STEP_LABELS,
@@ -79,12 +79,13 @@ def orders_charts(found: tuple[list[CurrencyBreakdown], str]) -> list[Chart]:
 
 
 def orders_notes(found: tuple[list[CurrencyBreakdown], str]) -> list[str]:
+    """Each currency's totals, and the compared range's."""
     notes = []
     for block in found[0]:
-        line = f"{block.currency}: {block.totals.orders} orders, {block.totals.net} net sales"
+        line = f"{block.currency}: orders {block.totals.orders}, net sales {block.totals.net}"
         if block.previous_totals is not None:
             before = block.previous_totals
-            line += f" (compared range: {before.orders} orders, {before.net} net sales)"
+            line += f" (compared range: orders {before.orders}, net sales {before.net})"
         notes.append(line)
     return notes
 
@@ -268,3 +269,14 @@ EMPTY_SESSIONS = (
 
 def why_no_sessions() -> str:
     return EMPTY_SESSIONS
+
+
+def why_no_cohorts() -> str:
+    """Cohorts hold customers (accounts) only: a shop of guests has orders but no cohort."""
+    found = panels.why_empty()
+    if found != panels.EMPTY["range"]:
+        return found
+    return (
+        "No customer with an account placed a first order in these months (guests are in no "
+        "cohort). Choose another range."
+    )

@@ -175,7 +175,13 @@ REPORTS += [
         CustomersForm,
         reading(pages.select_customers, customers_table, pages.customers_charts),
     ),
-    Report("cohorts", "Cohorts", CohortsForm, reading(pages.select_cohorts, cohorts_table)),
+    Report(
+        "cohorts",
+        "Cohorts",
+        CohortsForm,
+        reading(pages.select_cohorts, cohorts_table),
+        empty=pages.why_no_cohorts,
+    ),
     Report(
         "funnel",
         "Funnel",
