@@ -16,6 +16,7 @@ from mercato.analytics.admin.report_tables import (
     funnel_table,
     orders_table,
     rate,
+    share,
 )
 from mercato.analytics.admin.tables import Table
 from mercato.analytics.reports.cohorts import CurrencyCohorts, get_cohorts
@@ -25,7 +26,7 @@ from mercato.analytics.reports.products import CurrencyProducts, get_products
 from mercato.analytics.reports.taxes import CurrencyTaxes, OssReturn, get_oss_return, get_tax_rows
 from mercato.analytics.selectors import Period
 
-Chart = tuple[str, str, str]  # (title, Chart.js type, Chart.js data)
+Chart = tuple[str, str, Any]  # (title, Chart.js type and its JSON data, or "cohort" and a dict)
 CURRENT, PREVIOUS = "var(--color-primary-600)", "var(--color-base-300)"
 # side by side and wide (unfold's defaults overlap thin bars)
 BAR_SHAPE = {"grouped": True, "barPercentage": 0.8, "maxBarThickness": 36}
@@ -212,6 +213,47 @@ def customers_charts(found: list[CustomerSeries]) -> list[Chart]:
 
 def select_cohorts(period: Period, data: dict[str, Any]) -> list[CurrencyCohorts]:
     return get_cohorts(start=period.start, end=period.end, currency=data["currency"])
+
+
+# a cohort's share in percent, at most: the cell's colour (unfold's own classes)
+SHADES = [
+    (Decimal(0), ""),
+    (Decimal(20), "bg-primary-100 dark:bg-primary-900"),
+    (Decimal(40), "bg-primary-200 dark:bg-primary-800"),
+    (Decimal(60), "bg-primary-300 dark:bg-primary-700"),
+    (Decimal(80), "bg-primary-400 text-white dark:bg-primary-600"),
+    (Decimal(100), "bg-primary-600 text-white dark:bg-primary-500"),
+]
+
+
+def _shade(value: Decimal) -> str:
+    return next(colour for limit, colour in SHADES if value <= limit)
+
+
+def cohorts_charts(found: list[CurrencyCohorts]) -> list[Chart]:
+    """The retention matrix as unfold's cohort component draws it: a row per cohort, a
+    cell per month from its own, shaded by the share of its customers who ordered then."""
+    charts = []
+    for block in found:
+        months = max((len(c.active) for c in block.cohorts), default=0)
+        rows = []
+        for cohort in block.cohorts:
+            cols = []
+            for count in cohort.active:
+                value = share(count, cohort.customers)
+                cols.append(
+                    {
+                        "value": "—" if value is None else f"{value} %",
+                        "subtitle": f"{count} customers",
+                        "color": "" if value is None else _shade(value),
+                    }
+                )
+            title = cohort.month.strftime("%Y-%m")
+            header = {"title": title, "subtitle": f"{cohort.customers} customers"}
+            rows.append({"header": header, "cols": cols})
+        headers = [{"title": f"Month {k}", "subtitle": ""} for k in range(months)]
+        charts.append((block.currency, "cohort", {"headers": headers, "rows": rows}))
+    return charts
 
 
 # The shoppers' path

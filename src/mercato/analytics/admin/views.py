@@ -56,7 +56,7 @@ class Figured:
     there at all."""
 
     table: Table
-    charts: list[tuple[str, str, str]]  # (currency, chart type, Chart.js data)
+    charts: list[tuple[str, str, Any]]  # (currency, chart type, its data: report_pages.Chart)
     has_sales: bool
     notes: list[str] = field(default_factory=list)  # totals, said above the table
 
@@ -116,7 +116,7 @@ Found = TypeVar("Found")
 def reading(
     select: Callable[[Period, dict[str, Any]], Found],
     table: Callable[[Found], Table],
-    charts: Callable[[Found], list[tuple[str, str, str]]] | None = None,
+    charts: Callable[[Found], list[tuple[str, str, Any]]] | None = None,
     notes: Callable[[Found], list[str]] | None = None,
 ) -> Callable[[Period, dict[str, Any]], Figured]:
     """A report's `read` from its selector call (the period and the form's cleaned data),
@@ -179,7 +179,7 @@ REPORTS += [
         "cohorts",
         "Cohorts",
         CohortsForm,
-        reading(pages.select_cohorts, cohorts_table),
+        reading(pages.select_cohorts, cohorts_table, pages.cohorts_charts),
         empty=pages.why_no_cohorts,
     ),
     Report(

@@ -230,8 +230,23 @@ def test_the_cohorts_page_is_the_retention_matrix(analyst, history):
         ["USD", "2026-03", "1", "100.0", "0.0", ""],  # Cy
         ["USD", "2026-04", "0", "", "", ""],
     ]
-    assert "compared with" not in response.content.decode()
+    html = response.content.decode()
+    assert "compared with" not in html
     assert "compare" not in response.context["form"].fields
+    # drawn as unfold's cohort matrix too, one per currency, shaded by the share
+    assert 'data-cohort="EUR"' in html and 'data-cohort="USD"' in html
+    assert [(title, kind) for title, kind, _ in response.context["charts"]] == [
+        ("EUR", "cohort"),
+        ("USD", "cohort"),
+    ]
+    euros = response.context["charts"][0][2]
+    ada = euros["rows"][0]
+    assert ada["header"] == {"title": "2026-02", "subtitle": "1 customers"}
+    assert [(c["value"], c["color"]) for c in ada["cols"]] == [
+        ("100.0 %", "bg-primary-600 text-white dark:bg-primary-500"),
+        ("100.0 %", "bg-primary-600 text-white dark:bg-primary-500"),
+        ("0.0 %", ""),
+    ]
     assert download(analyst, "cohorts", params)[1:] == table(response)
 
 
