@@ -104,13 +104,16 @@ def select_products(period: Period, data: dict[str, Any]) -> list[CurrencyProduc
     )
 
 
+DELETED = "(deleted from the catalog)"
+
+
 def products_charts(found: list[CurrencyProducts]) -> list[Chart]:
     """Net sales per product or variant shown, and the compared range's."""
     charts = []
     for block in found:
         if not block.items:
             continue
-        labels = [item.name or item.sku or f"#{item.id or '?'}" for item in block.items]
+        labels = [item.name or item.sku or DELETED for item in block.items]
         now = [item.current.net for item in block.items]
         compared = any(item.previous is not None for item in block.items)
         before = [item.previous.net if item.previous else 0 for item in block.items]
@@ -226,6 +229,10 @@ SHADES = [
 ]
 
 
+def _customers(count: int) -> str:
+    return f"{count} customer{'' if count == 1 else 's'}"
+
+
 def _shade(value: Decimal) -> str:
     return next(colour for limit, colour in SHADES if value <= limit)
 
@@ -244,12 +251,12 @@ def cohorts_charts(found: list[CurrencyCohorts]) -> list[Chart]:
                 cols.append(
                     {
                         "value": "—" if value is None else f"{value} %",
-                        "subtitle": f"{count} customers",
+                        "subtitle": _customers(count),
                         "color": "" if value is None else _shade(value),
                     }
                 )
             title = cohort.month.strftime("%Y-%m")
-            header = {"title": title, "subtitle": f"{cohort.customers} customers"}
+            header = {"title": title, "subtitle": _customers(cohort.customers)}
             rows.append({"header": header, "cols": cols})
         headers = [{"title": f"Month {k}", "subtitle": ""} for k in range(months)]
         charts.append((block.currency, "cohort", {"headers": headers, "rows": rows}))
