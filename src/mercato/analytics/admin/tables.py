@@ -49,6 +49,14 @@ class Table:
         filled.sort(key=lambda row: row[key], reverse=sort.startswith("-"))
         return Table(self.columns, filled + empty)
 
+    def has_figures(self) -> bool:
+        """Whether a cell holds a number other than zero (a table of zeros says nothing)."""
+        return any(
+            isinstance(value, int | Decimal) and not isinstance(value, bool) and value != 0
+            for row in self.rows
+            for value in row.values()
+        )
+
     def cells(self) -> list[list[str]]:
         return [[cell(row[c.key]) for c in self.columns] for row in self.rows]
 

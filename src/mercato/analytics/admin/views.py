@@ -4,8 +4,8 @@ only; anyone else gets 403. The figures come from the report selectors, as in th
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -14,7 +14,25 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from mercato.analytics import dashboard, panels
+from mercato.analytics.admin import report_pages as pages
 from mercato.analytics.admin.forms import ReportForm, RevenueForm
+from mercato.analytics.admin.report_forms import (
+    CohortsForm,
+    CustomersForm,
+    OrdersForm,
+    OssForm,
+    ProductsForm,
+    SearchForm,
+    SessionsForm,
+)
+from mercato.analytics.admin.report_tables import (
+    cohorts_table,
+    customers_table,
+    oss_table,
+    products_table,
+    search_table,
+    taxes_table,
+)
 from mercato.analytics.admin.tables import FIGURES, Table, overview_table, revenue_table
 from mercato.analytics.dashboard import VIEW_REPORTS, chart_data
 from mercato.analytics.errors import InvalidInput
@@ -23,9 +41,7 @@ from mercato.analytics.selectors import (
     Figures,
     Period,
     RevenueSeries,
-    check_currency,
     get_overview,
-    get_period,
     get_revenue,
 )
 
@@ -40,8 +56,9 @@ class Figured:
     there at all."""
 
     table: Table
-    charts: list[tuple[str, str, str]]  # (currency, chart type, Chart.js data)
+    charts: list[tuple[str, str, Any]]  # (currency, chart type, its data: report_pages.Chart)
     has_sales: bool
+    notes: list[str] = field(default_factory=list)  # totals, said above the table
 
 
 def _any_sales(figures: list[Figures | None]) -> bool:
@@ -90,11 +107,95 @@ class Report:
     title: str
     form: type[ReportForm]
     read: Callable[[Period, dict[str, Any]], Figured]
+    empty: Callable[[], str] = panels.why_empty  # why a report without figures has none
+
+
+Found = TypeVar("Found")
+
+
+def reading(
+    select: Callable[[Period, dict[str, Any]], Found],
+    table: Callable[[Found], Table],
+    charts: Callable[[Found], list[tuple[str, str, Any]]] | None = None,
+    notes: Callable[[Found], list[str]] | None = None,
+) -> Callable[[Period, dict[str, Any]], Figured]:
+    """A report's `read` from its selector call (the period and the form's cleaned data),
+    its table function, and optionally its charts and its totals. The report has figures
+    when a cell of its table holds a number other than zero."""
+
+    def read(period: Period, data: dict[str, Any]) -> Figured:
+        found = select(period, data)
+        made = table(found)
+        return Figured(
+            made,
+            charts(found) if charts else [],
+            made.has_figures(),
+            notes(found) if notes else [],
+        )
+
+    return read
 
 
 REPORTS = [
     Report("overview", "Overview", ReportForm, _overview),
     Report("revenue", "Revenue", RevenueForm, _revenue),
+]
+# The breakdown and shoppers' path reports (admin/report_pages.py): a page for a new report
+# is one entry here, with its form, selector call and table function.
+REPORTS += [
+    Report(
+        "orders",
+        "Orders",
+        OrdersForm,
+        reading(
+            pages.select_orders, pages.orders_page_table, pages.orders_charts, pages.orders_notes
+        ),
+    ),
+    Report(
+        "products",
+        "Products",
+        ProductsForm,
+        reading(pages.select_products, products_table, pages.products_charts),
+    ),
+    Report(
+        "taxes",
+        "Taxes",
+        ReportForm,
+        reading(pages.select_taxes, taxes_table, pages.taxes_charts, pages.taxes_notes),
+    ),
+    Report(
+        "oss",
+        "OSS return",
+        OssForm,
+        reading(pages.select_oss, oss_table, pages.oss_charts, pages.oss_notes),
+    ),
+    Report(
+        "customers",
+        "Customers",
+        CustomersForm,
+        reading(pages.select_customers, customers_table, pages.customers_charts),
+    ),
+    Report(
+        "cohorts",
+        "Cohorts",
+        CohortsForm,
+        reading(pages.select_cohorts, cohorts_table, pages.cohorts_charts),
+        empty=pages.why_no_cohorts,
+    ),
+    Report(
+        "funnel",
+        "Funnel",
+        SessionsForm,
+        reading(pages.select_funnel, pages.funnel_page_table, pages.funnel_charts),
+        empty=pages.why_no_sessions,
+    ),
+    Report(
+        "search",
+        "Search terms",
+        SearchForm,
+        reading(pages.select_search, search_table, pages.search_charts, pages.search_notes),
+        empty=pages.why_no_sessions,
+    ),
 ]
 
 
@@ -120,15 +221,13 @@ def _find(form: ReportForm, report: Report) -> tuple[Period, Figured] | None:
     """The report's figures, or None with the refusal on the form."""
     if not form.is_valid():
         return None
-    data = form.cleaned_data
     try:
-        period = get_period(start=data["start"], end=data["end"], compare=data["compare"])
-        check_currency(data["currency"])
+        period = form.period()
     except InvalidInput as exc:
         errors = exc.extra.get("errors") or [{"field": None}]
         form.add_error(FORM_FIELDS.get(errors[0]["field"]), str(exc))
         return None
-    return period, report.read(period, data)
+    return period, report.read(period, form.cleaned_data)
 
 
 def _refused_csv(form: ReportForm) -> HttpResponse:
@@ -174,10 +273,11 @@ def report_page(request: HttpRequest, report: Report) -> HttpResponse:
         context.update(
             period=period,
             charts=figured.charts,
+            notes=figured.notes,
             headers=_sort_links(request, table, sort),
             cells=table.cells(),
             csv_url=_csv_url(request),
-            empty=None if figured.has_sales else panels.why_empty(),
+            empty=None if figured.has_sales else report.empty(),
         )
     request.current_app = admin.site.name
     return TemplateResponse(request, "admin/analytics/report.html", context)

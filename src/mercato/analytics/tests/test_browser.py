@@ -57,3 +57,9 @@ def test_the_dashboard_and_a_report_draw_their_charts(live_server, transactional
     assert "Net sales (EUR)" in drawn_canvas(dashboard, "line")
     assert 'id="report-table"' in report and "Download CSV" in report
     assert "Net sales (EUR)" in drawn_canvas(report, "line")
+
+    # the breakdown pages draw theirs too: the orders' bars per group, the funnel's steps
+    orders = browse(signed_in("/admin/reports/orders/?by=country"), "--dump-dom")
+    assert 'id="report-table"' in orders and "Net sales (EUR)" in drawn_canvas(orders, "bar")
+    cohorts = browse(signed_in("/admin/reports/cohorts/"), "--dump-dom")
+    assert 'id="report-table"' in cohorts and "Download CSV" in cohorts
