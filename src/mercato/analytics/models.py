@@ -85,6 +85,10 @@ class OrderLineFact(OrderPart):
     tax = money_field()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     returned = models.PositiveIntegerField(default=0, help_text="Units received back.")
+    # 1 on the first line (by id) of its order with this product / this variant, else 0: the
+    # orders with a product add up with SUM (no distinct count over the lines)
+    product_orders = models.PositiveSmallIntegerField(default=0)
+    variant_orders = models.PositiveSmallIntegerField(default=0)
 
     class Meta(OrderPart.Meta):
         indexes = [

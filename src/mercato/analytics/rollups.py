@@ -85,7 +85,7 @@ def _monthly_lines(days: Q) -> list[Rows]:
             "gross": Sum("gross"),
             "discounts": Sum("discount"),
             "returned": Sum("returned"),
-            "orders": Count("order_id", distinct=True),
+            "orders": Sum(f"{by}_orders"),
         }
         rows.append((grouped, columns))
     return rows

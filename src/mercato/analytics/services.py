@@ -18,7 +18,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -28,6 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Substr, TruncDate
@@ -140,7 +143,18 @@ def _line_source(orders: Orders) -> Source:
         "tax": F("total_tax"),
         "tax_rate": F("tax_rate"),
         "returned": F("quantity_returned"),
+        "product_orders": _first_in_order("variant__product_id"),
+        "variant_orders": _first_in_order("variant_id"),
     }
+
+
+def _first_in_order(path: str) -> Case:
+    """1 for a line that is its order's first (by id) with the same value at `path`, else 0
+    (a line without a variant is always first: nothing to compare it with)."""
+    earlier = OrderLine.objects.filter(
+        order_id=OuterRef("order_id"), pk__lt=OuterRef("pk"), **{path: OuterRef(path)}
+    )
+    return Case(When(Exists(earlier), then=Value(0)), default=Value(1))
 
 
 def _refund_source(orders: Orders) -> Source:

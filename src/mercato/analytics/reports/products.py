@@ -6,9 +6,9 @@ product) one on the traffic roll-ups for their views and adds to cart."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from mercato.analytics.models import DailyProductTraffic, MonthlyLineSales, OrderLineFact
 from mercato.analytics.reports.common import cents, currencies, either, per_window, split_months
@@ -86,7 +86,7 @@ def get_products(
         "gross": (Sum, "gross"),
         "discounts": (Sum, "discount"),
         "returned": (Sum, "returned"),
-        "orders": (CountDistinct, "order_id"),
+        "orders": (Sum, f"{by}_orders"),
     }
     monthly = MonthlyLineSales.objects.filter(either(split.months.values()), by=by)
     if currency:
@@ -124,13 +124,6 @@ def get_products(
     if traffic and by == "product":
         _traffic(shown, period)
     return shown
-
-
-class CountDistinct(Count):
-    """Count(column, distinct=True), as per_window calls an aggregate: (column, filter=)."""
-
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(expression, distinct=True, **extra)
 
 
 def _traffic(shown: list[CurrencyProducts], period: Period) -> None:
