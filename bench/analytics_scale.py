@@ -124,7 +124,7 @@ def generate(scale: float, seed: int, end_ts: datetime) -> dict[str, float]:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    timings["catalog (1,500 products × 3 variants)"] = time.monotonic() - started
+    timings["catalog (1,500 products x 3 variants)"] = time.monotonic() - started
     warehouse = Warehouse.objects.create(name="Bench warehouse", slug="bench", country="DE")
     orders = max(1, round(1_000_000 * scale))
     values = {
@@ -243,9 +243,11 @@ class Server:
             "RATE_LIMITS_ENABLED": "false",
             "RATE_LIMIT_ANALYTICS_IP": "off",
             "SECURE_SSL_REDIRECT": "false",
+            "SESSION_COOKIE_SECURE": "false",  # plain HTTP on this machine
+            "CSRF_COOKIE_SECURE": "false",
         }
         log = open(HOME / "server.log", "w")  # noqa: SIM115 (kept open while the server runs)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [MERCATO, "run", "--no-demo", "--workers", "2", "--port", str(self.port)],
             cwd=ROOT,
             env=env,
@@ -381,9 +383,11 @@ def report_requests(client: Client, today: date) -> list[tuple[str, str, str]]:
                 choices.append([(name, option) for option in options])
         combos: list[list[tuple[str, str]]] = [[]]
         for options in choices:
-            combos = [combo + [option] for combo in combos for option in options]
+            combos = [[*combo, option] for combo in combos for option in options]
         if "from" in names:
-            spans = [(label, [("from", str(a)), ("to", str(b))]) for label, (a, b) in ranges.items()]
+            spans = [
+                (label, [("from", str(a)), ("to", str(b))]) for label, (a, b) in ranges.items()
+            ]
         elif "quarter" in names:
             spans = [(f"quarter {quarter}", [("quarter", quarter)])]
         else:
@@ -605,6 +609,8 @@ def main() -> int:
         figure("generation", f"{timings['total']:.1f} s", "(catalog, SQL, VACUUM ANALYZE)")
     elif not Order.objects.exists():
         raise SystemExit(f"--reuse: {DATABASE} has no orders")
+    else:
+        args.scale = round(Order.objects.count() / 1_000_000, 4)  # as it was generated
     say(history_counts())
     if not args.skip_rebuild:
         rebuild()

@@ -150,7 +150,7 @@ SELECT t.*, round(t.ship * t.ship_rate / (1 + t.ship_rate), 2) AS ship_tax,
        CASE t.fate
          WHEN 'returned' THEN t.first_line_gross
          WHEN 'refunded' THEN round((t.lines_after_promotion - t.lines_voucher + t.ship)
-                                    * (0.10 + 0.05 * floor(t.later_roll * 5)), 2)
+                                    * (0.10 + 0.05 * floor(t.later_roll * 5))::numeric, 2)
          ELSE 0
        END AS refund
 FROM total t;
@@ -267,7 +267,7 @@ INSERT INTO payments_payment (public_id, provider, status, amount, currency, cap
   refunded_amount, voided_amount, provider_reference, action, failure_code, failure_message,
   card_brand, card_last4, created_at, updated_at, order_id)
 SELECT pg_temp.uid('declined', p.order_id), 'test', 'failed', p.total_gross, 'EUR', 0, 0, 0,
-       'sim_d' || p.order_id, NULL, 'card_declined', 'The card was declined.', 'visa', '0002',
+       'sim_d' || p.order_id, NULL::jsonb, 'card_declined', 'The card was declined.', 'visa', '0002',
        p.placed_at, p.placed_at, p.order_id
 FROM pay p WHERE p.declined
 UNION ALL
@@ -280,7 +280,7 @@ SELECT pg_temp.uid('payment', p.order_id), p.provider,
        END,
        p.total_gross, 'EUR', CASE WHEN p.fate = 'cancelled' THEN 0 ELSE p.total_gross END,
        p.refund, CASE WHEN p.fate = 'cancelled' THEN p.total_gross ELSE 0 END,
-       CASE WHEN p.provider = 'test' THEN 'sim_' || p.order_id ELSE '' END, NULL, '', '',
+       CASE WHEN p.provider = 'test' THEN 'sim_' || p.order_id ELSE '' END, NULL::jsonb, '', '',
        CASE WHEN p.provider = 'test' THEN (ARRAY['visa', 'mastercard'])[1 + p.order_id % 2] ELSE '' END,
        CASE WHEN p.provider = 'test' THEN lpad((p.order_id % 10000)::text, 4, '0') ELSE '' END,
        p.placed_at + interval '1 minute', coalesce(
