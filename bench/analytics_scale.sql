@@ -219,6 +219,9 @@ SELECT pg_temp.uid('line', l.line_idx), l.product_name, l.variant_name, l.sku, l
 FROM line l JOIN ord d ON d.id = l.order_id
 ORDER BY l.line_idx;
 
+-- the planner must know the new tables' sizes for the joins below
+ANALYZE orders_order, orders_orderline;
+
 -- parcels: one per shipped order, delivered
 INSERT INTO orders_fulfilment (public_id, number, status, carrier, tracking_number,
   tracking_url, created_at, shipped_at, delivered_at, cancelled_at, order_id, warehouse_id)
@@ -232,6 +235,8 @@ INSERT INTO orders_fulfilmentline (quantity, fulfilment_id, order_line_id, stock
 SELECT ol.quantity, f.id, ol.id, NULL
 FROM orders_fulfilment f JOIN orders_orderline ol ON ol.order_id = f.order_id
 ORDER BY ol.id;
+
+ANALYZE orders_fulfilment;
 
 -- returns: the first line back, refunded (or still waiting for the parcel)
 INSERT INTO orders_return (public_id, number, status, reason, staff_note, refund_shipping,
@@ -251,8 +256,10 @@ INSERT INTO orders_returnline (quantity, reason, restock, order_line_id, order_r
 SELECT ol.quantity, '', CASE r.status WHEN 'refunded' THEN true END, ol.id, r.id,
        CASE r.status WHEN 'refunded' THEN :warehouse END
 FROM orders_return r
-JOIN LATERAL (SELECT * FROM orders_orderline WHERE order_id = r.order_id ORDER BY id LIMIT 1) ol
-  ON true
+JOIN (
+  SELECT DISTINCT ON (order_id) id, order_id, quantity FROM orders_orderline
+  WHERE order_id IN (SELECT order_id FROM orders_return) ORDER BY order_id, id
+) ol ON ol.order_id = r.order_id
 ORDER BY r.id;
 
 -- payments: a declined card first for 1 % (and for the orders never paid), then the one that
@@ -289,6 +296,8 @@ SELECT pg_temp.uid('payment', p.order_id), p.provider,
 FROM pay p WHERE p.fate <> 'declined'
 ORDER BY 17, 15;
 
+ANALYZE payments_payment, orders_return;
+
 INSERT INTO payments_transaction (public_id, kind, amount, success, error_code, error_message,
   provider_reference, idempotency_key, reference, reason, actor_label, raw_response,
   created_at, payment_id)
@@ -309,10 +318,10 @@ WHERE (t.kind = 'authorize')
 UNION ALL
 SELECT pg_temp.uid('refund', pm.id), 'refund', pm.refunded_amount, true, '', '',
        pm.provider_reference, 'refund:' || pm.public_id,
-       coalesce((SELECT 'return:' || r.public_id FROM orders_return r
-                 WHERE r.order_id = pm.order_id AND r.status = 'refunded'), ''),
-       '', 'system', '{}'::jsonb, pm.updated_at, pm.id
-FROM payments_payment pm WHERE pm.refunded_amount > 0
+       coalesce('return:' || r.public_id, ''), '', 'system', '{}'::jsonb, pm.updated_at, pm.id
+FROM payments_payment pm
+LEFT JOIN orders_return r ON r.order_id = pm.order_id AND r.status = 'refunded'
+WHERE pm.refunded_amount > 0
 ORDER BY 13, 14;
 
 -- storefront events over the last 390 days (inside the 13 months of retention): 40 % of the
