@@ -89,7 +89,7 @@ SELECT o.*,
          WHEN fate_roll < 0.087 THEN 'refunded'
          ELSE 'shipped'
        END AS fate,
-       least(placed_at + interval '2 days' + later_roll * interval '20 days',
+       least(placed_at + interval '5 days' + later_roll * interval '20 days',
              :end_ts::timestamptz - interval '1 hour') AS later_at
 FROM o;
 CREATE INDEX ON fate (id);
