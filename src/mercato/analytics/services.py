@@ -43,7 +43,7 @@ from mercato.analytics.models import (
     RefundFact,
     ReturnFact,
 )
-from mercato.analytics.rollups import month_of, rebuild_rollups, refresh_rollups
+from mercato.analytics.rollups import rebuild_rollups, refresh_rollups
 from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
@@ -301,7 +301,7 @@ def refresh_days(keys: set[DayKey]) -> int:
     lock_days(day for day, _ in keys)
     scope = _day_filter(keys)
     DailySales.objects.filter(scope).delete()
-    refresh_rollups(scope, months=(month_of(day) for day, _ in keys))
+    refresh_rollups(scope, touched=[day for day, _ in keys])
     return len(DailySales.objects.bulk_create(summed_days(scope)))
 
 
