@@ -1,8 +1,9 @@
 """Writing the reporting model (docs/analytics.md).
 
 `refresh_order` is what a domain event of an order does: the order's facts (order, lines,
-refunds, returns) are copied again from the orders and payments tables, and the roll-ups of
-every (day, currency) they touched, before or after, are summed again from the facts.
+refunds, returns, payments) are copied again from the orders and payments tables, and the
+roll-ups of every (day, currency) they touched, before or after, are summed again from the
+facts.
 `rebuild_analytics` does the same for the whole history. Both copy facts with
 `insert_facts` (INSERT ... SELECT, in the database), so they agree by construction, and both
 are idempotent: running either again changes nothing.
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     ExpressionWrapper,
     F,
@@ -28,6 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Substr, TruncDate
@@ -37,6 +40,7 @@ from mercato.analytics.models import (
     DailySales,
     OrderFact,
     OrderLineFact,
+    PaymentFact,
     RefundFact,
     ReturnFact,
 )
@@ -173,11 +177,34 @@ def _return_source(orders: Orders) -> Source:
     }
 
 
+def _payment_source(orders: Orders) -> Source:
+    """Every payment attempt of the orders, with its successful captures and refunds."""
+    done = Transaction.objects.filter(payment_id=OuterRef("pk"), success=True)
+    authorized = Q(status__in=list(Payment.AUTHORIZED_STATES))
+    return Payment.objects.filter(_of_placed(orders, "order")), {
+        "payment_id": F("pk"),
+        "order_id": F("order_id"),
+        "day": _shop_day("created_at"),
+        "currency": F("currency"),
+        "provider": F("provider"),
+        "status": F("status"),
+        "amount": F("amount"),
+        "authorized": Case(When(authorized, then=F("amount")), default=Value(Decimal(0))),
+        "captured": _summed(
+            done.filter(kind=Transaction.Kind.CAPTURE).values("payment_id"), "amount"
+        ),
+        "refunded": _summed(
+            done.filter(kind=Transaction.Kind.REFUND).values("payment_id"), "amount"
+        ),
+    }
+
+
 FACTS: list[tuple[type[models.Model], Callable[[Orders], Source]]] = [  # parents first
     (OrderFact, _order_source),
     (OrderLineFact, _line_source),
     (RefundFact, _refund_source),
     (ReturnFact, _return_source),
+    (PaymentFact, _payment_source),
 ]
 
 
