@@ -4,6 +4,7 @@ events (`store_router`)."""
 from mercato.analytics.api import (  # noqa: F401  (registers the operations)
     breakdowns,
     reports,
+    stockpay,
     traffic,
 )
 from mercato.analytics.api.common import admin_router
