@@ -9,12 +9,21 @@ Payments: in March a card declined then paid on an order of 30.00 (10.00 refunde
 manual payment still pending and a dollar card payment; in February (the compared range) a
 card payment of 20.00."""
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from mercato.analytics.models import PaymentFact
 from mercato.analytics.tests.history import Line, pay, place, refund
@@ -40,6 +49,8 @@ from tests.support.orders import make_order, order_warehouse
 STOCK = "/api/admin/analytics/stock"
 PAYMENTS = "/api/admin/analytics/payments"
 MARCH = {"from": "2026-03-01", "to": "2026-03-10"}
+START = datetime(2026, 3, 27, tzinfo=ZoneInfo("UTC"))  # Europe leaves winter time on the 29th
+ZERO = Decimal("0.00")
 
 
 def _cost(item: ProductVariant, cost: str) -> None:
@@ -324,3 +335,95 @@ def test_stock_and_payments_are_for_staff_with_the_analytics_permission(
         api, path, params, customer=customer_token, no_permission=staff_token_without_permissions
     )
     assert api.get_json(path, params, token=owner_token).status_code == 200
+
+
+payment_histories = st.fixed_dictionaries(
+    {
+        "minutes": st.integers(0, 5 * 24 * 60),
+        "currency": st.sampled_from(["EUR", "USD"]),
+        "price": st.integers(100, 9_999),
+        "declined": st.integers(0, 2),
+        "paid_by": st.sampled_from(["card", "manual", "authorised", "none"]),
+        "refund": st.integers(0, 100),
+        "cancelled": st.booleans(),
+    }
+)
+
+
+def make_payments(history: list[dict]) -> None:
+    """Orders with declined cards, then a card payment (captured, or only authorised), a
+    manual one or none; a part refunded; some cancelled. Each payment made when its order
+    was placed, give or take the shop's time zone."""
+    for spec in history:
+        placed_at = START + timedelta(minutes=spec["minutes"])
+        price = str(Decimal(spec["price"]) / 100)
+        order = place(at=placed_at, currency=spec["currency"], lines=[Line(price)], shipping="0")
+        for _ in range(spec["declined"]):
+            payments.start_payment(order=order, provider="test", token="tok_declined")
+        if spec["paid_by"] in ("card", "authorised"):
+            captured = spec["paid_by"] == "card"
+            payments.start_payment(order=order, provider="test", token="tok_visa", capture=captured)
+        elif spec["paid_by"] == "manual":
+            payments.start_payment(order=order, provider="manual")
+        order.refresh_from_db()
+        amount = (order.total_charged * spec["refund"] / 100).quantize(Decimal("0.01"))
+        if amount > 0:
+            payments.refund_order(order=order, amount=amount, actor=SYSTEM)
+        if spec["cancelled"]:
+            payments.cancel_order(order=order, actor=SYSTEM)
+        Payment.objects.filter(order=order).update(created_at=placed_at)
+        run_tasks()
+
+
+def expected_payments(first: date, last: date) -> dict[tuple[str, str], list]:
+    """Straight from the payments and transactions: per (currency, provider) the attempts
+    made in the range, authorised, declined, and the money captured and refunded."""
+    zone = ZoneInfo(django_settings.SHOP_TIME_ZONE)
+    found: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, 0, ZERO, ZERO])
+    for payment in Payment.objects.prefetch_related("transactions"):
+        if not first <= payment.created_at.astimezone(zone).date() <= last:
+            continue
+        row = found[payment.currency, payment.provider]
+        row[0] += 1
+        row[1] += payment.status in Payment.AUTHORIZED_STATES
+        row[2] += payment.status == Payment.Status.FAILED
+        for txn in payment.transactions.all():
+            if txn.success and txn.kind == "capture":
+                row[3] += txn.amount
+            elif txn.success and txn.kind == "refund":
+                row[4] += txn.amount
+    return found
+
+
+@hypothesis_settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    history=st.lists(payment_histories, min_size=1, max_size=5),
+    zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Pacific/Auckland"]),
+)
+def test_payments_report_matches_the_payments(api, analyst_token, settings, history, zone):
+    settings.SHOP_TIME_ZONE = zone
+    first, last = date(2026, 3, 27), date(2026, 3, 30)
+    with transaction.atomic():
+        make_payments(history)
+        params = {"from": str(first), "to": str(last), "compare": "none"}
+        body = api.get_json(PAYMENTS, params, token=analyst_token).json()
+        found = {
+            (block["currency"], item["provider"]): [
+                item["attempted"],
+                item["authorized"],
+                item["declined"],
+                Decimal(item["captured_amount"]["amount"]),
+                Decimal(item["refunded_amount"]["amount"]),
+            ]
+            for block in body["currencies"]
+            for item in block["providers"]
+        }
+        assert found == expected_payments(first, last)
+        incremental = list(PaymentFact.objects.order_by("pk").values())
+        call_command("rebuild_analytics", stdout=StringIO())
+        assert list(PaymentFact.objects.order_by("pk").values()) == incremental
+        transaction.set_rollback(True)
