@@ -49,6 +49,7 @@ from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
 
+ZERO = Decimal("0.00")
 CHUNK = 50_000  # orders per statement of the rebuild
 DayKey = tuple[date, str]  # (shop day, currency)
 
@@ -179,7 +180,13 @@ def _return_source(orders: Orders) -> Source:
 
 def _payment_source(orders: Orders) -> Source:
     """Every payment attempt of the orders, with its successful captures and refunds."""
-    done = Transaction.objects.filter(payment_id=OuterRef("pk"), success=True)
+    done = Transaction.objects.filter(payment_id=OuterRef("pk"), success=True).order_by()
+    money = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def moved(kind: str) -> Coalesce:
+        rows = done.filter(kind=kind).values("payment_id").annotate(n=Sum("amount"))
+        return Coalesce(Subquery(rows.values("n")), Value(ZERO), output_field=money)
+
     authorized = Q(status__in=list(Payment.AUTHORIZED_STATES))
     return Payment.objects.filter(_of_placed(orders, "order")), {
         "payment_id": F("pk"),
@@ -189,13 +196,11 @@ def _payment_source(orders: Orders) -> Source:
         "provider": F("provider"),
         "status": F("status"),
         "amount": F("amount"),
-        "authorized": Case(When(authorized, then=F("amount")), default=Value(Decimal(0))),
-        "captured": _summed(
-            done.filter(kind=Transaction.Kind.CAPTURE).values("payment_id"), "amount"
+        "authorized": Case(
+            When(authorized, then=F("amount")), default=Value(ZERO), output_field=money
         ),
-        "refunded": _summed(
-            done.filter(kind=Transaction.Kind.REFUND).values("payment_id"), "amount"
-        ),
+        "captured": moved(Transaction.Kind.CAPTURE),
+        "refunded": moved(Transaction.Kind.REFUND),
     }
 
 
