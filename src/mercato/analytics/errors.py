@@ -13,3 +13,7 @@ class RangeTooLong(InvalidInput):
 
 class UnknownCurrency(InvalidInput):
     code, title = "unknown_currency", "The shop does not sell in this currency"
+
+
+class UnknownWarehouse(InvalidInput):
+    code, title = "unknown_warehouse", "No such warehouse"

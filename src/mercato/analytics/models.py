@@ -94,6 +94,8 @@ class OrderLineFact(OrderPart):
         indexes = [
             *OrderPart.Meta.indexes,
             models.Index(fields=["product_id", "day"], name="orderlinefact_product_idx"),
+            # units sold of a variant (the stock report)
+            models.Index(fields=["variant_id", "day"], name="orderlinefact_variant_idx"),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +125,24 @@ class ReturnFact(OrderPart):
 
     def __str__(self) -> str:
         return f"return {self.order_return_id} ({self.status})"
+
+
+class PaymentFact(OrderPart):
+    """One payment attempt of a placed order, as it stands, on the shop day it was made.
+    `authorized` is its amount when the provider holds or held the money (its status is one
+    of Payment.AUTHORIZED_STATES), else 0; `captured` and `refunded` add up its successful
+    capture and refund transactions."""
+
+    payment = copied_from("payments.Payment")
+    provider = models.CharField(max_length=30)
+    status = models.CharField(max_length=20)
+    amount = money_field(help_text="What the attempt was for.")
+    authorized = money_field()
+    captured = money_field()
+    refunded = money_field()
+
+    def __str__(self) -> str:
+        return f"payment {self.payment_id} ({self.status})"
 
 
 class DailySales(models.Model):

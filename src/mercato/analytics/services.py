@@ -1,8 +1,9 @@
 """Writing the reporting model (docs/analytics.md).
 
 `refresh_order` is what a domain event of an order does: the order's facts (order, lines,
-refunds, returns) are copied again from the orders and payments tables, and the roll-ups of
-every (day, currency) they touched, before or after, are summed again from the facts.
+refunds, returns, payments) are copied again from the orders and payments tables, and the
+roll-ups of every (day, currency) they touched, before or after, are summed again from the
+facts.
 `rebuild_analytics` does the same for the whole history. Both copy facts with
 `insert_facts` (INSERT ... SELECT, in the database), so they agree by construction, and both
 are idempotent: running either again changes nothing.
@@ -40,6 +41,7 @@ from mercato.analytics.models import (
     DailySales,
     OrderFact,
     OrderLineFact,
+    PaymentFact,
     RefundFact,
     ReturnFact,
 )
@@ -48,6 +50,7 @@ from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
 
+ZERO = Decimal("0.00")
 CHUNK = 50_000  # orders per statement of the rebuild
 DayKey = tuple[date, str]  # (shop day, currency)
 
@@ -187,11 +190,38 @@ def _return_source(orders: Orders) -> Source:
     }
 
 
+def _payment_source(orders: Orders) -> Source:
+    """Every payment attempt of the orders, with its successful captures and refunds."""
+    done = Transaction.objects.filter(payment_id=OuterRef("pk"), success=True).order_by()
+    money = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def moved(kind: str) -> Coalesce:
+        rows = done.filter(kind=kind).values("payment_id").annotate(n=Sum("amount"))
+        return Coalesce(Subquery(rows.values("n")), Value(ZERO), output_field=money)
+
+    authorized = Q(status__in=list(Payment.AUTHORIZED_STATES))
+    return Payment.objects.filter(_of_placed(orders, "order")), {
+        "payment_id": F("pk"),
+        "order_id": F("order_id"),
+        "day": _shop_day("created_at"),
+        "currency": F("currency"),
+        "provider": F("provider"),
+        "status": F("status"),
+        "amount": F("amount"),
+        "authorized": Case(
+            When(authorized, then=F("amount")), default=Value(ZERO), output_field=money
+        ),
+        "captured": moved(Transaction.Kind.CAPTURE),
+        "refunded": moved(Transaction.Kind.REFUND),
+    }
+
+
 FACTS: list[tuple[type[models.Model], Callable[[Orders], Source]]] = [  # parents first
     (OrderFact, _order_source),
     (OrderLineFact, _line_source),
     (RefundFact, _refund_source),
     (ReturnFact, _return_source),
+    (PaymentFact, _payment_source),
 ]
 
 

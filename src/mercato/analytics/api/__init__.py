@@ -5,6 +5,7 @@ from mercato.analytics.api import (  # noqa: F401  (registers the operations)
     breakdowns,
     custcart,
     reports,
+    stockpay,
     traffic,
 )
 from mercato.analytics.api.common import admin_router
