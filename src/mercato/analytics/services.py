@@ -121,6 +121,8 @@ def _order_source(orders: Orders) -> Source:
         "shipping_tax_rate": F("shipping_tax_rate"),
         "vat_number": F("vat_number"),
         "reverse_charge": F("reverse_charge"),
+        "voucher_code": F("voucher_code"),
+        "voucher_discount": F("voucher_discount"),
     }
 
 
@@ -140,6 +142,9 @@ def _line_source(orders: Orders) -> Source:
         "tax": F("total_tax"),
         "tax_rate": F("tax_rate"),
         "returned": F("quantity_returned"),
+        "promotion_id": F("promotion_id"),
+        "promotion_name": F("promotion_name"),
+        "promotion_discount": F("promotion_discount"),
     }
 
 
