@@ -17,13 +17,22 @@ The orders, in euros unless said (listed price, promotion, voucher share):
 - F, 4 March, in dollars: a novel at 50.00.
 """
 
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from django.conf import settings
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from mercato.analytics.models import OrderFact, OrderLineFact
 from mercato.analytics.tests.history import Line, cancel, pay, place, refund
 from mercato.analytics.tests.reports import (
+    BERLIN,
     berlin,
     check_bad_input,
     check_queries,
@@ -32,13 +41,15 @@ from mercato.analytics.tests.reports import (
     range_errors,
 )
 from mercato.audit.services import SYSTEM
+from mercato.catalog.models import Category
 from mercato.catalog.tests.factories import make_category, make_collection, make_product
 from mercato.checkout.tests.conftest import complete, filled_cart, make_voucher, shop  # noqa: F401
 from mercato.orders.models import Order
 from mercato.orders.tests.test_drafts import actor, phone_order  # noqa: F401
+from mercato.payments.models import Transaction
 from mercato.pricing import services as pricing_services
 from mercato.pricing.models import Promotion
-from tests.support import run_tasks
+from tests.support import ApiClient, run_tasks
 
 CATEGORIES = "/api/admin/analytics/categories"
 DISCOUNTS = "/api/admin/analytics/discounts"
@@ -76,7 +87,8 @@ def history(db) -> dict:
     def tee_line(off: str, voucher: str = "0", quantity: int = 1) -> Line:
         return Line("20.00", quantity, off, voucher, tee, sale.pk, "Tee sale")
 
-    place(at=berlin(2026, 3, 2, 12), lines=[tee_line("10.00", quantity=2), Line("10.00", 1, "0", "0", scarf)])  # fmt: skip
+    scarf_line = Line("10.00", 1, "0", "0", scarf)
+    place(at=berlin(2026, 3, 2, 12), lines=[tee_line("10.00", quantity=2), scarf_line])
     spring = place(
         at=berlin(2026, 3, 3, 12),
         lines=[Line("15.00", 1, "0", "3.00", novel), tee_line("5.00", "2.00")],
@@ -360,3 +372,211 @@ def test_reports_are_for_staff_with_the_analytics_permission(
         api, path, params, customer=customer_token, no_permission=staff_token_without_permissions
     )
     assert api.get_json(path, params, token=owner_token).status_code == 200
+
+
+# --- a property test: random histories against a recomputation from the orders tables -------
+
+START = berlin(2026, 3, 27, 0)
+CODES = ["", "SPRING", "WELCOME"]
+
+random_lines = st.tuples(
+    st.integers(0, 4),  # the product: tee, scarf, novel, mug, or a variant deleted since
+    st.integers(100, 9_999),  # cents a unit
+    st.integers(1, 3),  # quantity
+    st.integers(0, 2),  # no promotion, or one of two
+    st.integers(0, 30),  # voucher, percent of the line after its promotion
+)
+random_orders = st.fixed_dictionaries(
+    {
+        "minutes": st.integers(0, 5 * 24 * 60),
+        "currency": st.sampled_from(["EUR", "USD"]),
+        "lines": st.lists(random_lines, min_size=1, max_size=3),
+        "code": st.sampled_from(CODES),
+        "refund": st.integers(0, 40),  # percent of the total, a day later
+        "cancelled": st.booleans(),
+    }
+)
+
+
+@pytest.fixture
+def catalog(db) -> dict:
+    clothing = make_category("Clothing")
+    shirts = make_category("Shirts", parent=clothing)
+    books = make_category("Books")
+    made = [
+        make_product(name, category=category)
+        for name, category in (
+            ("Tee", shirts),
+            ("Scarf", clothing),
+            ("Novel", books),
+            ("Mug", None),
+        )
+    ]
+    make_collection("Summer", [made[0], made[2]])
+    make_collection("Gifts", [made[0], made[3]])
+    return {
+        "clothing": clothing,
+        "variants": [p.variants.get().pk for p in made] + [None],
+        "promotions": [None, promotion("Tee sale"), promotion("Two for one")],
+    }
+
+
+def _random_history(catalog: dict, history: list[dict]) -> None:
+    for spec in history:
+        lines = []
+        for product, cents, quantity, offer, voucher in spec["lines"]:
+            listed = cents * quantity
+            off = listed * 10 * offer // 100  # 10 % or 20 %
+            share = (listed - off) * voucher // 100 if spec["code"] else 0
+            promoted = catalog["promotions"][offer]
+            lines.append(
+                Line(
+                    str(Decimal(cents) / 100),
+                    quantity,
+                    str(Decimal(off) / 100),
+                    str(Decimal(share) / 100),
+                    catalog["variants"][product],
+                    promoted.pk if promoted else None,
+                    promoted.name if promoted else "",
+                )
+            )
+        placed_at = START + timedelta(minutes=spec["minutes"])
+        order = place(
+            at=placed_at, currency=spec["currency"], lines=lines, voucher_code=spec["code"]
+        )
+        pay(order)
+        amount = (order.total_gross * spec["refund"] / 100).quantize(Decimal("0.01"))
+        if amount:
+            refund(order, str(amount), at=placed_at + timedelta(days=1))
+        if spec["cancelled"]:
+            cancel(order)
+        run_tasks()
+
+
+def _placed_lines(first: date, last: date):
+    """(order, line) of the counted orders placed in the range."""
+    counted = set(settings.ANALYTICS_COUNTED_STATUSES)
+    orders = Order.objects.filter(status__in=counted).prefetch_related(
+        "lines__variant__product__category", "lines__variant__product__collections"
+    )
+    for order in orders:
+        assert order.placed_at is not None
+        if first <= order.placed_at.astimezone(BERLIN).date() <= last:
+            for line in order.lines.all():
+                yield order, line
+
+
+def _line_net(line) -> Decimal:
+    return line.unit_price * line.quantity - line.promotion_discount - line.voucher_discount
+
+
+def expected_catalog(first: date, last: date, by: str, parent=None) -> dict:
+    """Per (currency, row name; None: other): [units, net sales, order ids]."""
+    found: dict = defaultdict(lambda: [0, Decimal("0.00"), set()])
+    for order, line in _placed_lines(first, last):
+        product = line.variant.product if line.variant else None
+        if by == "collection":
+            names = [c.name for c in product.collections.all()] if product else []
+        else:
+            category = product.category if product else None
+            path = category.path if category else ""
+            if parent is not None and not path.startswith(parent.path):
+                continue
+            level = (parent.depth if parent else 0) + 1
+            row = Category.objects.filter(path=path[: level * 4], depth=level).first()
+            names = [row.name] if row else []
+        for name in names or [None]:
+            figures = found[order.currency, name]
+            figures[0] += line.quantity
+            figures[1] += _line_net(line)
+            figures[2].add(order.pk)
+    return {key: [units, net, len(ids)] for key, (units, net, ids) in found.items()}
+
+
+def found_catalog(body: dict) -> dict:
+    found = {}
+    for block in body["currencies"]:
+        for row in [*block["groups"], {**block["other"], "name": None}]:
+            if row["units"]:
+                found[block["currency"], row["name"]] = [
+                    row["units"],
+                    Decimal(row["net_sales"]["amount"]),
+                    row["orders"],
+                ]
+    return found
+
+
+def expected_discounts(first: date, last: date) -> tuple[dict, dict]:
+    """Per (currency, code): [orders, discount, net sales]; per (currency, promotion id):
+    [lines, units, discount, net sales]."""
+    codes: dict = defaultdict(lambda: [0, Decimal("0.00"), Decimal("0.00")])
+    offers: dict = defaultdict(lambda: [0, 0, Decimal("0.00"), Decimal("0.00")])
+    seen = set()
+    for order, line in _placed_lines(first, last):
+        if order.voucher_code and order.pk not in seen:
+            seen.add(order.pk)
+            row = codes[order.currency, order.voucher_code]
+            listed = sum(x.unit_price * x.quantity for x in order.lines.all())
+            row[0] += 1
+            row[1] += order.voucher_discount
+            row[2] += listed - order.discount_total
+        if line.promotion_id is not None:
+            item = offers[order.currency, line.promotion_id]
+            item[0] += 1
+            item[1] += line.quantity
+            item[2] += line.promotion_discount
+            item[3] += _line_net(line)
+    counted = set(settings.ANALYTICS_COUNTED_STATUSES)
+    refunds = Transaction.objects.filter(
+        kind="refund", success=True, payment__order__status__in=counted
+    ).select_related("payment__order")
+    for txn in refunds:
+        order = txn.payment.order
+        if order.voucher_code and first <= txn.created_at.astimezone(BERLIN).date() <= last:
+            codes[order.currency, order.voucher_code][2] -= txn.amount
+    return dict(codes), dict(offers)
+
+
+@hypothesis_settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(random_orders, min_size=1, max_size=5))
+def test_reports_match_the_orders_tables(analyst_token, catalog, history):
+    first, last = date(2026, 3, 27), date(2026, 3, 31)
+    params = {"from": str(first), "to": str(last), "compare": "none"}
+    api = ApiClient()
+    with transaction.atomic():
+        _random_history(catalog, history)
+        asks = (("category", None), ("category", catalog["clothing"]), ("collection", None))
+        for by, parent in asks:
+            asked = {**params, "by": by}
+            if parent is not None:
+                asked["parent"] = str(parent.public_id)
+            body = api.get_json(CATEGORIES, asked, token=analyst_token).json()
+            assert found_catalog(body) == expected_catalog(first, last, by, parent), by
+        body = api.get_json(DISCOUNTS, params, token=analyst_token).json()
+        codes, offers = expected_discounts(first, last)
+        found_codes = {
+            (block["currency"], v["code"]): [
+                v["orders"],
+                Decimal(v["discount"]["amount"]),
+                Decimal(v["net_sales"]["amount"]),
+            ]
+            for block in body["currencies"]
+            for v in block["vouchers"]["codes"]
+        }
+        assert found_codes == codes
+        found_offers = {
+            (block["currency"], p["id"]): [
+                p["lines"],
+                p["units"],
+                Decimal(p["discount"]["amount"]),
+                Decimal(p["net_sales"]["amount"]),
+            ]
+            for block in body["currencies"]
+            for p in block["promotions"]["items"]
+        }
+        assert found_offers == offers
+        transaction.set_rollback(True)
