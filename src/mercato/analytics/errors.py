@@ -17,3 +17,11 @@ class UnknownCurrency(InvalidInput):
 
 class UnknownWarehouse(InvalidInput):
     code, title = "unknown_warehouse", "No such warehouse"
+
+
+class UnknownCategory(InvalidInput):
+    code, title = "unknown_category", "The catalog has no such category"
+
+
+class ParentNotTaken(InvalidInput):
+    code, title = "parent_not_taken", "Only the categories report takes a parent"

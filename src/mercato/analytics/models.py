@@ -44,6 +44,8 @@ class OrderFact(models.Model):
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     vat_number = models.CharField(max_length=20, blank=True, help_text="The buyer's.")
     reverse_charge = models.BooleanField(default=False)
+    voucher_code = models.CharField(max_length=100, blank=True)
+    voucher_discount = money_field(default=0, help_text="What the voucher took off.")
 
     class Meta:
         indexes = [
@@ -89,6 +91,18 @@ class OrderLineFact(OrderPart):
     # orders with a product add up with SUM (no distinct count over the lines)
     product_orders = models.PositiveSmallIntegerField(default=0)
     variant_orders = models.PositiveSmallIntegerField(default=0)
+    promotion_id = models.IntegerField(null=True, blank=True)
+    promotion_name = models.CharField(max_length=200, blank=True)
+    promotion_discount = money_field(default=0)
+    # the catalog product of `product_id` (no column: reports join through it)
+    catalog_product = models.ForeignObject(
+        "catalog.Product",
+        on_delete=models.DO_NOTHING,
+        from_fields=["product_id"],
+        to_fields=["id"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta(OrderPart.Meta):
         indexes = [

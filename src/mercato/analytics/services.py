@@ -127,6 +127,8 @@ def _order_source(orders: Orders) -> Source:
         "shipping_tax_rate": F("shipping_tax_rate"),
         "vat_number": F("vat_number"),
         "reverse_charge": F("reverse_charge"),
+        "voucher_code": F("voucher_code"),
+        "voucher_discount": F("voucher_discount"),
     }
 
 
@@ -148,6 +150,9 @@ def _line_source(orders: Orders) -> Source:
         "returned": F("quantity_returned"),
         "product_orders": _first_in_order("variant__product_id"),
         "variant_orders": _first_in_order("variant_id"),
+        "promotion_id": F("promotion_id"),
+        "promotion_name": F("promotion_name"),
+        "promotion_discount": F("promotion_discount"),
     }
 
 

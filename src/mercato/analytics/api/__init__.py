@@ -3,6 +3,7 @@ events (`store_router`)."""
 
 from mercato.analytics.api import (  # noqa: F401  (registers the operations)
     breakdowns,
+    catvouch,
     custcart,
     reports,
     stockpay,
