@@ -16,10 +16,12 @@ from django.db.models.functions import TruncMonth
 from mercato.analytics.copying import insert_from
 from mercato.analytics.models import (
     DailyOrderGroup,
+    DailyTax,
     MonthlyLineSales,
     OrderFact,
     OrderLineFact,
     RefundFact,
+    RefundTaxPart,
     StaleMonth,
 )
 
@@ -66,8 +68,47 @@ def _order_groups(days: Q) -> list[Rows]:
     return rows
 
 
+def _taxes(days: Q) -> list[Rows]:
+    """The counted orders' lines and shipping on their order's day, and the parts of the
+    counted refunds on the refund's day, taken off; each keyed by its order's country,
+    reverse charge and buyer VAT number."""
+    keys = ("country", "reverse_charge", "vat_number")
+    common = {"day": F("day"), "currency": F("currency")}
+    lines = OrderLineFact.objects.filter(days, counted=True)
+    lines = lines.values("day", "currency", "tax_rate", *(f"order__{key}" for key in keys))
+    shipping = OrderFact.objects.filter(days, counted=True)
+    shipping = shipping.values("day", "currency", "shipping_tax_rate", *keys)
+    parts = RefundTaxPart.objects.filter(days, refund__counted=True)
+    parts = parts.values("day", "currency", "rate", *(f"order__{key}" for key in keys))
+    of_order = common | {key: F(f"order__{key}") for key in keys}
+    return [
+        (
+            lines,
+            of_order
+            | {"rate": F("tax_rate"), "orders": ZERO, "taxable": Sum("net"), "tax": Sum("tax")},
+        ),
+        (
+            shipping,
+            common
+            | {key: F(key) for key in keys}
+            | {
+                "rate": F("shipping_tax_rate"),
+                "orders": Count("pk"),
+                "taxable": Sum("shipping_net"),
+                "tax": Sum("shipping_tax"),
+            },
+        ),
+        (
+            parts,
+            of_order
+            | {"rate": F("rate"), "orders": ZERO, "taxable": -Sum("taxable"), "tax": -Sum("tax")},
+        ),
+    ]
+
+
 ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
     (DailyOrderGroup, _order_groups),
+    (DailyTax, _taxes),
 ]
 
 
@@ -116,7 +157,7 @@ def refresh_rollups(days: Q, months: Iterable[date]) -> None:
     """Sum the daily roll-ups of the days in `days` (a filter on `day`) again, and mark
     `months` (those days' months) stale."""
     for model, _ in ROLLUPS:
-        model.objects.filter(days).delete()
+        model._default_manager.filter(days).delete()
     _sum(ROLLUPS, days)
     StaleMonth.objects.bulk_create(
         [StaleMonth(month=month) for month in sorted(set(months))], ignore_conflicts=True
@@ -126,7 +167,7 @@ def refresh_rollups(days: Q, months: Iterable[date]) -> None:
 def rebuild_rollups() -> None:
     """Every roll-up summed again from every fact (the rebuild: nothing is stale after it)."""
     for model, _ in [*ROLLUPS, *MONTHLY]:
-        model.objects.all().delete()
+        model._default_manager.all().delete()
     _sum(ROLLUPS, Q())
     _sum(MONTHLY, Q())
     StaleMonth.objects.all().delete()
@@ -143,7 +184,7 @@ def roll_up_stale_months() -> int:
             if not StaleMonth.objects.filter(month=month).delete()[0]:
                 continue  # another run summed it
             for model, _ in MONTHLY:
-                model.objects.filter(month=month).delete()
+                model._default_manager.filter(month=month).delete()
             _sum(MONTHLY, Q(day__range=(first, last)))
         done += 1
     return done
