@@ -149,5 +149,6 @@ class DailySales(models.Model):
         return f"{self.day} {self.currency}"
 
 
+from mercato.analytics.customer_models import *  # noqa: E402, F403
 from mercato.analytics.events_models import *  # noqa: E402, F403
 from mercato.analytics.rollup_models import *  # noqa: E402, F403
