@@ -7,7 +7,13 @@ from django.db import models
 
 from mercato.core.models import money_field
 
-__all__ = ["CohortMonth", "CustomerDay", "CustomerFirstOrder"]
+__all__ = [
+    "CohortMonth",
+    "CustomerDay",
+    "CustomerFirstOrder",
+    "DailyCustomerGroup",
+    "DailyCustomerMonth",
+]
 
 
 class CustomerFirstOrder(models.Model):
@@ -59,7 +65,15 @@ class CustomerDay(models.Model):
                 fields=["customer_id", "currency", "day"], name="analytics_customer_day_uniq"
             )
         ]
-        indexes = [models.Index(fields=["currency", "day"], name="customer_day_day_idx")]
+        indexes = [
+            models.Index(fields=["currency", "day"], name="customer_day_day_idx"),
+            # the customer days of a range whose first or previous order is in the month the
+            # range starts in, before it (the longer ranges' exact part)
+            models.Index(fields=["currency", "first_day", "day"], name="customer_day_first_idx"),
+            models.Index(
+                fields=["currency", "previous_day", "day"], name="customer_day_previous_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"customer {self.customer_id} on {self.day}"
@@ -83,3 +97,51 @@ class CohortMonth(models.Model):
 
     def __str__(self) -> str:
         return f"cohort {self.cohort} in {self.month} ({self.currency})"
+
+
+class DailyCustomerGroup(models.Model):
+    """The customer days (`CustomerDay`) of one shop day and currency with the same days
+    since the customer's first order and since their previous one, both capped at `CAP`
+    (a first order: 0 and 0): all a point of up to a week needs to tell new from returning
+    customers and count each once. Summed from the customer days of that day."""
+
+    CAP = 8
+
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    since_first = models.PositiveSmallIntegerField()
+    since_previous = models.PositiveSmallIntegerField()
+    customers = models.PositiveIntegerField()
+    orders = models.PositiveIntegerField()
+    gross = money_field(default=0)
+    discounts = money_field(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "currency"], name="customer_group_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customers} customers on {self.day}"
+
+
+class DailyCustomerMonth(models.Model):
+    """The customer days of one shop day and currency whose first order (`by` "first") or
+    previous order (`by` "previous"; first orders have none) is in `month` (its first day):
+    how many (`firsts`: of them the customers' first days), their orders, gross and
+    discounts. What a longer range needs; the month a range starts in is read exactly from
+    the customer days."""
+
+    currency = models.CharField(max_length=3)
+    day = models.DateField()
+    by = models.CharField(max_length=8)
+    month = models.DateField()
+    customers = models.PositiveIntegerField()
+    firsts = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
+    gross = money_field(default=0)
+    discounts = money_field(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "currency"], name="customer_month_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customers} customers on {self.day} ({self.by} {self.month})"

@@ -1,7 +1,8 @@
 """Keeping the customer tables (`customer_models.py`, docs/analytics.md "Customers") from the
 order facts, in the database: `refresh_customers` for the customers of the orders an event
 refreshed (their rows are built again from all their counted order facts, and the cohort
-months they counted in before or count in now are counted again), `rebuild_customers` for
+months and the days' customer roll-ups they counted in before or count in now are counted
+again), `rebuild_customers` for
 everyone (a few statements over the whole facts table)."""
 
 from collections.abc import Iterable
@@ -22,14 +23,21 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, Least, TruncMonth
 
 from mercato.analytics.copying import insert_from
-from mercato.analytics.customer_models import CohortMonth, CustomerDay, CustomerFirstOrder
+from mercato.analytics.customer_models import (
+    CohortMonth,
+    CustomerDay,
+    CustomerFirstOrder,
+    DailyCustomerGroup,
+    DailyCustomerMonth,
+)
 from mercato.analytics.models import OrderFact
 
 CUSTOMER_LOCK = 0x6375  # the first key of a customer's advisory lock ("cu")
 COHORT_LOCK = 0x636F  # the first key of a cohort month's advisory lock ("co")
+DAY_LOCK = 0x6364  # the first key of a day's customer roll-ups' advisory lock ("cd")
 Cell = tuple[str, date, date]  # (currency, cohort, month)
 
 
@@ -155,6 +163,49 @@ def _insert_cohorts(days: Any) -> None:
     )
 
 
+def _sum_days(days: Q) -> None:
+    """Sum the customer roll-ups of the days in `days` (a filter on `day`) again."""
+    DailyCustomerGroup.objects.filter(days).delete()
+    DailyCustomerMonth.objects.filter(days).delete()
+    rows = CustomerDay.objects.filter(days)
+    cap = Value(DailyCustomerGroup.CAP)
+    grouped = rows.values(
+        "currency",
+        "day",
+        since_first_of=Least("age", cap),
+        since_previous_of=Least(Coalesce("gap", 0), cap),
+    )
+    sums = {
+        "orders": Sum("orders"),
+        "gross": Sum("gross"),
+        "discounts": Sum("discounts"),
+    }
+    common = {"currency": F("currency"), "day": F("day"), "customers": Count("pk")}
+    insert_from(
+        DailyCustomerGroup,
+        grouped,
+        common
+        | sums
+        | {"since_first": F("since_first_of"), "since_previous": F("since_previous_of")},
+    )
+    insert_from(
+        DailyCustomerMonth,
+        rows.values("currency", "day", month_of=TruncMonth("first_day")),
+        common
+        | sums
+        | {"by": Value("first"), "month": F("month_of"), "firsts": Count("pk", filter=Q(age=0))},
+    )
+    insert_from(
+        DailyCustomerMonth,
+        rows.filter(previous_day__isnull=False).values(
+            "currency", "day", month_of=TruncMonth("previous_day")
+        ),
+        common
+        | {"by": Value("previous"), "month": F("month_of")}
+        | {name: Value(0) for name in ("firsts", "orders", "gross", "discounts")},
+    )
+
+
 def refresh_customers(customers: set[int]) -> None:
     """Build the rows of these customers again from their counted order facts, and count
     the cohort months they counted in, before or now, again. Called with the facts of the
@@ -164,10 +215,15 @@ def refresh_customers(customers: set[int]) -> None:
     _lock(CUSTOMER_LOCK, customers)
     scope = Q(customer_id__in=sorted(customers))
     before = _cells(CustomerDay.objects.filter(scope))
+    days = set(CustomerDay.objects.filter(scope).values_list("day", flat=True))
     CustomerDay.objects.filter(scope).delete()
     CustomerFirstOrder.objects.filter(scope).delete()
     _write(scope)
     _count_cells(before | _cells(CustomerDay.objects.filter(scope)))
+    days |= set(CustomerDay.objects.filter(scope).values_list("day", flat=True))
+    if days:  # none: the customer never had a counted order
+        _lock(DAY_LOCK, (day.toordinal() for day in days))
+        _sum_days(Q(day__in=sorted(days)))
 
 
 def rebuild_customers() -> None:
@@ -176,3 +232,4 @@ def rebuild_customers() -> None:
         model.objects.all().delete()
     _write(Q())
     _insert_cohorts(CustomerDay.objects.all())
+    _sum_days(Q())

@@ -1,24 +1,37 @@
 """The customers report: per currency and interval, the customers who ordered, new (their
 first counted order in that currency is in the interval) or returning (they had ordered
-before it), and the guests' orders. Read from the customer days (`CustomerDay`) and the
-daily roll-ups, in three queries: the customer days grouped by day and by how long before
-each the customer's first and previous orders were (capped at the longest interval: all a
-point needs to tell new from returning and to count each customer once), the range's and
-the compared range's totals (conditional sums), and the daily sales (guests: the day's
-orders less the customers')."""
+before it), and the guests' orders; read from the customer roll-ups (docs/analytics.md,
+"Customers"), never from the customers' orders:
+
+- a point of a day or a week from `DailyCustomerGroup` (the customer days of each day with
+  the days since the customers' first and previous orders, capped at a week and a day:
+  enough to tell, `offset` days into the point, whether the first order is in it and
+  whether the day is the customer's first in it);
+- the range's totals, and the points of a month, a quarter or a year, from
+  `DailyCustomerMonth` (each day's customer days by the month of the customer's first order
+  and by the month of their previous one: enough for every month but the one the range
+  starts in), and for the days of that month before the range starts, the customer days
+  themselves (`_exact`: the few whose first or previous order falls in those days);
+- the guests: the day's counted orders (`DailySales`) less the customers'.
+
+At most four queries, whatever the range and the number of orders."""
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db.models import Count, Q, Sum, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 
-from mercato.analytics.models import CustomerDay, DailySales
-from mercato.analytics.periods import Interval, buckets, days_in, shifted
-from mercato.analytics.reports.common import CurrencyRows, cents, currencies, ranges, scope
+from mercato.analytics.models import (
+    CustomerDay,
+    DailyCustomerGroup,
+    DailyCustomerMonth,
+    DailySales,
+)
+from mercato.analytics.periods import Interval, buckets, shifted
+from mercato.analytics.reports.common import CurrencyRows, cents, currencies, scope
 from mercato.analytics.selectors import Period
 
 ZERO = Decimal("0.00")
@@ -50,6 +63,7 @@ class CustomerPoint:
 
 
 CustomerSeries = CurrencyRows[Split, CustomerPoint]
+Window = tuple[date, date, Split]  # (first day, last day, split)
 
 
 class _Spans:
@@ -71,6 +85,14 @@ class _Spans:
             self.points.append(compared)
         self.starts = [[start for start, _, _ in points] for points in self.points]
 
+    def points_windows(self) -> list[list[Window]]:
+        """The points and the compared points, as two lists of windows."""
+        return [list(points) for points in self.points]
+
+    def families(self, points: bool) -> list[list[Window]]:
+        """Each range alone, then (with `points`) the points and the compared points."""
+        return [[window] for window in self.ranges] + (self.points_windows() if points else [])
+
     def points_of(self, day: date) -> list[tuple[date, Split]]:
         """(first day, split) of every point holding `day`."""
         found = []
@@ -90,115 +112,162 @@ class _Spans:
         return found
 
 
+SHORT: tuple[Interval, ...] = ("day", "week")  # read from DailyCustomerGroup
+
+
 def get_customers(
     *, period: Period, interval: Interval, currency: str | None = None
 ) -> list[CustomerSeries]:
     """New and returning customers per interval of the period, one series per currency, each
     point with the same interval of the compared range."""
     facts = scope(period, currency)
-    # longer than any point (a compared point may be a day longer, across 29 February)
-    cap = max(days_in(start, end) for start, end in buckets(period.start, period.end, interval))
-    cap += 1
-    days = cast(
-        list[dict[str, Any]],
-        list(
-            CustomerDay.objects.filter(facts)
-            .values(
-                "currency",
-                "day",
-                since_first=Least("age", Value(cap)),
-                since_previous=Least(Coalesce("gap", 0), Value(cap)),
-            )
-            .annotate(
-                n=Count("pk"), orders=Sum("orders"), gross=Sum("gross"), discounts=Sum("discounts")
-            )
-            .order_by()
-        ),
-    )
-    totals = _totals(period, facts)
     sales = DailySales.objects.filter(facts).values_list(
         "currency", "day", "orders", "gross", "discounts"
     )
-    guests: dict[tuple[str, date], list[Any]] = {
-        (code, day): [orders, cents(gross) - cents(discounts)]
-        for code, day, orders, gross, discounts in sales
-    }
-    ordered = {code for (code, _), (orders, _) in guests.items() if orders}
-    for row in days:
-        guest = guests.setdefault((row["currency"], row["day"]), [0, ZERO])
-        guest[0] -= row["orders"]
-        guest[1] -= cents(row["gross"]) - cents(row["discounts"])
+    days = list(sales)
     found = []
-    for code in currencies(ordered, currency):
+    series_of: dict[str, tuple[CustomerSeries, _Spans]] = {}
+    for code in currencies({row[0] for row in days if row[2]}, currency):
         points = [
             CustomerPoint(start, end) for start, end in buckets(period.start, period.end, interval)
         ]
         series = CustomerSeries(code, Split(), Split() if period.previous else None, points)
-        spans = _Spans(period, series)
-        for row in days:
-            if row["currency"] == code:
-                for start, split in spans.points_of(row["day"]):
-                    _count(split, (row["day"] - start).days, row)
-        for (of, day), (orders, amount) in guests.items():
-            if of == code:
-                for _, split in spans.of(day):
-                    split.guests.orders += orders
-                    split.guests.sales += amount
-        windows = {"current": series.totals, "previous": series.previous_totals}
-        for window, of_window in windows.items():
-            if of_window is not None and code in totals:
-                _total(of_window, window, totals[code])
+        series_of[code] = (series, _Spans(period, series))
         found.append(series)
+    for code, day, orders, gross, discounts in days:
+        if code in series_of:
+            for _, split in series_of[code][1].of(day):
+                split.guests.orders += orders
+                split.guests.sales += cents(gross) - cents(discounts)
+    if interval in SHORT:
+        _short_points(facts, series_of)
+    _long_windows(facts, series_of, points=interval not in SHORT)
+    for series, _ in series_of.values():
+        splits = [series.totals, series.previous_totals]
+        splits += [split for point in series.rows for split in (point.current, point.previous)]
+        for split in splits:
+            if split is not None:  # the guests: the day's orders less the customers'
+                split.guests.orders -= split.new.orders + split.returning.orders
+                split.guests.sales -= split.new.sales + split.returning.sales
     return found
 
 
-SPLITS = ("new", "returning")
-FIGURES = {"customers": "pk", "orders": "orders", "gross": "gross", "discounts": "discounts"}
+def _short_points(facts: Q, series_of: dict[str, tuple[CustomerSeries, "_Spans"]]) -> None:
+    """The points of a day or a week, from the capped customer groups of their days."""
+    rows = DailyCustomerGroup.objects.filter(facts).values_list(
+        "currency",
+        "day",
+        "since_first",
+        "since_previous",
+        "customers",
+        "orders",
+        "gross",
+        "discounts",
+    )
+    for code, day, since_first, since_previous, customers, orders, gross, discounts in rows:
+        if code not in series_of:
+            continue
+        for start, split in series_of[code][1].points_of(day):
+            offset = (day - start).days
+            if since_first <= offset:  # the first order is in the point (this day or before)
+                buyers = split.new
+                buyers.customers += customers if since_first == 0 else 0
+            else:  # counted once, on the first day in the point
+                buyers = split.returning
+                buyers.customers += customers if since_previous > offset else 0
+            buyers.orders += orders
+            buyers.sales += cents(gross) - cents(discounts)
 
 
-def _totals(period: Period, facts: Q) -> dict[str, dict[str, Any]]:
-    """Per currency, each window's customers, orders, gross and discounts, new and returning
-    (`<figure>_<split>_<window>`): a customer is new when their first order is in the window
-    (counted on that day), returning when they ordered before it (counted on their first day
-    in it: the day before it was earlier)."""
-    sums: dict[str, Any] = {}
-    for window, (start, end) in ranges(period).items():
-        days = Q(day__range=(start, end))
-        kinds = {
-            "new": days & Q(first_day__gte=start),
-            "returning": days & Q(first_day__lt=start),
-        }
-        for split, kind in kinds.items():
-            for figure, column in FIGURES.items():
-                if figure == "customers":
-                    once = Q(age=0) if split == "new" else Q(previous_day__lt=start)
-                    sums[f"{figure}_{split}_{window}"] = Count(column, filter=kind & once)
-                else:
-                    sums[f"{figure}_{split}_{window}"] = Sum(column, filter=kind)
-    rows = CustomerDay.objects.filter(facts).values("currency").annotate(**sums).order_by()
-    return {row["currency"]: dict(row) for row in rows}
+def _case(windows: list[Window]) -> Case:
+    """Which of these (disjoint) windows a day is in (its index; none: null)."""
+    whens = [
+        When(day__range=(start, end), then=Value(i)) for i, (start, end, _) in enumerate(windows)
+    ]
+    return Case(*whens, default=None, output_field=IntegerField())
 
 
-def _total(split: Split, window: str, row: dict[str, Any]) -> None:
-    for name in SPLITS:
-        buyers = getattr(split, name)
-        buyers.customers = row[f"customers_{name}_{window}"]
-        buyers.orders = row[f"orders_{name}_{window}"] or 0
-        buyers.sales = cents(row[f"gross_{name}_{window}"]) - cents(
-            row[f"discounts_{name}_{window}"]
+def _long_windows(
+    facts: Q, series_of: dict[str, tuple[CustomerSeries, "_Spans"]], *, points: bool
+) -> None:
+    """The totals (and with `points` the points) from the customer months of their days: a
+    window starting on day `s` of month `m` counts as new the orders of customers whose first
+    order is in `m` or later, and once each the customers whose previous order is before
+    `m`; the customer days whose first or previous order is in `m` before `s`, read exactly,
+    move from new to returning, and count as returning customers."""
+    if not series_of:
+        return
+    spans = next(iter(series_of.values()))[1]  # the same days in every currency
+    families: list[list[Window]] = [[window] for window in spans.ranges]
+    if points:
+        families += spans.points_windows()
+    columns = {f"w{i}": _case(family) for i, family in enumerate(families)}
+    rows = cast(
+        list[dict[str, Any]],
+        DailyCustomerMonth.objects.filter(facts)
+        .values("currency", "by", "month", **columns)
+        .annotate(
+            n=Sum("customers"),
+            firsts=Sum("firsts"),
+            orders=Sum("orders"),
+            gross=Sum("gross"),
+            discounts=Sum("discounts"),
         )
+        .order_by(),
+    )
+    for row in rows:
+        if row["currency"] not in series_of:
+            continue
+        windows = series_of[row["currency"]][1].families(points)
+        for i, family in enumerate(windows):
+            index = row[f"w{i}"]
+            if index is None:
+                continue
+            start, _, split = family[index]
+            if row["by"] == "previous":
+                if row["month"] < start.replace(day=1):
+                    split.returning.customers += row["n"]
+                continue
+            amount = cents(row["gross"]) - cents(row["discounts"])
+            split.new.customers += row["firsts"]
+            buyers = split.new if row["month"] >= start.replace(day=1) else split.returning
+            buyers.orders += row["orders"]
+            buyers.sales += amount
+    _exact(facts, series_of, points)
 
 
-def _count(split: Split, offset: int, row: dict[str, Any]) -> None:
-    """Count the customers of one day with the same (capped) days since their first and
-    their previous order in a point `offset` days after its first day: new when their first
-    order is in the point (counted on that day), returning when they had ordered before
-    (counted on their first day in it: the day before it was before the point)."""
-    if row["since_first"] <= offset:
-        buyers = split.new
-        buyers.customers += row["n"] if row["since_first"] == 0 else 0
-    else:
-        buyers = split.returning
-        buyers.customers += row["n"] if row["since_previous"] > offset else 0
-    buyers.orders += row["orders"]
-    buyers.sales += cents(row["gross"]) - cents(row["discounts"])
+def _exact(facts: Q, series_of: dict[str, tuple[CustomerSeries, "_Spans"]], points: bool) -> None:
+    """The customer days of the windows that start after the first of their month, whose
+    customer's first or previous order is in that month before the window starts."""
+    spans = next(iter(series_of.values()))[1]
+    found = Q()
+    windows = [w for family in spans.families(points) for w in family if w[0].day > 1]
+    for start, end, _ in windows:
+        before = (start.replace(day=1), start - timedelta(days=1))
+        days = Q(day__range=(start, end))
+        found |= days & (Q(first_day__range=before) | Q(previous_day__range=before))
+    if not windows:
+        return
+    sums: dict[str, Any] = {}
+    for i, (start, end, _) in enumerate(windows):
+        days = Q(day__range=(start, end))
+        first = days & Q(first_day__range=(start.replace(day=1), start - timedelta(days=1)))
+        previous = days & Q(previous_day__range=(start.replace(day=1), start - timedelta(days=1)))
+        sums[f"orders{i}"] = Sum("orders", filter=first)
+        sums[f"gross{i}"] = Sum("gross", filter=first)
+        sums[f"discounts{i}"] = Sum("discounts", filter=first)
+        sums[f"returning{i}"] = Count("pk", filter=previous)
+    grouped = CustomerDay.objects.filter(facts & found).values("currency").annotate(**sums)
+    rows = cast(list[dict[str, Any]], grouped.order_by())
+    for row in rows:
+        if row["currency"] not in series_of:
+            continue
+        own = [w for f in series_of[row["currency"]][1].families(points) for w in f if w[0].day > 1]
+        for i, (_, _, split) in enumerate(own):
+            orders = row[f"orders{i}"] or 0
+            amount = cents(row[f"gross{i}"]) - cents(row[f"discounts{i}"])
+            split.new.orders -= orders
+            split.new.sales -= amount
+            split.returning.orders += orders
+            split.returning.sales += amount
+            split.returning.customers += row[f"returning{i}"]
