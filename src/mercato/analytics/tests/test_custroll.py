@@ -219,3 +219,36 @@ def test_a_cohort_ending_mid_month_counts_that_months_orders_up_to_the_range_end
     ]
     # Ada's order of 20 March is after the range; Bob's of 5 March is in it
     assert found == [("2026-01", 1, [1, 0, 0]), ("2026-02", 0, [0, 0]), ("2026-03", 1, [1])]
+
+
+def test_a_range_starting_mid_month_reads_that_months_first_days_exactly(api, analyst_token, ada):
+    bob, cy = UserFactory.create_batch(2)
+    _order(ada, (2026, 3, 3), "10.00")
+    _order(ada, (2026, 3, 20), "20.00")
+    _order(bob, (2026, 2, 2), "5.00")
+    _order(bob, (2026, 3, 5), "7.00")
+    _order(bob, (2026, 3, 25), "9.00")
+    _order(cy, (2026, 3, 15), "30.00")
+    params = {"from": "2026-03-10", "to": "2026-03-31", "compare": "previous_period"}
+    # Ada's first order and Bob's previous one are in March before the 10th: both return
+    returning = ((1, 1, "30.00"), (2, 2, "29.00"))
+    # the 22 days before: 16 February to 9 March; Bob's first order is before them
+    compared = ((1, 1, "10.00"), (1, 1, "7.00"))
+    (months,) = api.get_json(
+        CUSTOMERS, {**params, "interval": "month"}, token=analyst_token
+    ).json()["series"]
+    assert figures(months["totals"]) == returning
+    assert figures(months["previous_totals"]) == compared
+    (point,) = months["points"]
+    assert (figures(point["figures"]), figures(point["previous"])) == (returning, compared)
+    (weeks,) = api.get_json(CUSTOMERS, {**params, "interval": "week"}, token=analyst_token).json()[
+        "series"
+    ]
+    assert figures(weeks["totals"]) == returning
+    assert figures(weeks["previous_totals"]) == compared
+    assert [(p["from"], figures(p["figures"])) for p in weeks["points"]] == [
+        ("2026-03-10", ((1, 1, "30.00"), (0, 0, "0.00"))),
+        ("2026-03-16", ((0, 0, "0.00"), (1, 1, "20.00"))),
+        ("2026-03-23", ((0, 0, "0.00"), (1, 1, "9.00"))),
+        ("2026-03-30", ((0, 0, "0.00"), (0, 0, "0.00"))),
+    ]
