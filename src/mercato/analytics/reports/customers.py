@@ -143,12 +143,12 @@ def get_customers(
         _short_points(facts, series_of)
     _long_windows(facts, series_of, points=interval not in SHORT)
     for series, _ in series_of.values():
-        splits = [series.totals, series.previous_totals]
-        splits += [split for point in series.rows for split in (point.current, point.previous)]
-        for split in splits:
-            if split is not None:  # the guests: the day's orders less the customers'
-                split.guests.orders -= split.new.orders + split.returning.orders
-                split.guests.sales -= split.new.sales + split.returning.sales
+        splits: list[Split | None] = [series.totals, series.previous_totals]
+        splits += [one for point in series.rows for one in (point.current, point.previous)]
+        for one in splits:
+            if one is not None:  # the guests: the day's orders less the customers'
+                one.guests.orders -= one.new.orders + one.returning.orders
+                one.guests.sales -= one.new.sales + one.returning.sales
     return found
 
 
