@@ -171,10 +171,10 @@ def _returning(period: Period) -> dict[str, tuple[list[int], tuple[int, int]]]:
     for series in get_customers(period=period, interval="day"):
         assert series.previous_totals is not None  # compared with the previous period
         found[series.currency] = (
-            [len(point.current.returning.customers) for point in series.rows],
+            [point.current.returning.customers for point in series.rows],
             (
-                len(series.totals.returning.customers),
-                len(series.previous_totals.returning.customers),
+                series.totals.returning.customers,
+                series.previous_totals.returning.customers,
             ),
         )
     return found

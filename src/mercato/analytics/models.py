@@ -208,6 +208,7 @@ class DailyCarts(models.Model):
         return f"carts of {self.day} {self.currency}"
 
 
+from mercato.analytics.customer_models import *  # noqa: E402, F403
 from mercato.analytics.events_models import *  # noqa: E402, F403
 from mercato.analytics.rollup_models import *  # noqa: E402, F403
 from mercato.analytics.tax_models import *  # noqa: E402, F403

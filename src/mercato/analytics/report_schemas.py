@@ -398,19 +398,19 @@ def _guests(buyers: Buyers, currency: str) -> AnalyticsGuestOrders:
 
 def _buyers(buyers: Buyers, currency: str) -> AnalyticsBuyers:
     return AnalyticsBuyers(
-        customers=len(buyers.customers),
+        customers=buyers.customers,
         orders=buyers.orders,
         sales=_money(buyers.sales, currency),
     )
 
 
 def _split(split: Split, currency: str) -> AnalyticsCustomerSplit:
-    returning = len(split.returning.customers)
+    returning = split.returning.customers
     return AnalyticsCustomerSplit(
         new=_buyers(split.new, currency),
         returning=_buyers(split.returning, currency),
         guests=_guests(split.guests, currency),
-        returning_share=percent(returning, returning + len(split.new.customers)),
+        returning_share=percent(returning, returning + split.new.customers),
     )
 
 

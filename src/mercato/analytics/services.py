@@ -37,6 +37,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Substr, TruncDate
 
 from mercato.analytics.copying import insert_from
+from mercato.analytics.customer_rollups import customers_of, rebuild_customers, refresh_customers
 from mercato.analytics.models import (
     DailySales,
     OrderFact,
@@ -251,10 +252,12 @@ def write_facts(order_ids: list[int]) -> set[DayKey]:
     """Replace the stored facts of these orders with facts built now. Returns the
     (day, currency) roll-ups the old or the new facts count in."""
     before = _stored_days(order_ids)
+    customers = customers_of(order_ids)
     RefundTaxPart.objects.filter(order_id__in=order_ids).delete()  # the refunds' children
     for model, _ in reversed(FACTS):
         model.objects.filter(order_id__in=order_ids).delete()
     insert_facts({"in": order_ids})
+    refresh_customers(customers | customers_of(order_ids))
     return before | _stored_days(order_ids)
 
 
@@ -376,6 +379,7 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
             written = insert_facts({"gte": start, "lt": start + CHUNK})
             count += written
             step(written)
+        rebuild_customers()
         DailySales.objects.all().delete()
         DailySales.objects.bulk_create(summed_days(Q()), batch_size=1000)
         rebuild_rollups()

@@ -203,10 +203,10 @@ def customers_charts(found: list[CustomerSeries]) -> list[Chart]:
     for series in found:
         labels = [point.start.isoformat() for point in series.rows]
         sets = [
-            ("New customers", [len(p.current.new.customers) for p in series.rows], CURRENT),
+            ("New customers", [p.current.new.customers for p in series.rows], CURRENT),
             (
                 "Returning customers",
-                [len(p.current.returning.customers) for p in series.rows],
+                [p.current.returning.customers for p in series.rows],
                 "var(--color-primary-300)",
             ),
         ]

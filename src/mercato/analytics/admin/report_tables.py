@@ -194,8 +194,8 @@ def _split_cells(split: Split | None, prefix: str = "") -> dict[str, Any]:
     if split is None:
         return {f"{prefix}new": None, f"{prefix}returning": None}
     return {
-        f"{prefix}new": len(split.new.customers),
-        f"{prefix}returning": len(split.returning.customers),
+        f"{prefix}new": split.new.customers,
+        f"{prefix}returning": split.returning.customers,
     }
 
 
@@ -221,7 +221,7 @@ def customers_table(found: list[CustomerSeries]) -> Table:
     for series in found:
         for point in series.rows:
             now = point.current
-            returning, new = len(now.returning.customers), len(now.new.customers)
+            returning, new = now.returning.customers, now.new.customers
             table.rows.append(
                 {
                     "currency": series.currency,
