@@ -288,7 +288,8 @@ def test_the_search_terms_page(analyst, sessions):
 # with a whole month or week in the range), taxes 1 (the tax roll-ups: refunds were split
 # when their facts were written), OSS 2 (the shop's origin, then the taxes'), customers 4
 # (daily sales, the two customer roll-ups, and the exact part of a window that starts after
-# the 1st of a month), cohorts 2, funnel 1, search 3. Whatever the number of orders, sessions or terms.
+# the 1st of a month), cohorts 2, funnel 1, search 3. Whatever the number of orders,
+# sessions or terms.
 QUERIES = [
     ("orders", {**MARCH, "by": "country"}, "shop", 7),
     ("products", MARCH, "shop", 10),
