@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from mercato.analytics.copying import insert_from
+from mercato.analytics.locks import lock_days, lock_history
 from mercato.analytics.models import (
     DailyOrderGroup,
     DailyTax,
@@ -189,11 +190,16 @@ def roll_up_stale() -> int:
     its facts) stays stale for the next run."""
     done = 0
     for span, start in StaleRollup.objects.order_by("span", "start").values_list("span", "start"):
+        first, last = span_days(span, start)
         with transaction.atomic():
+            # a refresh marks its days stale holding their locks, until it commits: wait for
+            # those, so that the sum below reads their facts (and for a rebuild)
+            lock_history(shared=True)
+            lock_days(first + timedelta(days=n) for n in range((last - first).days + 1))
             if not StaleRollup.objects.filter(span=span, start=start).delete()[0]:
                 continue  # another run summed it
             LineSalesRollup.objects.filter(span=span, start=start).delete()
-            for source, columns in _line_rollups(span, Q(day__range=span_days(span, start))):
+            for source, columns in _line_rollups(span, Q(day__range=(first, last))):
                 insert_from(LineSalesRollup, source, columns)
         done += 1
     return done

@@ -21,7 +21,6 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -32,12 +31,15 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Substr, TruncDate
+from django.db.models.functions import Coalesce, RowNumber, Substr, TruncDate
 
 from mercato.analytics.copying import insert_from
 from mercato.analytics.customer_rollups import customers_of, rebuild_customers, refresh_customers
+from mercato.analytics.locks import lock_days, lock_history
 from mercato.analytics.models import (
     DailySales,
     OrderFact,
@@ -97,7 +99,9 @@ def _of_placed(orders: Orders, path: str = "") -> Q:
     """The rows whose order (at `path`; the row itself when '') is placed and in `orders`."""
     at = f"{path}__" if path else ""
     found = Q(**{f"{at}placed_at__isnull": False}) & ~Q(**{f"{at}status": Order.Status.DRAFT})
-    return found & Q(**{f"{at}pk__{lookup}": value for lookup, value in orders.items()})
+    # on the row's own column where it has one (order_id): the range is read through its index
+    key = f"{path}_id" if path else "pk"
+    return found & Q(**{f"{key}__{lookup}": value for lookup, value in orders.items()})
 
 
 def placed_orders() -> QuerySet[Order]:
@@ -159,13 +163,12 @@ def _line_source(orders: Orders) -> Source:
     }
 
 
-def _first_in_order(path: str) -> Case:
-    """1 for a line that is its order's first (by id) with the same value at `path`, else 0
-    (a line without a variant is always first: nothing to compare it with)."""
-    earlier = OrderLine.objects.filter(
-        order_id=OuterRef("order_id"), pk__lt=OuterRef("pk"), **{path: OuterRef(path)}
-    )
-    return Case(When(Exists(earlier), then=Value(0)), default=Value(1))
+def _first_in_order(path: str) -> CombinedExpression:
+    """1 for a line that is its order's first (by id) with the same value at `path` (lines
+    without a variant count as one), else 0: 1 divided by the line's rank among them, in
+    integers. A window over the lines read, which are always all of their orders' lines."""
+    rank = Window(RowNumber(), partition_by=[F("order_id"), F(path)], order_by=F("pk").asc())
+    return Value(1) / rank
 
 
 def _refund_source(orders: Orders) -> Source:
@@ -308,32 +311,6 @@ def summed_days(scope: Q) -> list[DailySales]:
         r.net = r.gross - r.discounts - r.refunds
         r.total = r.total - r.refunds
     return sorted(rows.values(), key=lambda r: (r.day, r.currency))
-
-
-ROLLUP_LOCK = 0x616E  # the first key of the roll-ups' advisory locks ("an")
-ALL_DAYS = 0  # the second key that stands for every day (no date has ordinal 0)
-
-
-def _advisory_lock(day: int, *, shared: bool = False) -> None:
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writer at a time anyway
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [ROLLUP_LOCK, day])
-
-
-def lock_days(days: Iterable[date]) -> None:
-    """Make the other refreshes of these days wait until this transaction ends, so that each
-    sums the facts the one before it committed (PostgreSQL transaction-level advisory locks,
-    in day order: no deadlock). The transaction must hold `lock_history(shared=True)`."""
-    for day in sorted(set(days)):
-        _advisory_lock(day.toordinal())
-
-
-def lock_history(*, shared: bool) -> None:
-    """Every refresh holds the whole history shared, before it touches a fact; a rebuild
-    holds it exclusively, so that the two never interleave."""
-    _advisory_lock(ALL_DAYS, shared=shared)
 
 
 def refresh_days(keys: set[DayKey]) -> int:

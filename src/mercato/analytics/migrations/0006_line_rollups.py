@@ -12,7 +12,7 @@ FIRST = """
 UPDATE analytics_orderlinefact SET {column} = CASE WHEN EXISTS (
     SELECT 1 FROM analytics_orderlinefact AS earlier
     WHERE earlier.order_id = analytics_orderlinefact.order_id
-    AND earlier.{key} = analytics_orderlinefact.{key}
+    AND earlier.{key} IS NOT DISTINCT FROM analytics_orderlinefact.{key}
     AND earlier.line_id < analytics_orderlinefact.line_id
 ) THEN 0 ELSE 1 END
 """
