@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from mercato.analytics import dashboard, panels
+from mercato.analytics.admin import custcart_pages as custcart
 from mercato.analytics.admin import report_pages as pages
 from mercato.analytics.admin.forms import ReportForm, RevenueForm
 from mercato.analytics.admin.report_forms import (
@@ -195,6 +196,31 @@ REPORTS += [
         SearchForm,
         reading(pages.select_search, search_table, pages.search_charts, pages.search_notes),
         empty=pages.why_no_sessions,
+    ),
+]
+
+# The carts and customer value reports (admin/custcart_pages.py).
+REPORTS += [
+    Report(
+        "carts",
+        "Carts",
+        custcart.CartsForm,
+        reading(
+            custcart.select_carts, custcart.carts_table, custcart.carts_charts, custcart.carts_notes
+        ),
+        empty=custcart.why_no_carts,
+    ),
+    Report(
+        "customer-value",
+        "Customer value",
+        custcart.CustomerValueForm,
+        reading(
+            custcart.select_customer_value,
+            custcart.customer_value_table,
+            custcart.customer_value_charts,
+            custcart.customer_value_notes,
+        ),
+        empty=custcart.why_no_customer_value,
     ),
 ]
 
