@@ -14,10 +14,10 @@ def prune_storefront_events() -> int:
     return tracking.prune_events()
 
 
-@chore("analytics_months_rolled_up")
-def roll_up_months() -> int:
-    """The monthly roll-ups of the months whose facts changed since they were summed."""
-    return rollups.roll_up_stale_months()
+@chore("analytics_line_rollups_summed")
+def roll_up_lines() -> int:
+    """The line roll-ups of the months and weeks whose facts changed since they were summed."""
+    return rollups.roll_up_stale()
 
 
 @chore("analytics_carts_rolled_up")

@@ -13,3 +13,15 @@ class RangeTooLong(InvalidInput):
 
 class UnknownCurrency(InvalidInput):
     code, title = "unknown_currency", "The shop does not sell in this currency"
+
+
+class UnknownWarehouse(InvalidInput):
+    code, title = "unknown_warehouse", "No such warehouse"
+
+
+class UnknownCategory(InvalidInput):
+    code, title = "unknown_category", "The catalog has no such category"
+
+
+class ParentNotTaken(InvalidInput):
+    code, title = "parent_not_taken", "Only the categories report takes a parent"

@@ -44,6 +44,8 @@ class OrderFact(models.Model):
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     vat_number = models.CharField(max_length=20, blank=True, help_text="The buyer's.")
     reverse_charge = models.BooleanField(default=False)
+    voucher_code = models.CharField(max_length=100, blank=True)
+    voucher_discount = money_field(default=0, help_text="What the voucher took off.")
 
     class Meta:
         indexes = [
@@ -85,11 +87,29 @@ class OrderLineFact(OrderPart):
     tax = money_field()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     returned = models.PositiveIntegerField(default=0, help_text="Units received back.")
+    # 1 on the first line (by id) of its order with this product / this variant, else 0: the
+    # orders with a product add up with SUM (no distinct count over the lines)
+    product_orders = models.PositiveSmallIntegerField(default=0)
+    variant_orders = models.PositiveSmallIntegerField(default=0)
+    promotion_id = models.IntegerField(null=True, blank=True)
+    promotion_name = models.CharField(max_length=200, blank=True)
+    promotion_discount = money_field(default=0)
+    # the catalog product of `product_id` (no column: reports join through it)
+    catalog_product = models.ForeignObject(
+        "catalog.Product",
+        on_delete=models.DO_NOTHING,
+        from_fields=["product_id"],
+        to_fields=["id"],
+        null=True,
+        related_name="+",
+    )
 
     class Meta(OrderPart.Meta):
         indexes = [
             *OrderPart.Meta.indexes,
             models.Index(fields=["product_id", "day"], name="orderlinefact_product_idx"),
+            # units sold of a variant (the stock report)
+            models.Index(fields=["variant_id", "day"], name="orderlinefact_variant_idx"),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +139,24 @@ class ReturnFact(OrderPart):
 
     def __str__(self) -> str:
         return f"return {self.order_return_id} ({self.status})"
+
+
+class PaymentFact(OrderPart):
+    """One payment attempt of a placed order, as it stands, on the shop day it was made.
+    `authorized` is its amount when the provider holds or held the money (its status is one
+    of Payment.AUTHORIZED_STATES), else 0; `captured` and `refunded` add up its successful
+    capture and refund transactions."""
+
+    payment = copied_from("payments.Payment")
+    provider = models.CharField(max_length=30)
+    status = models.CharField(max_length=20)
+    amount = money_field(help_text="What the attempt was for.")
+    authorized = money_field()
+    captured = money_field()
+    refunded = money_field()
+
+    def __str__(self) -> str:
+        return f"payment {self.payment_id} ({self.status})"
 
 
 class DailySales(models.Model):

@@ -1,15 +1,15 @@
 """The breakdown roll-ups (docs/analytics.md, "Roll-ups"), summed from the facts so that a
 report over two years reads a few rows a day, or a month, and not the facts.
 
-The daily ones are summed again with `DailySales` (`analytics/rollups.py`). The monthly ones
-are summed by a chore: a refresh marks the months it touched stale, and a report reads a
-stale month from the facts until the chore has summed it again."""
+The daily ones are summed again with `DailySales` (`analytics/rollups.py`). The monthly and
+weekly ones are summed by a chore: a refresh marks the months and weeks it touched stale,
+and a report reads a stale one from the facts until the chore has summed it again."""
 
 from django.db import models
 
 from mercato.core.models import money_field
 
-__all__ = ["DailyOrderGroup", "MonthlyLineSales", "StaleMonth"]
+__all__ = ["DailyOrderGroup", "LineSalesRollup", "StaleRollup"]
 
 
 class DailyOrderGroup(models.Model):
@@ -34,13 +34,15 @@ class DailyOrderGroup(models.Model):
         return f"{self.by}={self.key} on {self.day}"
 
 
-class MonthlyLineSales(models.Model):
-    """The counted order lines of one month of shop days (`month`: its first day), in one
-    currency, of one product (`by` "product") or one variant and its product (`by`
-    "variant"; None: deleted since): the products report's figures, read for the whole
-    months of a range that are not stale. `orders`: the orders with such a line."""
+class LineSalesRollup(models.Model):
+    """The counted order lines of one month or one week of shop days (`span`; `start`: its
+    first day, a week's Monday), in one currency, of one product (`by` "product") or one
+    variant and its product (`by` "variant"; None: deleted since): the products report's
+    figures, read for the whole months and weeks of a range that are not stale. `orders`:
+    the orders with such a line."""
 
-    month = models.DateField()
+    span = models.CharField(max_length=5)
+    start = models.DateField()
     currency = models.CharField(max_length=3)
     by = models.CharField(max_length=7)
     product_id = models.IntegerField(null=True, blank=True)
@@ -52,17 +54,20 @@ class MonthlyLineSales(models.Model):
     orders = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["by", "month", "currency"], name="monthly_line_month_idx")]
-        verbose_name_plural = "monthly line sales"
+        indexes = [
+            models.Index(fields=["span", "by", "start", "currency"], name="line_rollup_start_idx")
+        ]
 
     def __str__(self) -> str:
-        return f"variant {self.variant_id} in {self.month:%Y-%m}"
+        return f"{self.by} {self.product_id}/{self.variant_id} in the {self.span} of {self.start}"
 
 
-class StaleMonth(models.Model):
-    """A month whose facts changed since its monthly roll-ups were summed."""
+class StaleRollup(models.Model):
+    """A month or a week whose facts changed since its roll-ups were summed."""
 
-    month = models.DateField(primary_key=True)
+    pk = models.CompositePrimaryKey("span", "start")
+    span = models.CharField(max_length=5)
+    start = models.DateField()
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} (stale)"
+        return f"the {self.span} of {self.start} (stale)"

@@ -3,24 +3,24 @@
 Each roll-up names, for the facts of some shop days, the grouped rows to insert: one
 `INSERT ... SELECT` each. `refresh_rollups` sums the daily roll-ups of some days again (an
 order's refresh, for the days its facts touched; the rebuild, for every day) and marks their
-months stale; `roll_up_stale_months` (a chore) sums the monthly ones of the stale months."""
+months and weeks stale; `roll_up_stale` (a chore) sums the line roll-ups of the stale ones."""
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from mercato.analytics.copying import insert_from
 from mercato.analytics.models import (
     DailyOrderGroup,
-    MonthlyLineSales,
+    LineSalesRollup,
     OrderFact,
     OrderLineFact,
     RefundFact,
-    StaleMonth,
+    StaleRollup,
 )
 
 Rows = tuple[QuerySet, dict[str, Any]]  # grouped facts, and each column's expression
@@ -71,13 +71,33 @@ ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
 ]
 
 
-def _monthly_lines(days: Q) -> list[Rows]:
+SPANS = ("month", "week")  # the longer first: a report reads the fewest rows
+
+
+def span_start(span: str, day: date) -> date:
+    """The first day of the month or week (from Monday) of `day`."""
+    if span == "month":
+        return day.replace(day=1)
+    return day - timedelta(days=day.weekday())
+
+
+def span_days(span: str, start: date) -> tuple[date, date]:
+    """The first and the last day of the month or week starting on `start`."""
+    if span == "week":
+        return start, start + timedelta(days=6)
+    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def _line_rollups(span: str, days: Q) -> list[Rows]:
     lines = OrderLineFact.objects.filter(days, counted=True)
+    truncated = TruncMonth("day") if span == "month" else TruncWeek("day")
     rows: list[Rows] = []
     for by, keys in (("product", ("product_id",)), ("variant", ("product_id", "variant_id"))):
-        grouped = lines.values("currency", *keys, month=TruncMonth("day"))
+        grouped = lines.values("currency", *keys, start=truncated)
         columns = {
-            "month": F("month"),
+            "span": Value(span),
+            "start": F("start"),
             "currency": F("currency"),
             "by": Value(by),
             **{key: F(key) for key in keys},
@@ -85,65 +105,54 @@ def _monthly_lines(days: Q) -> list[Rows]:
             "gross": Sum("gross"),
             "discounts": Sum("discount"),
             "returned": Sum("returned"),
-            "orders": Count("order_id", distinct=True),
+            "orders": Sum(f"{by}_orders"),
         }
         rows.append((grouped, columns))
     return rows
 
 
-MONTHLY: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
-    (MonthlyLineSales, _monthly_lines),
-]
-
-
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def month_days(month: date) -> tuple[date, date]:
-    """The first and the last day of a month."""
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return month, date.fromordinal(following.toordinal() - 1)
-
-
-def _sum(rollups: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]], days: Q) -> None:
-    for model, rows in rollups:
+def _sum(days: Q) -> None:
+    for model, rows in ROLLUPS:
         for source, columns in rows(days):
             insert_from(model, source, columns)
 
 
-def refresh_rollups(days: Q, months: Iterable[date]) -> None:
-    """Sum the daily roll-ups of the days in `days` (a filter on `day`) again, and mark
-    `months` (those days' months) stale."""
+def refresh_rollups(days: Q, touched: Iterable[date]) -> None:
+    """Sum the daily roll-ups of the days in `days` (a filter on `day`) again, and mark the
+    months and weeks of the `touched` days stale."""
     for model, _ in ROLLUPS:
-        model.objects.filter(days).delete()
-    _sum(ROLLUPS, days)
-    StaleMonth.objects.bulk_create(
-        [StaleMonth(month=month) for month in sorted(set(months))], ignore_conflicts=True
+        model._default_manager.filter(days).delete()
+    _sum(days)
+    stale = {(span, span_start(span, day)) for day in touched for span in SPANS}
+    StaleRollup.objects.bulk_create(
+        [StaleRollup(span=span, start=start) for span, start in sorted(stale)],
+        ignore_conflicts=True,
     )
 
 
 def rebuild_rollups() -> None:
     """Every roll-up summed again from every fact (the rebuild: nothing is stale after it)."""
-    for model, _ in [*ROLLUPS, *MONTHLY]:
-        model.objects.all().delete()
-    _sum(ROLLUPS, Q())
-    _sum(MONTHLY, Q())
-    StaleMonth.objects.all().delete()
+    for model, _ in ROLLUPS:
+        model._default_manager.all().delete()
+    LineSalesRollup.objects.all().delete()
+    _sum(Q())
+    for span in SPANS:
+        for source, columns in _line_rollups(span, Q()):
+            insert_from(LineSalesRollup, source, columns)
+    StaleRollup.objects.all().delete()
 
 
-def roll_up_stale_months() -> int:
-    """Sum the monthly roll-ups of every stale month again, a month per transaction; returns
-    how many. A month marked stale again meanwhile (by a refresh that committed after this
-    read its facts) stays stale for the next run."""
+def roll_up_stale() -> int:
+    """Sum the roll-ups of every stale month and week again, one per transaction; returns
+    how many. One marked stale again meanwhile (by a refresh that committed after this read
+    its facts) stays stale for the next run."""
     done = 0
-    for month in StaleMonth.objects.order_by("month").values_list("month", flat=True):
-        first, last = month_days(month)
+    for span, start in StaleRollup.objects.order_by("span", "start").values_list("span", "start"):
         with transaction.atomic():
-            if not StaleMonth.objects.filter(month=month).delete()[0]:
+            if not StaleRollup.objects.filter(span=span, start=start).delete()[0]:
                 continue  # another run summed it
-            for model, _ in MONTHLY:
-                model.objects.filter(month=month).delete()
-            _sum(MONTHLY, Q(day__range=(first, last)))
+            LineSalesRollup.objects.filter(span=span, start=start).delete()
+            for source, columns in _line_rollups(span, Q(day__range=span_days(span, start))):
+                insert_from(LineSalesRollup, source, columns)
         done += 1
     return done

@@ -1,8 +1,9 @@
 """Writing the reporting model (docs/analytics.md).
 
 `refresh_order` is what a domain event of an order does: the order's facts (order, lines,
-refunds, returns) are copied again from the orders and payments tables, and the roll-ups of
-every (day, currency) they touched, before or after, are summed again from the facts.
+refunds, returns, payments) are copied again from the orders and payments tables, and the
+roll-ups of every (day, currency) they touched, before or after, are summed again from the
+facts.
 `rebuild_analytics` does the same for the whole history. Both copy facts with
 `insert_facts` (INSERT ... SELECT, in the database), so they agree by construction, and both
 are idempotent: running either again changes nothing.
@@ -18,7 +19,9 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -28,6 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Substr, TruncDate
@@ -37,14 +41,16 @@ from mercato.analytics.models import (
     DailySales,
     OrderFact,
     OrderLineFact,
+    PaymentFact,
     RefundFact,
     ReturnFact,
 )
-from mercato.analytics.rollups import month_of, rebuild_rollups, refresh_rollups
+from mercato.analytics.rollups import rebuild_rollups, refresh_rollups
 from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
 
+ZERO = Decimal("0.00")
 CHUNK = 50_000  # orders per statement of the rebuild
 DayKey = tuple[date, str]  # (shop day, currency)
 
@@ -121,6 +127,8 @@ def _order_source(orders: Orders) -> Source:
         "shipping_tax_rate": F("shipping_tax_rate"),
         "vat_number": F("vat_number"),
         "reverse_charge": F("reverse_charge"),
+        "voucher_code": F("voucher_code"),
+        "voucher_discount": F("voucher_discount"),
     }
 
 
@@ -140,7 +148,21 @@ def _line_source(orders: Orders) -> Source:
         "tax": F("total_tax"),
         "tax_rate": F("tax_rate"),
         "returned": F("quantity_returned"),
+        "product_orders": _first_in_order("variant__product_id"),
+        "variant_orders": _first_in_order("variant_id"),
+        "promotion_id": F("promotion_id"),
+        "promotion_name": F("promotion_name"),
+        "promotion_discount": F("promotion_discount"),
     }
+
+
+def _first_in_order(path: str) -> Case:
+    """1 for a line that is its order's first (by id) with the same value at `path`, else 0
+    (a line without a variant is always first: nothing to compare it with)."""
+    earlier = OrderLine.objects.filter(
+        order_id=OuterRef("order_id"), pk__lt=OuterRef("pk"), **{path: OuterRef(path)}
+    )
+    return Case(When(Exists(earlier), then=Value(0)), default=Value(1))
 
 
 def _refund_source(orders: Orders) -> Source:
@@ -173,11 +195,38 @@ def _return_source(orders: Orders) -> Source:
     }
 
 
+def _payment_source(orders: Orders) -> Source:
+    """Every payment attempt of the orders, with its successful captures and refunds."""
+    done = Transaction.objects.filter(payment_id=OuterRef("pk"), success=True).order_by()
+    money = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def moved(kind: str) -> Coalesce:
+        rows = done.filter(kind=kind).values("payment_id").annotate(n=Sum("amount"))
+        return Coalesce(Subquery(rows.values("n")), Value(ZERO), output_field=money)
+
+    authorized = Q(status__in=list(Payment.AUTHORIZED_STATES))
+    return Payment.objects.filter(_of_placed(orders, "order")), {
+        "payment_id": F("pk"),
+        "order_id": F("order_id"),
+        "day": _shop_day("created_at"),
+        "currency": F("currency"),
+        "provider": F("provider"),
+        "status": F("status"),
+        "amount": F("amount"),
+        "authorized": Case(
+            When(authorized, then=F("amount")), default=Value(ZERO), output_field=money
+        ),
+        "captured": moved(Transaction.Kind.CAPTURE),
+        "refunded": moved(Transaction.Kind.REFUND),
+    }
+
+
 FACTS: list[tuple[type[models.Model], Callable[[Orders], Source]]] = [  # parents first
     (OrderFact, _order_source),
     (OrderLineFact, _line_source),
     (RefundFact, _refund_source),
     (ReturnFact, _return_source),
+    (PaymentFact, _payment_source),
 ]
 
 
@@ -287,7 +336,7 @@ def refresh_days(keys: set[DayKey]) -> int:
     lock_days(day for day, _ in keys)
     scope = _day_filter(keys)
     DailySales.objects.filter(scope).delete()
-    refresh_rollups(scope, months=(month_of(day) for day, _ in keys))
+    refresh_rollups(scope, touched=[day for day, _ in keys])
     return len(DailySales.objects.bulk_create(summed_days(scope)))
 
 

@@ -2,7 +2,9 @@
 refunds or returns brings that order's facts and roll-ups up to date (idempotent, so a
 second dispatch changes nothing). A payment changes no sales figure: sales count when the order
 is placed, whether paid or not, and refunds when the money goes back; its events refresh the
-order's payment provider (the orders report by provider)."""
+order's payment provider (the orders report by provider) and its payment facts (the
+payments report). A payment authorised but not captured, released, or left pending sends no
+payment event of its own: the order's payment status changing does."""
 
 from mercato.analytics import tracking
 from mercato.analytics.services import refresh_order
@@ -15,6 +17,7 @@ ORDER_EVENTS = (
     "order.cancelled",
     "order.status_changed",
     "order.lines_edited",
+    "order.payment_status_changed",
     "payment.action_required",
     "payment.captured",
     "payment.failed",

@@ -160,6 +160,10 @@ class OrderLine(models.Model):
     unit_price = money_field(help_text="As listed, before discounts.")
     unit_price_discounted = money_field()
     promotion_discount = money_field(default=0)
+    promotion_id = models.IntegerField(
+        null=True, blank=True, help_text="The promotion that priced the line (kept if deleted)."
+    )
+    promotion_name = models.CharField(max_length=200, blank=True)
     voucher_discount = money_field(default=0)
     total_net = money_field()
     total_tax = money_field()

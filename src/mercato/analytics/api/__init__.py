@@ -3,8 +3,10 @@ events (`store_router`)."""
 
 from mercato.analytics.api import (  # noqa: F401  (registers the operations)
     breakdowns,
+    catvouch,
     custcart,
     reports,
+    stockpay,
     traffic,
 )
 from mercato.analytics.api.common import admin_router

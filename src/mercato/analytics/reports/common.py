@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db.models import Aggregate, F, Q, QuerySet
 
-from mercato.analytics.models import StaleMonth
-from mercato.analytics.rollups import month_days, month_of
+from mercato.analytics.models import StaleRollup
+from mercato.analytics.rollups import SPANS, span_days, span_start
 from mercato.analytics.selectors import Period
 from mercato.core.money import CENT
 
@@ -95,47 +95,53 @@ def either(filters: Iterable[Q]) -> Q:
 
 
 @dataclass(frozen=True)
-class MonthSplit:
-    """A period's windows split for a report with monthly roll-ups: the whole months of each
-    window that are not stale, read from the roll-ups, and the rest of its days (`days`:
+class SpanSplit:
+    """A period's windows split for a report with line roll-ups: the whole months, then the
+    whole weeks of what is left, that are not stale, read from the roll-ups (`rollups`:
+    filters on a roll-up's `span` and `start`), and the rest of each window's days (`days`:
     filters on `day`), read from the facts."""
 
-    whole: dict[str, list[date]]
+    rollups: dict[str, Q]
     days: dict[str, Q]
 
-    @property
-    def months(self) -> dict[str, Q]:
-        """The whole months, as filters on a roll-up's `month`."""
-        return {window: Q(month__in=months) for window, months in self.whole.items()}
 
-
-def split_months(period: Period) -> MonthSplit:
-    """The windows of `period`, their whole months that are not stale apart (one query)."""
-    stale = set(StaleMonth.objects.values_list("month", flat=True))
-    months: dict[str, list[date]] = {}
+def split_spans(period: Period) -> SpanSplit:
+    """The windows of `period`, their whole months and weeks that are not stale apart (one
+    query)."""
+    stale = set(StaleRollup.objects.values_list("span", "start"))
+    rollups: dict[str, Q] = {}
     days: dict[str, Q] = {}
-    for window, (first, last) in ranges(period).items():
-        whole = []
-        month = month_of(first) if first.day == 1 else month_of(month_days(first)[1] + ONE_DAY)
-        while month_days(month)[1] <= last:
-            if month not in stale:
-                whole.append(month)
-            month = month_days(month)[1] + ONE_DAY
-        months[window] = whole
-        left = Q(day__range=(first, last))
-        for start, end in _runs(whole):
-            left &= ~Q(day__range=(start, end))
-        days[window] = left
-    return MonthSplit(months, days)
+    for window, whole_window in ranges(period).items():
+        runs = [whole_window]
+        found = Q(pk__in=[])
+        for span in SPANS:
+            starts, runs = whole_spans(span, runs, stale)
+            found |= Q(span=span, start__in=starts)
+        rollups[window] = found
+        days[window] = either(Q(day__range=run) for run in runs)
+    return SpanSplit(rollups, days)
 
 
-def _runs(months: list[date]) -> list[tuple[date, date]]:
-    """Consecutive months as (first day, last day) runs."""
-    runs: list[tuple[date, date]] = []
-    for month in months:
-        first, last = month_days(month)
-        if runs and runs[-1][1] + ONE_DAY == first:
-            runs[-1] = (runs[-1][0], last)
-        else:
-            runs.append((first, last))
-    return runs
+def whole_spans(
+    span: str, runs: list[tuple[date, date]], stale: set[tuple[str, date]]
+) -> tuple[list[date], list[tuple[date, date]]]:
+    """The starts of the whole months (weeks) within the runs of days that are not stale,
+    and the runs of days left."""
+    starts: list[date] = []
+    left: list[tuple[date, date]] = []
+    for first, last in runs:
+        start = span_start(span, first)
+        if start < first:
+            start = span_days(span, start)[1] + ONE_DAY
+        day = first
+        while span_days(span, start)[1] <= last:
+            end = span_days(span, start)[1]
+            if (span, start) not in stale:
+                starts.append(start)
+                if day < start:
+                    left.append((day, start - ONE_DAY))
+                day = end + ONE_DAY
+            start = end + ONE_DAY
+        if day <= last:
+            left.append((day, last))
+    return starts, left

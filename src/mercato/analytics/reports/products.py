@@ -1,17 +1,17 @@
 """The products report: units, sales and returns of the counted order lines, per product or
-per variant: the whole months of the range from the `MonthlyLineSales` roll-ups (those not
-stale), the other days from the line facts, one query for the names of those shown, and (per
-product) one on the traffic roll-ups for their views and adds to cart."""
+per variant: the whole months and weeks of the range from the `LineSalesRollup` roll-ups
+(those not stale), the other days from the line facts, one query for the names of those
+shown, and (per product) one on the traffic roll-ups for their views and adds to cart."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
-from mercato.analytics.models import DailyProductTraffic, MonthlyLineSales, OrderLineFact
-from mercato.analytics.reports.common import cents, currencies, either, per_window, split_months
+from mercato.analytics.models import DailyProductTraffic, LineSalesRollup, OrderLineFact
+from mercato.analytics.reports.common import cents, currencies, either, per_window, split_spans
 from mercato.analytics.selectors import Period
 from mercato.catalog.models import Product, ProductVariant
 
@@ -77,7 +77,7 @@ def get_products(
     the period, each with its figures in the compared range (and, per product with
     `traffic`, its views and adds to cart in the range)."""
     found: dict[str, dict[int | None, ProductSales]] = defaultdict(dict)
-    split = split_months(period)
+    split = split_spans(period)
     lines = OrderLineFact.objects.filter(either(split.days.values()), counted=True)
     if currency:
         lines = lines.filter(currency=currency)
@@ -86,13 +86,13 @@ def get_products(
         "gross": (Sum, "gross"),
         "discounts": (Sum, "discount"),
         "returned": (Sum, "returned"),
-        "orders": (CountDistinct, "order_id"),
+        "orders": (Sum, f"{by}_orders"),
     }
-    monthly = MonthlyLineSales.objects.filter(either(split.months.values()), by=by)
+    rolled = LineSalesRollup.objects.filter(either(split.rollups.values()), by=by)
     if currency:
-        monthly = monthly.filter(currency=currency)
+        rolled = rolled.filter(currency=currency)
     summed = {name: (Sum, name) for name in ("units", "gross", "discounts", "returned", "orders")}
-    read = [(lines, sums, split.days), (monthly, summed, split.months)]
+    read = [(lines, sums, split.days), (rolled, summed, split.rollups)]
     for rows, summing, spans in read:
         for row in per_window(rows, keys={"key": f"{by}_id"}, sums=summing, spans=spans):
             item = found[row["currency"]].setdefault(row["key"], ProductSales(id=row["key"]))
@@ -124,13 +124,6 @@ def get_products(
     if traffic and by == "product":
         _traffic(shown, period)
     return shown
-
-
-class CountDistinct(Count):
-    """Count(column, distinct=True), as per_window calls an aggregate: (column, filter=)."""
-
-    def __init__(self, expression: Any, **extra: Any) -> None:
-        super().__init__(expression, distinct=True, **extra)
 
 
 def _traffic(shown: list[CurrencyProducts], period: Period) -> None:

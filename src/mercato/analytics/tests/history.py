@@ -41,6 +41,9 @@ class Line:
     quantity: int = 1
     promotion: str = "0"
     voucher: str = "0"
+    variant_id: int | None = None  # of a variant in the catalog (`stocked` makes its own)
+    promotion_id: int | None = None  # the promotion that took `promotion` off
+    promotion_name: str = ""
 
 
 def _snapshot(
@@ -52,7 +55,7 @@ def _snapshot(
     tax = (gross * rate / (1 + rate)).quantize(Decimal("0.01"))
     return LineSnapshot(
         # without one, a variant deleted since: the line stays
-        variant_id=variant.pk if variant else None,  # type: ignore[arg-type]
+        variant_id=variant.pk if variant else line.variant_id,  # type: ignore[arg-type]
         product_name=f"Product {index}",
         variant_name="",
         sku=f"SKU-{index}",
@@ -66,6 +69,8 @@ def _snapshot(
         total_gross=gross,
         tax_rate=rate,
         tax_class="standard",
+        promotion_id=line.promotion_id,
+        promotion_name=line.promotion_name,
     )
 
 
@@ -80,6 +85,7 @@ def place(
     vat_number: str = "",
     user: User | None = None,
     stocked: bool = False,
+    voucher_code: str = "",
 ) -> Order:
     """An order placed at `at` (gross prices with VAT at `tax_rate` in them, shipping too, as
     the checkout states them: subtotal after promotions, the voucher apart); with a
@@ -122,7 +128,9 @@ def place(
         shipping_address={**ADDRESS, "country": country},
         billing_address={**ADDRESS, "country": country},
         shipping=ShippingChoice(method_name="Standard"),
-        details=OrderDetails(vat_number=vat_number, reverse_charge=bool(vat_number)),
+        details=OrderDetails(
+            vat_number=vat_number, reverse_charge=bool(vat_number), voucher_code=voucher_code
+        ),
     )
     Order.objects.filter(pk=order.pk).update(placed_at=at)
     if stocked:

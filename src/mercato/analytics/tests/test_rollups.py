@@ -1,7 +1,7 @@
 """The breakdown roll-ups: the daily ones are summed with the daily sales on every refresh,
-the monthly ones by a chore for the months a refresh marked stale. A report answers the same
-whether a month comes from its roll-ups or, stale, from the facts; the rebuild agrees with
-the events."""
+the line roll-ups of months and weeks by a chore for those a refresh marked stale. A report
+answers the same whether a month or a week comes from its roll-ups or, stale, from the
+facts; the rebuild agrees with the events."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from mercato.analytics.models import DailyOrderGroup, MonthlyLineSales, StaleMonth
-from mercato.analytics.rollups import roll_up_stale_months
+from mercato.analytics.models import DailyOrderGroup, LineSalesRollup, StaleRollup
+from mercato.analytics.reports.common import whole_spans
+from mercato.analytics.rollups import roll_up_stale
 from mercato.analytics.tests.history import Line, cancel, pay, place, refund
 from tests.support import run_tasks
 
@@ -61,44 +62,62 @@ def test_a_month_reads_the_same_from_its_roll_ups_as_from_the_facts(
 ):
     first, other = months
     expected = [(first.pk, 4, "50.00", "50.00"), (other.pk, 1, "40.00", "30.00")]
-    assert sorted(StaleMonth.objects.values_list("month", flat=True)) == [
-        date(2026, 2, 1),
-        date(2026, 3, 1),
-        date(2026, 4, 1),
+    assert sorted(StaleRollup.objects.values_list("span", "start")) == [
+        ("month", date(2026, 2, 1)),
+        ("month", date(2026, 3, 1)),
+        ("month", date(2026, 4, 1)),
+        ("week", date(2026, 2, 9)),
+        ("week", date(2026, 3, 2)),
+        ("week", date(2026, 3, 16)),
+        ("week", date(2026, 3, 30)),
     ]
     from_facts = _items(api, analyst_token)
     assert sorted(from_facts, key=lambda i: i[0]) == sorted(expected, key=lambda i: i[0])
 
-    assert roll_up_stale_months() == 3
-    assert not StaleMonth.objects.exists()
-    rows = MonthlyLineSales.objects.filter(by="variant").order_by("month", "variant_id")
-    assert list(rows.values_list("month", "variant_id", "units", "gross", "discounts")) == [
+    assert roll_up_stale() == 7
+    assert not StaleRollup.objects.exists()
+    rows = LineSalesRollup.objects.filter(span="month", by="variant").order_by(
+        "start", "variant_id"
+    )
+    assert list(rows.values_list("start", "variant_id", "units", "gross", "discounts")) == [
         (date(2026, 2, 1), first.pk, 2, Decimal("25.00"), Decimal("0.00")),
         (date(2026, 3, 1), first.pk, 1, Decimal("12.50"), Decimal("0.00")),
         (date(2026, 3, 1), other.pk, 1, Decimal("40.00"), Decimal("10.00")),
         (date(2026, 4, 1), first.pk, 1, Decimal("12.50"), Decimal("0.00")),
     ]
-    products = MonthlyLineSales.objects.filter(by="product", month=date(2026, 3, 1))
+    products = LineSalesRollup.objects.filter(span="month", by="product", start=date(2026, 3, 1))
     assert sorted(products.values_list("product_id", "variant_id", "orders", "units")) == sorted(
         [(first.product_id, None, 1, 1), (other.product_id, None, 1, 1)]
     )
-    # the auth (3), stale months, line facts, monthly roll-ups, the variants' names
+    weeks = LineSalesRollup.objects.filter(span="week", by="variant").order_by(
+        "start", "variant_id"
+    )
+    assert list(weeks.values_list("start", "variant_id", "units")) == [
+        (date(2026, 2, 9), first.pk, 2),
+        (date(2026, 3, 2), first.pk, 1),
+        (date(2026, 3, 30), first.pk, 1),
+        (date(2026, 3, 30), other.pk, 1),
+    ]
+    # the auth (3), stale spans, line facts, line roll-ups, the variants' names
     with django_assert_num_queries(7):
         again = _items(api, analyst_token)
-    assert again == from_facts  # February and March from the roll-ups
-    assert roll_up_stale_months() == 0
+    assert again == from_facts  # February and March rolled up
+    assert roll_up_stale() == 0
 
 
 def test_a_change_in_a_rolled_up_month_shows_at_once(api, analyst_token, months):
     first, _ = months
-    roll_up_stale_months()
+    roll_up_stale()
     order = place(at=at(2, 20), lines=[Line("12.50", 5)])
     order.lines.update(variant=first)
     run_tasks()
 
-    assert list(StaleMonth.objects.values_list("month", flat=True)) == [date(2026, 2, 1)]
+    assert sorted(StaleRollup.objects.values_list("span", "start")) == [
+        ("month", date(2026, 2, 1)),
+        ("week", date(2026, 2, 16)),
+    ]
     assert (first.pk, 9, "112.50", "112.50") in _items(api, analyst_token)
-    roll_up_stale_months()
+    roll_up_stale()
     assert (first.pk, 9, "112.50", "112.50") in _items(api, analyst_token)
 
 
@@ -122,17 +141,37 @@ def test_the_orders_groups_hold_a_day_s_orders_and_its_refunds(months):
 def test_the_rebuild_sums_every_roll_up_and_leaves_no_month_stale(api, analyst_token, months):
     orders = api.get_json(ORDERS, {**RANGE, "by": "status"}, token=analyst_token).json()
     incremental = sorted(DailyOrderGroup.objects.values_list("day", "by", "key", "orders"))
-    roll_up_stale_months()
-    monthly = sorted(MonthlyLineSales.objects.values_list("month", "by", "product_id", "units"))
+    roll_up_stale()
+    rolled = sorted(
+        LineSalesRollup.objects.values_list("span", "start", "by", "product_id", "units")
+    )
 
     call_command("rebuild_analytics", stdout=StringIO())
 
-    assert not StaleMonth.objects.exists()
+    assert not StaleRollup.objects.exists()
     assert sorted(DailyOrderGroup.objects.values_list("day", "by", "key", "orders")) == (
         incremental
     )
-    assert sorted(MonthlyLineSales.objects.values_list("month", "by", "product_id", "units")) == (
-        monthly
+    assert (
+        sorted(LineSalesRollup.objects.values_list("span", "start", "by", "product_id", "units"))
+        == rolled
     )
     again = api.get_json(ORDERS, {**RANGE, "by": "status"}, token=analyst_token).json()
     assert again == orders
+
+
+def test_a_range_reads_whole_months_then_whole_weeks_then_days():
+    runs = [(date(2026, 2, 16), date(2026, 4, 19))]
+    months, left = whole_spans("month", runs, stale=set())
+    assert months == [date(2026, 3, 1)]
+    assert left == [(date(2026, 2, 16), date(2026, 2, 28)), (date(2026, 4, 1), date(2026, 4, 19))]
+    weeks, days = whole_spans("week", left, stale={("week", date(2026, 4, 13))})
+    assert weeks == [date(2026, 2, 16), date(2026, 4, 6)]  # Mondays; the 13th is stale
+    assert days == [
+        (date(2026, 2, 23), date(2026, 2, 28)),
+        (date(2026, 4, 1), date(2026, 4, 5)),
+        (date(2026, 4, 13), date(2026, 4, 19)),
+    ]
+    # a stale month is left to the weeks and the days
+    months, left = whole_spans("month", runs, stale={("month", date(2026, 3, 1))})
+    assert (months, left) == ([], runs)

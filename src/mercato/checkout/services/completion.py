@@ -145,6 +145,8 @@ def _snapshot(line: CartLine, priced: LineResult) -> orders.LineSnapshot:
         total_gross=priced.gross,
         tax_rate=priced.tax_rate,
         tax_class=priced.tax_class,
+        promotion_id=priced.promotion_id,
+        promotion_name=priced.promotion_name,
     )
 
 

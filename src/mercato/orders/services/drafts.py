@@ -168,6 +168,8 @@ def _write(order: Order, wanted: list[Wanted], result: PricingResult, quote: Shi
             "unit_price": priced.unit_price,
             "unit_price_discounted": priced.unit_price_discounted,
             "promotion_discount": priced.promotion_discount,
+            "promotion_id": priced.promotion_id,
+            "promotion_name": priced.promotion_name,
             "voucher_discount": priced.voucher_discount,
             "total_net": priced.net,
             "total_tax": priced.tax,

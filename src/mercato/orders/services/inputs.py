@@ -27,6 +27,8 @@ class LineSnapshot:
     total_gross: Decimal
     tax_rate: Decimal
     tax_class: str
+    promotion_id: int | None = None  # the promotion that priced it
+    promotion_name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

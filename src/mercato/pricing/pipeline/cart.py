@@ -197,6 +197,7 @@ def _line_result(s: _Promoted, share: Decimal, place: TaxPlace, rules: TaxRules)
         unit_price=s.unit,
         unit_price_discounted=s.discounted,
         promotion_id=s.promotion.id if s.promotion else None,
+        promotion_name=s.promotion.name if s.promotion else "",
         promotion_discount=(s.unit - s.discounted) * line.quantity,
         subtotal=s.subtotal,
         voucher_discount=share,

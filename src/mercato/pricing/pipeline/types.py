@@ -185,6 +185,7 @@ class LineResult:
     unit_price: Decimal
     unit_price_discounted: Decimal
     promotion_id: int | None
+    promotion_name: str
     promotion_discount: Decimal
     subtotal: Decimal
     voucher_discount: Decimal
