@@ -1,32 +1,37 @@
-"""The report pages of the carts and customer value reports, on the histories their API tests
-build (analytics/tests/test_custcart.py): the figures in the table, the charts and totals,
+"""The report pages of the carts and customer value, categories and discounts, stock and
+payments reports, on the histories their API tests build (analytics/tests/test_custcart.py,
+test_catvouch.py, test_stockpay.py): the figures in the table, the charts and totals,
 the CSV, the sort, the query count, bad input on the form (400 for a CSV), the empty states,
 and who may see them."""
 
 import json
+from uuid import uuid4
 
 import pytest
 
 from mercato.analytics.admin.views import REPORTS
-from mercato.analytics.tests import test_back_office, test_custcart
+from mercato.analytics.tests import test_back_office, test_catvouch, test_custcart, test_stockpay
 from mercato.analytics.tests.test_pages import download, table, url
 
 # the fixtures of the report tests: the pages show the histories their API tests check
 _today = test_back_office._today
 analyst, owner, support = test_back_office.analyst, test_back_office.owner, test_back_office.support
 carts, customers = test_custcart.carts, test_custcart.customers
+catalog_history = test_catvouch.history
+stock, paid = test_stockpay.stock, test_stockpay.paid
 
 MARCH = {"start": "2026-03-01", "end": "2026-03-10"}
 MARCH_VALUE = {"start": "2026-03-01", "end": "2026-03-31"}
-PAGES = ["carts", "customer-value"]
+PAGES = ["carts", "customer-value", "categories", "discounts", "stock", "payments"]
 NOTHING = ["0", "0", "0", "0", "", "", "0.00"]  # no cart: no rate
 NOTHING_COMPARED = ["0", "0", "0", "0", "", "0.00"]
 
 
 def test_the_pages_are_in_the_sidebar(analyst, db):
-    assert [r.slug for r in REPORTS][-2:] == PAGES
+    assert [r.slug for r in REPORTS][-len(PAGES) :] == PAGES
     html = analyst.get("/admin/").content.decode()
-    assert f'href="{url("carts")}"' in html and f'href="{url("customer-value")}"' in html
+    for slug in PAGES:
+        assert f'href="{url(slug)}"' in html
 
 
 def test_the_carts_page_by_week_with_the_previous_period(analyst, carts):
@@ -248,6 +253,25 @@ BAD = [
     ("customer-value", {**MARCH, "start": "2026-03-11"}, "end"),
     ("customer-value", {**MARCH, "start": "March"}, "start"),
     ("customer-value", {**MARCH, "currency": "eur"}, "currency"),
+    ("categories", {**MARCH, "by": "brand"}, "by"),
+    ("categories", {**MARCH, "parent": "clothing"}, "parent"),
+    ("categories", {**MARCH, "parent": str(uuid4())}, "parent"),  # unknown_category
+    ("categories", {**MARCH, "by": "collection", "parent": str(uuid4())}, "parent"),
+    ("categories", {**MARCH, "compare": "never"}, "compare"),
+    ("categories", {"start": "2026-03-11", "end": "2026-03-10"}, "end"),
+    ("discounts", {**MARCH, "end": "March"}, "end"),
+    ("discounts", {**MARCH, "currency": "CHF"}, "currency"),
+    ("stock", {"warehouse": str(uuid4())}, "warehouse"),  # unknown_warehouse
+    ("stock", {"warehouse": "berlin"}, "warehouse"),
+    ("stock", {"days": "0"}, "days"),
+    ("stock", {"days": "366"}, "days"),
+    ("stock", {"days": "week"}, "days"),
+    ("stock", {"filter": "slow"}, "filter"),
+    ("stock", {"order_by": "price"}, "order_by"),
+    ("stock", {"limit": "0"}, "limit"),
+    ("stock", {"limit": "501"}, "limit"),
+    ("payments", {**MARCH, "compare": "never"}, "compare"),
+    ("payments", {"start": "2020-01-01", "end": "2026-01-01"}, "end"),  # range_too_long
 ]
 
 
@@ -263,7 +287,7 @@ def test_bad_input_is_refused_on_the_form_and_in_the_csv(analyst, db, slug, para
     assert f"\n{field}: " in refused.content.decode()
 
 
-@pytest.mark.parametrize("slug", PAGES)
+@pytest.mark.parametrize("slug", [slug for slug in PAGES if slug != "stock"])
 def test_a_range_too_long_is_refused(analyst, db, settings, slug):
     settings.ANALYTICS_MAX_RANGE_DAYS = 10
     page = analyst.get(url(slug), {"start": "2026-01-01", "end": "2026-03-01"})
@@ -284,7 +308,7 @@ def test_staff_without_the_reports_permission_get_403(support, slug):
     assert support.get(url(slug), {"format": "csv"}).status_code == 403
 
 
-def test_the_owner_sees_both_pages(owner, db):
+def test_the_owner_sees_every_page(owner, db):
     for slug in PAGES:
         assert owner.get(url(slug)).status_code == 200, slug
 
@@ -314,3 +338,244 @@ def test_a_range_without_customers_says_so(analyst, customers):
     params = {"start": "2025-01-01", "end": "2025-01-31"}
     html = analyst.get(url("customer-value"), params).content.decode()
     assert "No customer with an account placed a counted order in this range" in html
+
+
+# --- categories and collections, vouchers and promotions ---------------------------------
+
+
+def test_the_categories_page_at_the_top_of_the_tree(analyst, catalog_history):
+    response = analyst.get(url("categories"), MARCH)
+    clothing = str(catalog_history["clothing"].public_id)
+
+    rows = table(response)
+    # Clothing counts Shirts: the tees (30.00 + 13.00) and the scarf; the cancelled order is
+    # out; compared with 19 to 28 February: a tee, 20.00 less 5.00 and 1.50 off
+    assert rows[0] == ["EUR", clothing, "Clothing", "clothing", "1", "4", "53.00", "2", "64.6",
+                       "1", "13.50", "292.6"]  # fmt: skip
+    assert [row[2:] for row in rows[1:4]] == [
+        ["Books", "books", "0", "1", "12.00", "1", "14.6", "0", "0.00", ""],
+        ["Toys", "toys", "0", "0", "0.00", "0", "0.0", "0", "0.00", ""],
+        # the mug (no category) and the line of a deleted variant
+        ["(no category, or deleted since)", "", "", "2", "17.00", "1", "20.7", "0", "0.00", ""],
+    ]
+    assert [row[0] for row in rows[4:]] == ["USD"] * 4
+    assert rows[4][2:9] == ["Books", "books", "0", "1", "50.00", "1", "100.0"]
+    html = response.content.decode()
+    assert (
+        "EUR: units 7, net sales 82.00, orders 3 (compared range: units 1, net sales 13.50, "
+        "orders 1)"
+    ) in html
+    assert [title for title, _, _ in response.context["charts"]] == ["EUR", "USD"]
+    assert [h["label"] for h in response.context["headers"]][2] == "Category"
+    assert download(analyst, "categories", MARCH)[1:] == rows
+
+
+def test_the_categories_page_under_a_parent_and_by_collection(analyst, catalog_history):
+    clothing = catalog_history["clothing"]
+    params = {**MARCH, "parent": str(clothing.public_id), "currency": "EUR"}
+    response = analyst.get(url("categories"), params)
+
+    assert [row[2:9] for row in table(response)] == [
+        ["Shirts", "clothing/shirts", "0", "3", "43.00", "2", "81.1"],
+        ["(filed in Clothing itself)", "", "", "1", "10.00", "1", "18.9"],  # the scarf
+    ]
+    assert "The children of Clothing (clothing)" in response.content.decode()
+    collections = {**MARCH, "by": "collection", "currency": "EUR", "sort": "-orders"}
+    rows = table(analyst.get(url("categories"), collections))
+    # a tee is in both; Winter sold nothing and is left out; sorted by orders
+    assert [(row[2], row[4], row[5], row[6], row[7], row[8]) for row in rows] == [
+        ("Gifts", "", "4", "50.00", "3", "61.0"),
+        ("Summer", "", "4", "55.00", "2", "67.1"),
+        ("(in no collection)", "", "2", "20.00", "2", "24.4"),
+    ]
+
+
+def test_the_discounts_page(analyst, catalog_history):
+    response = analyst.get(url("discounts"), MARCH)
+    sale = str(catalog_history["sale"].public_id)
+
+    # SPRING: order B, 35.00 listed less 10.00 off and 5.00 refunded (D was cancelled); the
+    # deleted promotion as its line kept it; the dollar order used neither
+    assert table(response) == [
+        ["EUR", "Voucher", "SPRING", "", "1", "", "", "5.00", "20.00", "1.50", "13.50", "233.3"],
+        ["EUR", "Voucher", "WELCOME", "", "1", "", "", "1.00", "17.00", "0.00", "0.00", ""],
+        ["EUR", "Promotion", "Tee sale", sale, "", "2", "3", "15.00", "43.00", "5.00", "13.50",
+         "200.0"],
+        ["EUR", "Promotion", "Old deal", "", "", "1", "1", "2.00", "10.00", "0.00", "0.00", ""],
+    ]  # fmt: skip
+    html = response.content.decode()
+    assert (
+        "EUR: vouchers took 6.00 off 2 orders (net sales 37.00); promotions took 17.00 off 3 "
+        "lines (net sales 53.00) (compared range: vouchers 1.50, promotions 5.00)"
+    ) in html
+    ((title, kind, data),) = response.context["charts"]
+    drawn = json.loads(data)
+    assert (title, kind, drawn["labels"]) == (
+        "EUR",
+        "bar",
+        ["Voucher SPRING", "Voucher WELCOME", "Promotion Tee sale", "Promotion Old deal"],
+    )
+    assert [d["data"] for d in drawn["datasets"]] == [[5.0, 1.0, 15.0, 2.0], [1.5, 0, 5.0, 0]]
+    rows = download(analyst, "discounts", {**MARCH, "sort": "-net"})
+    assert [row[2] for row in rows[1:]] == ["Tee sale", "SPRING", "WELCOME", "Old deal"]
+
+
+def test_a_currency_without_discounts_says_so(analyst, catalog_history):
+    response = analyst.get(url("discounts"), {**MARCH, "currency": "USD"})
+    assert response.context["cells"] == [] and response.context["charts"] == []
+    assert "Nothing in this range" in response.content.decode()
+
+
+# --- stock and payments -------------------------------------------------------------------
+
+
+def test_the_stock_page(analyst, stock):
+    a, c, d = stock["a"], stock["c"], stock["d"]
+    response = analyst.get(url("stock"))
+
+    def named(item):
+        return [str(item.pk), item.sku, item.product.name, item.name]
+
+    # A: 15 on hand (10 + 5), 3 allocated, 2 reserved by a cart; 3 sold today: 0.10 a day
+    # over 30, its 10 available last 100 days, 3 of 3 + 15 sold through. C sold 40 days ago:
+    # dead. B has no cost: not valued. The low-stock threshold is 5.
+    assert table(response) == [
+        [*named(a), "15", "3", "2", "10", "5", "8.00", "120.00", "3", "0.10", "100.0", "16.7",
+         "no"],
+        [*named(c), "2", "1", "0", "1", "5", "5.00", "10.00", "0", "0.00", "", "0.0", "yes"],
+        [*named(d), "1", "1", "0", "0", "5", "3.00", "3.00", "1", "0.03", "0.0", "50.0", "no"],
+        [*named(stock["b"]), "4", "0", "0", "4", "5", "", "", "0", "0.00", "", "0.0", "yes"],
+    ]  # fmt: skip
+    html = response.content.decode()
+    assert (
+        "Berlin: 3 variants on hand, on hand 15, allocated 4, available 11, value at cost "
+        "83.00 EUR, 1 without a cost"
+    ) in html
+    assert (
+        "Total: 4 variants, on hand 22, allocated 5, reserved 2, available 15, value at cost "
+        "133.00 EUR (1 without a cost), 4 units sold; low 3, out 1, dead 2"
+    ) in html
+    form = response.context["form"]
+    assert set(form.fields) == {"warehouse", "days", "filter", "order_by", "limit"}
+    assert [label for _, label in form.fields["warehouse"].choices] == [
+        "Every warehouse",
+        "Berlin",
+        "Hamburg",
+    ]
+    period = response.context["period"]
+    assert (period.end - period.start).days == 29 and period.previous is None
+    ((title, _, data),) = response.context["charts"]
+    drawn = json.loads(data)
+    assert (title, drawn["labels"]) == ("Units per warehouse", ["Berlin", "Hamburg"])
+    assert [d["data"] for d in drawn["datasets"]] == [[15.0, 7.0], [11.0, 6.0]]
+    rows = download(analyst, "stock", {})
+    assert rows[0][:5] == ["ID", "SKU", "Product", "Variant", "On hand"]
+    assert rows[1:] == table(response)
+
+
+def test_the_stock_page_of_one_warehouse_filtered_and_sorted(analyst, stock):
+    a, c = stock["a"], stock["c"]
+    hamburg = {"warehouse": str(stock["hamburg"].public_id)}
+    rows = table(analyst.get(url("stock"), hamburg))
+    assert [row[1:] for row in rows] == [
+        [a.sku, a.product.name, a.name, "5", "0", "0", "5", "5", "8.00", "40.00", "3", "0.10",
+         "50.0", "37.5", "no"],
+        [c.sku, c.product.name, c.name, "2", "1", "0", "1", "5", "5.00", "10.00", "0", "0.00",
+         "", "0.0", "yes"],
+    ]  # fmt: skip
+    dead = table(analyst.get(url("stock"), {"filter": "dead"}))
+    assert [row[1] for row in dead] == [c.sku, "B-1"]
+    fewest = {"filter": "low", "order_by": "days_of_cover", "limit": "1"}
+    assert [row[1] for row in table(analyst.get(url("stock"), fewest))] == [stock["d"].sku]
+    longer = table(analyst.get(url("stock"), {"days": "60", "sort": "-sold"}))
+    assert [(row[1], row[11], row[13]) for row in longer][:3] == [
+        (a.sku, "3", "200.0"),
+        (c.sku, "1", "60.0"),  # ties keep the report's order: most value first
+        (stock["d"].sku, "1", "0.0"),
+    ]
+
+
+def test_a_filter_without_variants_and_a_shop_without_stock_say_so(analyst, stock):
+    html = analyst.get(
+        url("stock"), {"filter": "out", "warehouse": str(stock["hamburg"].public_id)}
+    )
+    assert "No variant is shown: none matches this filter" in html.content.decode()
+
+
+def test_nothing_stocked_says_so(analyst, db):
+    response = analyst.get(url("stock"))
+    assert "Nothing is stocked yet" in response.content.decode()
+    assert response.context["cells"] == [] and response.context["charts"] == []
+
+
+def test_the_payments_page(analyst, paid):
+    response = analyst.get(url("payments"), MARCH)
+
+    # EUR test: a declined attempt and a paid one (10.00 of 30.00 refunded); manual: pending;
+    # compared with 19 to 28 February: one paid attempt of 20.00
+    assert table(response) == [
+        ["EUR", "test", "2", "1", "1", "1", "0", "0", "50.0", "30.00", "30.00", "10.00", "33.3",
+         "1", "0.0", "20.00", "50.0"],
+        ["EUR", "manual", "1", "0", "0", "0", "0", "1", "0.0", "0.00", "0.00", "0.00", "",
+         "0", "", "0.00", ""],
+        ["USD", "test", "1", "1", "1", "0", "0", "0", "0.0", "55.00", "55.00", "0.00", "0.0",
+         "0", "", "0.00", ""],
+    ]  # fmt: skip
+    html = response.content.decode()
+    assert (
+        "EUR: attempts 3, declined 1 (33.3 %), captured 30.00, refunded 10.00 (33.3 %) "
+        "(compared range: attempts 1, declined 0 (0.0 %), captured 20.00, refunded 0.00 (0.0 %))"
+    ) in html
+    charts = response.context["charts"]
+    assert [title for title, _, _ in charts] == ["EUR", "USD"]
+    drawn = json.loads(charts[0][2])
+    assert drawn["labels"] == ["test", "manual"]
+    assert [d["data"] for d in drawn["datasets"]] == [[50.0, 0.0], [0.0, 0.0]]
+    rows = download(analyst, "payments", {**MARCH, "sort": "-captured"})
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("USD", "test"),
+        ("EUR", "test"),
+        ("EUR", "manual"),
+    ]
+
+
+def test_the_payments_page_of_one_currency_without_comparison(analyst, paid):
+    params = {**MARCH, "currency": "USD", "compare": "none"}
+    assert table(analyst.get(url("payments"), params)) == [
+        ["USD", "test", "1", "1", "1", "0", "0", "0", "0.0", "55.00", "55.00", "0.00", "0.0",
+         "", "", "", ""],
+    ]  # fmt: skip
+
+
+# The queries of these pages: the session and permissions (5), the form's currencies (1;
+# stock: the warehouses instead), a currency other than the shop's (1), then the selector's
+# as in the API: categories 3 (the children, the groups, the totals; a parent is looked up
+# by the form and by the selector), collections 3 (the groups, the totals, the names),
+# discounts 4 (the orders, the refunds, the lines, the promotions' names), stock 3 (the
+# warehouses, the totals, the variants; a warehouse 1 more), payments 1.
+MORE_QUERIES = [
+    ("categories", MARCH, "catalog_history", 9),
+    ("categories", {**MARCH, "parent": "clothing"}, "catalog_history", 11),
+    ("categories", {**MARCH, "by": "collection", "currency": "USD"}, "catalog_history", 10),
+    ("discounts", MARCH, "catalog_history", 10),
+    ("stock", {}, "stock", 9),
+    ("stock", {"filter": "low", "order_by": "days_of_cover"}, "stock", 9),
+    ("stock", {"warehouse": "hamburg"}, "stock", 10),
+    ("payments", MARCH, "paid", 7),
+    ("payments", {**MARCH, "currency": "USD"}, "paid", 8),
+]
+
+
+@pytest.mark.parametrize(("slug", "params", "history_fixture", "queries"), MORE_QUERIES)
+def test_the_other_pages_run_a_fixed_number_of_queries(
+    request, analyst, django_assert_num_queries, slug, params, history_fixture, queries
+):
+    found = request.getfixturevalue(history_fixture)
+    if params.get("parent") == "clothing":
+        params = {**params, "parent": str(found["clothing"].public_id)}
+    if params.get("warehouse") == "hamburg":
+        params = {**params, "warehouse": str(found["hamburg"].public_id)}
+    with django_assert_num_queries(queries):
+        response = analyst.get(url(slug), params)
+    assert response.status_code == 200 and response.context["cells"]
+    assert response.context["empty"] is None
