@@ -210,3 +210,4 @@ class DailyCarts(models.Model):
 
 from mercato.analytics.events_models import *  # noqa: E402, F403
 from mercato.analytics.rollup_models import *  # noqa: E402, F403
+from mercato.analytics.tax_models import *  # noqa: E402, F403

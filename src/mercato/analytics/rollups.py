@@ -16,10 +16,12 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from mercato.analytics.copying import insert_from
 from mercato.analytics.models import (
     DailyOrderGroup,
+    DailyTax,
     LineSalesRollup,
     OrderFact,
     OrderLineFact,
     RefundFact,
+    RefundTaxPart,
     StaleRollup,
 )
 
@@ -66,8 +68,47 @@ def _order_groups(days: Q) -> list[Rows]:
     return rows
 
 
+def _taxes(days: Q) -> list[Rows]:
+    """The counted orders' lines and shipping on their order's day, and the parts of the
+    counted refunds on the refund's day, taken off; each keyed by its order's country,
+    reverse charge and buyer VAT number."""
+    keys = ("country", "reverse_charge", "vat_number")
+    common = {"day": F("day"), "currency": F("currency")}
+    lines = OrderLineFact.objects.filter(days, counted=True)
+    lines = lines.values("day", "currency", "tax_rate", *(f"order__{key}" for key in keys))
+    shipping = OrderFact.objects.filter(days, counted=True)
+    shipping = shipping.values("day", "currency", "shipping_tax_rate", *keys)
+    parts = RefundTaxPart.objects.filter(days, refund__counted=True)
+    parts = parts.values("day", "currency", "rate", *(f"order__{key}" for key in keys))
+    of_order = common | {key: F(f"order__{key}") for key in keys}
+    return [
+        (
+            lines,
+            of_order
+            | {"rate": F("tax_rate"), "orders": ZERO, "taxable": Sum("net"), "tax": Sum("tax")},
+        ),
+        (
+            shipping,
+            common
+            | {key: F(key) for key in keys}
+            | {
+                "rate": F("shipping_tax_rate"),
+                "orders": Count("pk"),
+                "taxable": Sum("shipping_net"),
+                "tax": Sum("shipping_tax"),
+            },
+        ),
+        (
+            parts,
+            of_order
+            | {"rate": F("rate"), "orders": ZERO, "taxable": -Sum("taxable"), "tax": -Sum("tax")},
+        ),
+    ]
+
+
 ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
     (DailyOrderGroup, _order_groups),
+    (DailyTax, _taxes),
 ]
 
 

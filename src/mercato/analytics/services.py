@@ -43,9 +43,11 @@ from mercato.analytics.models import (
     OrderLineFact,
     PaymentFact,
     RefundFact,
+    RefundTaxPart,
     ReturnFact,
 )
 from mercato.analytics.rollups import rebuild_rollups, refresh_rollups
+from mercato.analytics.tax_facts import insert_refund_parts
 from mercato.core.money import quantize
 from mercato.orders.models import Order, OrderLine, Return, ReturnLine
 from mercato.payments.models import Payment, Transaction
@@ -234,6 +236,7 @@ def insert_facts(orders: Orders) -> int:
     """Write the facts of the placed orders in `orders`, one statement per fact (none of
     them may be there yet). Returns how many orders."""
     counts = [insert_from(model, *source(orders)) for model, source in FACTS]
+    insert_refund_parts(orders)  # the refunds' split over the rates, in Python
     return counts[0]
 
 
@@ -248,6 +251,7 @@ def write_facts(order_ids: list[int]) -> set[DayKey]:
     """Replace the stored facts of these orders with facts built now. Returns the
     (day, currency) roll-ups the old or the new facts count in."""
     before = _stored_days(order_ids)
+    RefundTaxPart.objects.filter(order_id__in=order_ids).delete()  # the refunds' children
     for model, _ in reversed(FACTS):
         model.objects.filter(order_id__in=order_ids).delete()
     insert_facts({"in": order_ids})
@@ -363,6 +367,7 @@ def rebuild_analytics(*, step: Callable[[int], None] = lambda count: None) -> in
     statement (`step(count)` after each). Returns how many orders it read."""
     with transaction.atomic():
         lock_history(shared=False)
+        _delete_all(RefundTaxPart)  # the refunds' children
         for model, _ in reversed(FACTS):
             _delete_all(model)
         last = Order.objects.aggregate(last=Max("pk"))["last"] or 0

@@ -1,5 +1,6 @@
 """The tax reports: taxable amounts and tax per shipping country and rate, and the EU
-one-stop-shop return of a quarter, from the order, line and refund facts.
+one-stop-shop return of a quarter, from the `DailyTax` roll-ups (summed from the order, line
+and refund facts and the refunds' tax parts).
 
 Sales count on the day of the order, refunds on the day of the refund (docs/analytics.md).
 A refund is money given back on the whole order: it is split over the order's rates in
@@ -10,16 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Sum
 
-from mercato.analytics.models import OrderFact, OrderLineFact, RefundFact
+from mercato.analytics.models import DailyTax
 from mercato.analytics.reports.common import (
     cents,
     currencies,
     per_window,
-    ranges,
     scope,
     windows,
 )
@@ -29,7 +29,7 @@ from mercato.pricing.eu_vat import EU_VAT_2025
 from mercato.pricing.selectors import get_tax_settings
 
 ZERO = Decimal("0.00")
-# the order's facts a tax line is keyed by, by their aliases (none is a column's name)
+# the roll-up's columns a tax line is keyed by, by their aliases (none is a column's name)
 ORDER_KEYS = {"to_country": "country", "is_b2b": "reverse_charge", "buyer_vat": "vat_number"}
 
 
@@ -88,74 +88,23 @@ def split_refund(amount: Decimal, charged: dict[Decimal, Decimal]) -> dict[Decim
 def get_taxes(*, period: Period, currency: str | None = None) -> Taxes:
     """Per window, the taxable amounts and tax of every (currency, country, rate, reverse
     charge, buyer VAT number): the counted orders' lines and shipping placed in the window,
-    less the refunds made in it. Four queries."""
+    less the refunds made in it (split when the facts were written). One query of the
+    `DailyTax` roll-ups."""
     spans = windows(period)
     found: Taxes = {window: defaultdict(TaxAmounts) for window in spans}
-    facts = Q(counted=True) & scope(period, currency)
-    order_keys = {alias: f"order__{path}" for alias, path in ORDER_KEYS.items()}
-    lines = per_window(
-        OrderLineFact.objects.filter(facts),
-        keys={**order_keys, "vat_rate": "tax_rate"},
-        sums={"taxable": (Sum, "net"), "tax": (Sum, "tax")},
+    rows = per_window(
+        DailyTax.objects.filter(scope(period, currency)),
+        keys={**ORDER_KEYS, "vat_rate": "rate"},
+        sums={"orders": (Sum, "orders"), "taxable": (Sum, "taxable"), "tax": (Sum, "tax")},
         spans=spans,
     )
-    shipping = per_window(
-        OrderFact.objects.filter(facts),
-        keys={**ORDER_KEYS, "vat_rate": "shipping_tax_rate"},
-        sums={
-            "orders": (Count, "pk"),
-            "taxable": (Sum, "shipping_net"),
-            "tax": (Sum, "shipping_tax"),
-        },
-        spans=spans,
-    )
-    for row in [*lines, *shipping]:
+    for row in rows:
         for window in spans:
             amounts = found[window][_key(row, row["vat_rate"])]
-            amounts.orders += row.get(f"orders_{window}") or 0
+            amounts.orders += row[f"orders_{window}"] or 0
             amounts.taxable += cents(row[f"taxable_{window}"])
             amounts.tax += cents(row[f"tax_{window}"])
-    _take_off_refunds(found, ranges(period), facts)
     return found
-
-
-def _take_off_refunds(found: Taxes, spans: dict[str, tuple[date, date]], facts: Q) -> None:
-    refunds = cast(
-        list[dict[str, Any]],
-        list(
-            RefundFact.objects.filter(facts)
-            .values(
-                "order_id",
-                "currency",
-                "day",
-                "amount",
-                rate=F("order__shipping_tax_rate"),
-                shipped=F("order__shipping_net") + F("order__shipping_tax"),
-                **{alias: F(f"order__{path}") for alias, path in ORDER_KEYS.items()},
-            )
-            .order_by("pk")
-        ),
-    )
-    if not refunds:
-        return
-    charged: dict[int, dict[Decimal, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    lines = (
-        OrderLineFact.objects.filter(order_id__in={r["order_id"] for r in refunds})
-        .values("order_id", "tax_rate")
-        .annotate(net=Sum("net"), tax=Sum("tax"))
-        .order_by()
-    )
-    for line in lines:
-        charged[line["order_id"]][line["tax_rate"]] += cents(line["net"]) + cents(line["tax"])
-    for refund in refunds:
-        rates = dict(charged[refund["order_id"]])
-        rates[refund["rate"]] = rates.get(refund["rate"], ZERO) + cents(refund["shipped"])
-        for window, (first, last) in spans.items():
-            if first <= refund["day"] <= last:
-                for rate, part in split_refund(refund["amount"], rates).items():
-                    amounts = found[window][_key(refund, rate)]
-                    amounts.taxable -= part.taxable
-                    amounts.tax -= part.tax
 
 
 @dataclass
