@@ -14,7 +14,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from mercato.analytics import dashboard, panels
+from mercato.analytics.admin import catvouch_pages as catvouch
+from mercato.analytics.admin import custcart_pages as custcart
 from mercato.analytics.admin import report_pages as pages
+from mercato.analytics.admin import stockpay_pages as stockpay
 from mercato.analytics.admin.forms import ReportForm, RevenueForm
 from mercato.analytics.admin.report_forms import (
     CohortsForm,
@@ -195,6 +198,81 @@ REPORTS += [
         SearchForm,
         reading(pages.select_search, search_table, pages.search_charts, pages.search_notes),
         empty=pages.why_no_sessions,
+    ),
+]
+
+# The carts and customer value reports (admin/custcart_pages.py).
+REPORTS += [
+    Report(
+        "carts",
+        "Carts",
+        custcart.CartsForm,
+        reading(
+            custcart.select_carts, custcart.carts_table, custcart.carts_charts, custcart.carts_notes
+        ),
+        empty=custcart.why_no_carts,
+    ),
+    Report(
+        "customer-value",
+        "Customer value",
+        custcart.CustomerValueForm,
+        reading(
+            custcart.select_customer_value,
+            custcart.customer_value_table,
+            custcart.customer_value_charts,
+            custcart.customer_value_notes,
+        ),
+        empty=custcart.why_no_customer_value,
+    ),
+]
+
+# The categories and discounts, stock and payments reports (admin/catvouch_pages.py,
+# admin/stockpay_pages.py).
+REPORTS += [
+    Report(
+        "categories",
+        "Categories",
+        catvouch.CategoriesForm,
+        reading(
+            catvouch.select_categories,
+            catvouch.categories_table,
+            catvouch.categories_charts,
+            catvouch.categories_notes,
+        ),
+    ),
+    Report(
+        "discounts",
+        "Discounts",
+        ReportForm,
+        reading(
+            catvouch.select_discounts,
+            catvouch.discounts_table,
+            catvouch.discounts_charts,
+            catvouch.discounts_notes,
+        ),
+    ),
+    Report(
+        "stock",
+        "Stock",
+        stockpay.StockForm,
+        reading(
+            stockpay.select_stock,
+            stockpay.stock_table,
+            stockpay.stock_charts,
+            stockpay.stock_notes,
+        ),
+        empty=stockpay.why_no_stock,
+    ),
+    Report(
+        "payments",
+        "Payments",
+        ReportForm,
+        reading(
+            stockpay.select_payments,
+            stockpay.payments_table,
+            stockpay.payments_charts,
+            stockpay.payments_notes,
+        ),
     ),
 ]
 
