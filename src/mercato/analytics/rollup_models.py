@@ -1,9 +1,10 @@
 """The breakdown roll-ups (docs/analytics.md, "Roll-ups"), summed from the facts so that a
 report over two years reads a few rows a day, or a month, and not the facts.
 
-The daily ones are summed again with `DailySales` (`analytics/rollups.py`). The monthly and
-weekly ones are summed by a chore: a refresh marks the months and weeks it touched stale,
-and a report reads a stale one from the facts until the chore has summed it again."""
+The daily ones are summed again with `DailySales` (`analytics/rollups.py`). The line
+roll-ups of months and weeks are summed by a chore: a refresh marks the months and weeks it
+touched stale, and a report reads a stale one from the facts until the chore has summed it
+again."""
 
 from django.db import models
 

@@ -163,8 +163,8 @@ def test_variants_by_units_with_a_limit(api, analyst_token, shop):
     [
         (ORDERS, {"by": "country"}, 4),  # the order groups roll-ups
         (ORDERS, {"by": "payment_provider", "currency": "USD"}, 5),  # and the currency
-        # stale months, line facts, the products' names, their traffic (and the monthly
-        # roll-ups when the range holds a whole month: test_rollups)
+        # stale spans, line facts, the products' names, their traffic (and the line
+        # roll-ups when the range holds a whole month or week that is not stale: test_rollups)
         (PRODUCTS, {}, 7),
         (PRODUCTS, {"by": "variant", "currency": "USD"}, 6),  # no names: a deleted variant
     ],
