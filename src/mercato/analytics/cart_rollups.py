@@ -13,24 +13,18 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from mercato.analytics.locks import lock_keys
 from mercato.analytics.models import DailyCarts
 from mercato.analytics.reports.common import cents
 from mercato.analytics.services import local_day
 from mercato.checkout.models import Cart
 
 CARTS_LOCK = 0x6361  # the advisory lock of the carts roll-up ("ca")
-
-
-def _lock_carts() -> None:
-    """One writer of the carts roll-up at a time (PostgreSQL; SQLite has one anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CARTS_LOCK])
 
 
 def first_open_day(now: datetime) -> date:
@@ -100,7 +94,7 @@ def roll_up_carts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     since = first_open_day(now)
     with transaction.atomic():
-        _lock_carts()
+        lock_keys(CARTS_LOCK, [0])
         rows = summed_carts(since=since, now=now)
         _replace(rows, since=since)
     return len(rows)
@@ -113,7 +107,7 @@ def rebuild_carts(*, now: datetime | None = None) -> int:
     many roll-ups it summed."""
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_carts()
+        lock_keys(CARTS_LOCK, [0])
         rows = summed_carts(since=None, now=now)
         _replace(rows, since=first_open_day(now))
     return len(rows)

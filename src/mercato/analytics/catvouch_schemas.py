@@ -2,7 +2,6 @@
 report (docs/analytics.md): their parameters, built on the overview's, and their figures per
 currency (money as `{"amount", "currency"}`)."""
 
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -22,14 +21,9 @@ from mercato.analytics.reports.discounts import (
     PromotionSales,
     VoucherSales,
 )
-from mercato.analytics.schemas import AnalyticsReportParams, period_out
+from mercato.analytics.schemas import AnalyticsReportParams, money_of, period_out
 from mercato.analytics.selectors import Period
-from mercato.core.money import Money, quantize
-
-
-def _money(amount: Decimal, currency: str) -> Money:
-    return Money(amount=str(quantize(amount)), currency=currency)
-
+from mercato.core.money import Money
 
 # The categories and collections report
 
@@ -95,7 +89,7 @@ class AnalyticsCatalog(AnalyticsRangeReport):
 
 def _catalog_figures(sales: CatalogSales, currency: str) -> AnalyticsCatalogFigures:
     return AnalyticsCatalogFigures(
-        units=sales.units, net_sales=_money(sales.net, currency), orders=sales.orders
+        units=sales.units, net_sales=money_of(sales.net, currency), orders=sales.orders
     )
 
 
@@ -108,7 +102,7 @@ def _maybe_catalog_figures(
 def _catalog_other(group: CatalogGroup, totals: CatalogSales, currency: str) -> dict[str, Any]:
     return {
         "units": group.current.units,
-        "net_sales": _money(group.current.net, currency),
+        "net_sales": money_of(group.current.net, currency),
         "orders": group.current.orders,
         "share": percent(group.current.net, totals.net),
         "previous": _maybe_catalog_figures(group.previous, currency),
@@ -206,8 +200,8 @@ class AnalyticsDiscounts(AnalyticsRangeReport):
 def _voucher_figures(sales: VoucherSales, currency: str) -> AnalyticsDiscountVoucherFigures:
     return AnalyticsDiscountVoucherFigures(
         orders=sales.orders,
-        discount=_money(sales.discount, currency),
-        net_sales=_money(sales.net, currency),
+        discount=money_of(sales.discount, currency),
+        net_sales=money_of(sales.net, currency),
     )
 
 
@@ -215,8 +209,8 @@ def _promotion_figures(sales: PromotionSales, currency: str) -> AnalyticsDiscoun
     return AnalyticsDiscountPromotionFigures(
         lines=sales.lines,
         units=sales.units,
-        discount=_money(sales.discount, currency),
-        net_sales=_money(sales.net, currency),
+        discount=money_of(sales.discount, currency),
+        net_sales=money_of(sales.net, currency),
     )
 
 
@@ -224,8 +218,8 @@ def _voucher(given: Given[VoucherSales], currency: str) -> AnalyticsDiscountVouc
     return AnalyticsDiscountVoucher(
         code=given.key,
         orders=given.current.orders,
-        discount=_money(given.current.discount, currency),
-        net_sales=_money(given.current.net, currency),
+        discount=money_of(given.current.discount, currency),
+        net_sales=money_of(given.current.net, currency),
         previous=None if given.previous is None else _voucher_figures(given.previous, currency),
     )
 
@@ -238,8 +232,8 @@ def _promotion(given: Given[PromotionSales], currency: str) -> AnalyticsDiscount
         name=given.name,
         lines=now.lines,
         units=now.units,
-        discount=_money(now.discount, currency),
-        net_sales=_money(now.net, currency),
+        discount=money_of(now.discount, currency),
+        net_sales=money_of(now.net, currency),
         previous=None if before is None else _promotion_figures(before, currency),
     )
 

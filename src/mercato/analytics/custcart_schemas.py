@@ -2,7 +2,6 @@
 value"): their query parameters and their figures per currency."""
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
@@ -12,14 +11,9 @@ from mercato.analytics.periods import Interval
 from mercato.analytics.report_schemas import AnalyticsRangeReport, percent
 from mercato.analytics.reports.carts import CartFigures, CartSeries
 from mercato.analytics.reports.value import CustomerValue, TopCustomer
-from mercato.analytics.schemas import AnalyticsReportParams, DayRange, period_out
+from mercato.analytics.schemas import AnalyticsReportParams, DayRange, money_of, period_out
 from mercato.analytics.selectors import Period
-from mercato.core.money import Money, money, quantize
-
-
-def _amount(amount: Decimal, currency: str) -> Money:
-    return Money(amount=str(quantize(amount)), currency=currency)
-
+from mercato.core.money import Money, money
 
 # The carts report
 
@@ -66,7 +60,7 @@ def _cart_figures(figures: CartFigures, currency: str) -> AnalyticsCartFigures:
         abandoned=figures.abandoned,
         abandonment_rate=percent(figures.abandoned, figures.with_lines),
         conversion_rate=percent(figures.converted, figures.with_lines),
-        abandoned_value=_amount(figures.abandoned_value, currency),
+        abandoned_value=money_of(figures.abandoned_value, currency),
     )
 
 
@@ -159,7 +153,7 @@ def _top_out(top: TopCustomer, currency: str) -> AnalyticsTopCustomer:
         customer_id=None if top.public_id is None else UUID(top.public_id),
         email=top.email,
         orders=top.orders,
-        net_sales=_amount(top.net, currency),
+        net_sales=money_of(top.net, currency),
         first_order=top.first_day,
         last_order=top.last_day,
         recency=recency,
@@ -176,7 +170,7 @@ def _value_out(block: CustomerValue) -> AnalyticsCurrencyCustomerValue:
         lifetime_value=AnalyticsLifetimeValue(
             customers=block.customers,
             orders=block.orders,
-            net_sales=_amount(block.net, code),
+            net_sales=money_of(block.net, code),
             net_per_customer=money(block.net_per_customer, code),
             orders_per_customer=None
             if block.orders_per_customer is None
@@ -189,7 +183,7 @@ def _value_out(block: CustomerValue) -> AnalyticsCurrencyCustomerValue:
                 customers=s.customers,
                 share=percent(s.customers, block.customers),
                 orders=s.orders,
-                net_sales=_amount(s.net, code),
+                net_sales=money_of(s.net, code),
             )
             for s in block.segments.values()
         ],

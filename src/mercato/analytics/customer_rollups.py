@@ -5,11 +5,9 @@ months and the days' customer roll-ups they counted in before or count in now ar
 again), `rebuild_customers` for
 everyone (a few statements over the whole facts table)."""
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -33,6 +31,7 @@ from mercato.analytics.customer_models import (
     DailyCustomerGroup,
     DailyCustomerMonth,
 )
+from mercato.analytics.locks import lock_keys
 from mercato.analytics.models import OrderFact
 
 CUSTOMER_LOCK = 0x6375  # the first key of a customer's advisory lock ("cu")
@@ -56,15 +55,6 @@ class DaysBetween(Func):
             arg_joiner=") - julianday(",
             **extra,
         )
-
-
-def _lock(first: int, keys: Iterable[int]) -> None:
-    """PostgreSQL transaction-level advisory locks, in key order (no deadlock)."""
-    if connection.vendor != "postgresql":
-        return  # SQLite runs one writer at a time anyway
-    with connection.cursor() as cursor:
-        for key in sorted(set(keys)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [first, key])
 
 
 def customers_of(order_ids: list[int]) -> set[int]:
@@ -134,7 +124,7 @@ def _count_cells(cells: set[Cell]) -> None:
     """Count the customers of these cohort months again (their other rows stay)."""
     if not cells:
         return
-    _lock(COHORT_LOCK, (cohort.toordinal() for _, cohort, _ in cells))
+    lock_keys(COHORT_LOCK, (cohort.toordinal() for _, cohort, _ in cells))
     found = Q()
     for code, cohort, month in cells:
         found |= Q(currency=code, cohort=cohort, month=month)
@@ -212,7 +202,7 @@ def refresh_customers(customers: set[int]) -> None:
     customers' changed orders written, in the refresh's transaction."""
     if not customers:
         return
-    _lock(CUSTOMER_LOCK, customers)
+    lock_keys(CUSTOMER_LOCK, customers)
     scope = Q(customer_id__in=sorted(customers))
     before = _cells(CustomerDay.objects.filter(scope))
     days = set(CustomerDay.objects.filter(scope).values_list("day", flat=True))
@@ -222,7 +212,7 @@ def refresh_customers(customers: set[int]) -> None:
     _count_cells(before | _cells(CustomerDay.objects.filter(scope)))
     days |= set(CustomerDay.objects.filter(scope).values_list("day", flat=True))
     if days:  # none: the customer never had a counted order
-        _lock(DAY_LOCK, (day.toordinal() for day in days))
+        lock_keys(DAY_LOCK, (day.toordinal() for day in days))
         _sum_days(Q(day__in=sorted(days)))
 
 

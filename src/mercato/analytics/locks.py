@@ -31,3 +31,13 @@ def lock_history(*, shared: bool) -> None:
     """Every refresh holds the whole history shared, before it touches a fact; a rebuild
     holds it exclusively, so that the two never interleave."""
     _advisory_lock(ALL_DAYS, shared=shared)
+
+
+def lock_keys(first: int, keys: Iterable[int]) -> None:
+    """Exclusive locks on (first, key) for each key, in key order (no deadlock): one writer
+    at a time of what the keys name (a roll-up, customers, cohort months)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [first, key])

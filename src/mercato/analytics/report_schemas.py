@@ -24,13 +24,15 @@ from mercato.analytics.reports.taxes import (
     OssReturn,
     TaxAmounts,
 )
-from mercato.analytics.schemas import AnalyticsPeriod, AnalyticsReportParams, DayRange, period_out
+from mercato.analytics.schemas import (
+    AnalyticsPeriod,
+    AnalyticsReportParams,
+    DayRange,
+    money_of,
+    period_out,
+)
 from mercato.analytics.selectors import Period
-from mercato.core.money import Money, quantize
-
-
-def _money(amount: Decimal, currency: str) -> Money:
-    return Money(amount=str(quantize(amount)), currency=currency)
+from mercato.core.money import Money
 
 
 def percent(part: Decimal | int, whole: Decimal | int) -> str | None:
@@ -85,7 +87,7 @@ class AnalyticsOrders(AnalyticsRangeReport):
 
 
 def _sales_out(sales: Sales, currency: str) -> AnalyticsOrderSales:
-    return AnalyticsOrderSales(orders=sales.orders, net_sales=_money(sales.net, currency))
+    return AnalyticsOrderSales(orders=sales.orders, net_sales=money_of(sales.net, currency))
 
 
 def _maybe_sales(sales: Sales | None, currency: str) -> AnalyticsOrderSales | None:
@@ -96,7 +98,7 @@ def _group_out(group: Group, totals: Sales, currency: str) -> AnalyticsOrderGrou
     return AnalyticsOrderGroup(
         key=group.key,
         orders=group.current.orders,
-        net_sales=_money(group.current.net, currency),
+        net_sales=money_of(group.current.net, currency),
         share=percent(group.current.net, totals.net),
         previous=_maybe_sales(group.previous, currency),
     )
@@ -174,9 +176,9 @@ def _product_out(item: ProductSales, currency: str) -> AnalyticsProduct:
         name=item.name,
         sku=item.sku,
         units=now.units,
-        gross_sales=_money(now.gross, currency),
-        discounts=_money(now.discounts, currency),
-        net_sales=_money(now.net, currency),
+        gross_sales=money_of(now.gross, currency),
+        discounts=money_of(now.discounts, currency),
+        net_sales=money_of(now.net, currency),
         returned_units=now.returned,
         return_rate=percent(now.returned, now.units),
         orders=now.orders,
@@ -188,7 +190,7 @@ def _product_out(item: ProductSales, currency: str) -> AnalyticsProduct:
         conversion=None if item.views is None else percent(now.orders, item.views),
         previous=None
         if before is None
-        else AnalyticsProductFigures(units=before.units, net_sales=_money(before.net, currency)),
+        else AnalyticsProductFigures(units=before.units, net_sales=money_of(before.net, currency)),
     )
 
 
@@ -241,7 +243,7 @@ class AnalyticsTaxes(AnalyticsRangeReport):
 
 def _tax_amounts(amounts: TaxAmounts, currency: str) -> AnalyticsTaxAmounts:
     return AnalyticsTaxAmounts(
-        taxable_amount=_money(amounts.taxable, currency), tax=_money(amounts.tax, currency)
+        taxable_amount=money_of(amounts.taxable, currency), tax=money_of(amounts.tax, currency)
     )
 
 
@@ -263,8 +265,8 @@ def _currency_taxes(block: CurrencyTaxes, compared: bool) -> AnalyticsCurrencyTa
             AnalyticsTaxRow(
                 country=row.country,
                 rate=rate_out(row.rate),
-                taxable_amount=_money(row.current.taxable, code),
-                tax=_money(row.current.tax, code),
+                taxable_amount=money_of(row.current.taxable, code),
+                tax=money_of(row.current.tax, code),
                 previous=None if row.previous is None else _tax_amounts(row.previous, code),
             )
             for row in block.rows
@@ -321,14 +323,14 @@ def _oss_currency(block: OssCurrency) -> AnalyticsOssCurrency:
     total = _summed([row.current for row in block.member_states])
     return AnalyticsOssCurrency(
         currency=code,
-        taxable_amount=_money(total.taxable, code),
-        vat=_money(total.tax, code),
+        taxable_amount=money_of(total.taxable, code),
+        vat=money_of(total.tax, code),
         member_states=[
             AnalyticsOssState(
                 country=row.country,
                 rate=rate_out(row.rate),
-                taxable_amount=_money(row.current.taxable, code),
-                vat=_money(row.current.tax, code),
+                taxable_amount=money_of(row.current.taxable, code),
+                vat=money_of(row.current.tax, code),
             )
             for row in block.member_states
         ],
@@ -337,7 +339,7 @@ def _oss_currency(block: OssCurrency) -> AnalyticsOssCurrency:
                 vat_number=sale.vat_number,
                 country=sale.country,
                 orders=sale.amounts.orders,
-                amount=_money(sale.amounts.taxable + sale.amounts.tax, code),
+                amount=money_of(sale.amounts.taxable + sale.amounts.tax, code),
             )
             for sale in block.reverse_charge
         ],
@@ -393,14 +395,14 @@ class AnalyticsCustomers(AnalyticsRangeReport):
 
 
 def _guests(buyers: Buyers, currency: str) -> AnalyticsGuestOrders:
-    return AnalyticsGuestOrders(orders=buyers.orders, sales=_money(buyers.sales, currency))
+    return AnalyticsGuestOrders(orders=buyers.orders, sales=money_of(buyers.sales, currency))
 
 
 def _buyers(buyers: Buyers, currency: str) -> AnalyticsBuyers:
     return AnalyticsBuyers(
         customers=buyers.customers,
         orders=buyers.orders,
-        sales=_money(buyers.sales, currency),
+        sales=money_of(buyers.sales, currency),
     )
 
 

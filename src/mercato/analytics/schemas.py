@@ -115,7 +115,8 @@ class AnalyticsRevenue(Schema):
 # tests compare the answer to it.
 
 
-def _money(amount: Decimal, currency: str) -> Money:
+def money_of(amount: Decimal, currency: str) -> Money:
+    """An amount to the cent in its currency, as every report states money."""
     return Money.model_construct(amount=str(quantize(amount)), currency=currency)
 
 
@@ -124,14 +125,14 @@ def figures_out(figures: Figures, currency: str) -> AnalyticsFigures:
     return AnalyticsFigures.model_construct(
         orders=figures.orders,
         units=figures.units,
-        gross_sales=_money(figures.gross, currency),
-        discounts=_money(figures.discounts, currency),
-        refunds=_money(figures.refunds, currency),
-        net_sales=_money(figures.net, currency),
-        shipping=_money(figures.shipping, currency),
-        tax=_money(figures.tax, currency),
-        total_sales=_money(figures.total, currency),
-        average_order_value=None if aov is None else _money(aov, currency),
+        gross_sales=money_of(figures.gross, currency),
+        discounts=money_of(figures.discounts, currency),
+        refunds=money_of(figures.refunds, currency),
+        net_sales=money_of(figures.net, currency),
+        shipping=money_of(figures.shipping, currency),
+        tax=money_of(figures.tax, currency),
+        total_sales=money_of(figures.total, currency),
+        average_order_value=None if aov is None else money_of(aov, currency),
     )
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from mercato.analytics.report_schemas import AnalyticsRangeReport, _money, percent
+from mercato.analytics.report_schemas import AnalyticsRangeReport, percent
 from mercato.analytics.reports.common import CurrencyRows
 from mercato.analytics.reports.payments import PaymentFigures, ProviderPayments
 from mercato.analytics.reports.stock import (
@@ -18,7 +18,7 @@ from mercato.analytics.reports.stock import (
     VariantStock,
     WarehouseStock,
 )
-from mercato.analytics.schemas import period_out
+from mercato.analytics.schemas import money_of, period_out
 from mercato.analytics.selectors import Period
 from mercato.core.money import Money
 
@@ -117,7 +117,7 @@ def _warehouse_out(item: WarehouseStock, currency: str) -> AnalyticsWarehouseSto
         on_hand=item.on_hand,
         allocated=item.allocated,
         available=item.available,
-        value=_money(item.value, currency),
+        value=money_of(item.value, currency),
         without_cost=item.without_cost,
     )
 
@@ -129,7 +129,7 @@ def _totals_out(totals: StockTotals, currency: str) -> AnalyticsStockTotals:
         allocated=totals.allocated,
         reserved=totals.reserved,
         available=totals.available,
-        value=_money(totals.value, currency),
+        value=money_of(totals.value, currency),
         without_cost=totals.without_cost,
         sold=totals.sold,
         low=totals.low,
@@ -150,8 +150,8 @@ def _variant_out(row: VariantStock, days: int, currency: str) -> AnalyticsVarian
         reserved=row.reserved,
         available=row.available,
         low_stock_threshold=row.threshold,
-        unit_cost=None if row.unit_cost is None else _money(row.unit_cost, currency),
-        value=None if value is None else _money(value, currency),
+        unit_cost=None if row.unit_cost is None else money_of(row.unit_cost, currency),
+        value=None if value is None else money_of(value, currency),
         sold=row.sold,
         daily_rate=_ratio(row.sold, days, "0.01"),
         days_of_cover=_ratio(row.available * days, row.sold, "0.1") if row.sold else None,
@@ -221,9 +221,9 @@ def _figure_fields(figures: PaymentFigures, currency: str) -> dict:
         "voided": figures.voided,
         "open": figures.open,
         "decline_rate": percent(figures.declined, figures.attempted),
-        "authorized_amount": _money(figures.authorized_amount, currency),
-        "captured_amount": _money(figures.captured, currency),
-        "refunded_amount": _money(figures.refunded, currency),
+        "authorized_amount": money_of(figures.authorized_amount, currency),
+        "captured_amount": money_of(figures.captured, currency),
+        "refunded_amount": money_of(figures.refunded, currency),
         "refund_rate": percent(figures.refunded, figures.captured),
     }
 

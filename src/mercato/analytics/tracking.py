@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from mercato.analytics.events_models import (
     TrafficState,
 )
 from mercato.analytics.events_schemas import StorefrontEventIn
+from mercato.analytics.locks import lock_keys
 from mercato.analytics.services import local_day
 from mercato.catalog.models import Product, ProductVariant
 from mercato.checkout.models import Cart
@@ -186,13 +187,6 @@ def record_order_placed(*, order_id: int) -> bool:
 # --- roll-ups -------------------------------------------------------------------------------
 
 
-def _lock_traffic() -> None:
-    """One writer of the traffic roll-ups at a time (PostgreSQL; SQLite has one anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TRAFFIC_LOCK])
-
-
 def _sessions(type_: str) -> Count:
     return Count("session_id", distinct=True, filter=Q(type=type_))
 
@@ -258,7 +252,7 @@ def roll_up_new_events() -> int:
     """What the chore does: refresh the days of the events received since the last run
     (less LATE_COMMIT_MARGIN). Returns how many days."""
     with transaction.atomic():
-        _lock_traffic()
+        lock_keys(TRAFFIC_LOCK, [0])
         state, _ = TrafficState.objects.select_for_update().get_or_create(pk=1)
         now = timezone.now()
         events = StorefrontEvent.objects.all()
@@ -275,7 +269,7 @@ def rebuild_traffic() -> int:
     """Every day that still has raw events, summed again (the roll-ups of older days, whose
     raw events retention removed, stay). Returns how many days."""
     with transaction.atomic():
-        _lock_traffic()
+        lock_keys(TRAFFIC_LOCK, [0])
         now = timezone.now()
         days = list(StorefrontEvent.objects.values_list("day", flat=True).distinct().order_by())
         for model in ROLLUPS:
