@@ -208,14 +208,18 @@ CROSS JOIN LATERAL (
 
 INSERT INTO orders_orderline (public_id, product_name, variant_name, sku, quantity, unit_price,
   unit_price_discounted, promotion_discount, voucher_discount, total_net, total_tax,
-  total_gross, tax_rate, tax_class, quantity_fulfilled, quantity_returned, order_id, variant_id)
+  total_gross, tax_rate, tax_class, quantity_fulfilled, quantity_returned, order_id, variant_id,
+  promotion_id, promotion_name)
 SELECT pg_temp.uid('line', l.line_idx), l.product_name, l.variant_name, l.sku, l.quantity,
        l.unit_price, round(l.unit_price - l.promotion_discount / l.quantity, 2),
        l.promotion_discount, l.voucher_discount, l.total_gross - l.total_tax, l.total_tax,
        l.total_gross, l.tax_rate, 'standard',
        CASE WHEN d.fate IN ('shipped', 'returned', 'return_open', 'refunded') THEN l.quantity ELSE 0 END,
        CASE WHEN d.fate = 'returned' AND l.line_no = 1 THEN l.quantity ELSE 0 END,
-       l.order_id, l.variant_id
+       l.order_id, l.variant_id,
+       -- one of five promotions (not in the pricing tables: the lines keep their names)
+       CASE WHEN l.promotion_discount > 0 THEN 1 + l.variant_id % 5 END,
+       CASE WHEN l.promotion_discount > 0 THEN 'Bench promotion ' || (1 + l.variant_id % 5) ELSE '' END
 FROM line l JOIN ord d ON d.id = l.order_id
 ORDER BY l.line_idx;
 
