@@ -24,3 +24,10 @@ def roll_up_lines() -> int:
 def roll_up_carts() -> int:
     """The carts roll-ups of the days whose carts may still change (the last CART_TTL_DAYS)."""
     return cart_rollups.roll_up_carts()
+
+
+@chore("analytics_catalog_regrouped")
+def regroup_catalog() -> int:
+    """The categories and collections roll-ups of every day summed again when the catalog
+    files its products otherwise since they were summed."""
+    return rollups.regroup_catalog()

@@ -5,26 +5,34 @@ Each roll-up names, for the facts of some shop days, the grouped rows to insert:
 order's refresh, for the days its facts touched; the rebuild, for every day) and marks their
 months and weeks stale; `roll_up_stale` (a chore) sums the line roll-ups of the stale ones."""
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import CharField, Count, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth, TruncWeek
 
 from mercato.analytics.copying import insert_from
 from mercato.analytics.locks import lock_days, lock_history
 from mercato.analytics.models import (
+    CatalogGrouping,
+    DailyCatalogGroup,
+    DailyDiscount,
     DailyOrderGroup,
+    DailyPayments,
     DailyTax,
     LineSalesRollup,
     OrderFact,
     OrderLineFact,
+    PaymentFact,
     RefundFact,
     RefundTaxPart,
     StaleRollup,
 )
+from mercato.catalog.models import Category, CollectionProduct, Product
+from mercato.payments.models import Payment
 
 Rows = tuple[QuerySet, dict[str, Any]]  # grouped facts, and each column's expression
 ZERO = Value(0)
@@ -107,9 +115,124 @@ def _taxes(days: Q) -> list[Rows]:
     ]
 
 
+PATH = "catalog_product__category__path"  # a line's product's category, as the catalog has it
+
+
+def catalog_groups(days: Q) -> list[Rows]:
+    """The counted lines of the days by the catalog's grouping now: each ancestor's subtree
+    (one grouping per level of the tree), the category filed in, each collection, all."""
+    lines = OrderLineFact.objects.filter(days, counted=True)
+    common = {"day": F("day"), "currency": F("currency")}
+    sums = {
+        "units": Sum("quantity"),
+        "gross": Sum("gross"),
+        "discounts": Sum("discount"),
+        "orders": Count("order_id", distinct=True),
+    }
+    deepest = Category.objects.aggregate(deepest=Max("depth"))["deepest"] or 0
+    rows: list[Rows] = []
+    for level in range(1, deepest + 1):
+        subtree = Substr(PATH, 1, level * Category.steplen)
+        below = lines.filter(catalog_product__category__depth__gte=level)
+        grouped = below.values("day", "currency", subtree=subtree)
+        rows.append((grouped, common | {"by": Value("category"), "key": F("subtree")} | sums))
+    filed = lines.values("day", "currency", filed=Coalesce(PATH, Value("")))
+    rows.append((filed, common | {"by": Value("filed"), "key": F("filed")} | sums))
+    collection = Coalesce(Cast("catalog_product__collections", CharField()), Value(""))
+    collected = lines.values("day", "currency", collection=collection)
+    rows.append((collected, common | {"by": Value("collection"), "key": F("collection")} | sums))
+    everything = lines.values("day", "currency")
+    rows.append((everything, common | {"by": Value("all"), "key": Value("")} | sums))
+    return rows
+
+
+def _discounts(days: Q) -> list[Rows]:
+    """The counted orders with a voucher code on their day, the refunds of those on the
+    refund's day, and the counted lines a promotion priced on their day."""
+    common = {"day": F("day"), "currency": F("currency")}
+    none = {"name": Value(""), "lines": ZERO, "units": ZERO}
+    orders = OrderFact.objects.filter(days, counted=True).exclude(voucher_code="")
+    refunds = RefundFact.objects.filter(days, counted=True).exclude(order__voucher_code="")
+    lines = OrderLineFact.objects.filter(days, counted=True, promotion_id__isnull=False)
+    voucher = common | {"by": Value("voucher")}
+    return [
+        (
+            orders.values("day", "currency", "voucher_code"),
+            voucher
+            | none
+            | {
+                "key": F("voucher_code"),
+                "orders": Count("pk"),
+                "discount": Sum("voucher_discount"),
+                "gross": Sum("gross"),
+                "discounts": Sum("discounts"),
+                "refunds": ZERO,
+            },
+        ),
+        (
+            refunds.values("day", "currency", "order__voucher_code"),
+            voucher
+            | none
+            | {
+                "key": F("order__voucher_code"),
+                "orders": ZERO,
+                "discount": ZERO,
+                "gross": ZERO,
+                "discounts": ZERO,
+                "refunds": Sum("amount"),
+            },
+        ),
+        (
+            lines.values("day", "currency", "promotion_id"),
+            common
+            | {
+                "by": Value("promotion"),
+                "key": Cast("promotion_id", CharField()),
+                "name": Max("promotion_name"),
+                "orders": ZERO,
+                "lines": Count("pk"),
+                "units": Sum("quantity"),
+                "discount": Sum("promotion_discount"),
+                "gross": Sum("gross"),
+                "discounts": Sum("discount"),
+                "refunds": ZERO,
+            },
+        ),
+    ]
+
+
+S = Payment.Status
+# what came of a payment attempt (its status now), and its money: DailyPayments' columns
+OUTCOMES = {
+    "authorized": Q(status__in=Payment.AUTHORIZED_STATES),
+    "declined": Q(status=S.FAILED),
+    "voided": Q(status=S.VOIDED),
+    "open": Q(status__in=Payment.OPEN_STATES),
+    "captured_count": Q(captured__gt=0),
+}
+AMOUNTS = {"authorized_amount": "authorized", "captured": "captured", "refunded": "refunded"}
+
+
+def _payments(days: Q) -> list[Rows]:
+    """The payment attempts of the days by provider, with what came of them."""
+    attempts = PaymentFact.objects.filter(days).values("day", "currency", "provider")
+    columns: dict[str, Any] = {
+        "day": F("day"),
+        "currency": F("currency"),
+        "provider": F("provider"),
+        "attempted": Count("pk"),
+    }
+    columns |= {name: Count("pk", filter=outcome) for name, outcome in OUTCOMES.items()}
+    columns |= {name: Sum(column) for name, column in AMOUNTS.items()}
+    return [(attempts, columns)]
+
+
 ROLLUPS: list[tuple[type[models.Model], Callable[[Q], list[Rows]]]] = [
     (DailyOrderGroup, _order_groups),
     (DailyTax, _taxes),
+    (DailyCatalogGroup, catalog_groups),
+    (DailyDiscount, _discounts),
+    (DailyPayments, _payments),
 ]
 
 
@@ -174,6 +297,7 @@ def refresh_rollups(days: Q, touched: Iterable[date]) -> None:
 
 def rebuild_rollups() -> None:
     """Every roll-up summed again from every fact (the rebuild: nothing is stale after it)."""
+    grouping = catalog_fingerprint()
     for model, _ in ROLLUPS:
         model._default_manager.all().delete()
     LineSalesRollup.objects.all().delete()
@@ -182,6 +306,53 @@ def rebuild_rollups() -> None:
         for source, columns in _line_rollups(span, Q()):
             insert_from(LineSalesRollup, source, columns)
     StaleRollup.objects.all().delete()
+    _grouped_by(grouping)
+
+
+def catalog_fingerprint() -> str:
+    """How the catalog groups the products now: a digest of every product's category path
+    and of every collection's products."""
+    digest = hashlib.sha256()
+    filed = Product.objects.order_by("pk").values_list("pk", "category__path")
+    for pk, path in filed.iterator(chunk_size=10_000):
+        digest.update(f"{pk}:{path or ''};".encode())
+    entries = CollectionProduct.objects.order_by("collection_id", "product_id")
+    for collection, product in entries.values_list("collection_id", "product_id").iterator(
+        chunk_size=10_000
+    ):
+        digest.update(f"{collection}<{product};".encode())
+    return digest.hexdigest()
+
+
+def _grouped_by(fingerprint: str) -> None:
+    CatalogGrouping.objects.all().delete()
+    CatalogGrouping.objects.create(fingerprint=fingerprint)
+
+
+def regroup_catalog() -> int:
+    """When the catalog groups the products otherwise than when the catalog roll-ups were
+    last summed (a product moved, a category moved or removed, a collection changed), sum
+    them again for every day, a month per transaction; returns how many months. A change
+    made meanwhile is caught by the next run."""
+    grouping = catalog_fingerprint()
+    if CatalogGrouping.objects.filter(fingerprint=grouping).exists():
+        return 0
+    found = OrderLineFact.objects.aggregate(first=Min("day"), last=Max("day"))
+    months = 0
+    start = span_start("month", found["first"]) if found["first"] else None
+    while start is not None and start <= found["last"]:
+        first, last = span_days("month", start)
+        with transaction.atomic():
+            lock_history(shared=True)  # wait for a rebuild, and for refreshes of these days
+            lock_days(first + timedelta(days=n) for n in range((last - first).days + 1))
+            days = Q(day__range=(first, last))
+            DailyCatalogGroup.objects.filter(days).delete()
+            for source, columns in catalog_groups(days):
+                insert_from(DailyCatalogGroup, source, columns)
+        months += 1
+        start = last + timedelta(days=1)
+    _grouped_by(grouping)
+    return months
 
 
 def roll_up_stale() -> int:

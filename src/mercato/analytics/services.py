@@ -248,7 +248,8 @@ def _stored_days(order_ids: list[int]) -> set[DayKey]:
     """The (day, currency) roll-ups the stored facts of these orders count in."""
     orders = OrderFact.objects.filter(order_id__in=order_ids).values_list("day", "currency")
     refunds = RefundFact.objects.filter(order_id__in=order_ids).values_list("day", "currency")
-    return set(orders) | set(refunds)
+    payments = PaymentFact.objects.filter(order_id__in=order_ids).values_list("day", "currency")
+    return set(orders) | set(refunds) | set(payments)
 
 
 def write_facts(order_ids: list[int]) -> set[DayKey]:

@@ -1,8 +1,8 @@
 """The categories and collections report: units, net sales and orders of the counted order
-lines per category of the catalog's tree now (each counting its whole subtree), or per
-collection. The line facts are joined to the catalog's products (their category, their
-collections) and grouped in the database: one query for the groups, one for the totals, and
-the catalog rows shown (the parent, its children; or the collections found)."""
+lines per category of the catalog's tree (each counting its whole subtree), or per
+collection, from their daily roll-up (`DailyCatalogGroup`, grouped as the catalog files the
+products now): one query for the groups and the totals, and the catalog rows shown (the
+parent, its children; or the collections found)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,18 +10,18 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from django.db.models import Count, Expression, F, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Q, Sum
 
 from mercato.analytics.errors import UnknownCategory
-from mercato.analytics.models import OrderLineFact
-from mercato.analytics.reports.common import cents, currencies, scope, windows
+from mercato.analytics.models import DailyCatalogGroup
+from mercato.analytics.reports.common import cents, currencies, per_window, scope, windows
 from mercato.analytics.selectors import Period
 from mercato.catalog.models import Category, Collection
 
 Grouping = Literal["category", "collection"]
 ZERO = Decimal("0.00")
-PATH = "catalog_product__category__path"
+KEYS = {"group": "by", "entry": "key"}
+SUMS = {name: (Sum, name) for name in ("units", "gross", "discounts", "orders")}
 
 
 @dataclass
@@ -96,32 +96,38 @@ def get_catalog_sales(
     largest net sales first, each with the compared range. 422 `unknown_category` for a
     parent the catalog does not have."""
     found_parent = _parent(parent)
-    lines = OrderLineFact.objects.filter(scope(period, currency), counted=True)
-    if found_parent is not None:
-        lines = lines.filter(**{f"{PATH}__startswith": found_parent.path})
     spans = windows(period)
-    key: Expression | F
+    days = DailyCatalogGroup.objects.filter(scope(period, currency))
+    entries: list[CatalogEntry] = []
+    own = found_parent.path if found_parent else ""
     if by == "category":
-        level = (found_parent.depth if found_parent else 0) + 1
-        key = Substr(PATH, 1, level * Category.steplen)
+        entries = _children(found_parent)
+        wanted = Q(by="category", key__in=[entry.key for entry in entries])
+        wanted |= Q(by="filed", key=own)  # the lines filed in the parent itself, or in none
+        wanted |= Q(by="category", key=own) if found_parent else Q(by="all")  # the totals
     else:
-        key = F("catalog_product__collections")
+        wanted = Q(by__in=("collection", "all"))
     sold: dict[str, dict[Any, Windows]] = defaultdict(dict)
-    for row in _grouped(lines.values("currency", key=key), spans):
-        sold[row["currency"]][row["key"]] = _windows(row, spans)
-    totals = {
-        row["currency"]: _windows(row, spans) for row in _grouped(lines.values("currency"), spans)
-    }
-    entries = _children(found_parent) if by == "category" else _collections(sold)
+    totals: dict[str, Windows] = {}
+    rest: dict[str, Windows] = {}
+    for row in per_window(days.filter(wanted), keys=KEYS, sums=SUMS, spans=spans):
+        code, figures = row["currency"], _windows(row, spans)
+        if row["group"] == "all" or (row["group"] == "category" and row["entry"] == own):
+            totals[code] = figures
+        elif row["group"] == "filed" or row["entry"] == "":
+            rest[code] = figures
+        else:
+            key = row["entry"] if by == "category" else int(row["entry"])
+            sold[code][key] = figures
+    if by == "collection":
+        entries = _collections(sold)
     shown = []
-    for code in currencies(sold, currency):
+    for code in currencies([*sold, *totals], currency):
         found = sold[code]
-        groups = [_group(entry, found.pop(entry.key, None), spans) for entry in entries]
+        groups = [_group(entry, found.get(entry.key), spans) for entry in entries]
         if by == "collection":
             groups = [g for g in groups if g.current.units or (g.previous and g.previous.units)]
-        other = _group(None, None, spans)
-        for rest in found.values():  # the lines in no entry (one key: the parent's or None)
-            _add(other, rest)
+        other = _group(None, rest.get(code), spans)
         total = _group(None, totals.get(code), spans)
         shown.append(
             CurrencyCatalog(
@@ -144,19 +150,8 @@ def _parent(public_id: UUID | None) -> Category | None:
     return found
 
 
-def _grouped(lines: QuerySet[Any], spans: dict[str, Q]) -> list[dict[str, Any]]:
-    """`lines.values(...)` with each window's units, listed amount, discounts and distinct
-    orders, in one query."""
-    sums: dict[str, Any] = {}
-    for window, days in spans.items():
-        sums[f"units_{window}"] = Sum("quantity", filter=days)
-        sums[f"gross_{window}"] = Sum("gross", filter=days)
-        sums[f"discounts_{window}"] = Sum("discount", filter=days)
-        sums[f"orders_{window}"] = Count("order_id", distinct=True, filter=days)
-    return list(lines.annotate(**sums).order_by())
-
-
 def _windows(row: dict[str, Any], spans: dict[str, Q]) -> Windows:
+    """Each window's figures of a row of `per_window`."""
     return {
         window: CatalogSales(
             units=row[f"units_{window}"] or 0,

@@ -1,7 +1,7 @@
 """The vouchers and promotions report: what each voucher code and each promotion gave away in
-the counted orders placed in a range, and the sales it came with. Three queries on the facts
-(the orders by voucher code, their refunds, the lines by promotion) and one for the names of
-the promotions shown."""
+the counted orders placed in a range, and the sales it came with: two queries on their daily
+roll-up (`DailyDiscount`: the voucher codes, the promotions) and one for the names of the
+promotions shown."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Max, Sum
 
-from mercato.analytics.models import OrderFact, OrderLineFact, RefundFact
+from mercato.analytics.models import DailyDiscount
 from mercato.analytics.reports.common import cents, currencies, per_window, scope, windows
 from mercato.analytics.selectors import Period
 from mercato.pricing.models import Promotion
@@ -103,49 +103,38 @@ def get_discounts(*, period: Period, currency: str | None = None) -> list[Curren
         given = vouchers[code].setdefault(key, Given(key, VoucherSales()))
         return _window(given, window, VoucherSales)
 
-    orders = OrderFact.objects.filter(scope(period, currency), counted=True).exclude(
-        voucher_code=""
-    )
-    order_sums = {
-        "orders": (Count, "pk"),
-        "discount": (Sum, "voucher_discount"),
+    days = DailyDiscount.objects.filter(scope(period, currency))
+    voucher_sums = {
+        "orders": (Sum, "orders"),
+        "discount": (Sum, "discount"),
         "gross": (Sum, "gross"),
         "discounts": (Sum, "discounts"),
+        "refunds": (Sum, "refunds"),
     }
-    for row in per_window(orders, keys={"key": "voucher_code"}, sums=order_sums, spans=spans):
+    codes = days.filter(by="voucher")
+    for row in per_window(codes, keys={"code": "key"}, sums=voucher_sums, spans=spans):
         for window in spans:
-            found = voucher(row["currency"], row["key"], window)
-            found.orders += row[f"orders_{window}"]
+            found = voucher(row["currency"], row["code"], window)
+            found.orders += row[f"orders_{window}"] or 0
             found.discount += cents(row[f"discount_{window}"])
             found.gross += cents(row[f"gross_{window}"])
             found.discounts += cents(row[f"discounts_{window}"])
-    refunds = RefundFact.objects.filter(scope(period, currency), counted=True).exclude(
-        order__voucher_code=""
-    )
-    refund_sums = {"amount": (Sum, "amount")}
-    keys = {"key": "order__voucher_code"}
-    for row in per_window(refunds, keys=keys, sums=refund_sums, spans=spans):
-        for window in spans:
-            voucher(row["currency"], row["key"], window).refunds += cents(row[f"amount_{window}"])
-
-    lines = OrderLineFact.objects.filter(
-        scope(period, currency), counted=True, promotion_id__isnull=False
-    )
-    line_sums = {
-        "lines": (Count, "pk"),
-        "units": (Sum, "quantity"),
-        "discount": (Sum, "promotion_discount"),
+            found.refunds += cents(row[f"refunds_{window}"])
+    promotion_sums = {
+        "lines": (Sum, "lines"),
+        "units": (Sum, "units"),
+        "discount": (Sum, "discount"),
         "gross": (Sum, "gross"),
-        "discounts": (Sum, "discount"),
-        "name": (Max, "promotion_name"),  # as a line kept it, for a promotion deleted since
+        "discounts": (Sum, "discounts"),
+        "name": (Max, "name"),  # as a line kept it, for a promotion deleted since
     }
-    for row in per_window(lines, keys={"key": "promotion_id"}, sums=line_sums, spans=spans):
-        given = promotions[row["currency"]].setdefault(
-            row["key"], Given(row["key"], PromotionSales())
-        )
+    offers = days.filter(by="promotion")
+    for row in per_window(offers, keys={"offer": "key"}, sums=promotion_sums, spans=spans):
+        key = int(row["offer"])
+        given = promotions[row["currency"]].setdefault(key, Given(key, PromotionSales()))
         for window in spans:
             sales = _window(given, window, PromotionSales)
-            sales.lines += row[f"lines_{window}"]
+            sales.lines += row[f"lines_{window}"] or 0
             sales.units += row[f"units_{window}"] or 0
             sales.discount += cents(row[f"discount_{window}"])
             sales.gross += cents(row[f"gross_{window}"])

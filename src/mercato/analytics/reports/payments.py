@@ -1,6 +1,6 @@
 """The payments report (docs/analytics.md, "Payments"): the payment attempts made on a range of
-shop days, per currency and provider, with what came of them, from the payment facts in one
-query."""
+shop days, per currency and provider, with what came of them, from their daily roll-up
+(`DailyPayments`) in one query."""
 
 from collections import defaultdict
 from collections.abc import Mapping
@@ -8,23 +8,22 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Sum
 
-from mercato.analytics.models import PaymentFact
-from mercato.analytics.reports.common import CurrencyRows, cents, currencies, scope, windows
+from mercato.analytics.models import DailyPayments
+from mercato.analytics.reports.common import (
+    CurrencyRows,
+    cents,
+    currencies,
+    per_window,
+    scope,
+    windows,
+)
+from mercato.analytics.rollups import AMOUNTS, OUTCOMES
 from mercato.analytics.selectors import Period
-from mercato.payments.models import Payment
 
 ZERO = Decimal("0.00")
-S = Payment.Status
-OUTCOMES = {
-    "authorized": Q(status__in=Payment.AUTHORIZED_STATES),
-    "declined": Q(status=S.FAILED),
-    "voided": Q(status=S.VOIDED),
-    "open": Q(status__in=Payment.OPEN_STATES),
-    "captured_count": Q(captured__gt=0),
-}
-AMOUNTS = ("authorized_amount", "captured", "refunded")
+COUNTS = ("attempted", *OUTCOMES)
 
 
 @dataclass
@@ -54,9 +53,9 @@ class ProviderPayments:
 
 
 def _figures(row: Mapping[str, Any], window: str) -> PaymentFigures:
-    figures: dict[str, Any] = {name: row[f"{name}_{window}"] for name in OUTCOMES}
+    figures: dict[str, Any] = {name: row[f"{name}_{window}"] or 0 for name in COUNTS}
     figures.update({name: cents(row[f"{name}_{window}"]) for name in AMOUNTS})
-    return PaymentFigures(attempted=row[f"attempted_{window}"], **figures)
+    return PaymentFigures(**figures)
 
 
 def get_payments(
@@ -65,26 +64,14 @@ def get_payments(
     """Per currency, the payment attempts of the period by provider (most attempts first),
     each with the compared range's, and the currency's totals."""
     spans = windows(period)
-    sums: dict[str, Any] = {}
-    for window, days in spans.items():
-        sums[f"attempted_{window}"] = Count("pk", filter=days)
-        for name, outcome in OUTCOMES.items():
-            sums[f"{name}_{window}"] = Count("pk", filter=days & outcome)
-        sums[f"authorized_amount_{window}"] = Sum("authorized", filter=days)
-        sums[f"captured_{window}"] = Sum("captured", filter=days)
-        sums[f"refunded_{window}"] = Sum("refunded", filter=days)
-    grouped = (
-        PaymentFact.objects.filter(scope(period, currency))
-        .values("currency", "provider")
-        .annotate(**sums)
-        .order_by()
-    )
-    read: list[Mapping[str, Any]] = list(grouped)
+    days = DailyPayments.objects.filter(scope(period, currency))
+    sums = {name: (Sum, name) for name in (*COUNTS, *AMOUNTS)}
+    read = per_window(days, keys={"by": "provider"}, sums=sums, spans=spans)
     found: dict[str, list[ProviderPayments]] = defaultdict(list)
     for row in read:
         found[row["currency"]].append(
             ProviderPayments(
-                provider=row["provider"],
+                provider=row["by"],
                 current=_figures(row, "current"),
                 previous=_figures(row, "previous") if "previous" in spans else None,
             )

@@ -15,6 +15,7 @@ from mercato.analytics.models import DailyOrderGroup, LineSalesRollup, StaleRoll
 from mercato.analytics.reports.common import whole_spans
 from mercato.analytics.rollups import roll_up_stale
 from mercato.analytics.tests.history import Line, cancel, pay, place, refund
+from mercato.payments.models import Payment
 from tests.support import run_tasks
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -43,6 +44,7 @@ def months(db):
     cancel(orders[2])
     other = place(at=at(3, 31), lines=[Line("40.00", promotion="10.00")], stocked=True)
     pay(other)
+    Payment.objects.filter(order=other).update(created_at=other.placed_at)  # on its day
     refund(other, "15.00", at=at(4, 2))
     run_tasks()
     return variant, other.lines.get().variant

@@ -289,13 +289,33 @@ def test_a_payment_event_refreshes_the_payment_facts(db):
     assert (fact.status, fact.captured) == ("captured", 30)
 
 
+def test_a_payment_counts_on_its_own_day_and_follows_its_refunds(api, analyst_token, db):
+    """The payments roll-up of a payment's day, not its order's, is summed again when the
+    payment changes (a refund days later)."""
+    order = place(at=berlin(2026, 3, 3, 12), lines=[Line("30.00")], shipping="0")
+    pay(order)
+    Payment.objects.filter(order=order).update(created_at=berlin(2026, 3, 5, 9))
+    run_tasks()
+    day = {"from": "2026-03-05", "to": "2026-03-05", "compare": "none"}
+    (block,) = api.get_json(PAYMENTS, day, token=analyst_token).json()["currencies"]
+    assert figures(block["totals"])[:3] == (1, 1, 1)
+    assert block["totals"]["refunded_amount"]["amount"] == "0.00"
+    order_day = {**day, "from": "2026-03-03", "to": "2026-03-03"}
+    (empty,) = api.get_json(PAYMENTS, order_day, token=analyst_token).json()["currencies"]
+    assert empty["totals"]["attempted"] == 0
+    refund(order, "12.00", at=berlin(2026, 3, 8, 9))
+    run_tasks()
+    (block,) = api.get_json(PAYMENTS, day, token=analyst_token).json()["currencies"]
+    assert block["totals"]["refunded_amount"]["amount"] == "12.00"
+
+
 @pytest.mark.parametrize(
     ("path", "params", "queries"),
     [
         (STOCK, {}, 6),  # the warehouses, the totals, the variants
         (STOCK, {"filter": "low", "order_by": "days_of_cover"}, 6),
         (STOCK, {"warehouse": "hamburg"}, 7),  # and the warehouse
-        (PAYMENTS, MARCH, 4),  # the payment facts
+        (PAYMENTS, MARCH, 4),  # the payments roll-up
         (PAYMENTS, {**MARCH, "currency": "USD"}, 5),  # and the currency
     ],
 )
